@@ -1,0 +1,63 @@
+import { parseArgs } from 'node:util';
+import { runEvaluate } from './evaluate.js';
+import { runRules } from './rules.js';
+
+const USAGE = `runguard — catch insecure Cloud Run and IAM changes
+
+Usage:
+  runguard evaluate [--config FILE] [--rules DIR] [--json] FILE... | -
+      Decode, normalize, evaluate and decide audit log entries offline. FILE holds a LogEntry, a
+      Pub/Sub push body, a CloudEvent, a JSON array of these, or JSON Lines; - reads stdin.
+      Exit 0 when evaluated, 2 when an input or the configuration could not be read.
+  runguard rules list [--rules DIR] [--json]
+  runguard rules test [--rules DIR]
+      Run every rule's examples. Exit 1 when one disagrees with its rule, 2 when a rule does not compile.
+
+Options:
+  --config FILE   configuration (YAML); default $RUNGUARD_CONFIG, else everything is monitored
+  --rules DIR     rule directory; default the rules/ shipped with runguard
+  --json          machine-readable output
+`;
+
+export interface Io {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  readStdin: () => string;
+  env: NodeJS.ProcessEnv;
+  now: () => number;
+}
+
+export function main(argv: string[], io: Io): number {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string' },
+        rules: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (e) {
+    io.stderr(`runguard: ${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  if (values.help || command === undefined || command === 'help') {
+    io.stdout(USAGE);
+    return command === undefined && !values.help ? 2 : 0;
+  }
+  const opts = { config: values.config ?? io.env.RUNGUARD_CONFIG, rules: values.rules, json: values.json };
+  switch (command) {
+    case 'evaluate':
+      return runEvaluate(rest, opts, io);
+    case 'rules':
+      return runRules(rest, opts, io);
+    default:
+      io.stderr(`runguard: unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}

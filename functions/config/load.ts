@@ -1,0 +1,79 @@
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { compileGlob, type Glob } from '../core/glob.js';
+import type { Exemption, ProjectMode } from '../core/types.js';
+import type { RuleOverride, RuleSettings } from '../rules/types.js';
+import { configSchema } from './schema.js';
+
+/** The configuration, validated and ready for the hot path (globs compiled, defaults filled). */
+export interface Config {
+  source: string;
+  dryRun: boolean;
+  selfPrincipals: string[];
+  projects: Array<{ match: Glob; mode: ProjectMode }>;
+  settings: RuleSettings;
+  overrides: Record<string, RuleOverride>;
+  exemptions: CompiledExemption[];
+}
+
+export interface CompiledExemption extends Exemption {
+  glob: Glob;
+  expiresAt: number;
+}
+
+export type ConfigResult = { config: Config; problems: [] } | { config: null; problems: string[] };
+
+/** With no configuration file everything is `monitor`, nothing is exempt, nothing is dry-run. */
+export function defaultConfig(): Config {
+  return parsed(configSchema.parse({}), '(defaults)');
+}
+
+/** Parses and validates a YAML configuration; every problem is listed at once, each naming its key. */
+export function parseConfig(text: string, source: string): ConfigResult {
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    return { config: null, problems: doc.errors.map((e) => `${source}: ${e.message.split('\n')[0]}`) };
+  }
+  const result = configSchema.safeParse(doc.toJS() ?? {});
+  if (!result.success) return { config: null, problems: result.error.issues.map((i) => `${source}: ${describeIssue(i)}`) };
+  return { config: parsed(result.data, source), problems: [] };
+}
+
+function parsed(data: z.infer<typeof configSchema>, source: string): Config {
+  return {
+    source,
+    dryRun: data.dryRun,
+    selfPrincipals: data.selfPrincipals.map((p) => p.toLowerCase()),
+    projects: data.projects.map((p) => ({ match: compileGlob(p.match), mode: p.mode })),
+    settings: { allowedDomains: data.allowedDomains.map((d) => d.toLowerCase()) },
+    overrides: data.rules as Record<string, RuleOverride>,
+    exemptions: data.exemptions.map((e) => ({
+      resource: e.resource,
+      rule: e.rule,
+      reason: e.reason,
+      expires: e.expires,
+      approvedBy: e.approvedBy ?? '',
+      source: 'config',
+      glob: compileGlob(e.resource),
+      expiresAt: Date.parse(e.expires.length === 10 ? `${e.expires}T00:00:00Z` : e.expires),
+    })),
+  };
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const path = formatPath(issue.path);
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((k) => `${path ? `${path}.` : ''}${k}: unknown key`).join('; ');
+  }
+  return `${path || '(top level)'}: ${issue.message}`;
+}
+
+function formatPath(path: PropertyKey[]): string {
+  return path.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${String(seg)}` : String(seg)), '');
+}
+
+/** The first matching `projects` entry decides; unlisted projects are monitored. */
+export function projectMode(config: Config, project: string, resourceName: string): ProjectMode {
+  const subject = project || resourceName;
+  return config.projects.find((p) => p.match.test(subject))?.mode ?? 'monitor';
+}

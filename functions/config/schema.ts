@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { SEVERITIES } from '../core/types.js';
+
+// The configuration file's schema. Strict everywhere: a misspelt key is an error, not a silent default.
+
+const INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+const DOMAIN = /^([a-z0-9-]+\.)+[a-z]{2,}$/i;
+
+const instant = z
+  .string()
+  .regex(INSTANT, 'expected an ISO 8601 date or instant with a zone, e.g. 2027-01-31 or 2027-01-31T18:00:00Z')
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'not a real date');
+
+export const ruleOverrideSchema = z.strictObject({
+  enabled: z.boolean().optional(),
+  severity: z.enum(SEVERITIES as [string, ...string[]]).optional(),
+  params: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const exemptionSchema = z.strictObject({
+  resource: z.string().min(1).describe('glob on the full resource name'),
+  rule: z.string().min(1).describe("rule id, or '*'"),
+  reason: z.string().min(1),
+  expires: instant,
+  approvedBy: z.string().regex(EMAIL, 'expected an e-mail address').optional(),
+});
+
+export const projectModeSchema = z.strictObject({
+  match: z.string().min(1).describe('glob on the project id (or folders/N, organizations/N)'),
+  mode: z.enum(['enforce', 'monitor', 'off']),
+});
+
+export const configSchema = z.strictObject({
+  dryRun: z.boolean().default(false),
+  selfPrincipals: z.array(z.string().regex(EMAIL, 'expected an e-mail address')).default([]),
+  projects: z.array(projectModeSchema).default([]),
+  allowedDomains: z.array(z.string().regex(DOMAIN, 'expected a domain such as example.com')).default([]),
+  rules: z.record(z.string(), ruleOverrideSchema).default({}),
+  exemptions: z.array(exemptionSchema).default([]),
+});
+
+export type ConfigFile = z.infer<typeof configSchema>;

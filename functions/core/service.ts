@@ -1,0 +1,27 @@
+import type { Policy, RunService } from './types.js';
+
+/** A Cloud Run service with every field at its proto3 zero value: the base every normalized service starts from. */
+export function emptyService(name = ''): RunService {
+  return {
+    name,
+    uid: '',
+    generation: '',
+    labels: {},
+    annotations: {},
+    creator: '',
+    lastModifier: '',
+    client: '',
+    ingress: 'INGRESS_TRAFFIC_UNSPECIFIED',
+    launchStage: '',
+    invokerIamDisabled: false,
+    defaultUriDisabled: false,
+    binaryAuthorization: { useDefault: false, policy: '', breakglassJustification: '' },
+    template: { revision: '', labels: {}, annotations: {}, serviceAccount: '', containers: [] },
+    uri: '',
+    etag: '',
+  };
+}
+
+export function emptyPolicy(): Policy {
+  return { bindings: [], etag: '' };
+}

@@ -1,0 +1,266 @@
+// The shapes that flow through the pure core: decode → normalize → evaluate → decide.
+// Nothing in functions/core, events, rules, config or decisions does I/O; the edges pass data in.
+
+/** A Cloud Audit Log LogEntry as JSON. Only the fields runguard reads are typed; unknown keys are kept. */
+export interface LogEntry {
+  insertId?: string;
+  logName?: string;
+  timestamp?: string;
+  receiveTimestamp?: string;
+  severity?: string;
+  resource?: { type?: string; labels?: Record<string, string> };
+  operation?: { id?: string; producer?: string; first?: boolean; last?: boolean };
+  protoPayload?: AuditLog;
+  [key: string]: unknown;
+}
+
+export interface AuditLog {
+  '@type'?: string;
+  serviceName?: string;
+  methodName?: string;
+  resourceName?: string;
+  status?: { code?: number; message?: string };
+  authenticationInfo?: {
+    principalEmail?: string;
+    principalSubject?: string;
+    serviceAccountDelegationInfo?: Array<{
+      firstPartyPrincipal?: { principalEmail?: string };
+      principalSubject?: string;
+      thirdPartyPrincipal?: unknown;
+    }>;
+  };
+  requestMetadata?: { callerIp?: string; callerSuppliedUserAgent?: string };
+  resourceLocation?: { currentLocations?: string[] };
+  request?: Record<string, unknown>;
+  response?: Record<string, unknown>;
+  serviceData?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** Where a decoded entry came from, so an error can name it. */
+export type Envelope = 'log-entry' | 'pubsub-push' | 'pubsub-message' | 'cloudevent';
+
+/** One item of an input after decoding: a LogEntry, or the reason it could not be read. Never both. */
+export type DecodedEntry =
+  | { index: number; envelope: Envelope; messageId?: string; entry: LogEntry; error?: undefined }
+  | { index: number; envelope?: Envelope; messageId?: string; entry?: undefined; error: string };
+
+// ---------------------------------------------------------------------------------------------
+// Normalized resources: what rules see.
+
+/**
+ * Cloud Asset Inventory type names, so that people who know CAI or org-policy constraints read
+ * them without a glossary.
+ */
+export type ResourceType =
+  | 'run.googleapis.com/Service'
+  | 'cloudresourcemanager.googleapis.com/Project'
+  | 'cloudresourcemanager.googleapis.com/Folder'
+  | 'cloudresourcemanager.googleapis.com/Organization'
+  | 'iam.googleapis.com/ServiceAccount'
+  | 'cloudfunctions.googleapis.com/Function';
+
+export const RESOURCE_TYPES: readonly ResourceType[] = [
+  'run.googleapis.com/Service',
+  'cloudresourcemanager.googleapis.com/Project',
+  'cloudresourcemanager.googleapis.com/Folder',
+  'cloudresourcemanager.googleapis.com/Organization',
+  'iam.googleapis.com/ServiceAccount',
+  'cloudfunctions.googleapis.com/Function',
+];
+
+export type Ingress =
+  | 'INGRESS_TRAFFIC_UNSPECIFIED'
+  | 'INGRESS_TRAFFIC_ALL'
+  | 'INGRESS_TRAFFIC_INTERNAL_ONLY'
+  | 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER'
+  | 'INGRESS_TRAFFIC_NONE';
+
+/** google.cloud.run.v2.EnvVar. A literal `value` is replaced by REDACTED at normalization. */
+export interface EnvVar {
+  name: string;
+  value: string;
+  valueSource: { secretKeyRef: { secret: string; version: string } };
+}
+
+/** Literal env values never leave the normalizer: rules see that a value exists, not what it is. */
+export const REDACTED = '[redacted]';
+
+export interface Container {
+  name: string;
+  image: string;
+  env: EnvVar[];
+}
+
+/**
+ * A Cloud Run service in the v2 shape (field names from google/cloud/run/v2/service.proto),
+ * whatever API produced it. Every field rules read is always present with its proto3 zero value,
+ * so a CEL condition never trips over a missing key.
+ */
+export interface RunService {
+  name: string; // projects/P/locations/L/services/S
+  uid: string;
+  generation: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  creator: string;
+  lastModifier: string;
+  client: string;
+  ingress: Ingress;
+  launchStage: string;
+  invokerIamDisabled: boolean;
+  defaultUriDisabled: boolean;
+  binaryAuthorization: { useDefault: boolean; policy: string; breakglassJustification: string };
+  template: {
+    revision: string;
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+    serviceAccount: string;
+    containers: Container[];
+  };
+  uri: string;
+  etag: string;
+}
+
+export interface Binding {
+  role: string;
+  members: string[];
+  condition?: { expression?: string; title?: string };
+}
+
+export interface Policy {
+  bindings: Binding[];
+  etag: string;
+}
+
+export type MemberType =
+  | 'allUsers'
+  | 'allAuthenticatedUsers'
+  | 'user'
+  | 'group'
+  | 'serviceAccount'
+  | 'domain'
+  | 'principal'
+  | 'principalSet'
+  | 'deleted'
+  | 'other';
+
+export interface BindingDelta {
+  action: 'ADD' | 'REMOVE';
+  role: string;
+  member: string;
+  /** What kind of principal `member` is, parsed once so rules need no string surgery. */
+  memberType: MemberType;
+  /** The e-mail domain (user:, group:, serviceAccount:) or the domain (domain:), lower case; '' when none. */
+  memberDomain: string;
+}
+
+export type ChangeKind = 'create' | 'update' | 'delete' | 'setIamPolicy';
+
+/** The tool the user agent reveals. */
+export type Tool =
+  | 'console'
+  | 'gcloud'
+  | 'terraform'
+  | 'pulumi'
+  | 'config-connector'
+  | 'client-library'
+  | 'other'
+  | 'unknown';
+
+export interface Actor {
+  email: string; // principalEmail; '' when the entry has none
+  subject: string; // principalSubject; ''
+  /** The delegation chain, first hop first (principal e-mails or subjects). */
+  delegation: string[];
+  ip: string;
+  userAgent: string;
+  tool: Tool;
+  /** e.g. "gcloud.run.deploy", "Terraform/1.9.0 terraform-provider-google/6.0.0"; '' when nothing more is known. */
+  toolDetail: string;
+}
+
+/** One change, whatever API made it. */
+export interface ChangeEvent {
+  insertId: string;
+  logName: string;
+  timestamp: string;
+  method: string;
+  serviceName: string;
+  kind: ChangeKind;
+  resource: {
+    type: ResourceType;
+    /** Canonical full name: projects/P/locations/L/services/S, projects/P, folders/N, … */
+    name: string;
+    project: string; // project id; '' for folders and organizations
+    location: string; // '' when not regional
+  };
+  actor: Actor;
+  operation: { id: string; producer: string; first: boolean; last: boolean } | null;
+  /** The service as this change left it (response if present, else request); null unless a Run service change. */
+  service: RunService | null;
+  /** Where `service` came from: the response is what was applied; the request is what was asked. */
+  serviceSource: 'response' | 'request' | 'none';
+  /** The IAM policy the change set (response if present, else request.policy); null unless setIamPolicy. */
+  policy: Policy | null;
+  /** Binding changes; from serviceData.policyDelta when present, else every binding of `policy` as ADD. */
+  deltas: BindingDelta[];
+  deltaSource: 'policyDelta' | 'policy' | 'none';
+  /** Fields named by the request's update mask, if any (v2 UpdateService, Functions v2). */
+  updateMask: string[];
+}
+
+/** A skip is a value with a reason, not an exception. */
+export interface Skip {
+  skipped: true;
+  reason: string;
+  code: 'failed-call' | 'operation-last' | 'self' | 'unhandled-method' | 'deleted' | 'project-off';
+}
+
+export type Normalized = ChangeEvent | Skip;
+
+// ---------------------------------------------------------------------------------------------
+// Rules, findings, decisions.
+
+export type Severity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW';
+export const SEVERITIES: readonly Severity[] = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'];
+
+export interface Finding {
+  rule: string;
+  severity: Severity;
+  title: string;
+  /** One sentence in words, e.g. "allUsers can invoke (roles/run.invoker)". Never holds a secret value. */
+  message: string;
+  resource: string;
+  /** Stable key of what the finding is about: "<rule>|<resource>" — the unit of exemptions and fight counts. */
+  key: string;
+  remediation: { action: string; params: Record<string, unknown> } | null;
+}
+
+export type Action = 'revert' | 'dry-run' | 'alert' | 'exempt';
+
+export interface Decision {
+  finding: Finding;
+  action: Action;
+  mode: ProjectMode;
+  /** Why this action, in words, for the alert and the log line. */
+  reason: string;
+  exemption: Exemption | null;
+  /** Exemptions that would have matched but have expired: said, not honoured. */
+  expiredExemptions: Exemption[];
+}
+
+export type ProjectMode = 'enforce' | 'monitor' | 'off';
+
+export interface Exemption {
+  /** Glob on the resource's full name. */
+  resource: string;
+  /** Rule id, or '*'. */
+  rule: string;
+  reason: string;
+  /** ISO 8601 instant. */
+  expires: string;
+  approvedBy: string;
+  /** 'config' for reviewed configuration, 'breakglass' for an acknowledgement from Slack. */
+  source: 'config' | 'breakglass';
+}

@@ -1,0 +1,24 @@
+import type { Exemption, Finding } from '../core/types.js';
+import type { CompiledExemption } from '../config/load.js';
+
+export interface ExemptionMatch {
+  active: Exemption | null;
+  /** Exemptions that match the finding but have expired: reported, never honoured. */
+  expired: Exemption[];
+}
+
+/** Finds the exemption that covers a finding at `now`; the one that lasts longest wins. */
+export function matchExemption(finding: Finding, exemptions: readonly CompiledExemption[], now: number): ExemptionMatch {
+  let active: CompiledExemption | null = null;
+  const expired: Exemption[] = [];
+  for (const e of exemptions) {
+    if ((e.rule !== '*' && e.rule !== finding.rule) || !e.glob.test(finding.resource)) continue;
+    if (e.expiresAt <= now) expired.push(plain(e));
+    else if (!active || e.expiresAt > active.expiresAt) active = e;
+  }
+  return { active: active ? plain(active) : null, expired };
+}
+
+function plain({ glob: _glob, expiresAt: _at, ...rest }: CompiledExemption): Exemption {
+  return rest;
+}

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { defaultConfig, parseConfig, projectMode } from '../../functions/config/load.js';
+
+const VALID = `
+dryRun: true
+selfPrincipals: [Runguard@Ops-Project.iam.gserviceaccount.com]
+projects:
+  - { match: "prod-*", mode: enforce }
+  - { match: "prod-sandbox", mode: off }
+  - { match: "folders/*", mode: monitor }
+allowedDomains: [example.com]
+rules:
+  run-default-service-account: { enabled: false }
+exemptions:
+  - resource: "projects/prod-web/locations/*/services/site"
+    rule: run-public-invoker
+    reason: public marketing site (SEC-1)
+    expires: 2027-01-31
+    approvedBy: alice@example.com
+`;
+
+describe('configuration', () => {
+  it('with no file, monitors everything, exempts nothing and is not a dry run', () => {
+    const c = defaultConfig();
+    expect(c.dryRun).toBe(false);
+    expect(c.exemptions).toEqual([]);
+    expect(projectMode(c, 'anything', 'projects/anything')).toBe('monitor');
+  });
+
+  it('parses a valid file: first matching project entry wins, unlisted projects are monitored', () => {
+    const { config, problems } = parseConfig(VALID, 'runguard.yaml');
+    expect(problems).toEqual([]);
+    expect(config!.dryRun).toBe(true);
+    expect(config!.selfPrincipals).toEqual(['runguard@ops-project.iam.gserviceaccount.com']);
+    expect(projectMode(config!, 'prod-web', 'projects/prod-web')).toBe('enforce');
+    // prod-sandbox matches prod-* first: order is the user's to choose.
+    expect(projectMode(config!, 'prod-sandbox', 'projects/prod-sandbox')).toBe('enforce');
+    expect(projectMode(config!, 'dev-1', 'projects/dev-1')).toBe('monitor');
+    expect(projectMode(config!, '', 'folders/123')).toBe('monitor');
+    expect(config!.exemptions[0]!.expiresAt).toBe(Date.parse('2027-01-31T00:00:00Z'));
+    expect(config!.exemptions[0]!.glob.test('projects/prod-web/locations/europe-west1/services/site')).toBe(true);
+    expect(config!.exemptions[0]!.glob.test('projects/prod-web/locations/a/b/services/site')).toBe(false);
+  });
+
+  it('lists every problem at once, each naming its key', () => {
+    const bad = `
+dryRun: "yes"
+projects:
+  - { match: "p-*", mode: enforced }
+  - { mtach: "q" , mode: monitor }
+allowedDomains: [not a domain]
+exemptions:
+  - { resource: "x", rule: r, reason: "", expires: "next tuesday" }
+colour: blue
+`;
+    const { config, problems } = parseConfig(bad, 'bad.yaml');
+    expect(config).toBeNull();
+    const text = problems.join('\n');
+    expect(text).toMatch(/bad\.yaml: dryRun: .*boolean/i);
+    expect(text).toMatch(/bad\.yaml: projects\[0\]\.mode: /);
+    expect(text).toMatch(/bad\.yaml: projects\[1\]\.mtach: unknown key/);
+    expect(text).toMatch(/bad\.yaml: projects\[1\]\.match: /);
+    expect(text).toMatch(/bad\.yaml: allowedDomains\[0\]: expected a domain/);
+    expect(text).toMatch(/bad\.yaml: exemptions\[0\]\.reason: /);
+    expect(text).toMatch(/bad\.yaml: exemptions\[0\]\.expires: expected an ISO 8601/);
+    expect(text).toMatch(/bad\.yaml: colour: unknown key/);
+    expect(problems.length).toBeGreaterThanOrEqual(8);
+  });
+
+  it('reports YAML syntax errors with the file name', () => {
+    const { problems } = parseConfig('projects: [unclosed', 'broken.yaml');
+    expect(problems[0]).toMatch(/^broken\.yaml: /);
+  });
+
+  it('refuses duplicate keys instead of silently keeping one', () => {
+    expect(parseConfig('dryRun: false\ndryRun: true\n', 'dup.yaml').problems.length).toBe(1);
+  });
+
+  it('treats an empty file as the defaults', () => {
+    expect(parseConfig('', 'empty.yaml').problems).toEqual([]);
+  });
+});

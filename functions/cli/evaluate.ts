@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { checkConfigAgainstRules } from '../config/check-rules.js';
 import { loadConfigFile } from '../config/load-file.js';
 import { evaluateEntry } from '../core/pipeline.js';
 import { decodeInput } from '../events/decode.js';
@@ -24,6 +25,11 @@ export function runEvaluate(files: string[], opts: CommonOptions, io: Io): numbe
   }
   const rules = loadRulesOrReport(opts.rules, io);
   if (!rules) return 2;
+  const mismatches = checkConfigAgainstRules(config, rules);
+  if (mismatches.length > 0) {
+    io.stderr(`runguard: configuration does not fit the rules:\n${mismatches.map((p) => `  ${p}`).join('\n')}\n`);
+    return 2;
+  }
 
   const now = io.now();
   const inputs: InputResult[] = [];

@@ -214,7 +214,7 @@ export interface ChangeEvent {
 export interface Skip {
   skipped: true;
   reason: string;
-  code: 'failed-call' | 'operation-last' | 'self' | 'unhandled-method' | 'deleted' | 'project-off';
+  code: 'failed-call' | 'operation-last' | 'self' | 'unhandled-method' | 'deleted' | 'validate-only' | 'project-off';
 }
 
 export type Normalized = ChangeEvent | Skip;

@@ -1,0 +1,156 @@
+import type { AuditLog, ChangeEvent, ChangeKind, LogEntry, ResourceType } from '../core/types.js';
+
+// The single list of audit-log methods runguard acts on, and how each API names what it changed.
+// The log-sink filter is generated from HANDLED_METHODS, so a method missing here is a change
+// runguard never sees; keep the two in one place.
+
+export type Api = 'run.v1' | 'run.v2' | 'crm' | 'iam' | 'functions.v1' | 'functions.v2';
+
+export interface MethodInfo {
+  serviceName: string;
+  methodName: string;
+  kind: ChangeKind;
+  /** For CRM this is only the default: projects, folders and organizations share one bare method. */
+  resourceType: ResourceType;
+  api: Api;
+}
+
+const RUN = 'run.googleapis.com';
+const CRM = 'cloudresourcemanager.googleapis.com';
+const GCF = 'cloudfunctions.googleapis.com';
+const RUN_SERVICE: ResourceType = 'run.googleapis.com/Service';
+const FUNCTION: ResourceType = 'cloudfunctions.googleapis.com/Function';
+
+const m = (serviceName: string, methodName: string, kind: ChangeKind, resourceType: ResourceType, api: Api): MethodInfo =>
+  Object.freeze({ serviceName, methodName, kind, resourceType, api });
+
+export const HANDLED_METHODS: readonly MethodInfo[] = Object.freeze([
+  m(RUN, 'google.cloud.run.v1.Services.CreateService', 'create', RUN_SERVICE, 'run.v1'),
+  m(RUN, 'google.cloud.run.v1.Services.ReplaceService', 'update', RUN_SERVICE, 'run.v1'),
+  m(RUN, 'google.cloud.run.v1.Services.DeleteService', 'delete', RUN_SERVICE, 'run.v1'),
+  m(RUN, 'google.cloud.run.v1.Services.SetIamPolicy', 'setIamPolicy', RUN_SERVICE, 'run.v1'),
+  m(RUN, 'google.cloud.run.v2.Services.CreateService', 'create', RUN_SERVICE, 'run.v2'),
+  m(RUN, 'google.cloud.run.v2.Services.UpdateService', 'update', RUN_SERVICE, 'run.v2'),
+  m(RUN, 'google.cloud.run.v2.Services.DeleteService', 'delete', RUN_SERVICE, 'run.v2'),
+  m(RUN, 'google.cloud.run.v2.Services.SetIamPolicy', 'setIamPolicy', RUN_SERVICE, 'run.v2'),
+  // CRM logs the bare name for projects, folders and organizations alike (SHAPES.md §5).
+  m(CRM, 'SetIamPolicy', 'setIamPolicy', 'cloudresourcemanager.googleapis.com/Project', 'crm'),
+  // Capital "IAM": this is how the IAM admin API spells it in the log, unlike every other API.
+  m('iam.googleapis.com', 'google.iam.admin.v1.SetIAMPolicy', 'setIamPolicy', 'iam.googleapis.com/ServiceAccount', 'iam'),
+  m(GCF, 'google.cloud.functions.v1.CloudFunctionsService.SetIamPolicy', 'setIamPolicy', FUNCTION, 'functions.v1'),
+  m(GCF, 'google.cloud.functions.v2.FunctionService.SetIamPolicy', 'setIamPolicy', FUNCTION, 'functions.v2'),
+]);
+
+// Keyed on service and method together: a bare "SetIamPolicy" from storage.googleapis.com is not
+// a project policy change.
+const BY_KEY = new Map(HANDLED_METHODS.map((info) => [`${info.serviceName} ${info.methodName}`, info]));
+
+export function lookupMethod(serviceName: string, methodName: string): MethodInfo | undefined {
+  return BY_KEY.get(`${serviceName} ${methodName}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// How each API names its resource, and the canonical name runguard uses for it. Each field has a
+// chain of places to look, because the same fact sits in different spots per API and per client
+// (SHAPES.md §2): names first, then resource.labels, then the request.
+
+export type ResourceRef = ChangeEvent['resource'];
+type Rec = Record<string, unknown>;
+const rec = (v: unknown): Rec | undefined =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Rec) : undefined;
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+// v1 uses namespaces/P/services/S for Create/Replace/Delete and projects/P/locations/L/… for SetIamPolicy.
+const RUN_NAME = /^(?:\/\/run\.googleapis\.com\/)?(?:projects|namespaces)\/(?<project>[^/]+)(?:\/locations\/(?<location>[^/]+))?\/services\/(?<service>[^/]+)$/;
+// v1 console: projects/P/regions/R; v1 gcloud: namespaces/P; v2: projects/P/locations/L.
+const RUN_PARENT = /^(?:projects|namespaces)\/(?<project>[^/]+)(?:\/(?:locations|regions)\/(?<location>[^/]+))?$/;
+const CRM_NAME = /^(?:\/\/cloudresourcemanager\.googleapis\.com\/)?(?<collection>projects|folders|organizations)\/(?<id>[^/]+)$/;
+const SA_NAME = /^projects\/(?<project>[^/]+)\/serviceAccounts\/(?<account>[^/]+)$/;
+const SA_EMAIL_PROJECT = /@(?<project>[^.@]+)\.iam\.gserviceaccount\.com$/;
+const FUNCTION_NAME = /^projects\/(?<project>[^/]+)\/locations\/(?<location>[^/]+)\/functions\/(?<fn>[^/]+)$/;
+
+const CRM_COLLECTIONS: ReadonlyMap<string, { type: ResourceType; label: string }> = new Map([
+  ['projects', { type: 'cloudresourcemanager.googleapis.com/Project', label: 'project_id' }],
+  ['folders', { type: 'cloudresourcemanager.googleapis.com/Folder', label: 'folder_id' }],
+  ['organizations', { type: 'cloudresourcemanager.googleapis.com/Organization', label: 'organization_id' }],
+] as const);
+const CRM_RESOURCE_TYPES: ReadonlyMap<string, string> = new Map([['project', 'projects'], ['folder', 'folders'], ['organization', 'organizations']]);
+
+interface Ctx {
+  pp: AuditLog;
+  req: Rec | undefined;
+  labels: Rec | undefined;
+  resourceType: string;
+}
+
+type Groups = Record<string, string | undefined>;
+/** The named groups of the first candidate that matches. */
+function firstMatch(re: RegExp, ...candidates: unknown[]): Groups | undefined {
+  for (const c of candidates) {
+    const g = typeof c === 'string' ? re.exec(c)?.groups : undefined;
+    if (g) return g;
+  }
+  return undefined;
+}
+
+function runResource({ pp, req, labels }: Ctx): ResourceRef | { error: string } {
+  const reqService = rec(req?.service);
+  const g = firstMatch(RUN_NAME, pp.resourceName, req?.name, req?.resource, reqService?.name);
+  const parent = firstMatch(RUN_PARENT, req?.parent);
+  const project = str(labels?.project_id) || g?.project || parent?.project || '';
+  // service_name is "" on SetIamPolicy entries, so the name wins over the label here.
+  const service = g?.service || str(labels?.service_name) || str(req?.serviceId ?? req?.service_id) || str(rec(reqService?.metadata)?.name);
+  const current = rec(pp.resourceLocation)?.currentLocations;
+  const location =
+    str(labels?.location) || (Array.isArray(current) ? str(current[0]) : '') || g?.location || str(req?.region) || parent?.location || '';
+  if (!project || !service) return { error: 'protoPayload.resourceName missing or not a Cloud Run service name' };
+  if (!location) return { error: 'Cloud Run location missing (resource.labels.location, protoPayload.resourceLocation.currentLocations)' };
+  return { type: 'run.googleapis.com/Service', name: `projects/${project}/locations/${location}/services/${service}`, project, location };
+}
+
+function crmResource({ pp, req, labels, resourceType }: Ctx): ResourceRef | { error: string } {
+  const g = firstMatch(CRM_NAME, pp.resourceName, req?.resource);
+  const collection = g?.collection ?? CRM_RESOURCE_TYPES.get(resourceType) ?? '';
+  const kind = CRM_COLLECTIONS.get(collection);
+  if (!kind) return { error: 'protoPayload.resourceName is not a project, folder or organization' };
+  const label = str(labels?.[kind.label]);
+  // A project's canonical name uses its id; the label always has the id, the name may not.
+  const id = (collection === 'projects' ? label || g?.id : g?.id || label) || (g ? '' : str(req?.resource));
+  if (!id) return { error: `protoPayload.resourceName missing (no ${collection} id)` };
+  return { type: kind.type, name: `${collection}/${id}`, project: collection === 'projects' ? id : '', location: '' };
+}
+
+function serviceAccountResource({ pp, req, labels }: Ctx): ResourceRef | { error: string } {
+  const g = firstMatch(SA_NAME, pp.resourceName, req?.resource);
+  const account = g?.account ?? '';
+  // resourceName is projects/-/serviceAccounts/<uniqueId>; only the label has the e-mail.
+  const email = account.includes('@') ? account : str(labels?.email_id) || account;
+  if (!email) return { error: 'protoPayload.resourceName missing or not a service account name' };
+  const named = g?.project && g.project !== '-' ? g.project : '';
+  const project = str(labels?.project_id) || named || SA_EMAIL_PROJECT.exec(email)?.groups?.project || '';
+  return { type: 'iam.googleapis.com/ServiceAccount', name: `projects/${project || '-'}/serviceAccounts/${email}`, project, location: '' };
+}
+
+function functionResource({ pp, req, labels }: Ctx): ResourceRef | { error: string } {
+  const g = firstMatch(FUNCTION_NAME, pp.resourceName, req?.resource);
+  const project = str(labels?.project_id) || g?.project || '';
+  const location = g?.location || str(labels?.region) || '';
+  const fn = g?.fn || str(labels?.function_name);
+  if (!project || !location || !fn) return { error: 'protoPayload.resourceName missing or not a Cloud Functions name' };
+  return { type: 'cloudfunctions.googleapis.com/Function', name: `projects/${project}/locations/${location}/functions/${fn}`, project, location };
+}
+
+const RESOLVERS: Readonly<Record<Api, (ctx: Ctx) => ResourceRef | { error: string }>> = {
+  'run.v1': runResource,
+  'run.v2': runResource,
+  crm: crmResource,
+  iam: serviceAccountResource,
+  'functions.v1': functionResource,
+  'functions.v2': functionResource,
+};
+
+/** The resource a handled method changed, with its canonical name, or an error naming what is missing. */
+export function resourceOf(info: MethodInfo, entry: LogEntry, pp: AuditLog, req: Rec | undefined): ResourceRef | { error: string } {
+  const resource = rec(entry.resource);
+  return RESOLVERS[info.api]({ pp, req, labels: rec(resource?.labels), resourceType: str(resource?.type) });
+}

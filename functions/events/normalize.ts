@@ -1,0 +1,176 @@
+import type { AuditLog, ChangeEvent, LogEntry, Normalized, Policy, Skip } from '../core/types.js';
+import { actorOf } from './actor.js';
+import { deltasFromPolicy, deltasFromPolicyDelta, parsePolicy } from './iam.js';
+import { lookupMethod, resourceOf } from './methods.js';
+import type { MethodInfo } from './methods.js';
+import { toRunService } from './run-service.js';
+
+// LogEntry → ChangeEvent, or a Skip saying why not, or an error naming the path that was wrong.
+// Pure and total: whatever JSON arrives, this returns a value and never throws, because one bad
+// message must not take down the function that handles the good ones.
+
+export interface NormalizeError {
+  error: string;
+}
+
+export interface NormalizeOptions {
+  /** runguard's own principals: its changes (reverts) are not findings. */
+  selfPrincipals: readonly string[];
+}
+
+type Rec = Record<string, unknown>;
+const rec = (v: unknown): Rec | undefined =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Rec) : undefined;
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+const absent = (v: unknown): boolean => v === undefined || v === null;
+const isError = (v: object): v is NormalizeError => 'error' in v;
+
+// google.rpc.Code, so a skip reason says "PERMISSION_DENIED" and not only "7".
+const RPC_CODES = ['OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS',
+  'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED',
+  'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED'];
+
+const RUN_SERVICE_TYPES = new Set(['type.googleapis.com/google.cloud.run.v1.Service', 'type.googleapis.com/google.cloud.run.v2.Service']);
+const OPERATION_TYPE = 'type.googleapis.com/google.longrunning.Operation';
+const POLICY_TYPE = 'type.googleapis.com/google.iam.v1.Policy';
+
+const skip = (code: Skip['code'], reason: string): Skip => ({ skipped: true, code, reason });
+
+export function normalize(entry: LogEntry, opts: NormalizeOptions): Normalized | NormalizeError {
+  if (!rec(entry)) return { error: 'entry is not an object' };
+  if (absent(entry.protoPayload)) return { error: 'protoPayload missing (not an audit log entry)' };
+  const pp = rec(entry.protoPayload) as AuditLog | undefined;
+  if (!pp) return { error: 'protoPayload is not an object' };
+  const method = pp.methodName;
+  if (typeof method !== 'string' || method === '') return { error: 'protoPayload.methodName missing' };
+  if (typeof entry.insertId !== 'string' || entry.insertId === '') return { error: 'insertId missing' };
+  const serviceName = pp.serviceName;
+  if (typeof serviceName !== 'string' || serviceName === '') return { error: 'protoPayload.serviceName missing' };
+  if (!absent(pp.status) && !rec(pp.status)) return { error: 'protoPayload.status is not an object' };
+  const code = pp.status?.code;
+  if (!absent(code) && typeof code !== 'number') return { error: 'protoPayload.status.code is not a number' };
+  if (!absent(entry.operation) && !rec(entry.operation)) return { error: 'operation is not an object' };
+
+  if (code) {
+    const message = str(pp.status?.message);
+    const name = RPC_CODES[code] ? ` ${RPC_CODES[code]}` : '';
+    return skip('failed-call', `the call failed with status ${code}${name}${message ? ` (${message})` : ''}, so nothing changed`);
+  }
+  const op = entry.operation;
+  if (op?.last === true && op.first !== true) {
+    return skip('operation-last', `last entry of operation ${str(op.id)}: only the first entry carries the change`);
+  }
+  const actor = actorOf(pp);
+  if (isSelf(actor.email, opts?.selfPrincipals)) return skip('self', `made by runguard itself (${actor.email})`);
+  const info = lookupMethod(serviceName, method);
+  if (!info) return skip('unhandled-method', `${method} on ${serviceName} is not a method runguard handles`);
+  if (info.kind === 'delete') {
+    return skip('deleted', `${method} deletes ${str(pp.resourceName) || 'the resource'}: nothing is left to check`);
+  }
+  const req = rec(pp.request) ? pp.request : undefined;
+  if (req && (req.validateOnly === true || req.validate_only === true)) {
+    return skip('validate-only', `${method} was a validate-only request: nothing changed`);
+  }
+  return changeEvent(entry, pp, info, actor);
+}
+
+function changeEvent(entry: LogEntry, pp: AuditLog, info: MethodInfo, actor: ChangeEvent['actor']): ChangeEvent | NormalizeError {
+  if (!absent(pp.request) && !rec(pp.request)) return { error: 'protoPayload.request is not an object' };
+  if (!absent(pp.response) && !rec(pp.response)) return { error: 'protoPayload.response is not an object' };
+  const req = pp.request ?? undefined;
+  const res = pp.response ?? undefined;
+  const resource = resourceOf(info, entry, pp, req);
+  if (isError(resource)) return resource;
+  const state = serviceState(info, req, res, resource.name);
+  if (isError(state)) return state;
+  const iam = info.kind === 'setIamPolicy' ? policyState(pp, req, res) : noPolicy();
+  if (isError(iam)) return iam;
+  const op = entry.operation;
+  return {
+    insertId: entry.insertId as string,
+    logName: str(entry.logName),
+    timestamp: str(entry.timestamp),
+    method: info.methodName,
+    serviceName: info.serviceName,
+    kind: info.kind,
+    resource,
+    actor,
+    operation: op ? { id: str(op.id), producer: str(op.producer), first: op.first === true, last: op.last === true } : null,
+    ...state,
+    ...iam,
+    updateMask: maskOf(req),
+  };
+}
+
+function isSelf(email: string, selfPrincipals: readonly string[] | undefined): boolean {
+  if (email === '' || !selfPrincipals) return false;
+  const e = email.toLowerCase();
+  for (const p of selfPrincipals) if (typeof p === 'string' && p.toLowerCase() === e) return true;
+  return false;
+}
+
+type ServiceState = Pick<ChangeEvent, 'service' | 'serviceSource'>;
+const NO_SERVICE: ServiceState = { service: null, serviceSource: 'none' };
+
+/** The response is what was applied, so it wins; an LRO's first response is an Operation, not a Service. */
+function responseService(res: Rec | undefined): Rec | undefined {
+  if (!res) return undefined;
+  const type = str(res['@type']);
+  if (RUN_SERVICE_TYPES.has(type)) return res;
+  if (type === OPERATION_TYPE) {
+    const inner = rec(res.response);
+    return res.done === true && inner && RUN_SERVICE_TYPES.has(str(inner['@type'])) ? inner : undefined;
+  }
+  return type === '' && (res.kind === 'Service' || rec(res.template)) ? res : undefined;
+}
+
+function serviceState(info: MethodInfo, req: Rec | undefined, res: Rec | undefined, name: string): ServiceState | NormalizeError {
+  if (info.resourceType !== 'run.googleapis.com/Service' || info.kind === 'setIamPolicy') return NO_SERVICE;
+  const applied = responseService(res);
+  if (applied) return { service: toRunService(applied, name), serviceSource: 'response' };
+  const asked = req?.service;
+  if (absent(asked)) return NO_SERVICE;
+  const obj = rec(asked);
+  if (!obj) return { error: 'protoPayload.request.service is not an object' };
+  const service = toRunService(obj, name);
+  // Only responses show Cloud Run's default (SHAPES.md §4): a create that says nothing is public.
+  if (info.kind === 'create' && service.ingress === 'INGRESS_TRAFFIC_UNSPECIFIED') service.ingress = 'INGRESS_TRAFFIC_ALL';
+  return { service, serviceSource: 'request' };
+}
+
+type IamState = Pick<ChangeEvent, 'policy' | 'deltas' | 'deltaSource'>;
+// A fresh value each time: events are handed on, and a shared deltas array would be shared state.
+const noPolicy = (): IamState => ({ policy: null, deltas: [], deltaSource: 'none' });
+
+function policyState(pp: AuditLog, req: Rec | undefined, res: Rec | undefined): IamState | NormalizeError {
+  let policy: Policy | null = null;
+  if (res && (res.bindings !== undefined || str(res['@type']) === POLICY_TYPE)) {
+    const parsed = parsePolicy(res, 'protoPayload.response');
+    if (isError(parsed)) return parsed;
+    policy = parsed;
+  } else if (!absent(req?.policy)) {
+    const parsed = parsePolicy(req?.policy, 'protoPayload.request.policy');
+    if (isError(parsed)) return parsed;
+    policy = parsed;
+  }
+  const sd = pp.serviceData;
+  if (!absent(sd) && !rec(sd)) return { error: 'protoPayload.serviceData is not an object' };
+  const pd = sd?.policyDelta;
+  if (!absent(pd)) {
+    const delta = rec(pd);
+    if (!delta) return { error: 'protoPayload.serviceData.policyDelta is not an object' };
+    const deltas = deltasFromPolicyDelta(delta.bindingDeltas, 'protoPayload.serviceData.policyDelta.bindingDeltas');
+    if (isError(deltas)) return deltas;
+    return { policy, deltas, deltaSource: 'policyDelta' };
+  }
+  if (policy) return { policy, deltas: deltasFromPolicy(policy), deltaSource: 'policy' };
+  return { policy, deltas: [], deltaSource: 'none' };
+}
+
+/** FieldMask as JSON (a comma string), as a Struct ({paths}), or a bare list. */
+function maskOf(req: Rec | undefined): string[] {
+  const m = req?.updateMask ?? req?.update_mask;
+  if (typeof m === 'string') return m.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  const paths = Array.isArray(m) ? m : rec(m)?.paths;
+  return Array.isArray(paths) ? paths.filter((p): p is string => typeof p === 'string' && p !== '') : [];
+}

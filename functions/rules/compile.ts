@@ -1,0 +1,157 @@
+import { Environment } from '@marcbachmann/cel-js';
+import { LineCounter, parseDocument } from 'yaml';
+import { RESOURCE_TYPES, type ResourceType } from '../core/types.js';
+import { remediationAction, validateRemediationParams } from '../remediation/catalog.js';
+import { parseRuleFile, type SchemaProblem } from './schema.js';
+import type { RuleInput, RuleSpec } from './types.js';
+
+export interface RuleError {
+  file: string;
+  /** Where in the file: "condition", "examples.fire[1].input", "remediation.action", "yaml". */
+  field: string;
+  message: string;
+}
+
+export type CelProgram = (input: RuleInput) => unknown;
+
+export interface CompiledRule extends RuleSpec {
+  readonly conditionProgram: CelProgram;
+  readonly messageProgram: CelProgram | null;
+  readonly appliesTo: ReadonlySet<ResourceType>;
+}
+
+export interface CompileOptions {
+  /** When given, a remediation action outside this set is an error. */
+  remediationActions?: ReadonlySet<string>;
+}
+
+// One environment for every rule: building it is the expensive part, parsing is cheap. Every
+// variable is `dyn` (the normalized shapes are plain objects), and a name that is none of them is
+// a compile error rather than a value silently missing at evaluation time.
+const env = new Environment({ unlistedVariablesAreDyn: false });
+for (const name of ['resource', 'service', 'policy', 'change', 'params', 'settings'] satisfies Array<keyof RuleInput>) {
+  env.registerVariable(name, 'dyn');
+}
+
+/** Compiles every source; rules with any problem are left out, and every problem is reported. */
+export function compileRules(sources: ReadonlyArray<{ file: string; text: string }>, opts: CompileOptions = {}): { rules: CompiledRule[]; errors: RuleError[] } {
+  const rules: CompiledRule[] = [];
+  const errors: RuleError[] = [];
+  const firstFileOf = new Map<string, string>();
+  for (const { file, text } of sources) {
+    const { id, rule, problems } = compileSource(file, text, opts);
+    const at = (p: SchemaProblem) => errors.push({ file, ...p });
+    problems.forEach(at);
+    const first = id === null ? undefined : firstFileOf.get(id);
+    if (first !== undefined) {
+      at({ field: 'id', message: `duplicate id "${id}" (also in ${first})` });
+      continue;
+    }
+    if (id !== null) firstFileOf.set(id, file);
+    if (rule) rules.push(rule);
+  }
+  return { rules, errors };
+}
+
+function compileSource(file: string, text: string, opts: CompileOptions): { id: string | null; rule: CompiledRule | null; problems: SchemaProblem[] } {
+  const parsed = parseYaml(text);
+  if ('problems' in parsed) return { id: null, rule: null, problems: parsed.problems };
+  const { spec, problems } = parseRuleFile(parsed.data, file);
+  // The checks below read the raw document too, so that one run reports every problem of a file.
+  const raw: Record<string, unknown> = isRecord(parsed.data) ? parsed.data : {};
+  const id = typeof raw.id === 'string' ? raw.id : null;
+  const expectedId = /([^/\\]+?)\.ya?ml$/.exec(file)?.[1] ?? file;
+  if (id !== null && id !== expectedId) problems.push({ field: 'id', message: `"${id}" must equal the file name "${expectedId}"` });
+
+  const condition = typeof raw.condition === 'string' && raw.condition ? compileExpr(raw.condition, 'bool') : null;
+  if (condition?.error) problems.push({ field: 'condition', message: condition.error });
+  const message = typeof raw.message === 'string' && raw.message ? compileExpr(raw.message, 'string') : null;
+  if (message?.error) problems.push({ field: 'message', message: message.error });
+
+  const action = isRecord(raw.remediation) && typeof raw.remediation.action === 'string' ? raw.remediation.action : null;
+  if (action !== null) {
+    // Unknown types are the schema's to report; only known ones are matched against the action.
+    const types = Array.isArray(raw.resourceTypes) ? raw.resourceTypes.filter((t): t is ResourceType => RESOURCE_TYPES.includes(t)) : [];
+    problems.push(...remediationProblems(action, types, isRecord(raw.params) ? raw.params : {}, opts.remediationActions));
+  }
+
+  if (!spec || problems.length > 0 || !condition?.program) return { id, rule: null, problems };
+  const rule: CompiledRule = {
+    ...spec,
+    params: deepFreeze(spec.params),
+    conditionProgram: condition.program,
+    messageProgram: message?.program ?? null,
+    appliesTo: new Set(spec.resourceTypes),
+  };
+  return { id, rule, problems: [] };
+}
+
+/** Duplicate keys are errors: YAML would otherwise keep the last one without a word. */
+function parseYaml(text: string): { data: unknown } | { problems: SchemaProblem[] } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter: lines });
+  if (doc.errors.length === 0) return { data: doc.toJS() };
+  return {
+    problems: doc.errors.map((e) => {
+      const { line, col } = lines.linePos(e.pos[0]);
+      return { field: 'yaml', message: `${e.message.split('\n')[0]} at line ${line}, column ${col}` };
+    }),
+  };
+}
+
+function remediationProblems(action: string, types: ResourceType[], params: Record<string, unknown>, known: ReadonlySet<string> | undefined): SchemaProblem[] {
+  if (known && !known.has(action)) {
+    return [{ field: 'remediation.action', message: `unknown remediation action "${action}" (known: ${[...known].join(', ')})` }];
+  }
+  const def = remediationAction(action);
+  // Not in the catalog: only a caller that names its actions (loadRules does) can say it is unknown.
+  if (!def) return [];
+  const problems: SchemaProblem[] = [];
+  const unsupported = types.filter((t) => !def.resourceTypes.includes(t));
+  if (unsupported.length > 0) problems.push({ field: 'remediation.action', message: `${action} cannot act on ${unsupported.join(', ')}` });
+  for (const p of validateRemediationParams(action, params)) problems.push({ field: 'params', message: `${p} (for remediation ${action})` });
+  return problems;
+}
+
+type CompiledExpr = { program: CelProgram; error: null } | { program: null; error: string };
+
+/** `dyn` (a bare field such as `service.invokerIamDisabled`) passes here and is checked at each evaluation. */
+function compileExpr(source: string, want: 'bool' | 'string'): CompiledExpr {
+  let parsed: ReturnType<Environment['parse']>;
+  try {
+    parsed = env.parse(source);
+  } catch (err) {
+    return { program: null, error: celError(err, source) };
+  }
+  const checked = parsed.check();
+  if (!checked.valid) return { program: null, error: celError(checked.error, source) };
+  if (checked.type !== want && checked.type !== 'dyn') {
+    return { program: null, error: `must evaluate to ${want}, but evaluates to ${checked.type}` };
+  }
+  return { program: parsed as unknown as CelProgram, error: null };
+}
+
+/** One line — the library's summary and where — instead of its multi-line source highlight. */
+export function celError(err: unknown, source: string): string {
+  if (!(err instanceof Error)) return String(err);
+  const e = err as Error & { summary?: string; range?: { start: number } };
+  const summary = e.summary ?? e.message.split('\n')[0] ?? e.message;
+  if (!e.range) return summary;
+  const before = source.slice(0, e.range.start);
+  const line = before.split('\n').length;
+  const column = e.range.start - before.lastIndexOf('\n');
+  return `${summary} at ${line > 1 ? `line ${line}, column ${column}` : `column ${column}`}`;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+// Defaults are shared by every evaluation; freezing them keeps one finding's params from leaking into the next.
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,5 +1,6 @@
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { parseDuration } from '../core/duration.js';
 import { compileGlob, type Glob } from '../core/glob.js';
 import type { Exemption, ProjectMode } from '../core/types.js';
 import type { RuleOverride, RuleSettings } from '../rules/types.js';
@@ -14,6 +15,8 @@ export interface Config {
   settings: RuleSettings;
   overrides: Record<string, RuleOverride>;
   exemptions: CompiledExemption[];
+  /** Stop reverting a finding after this many reverts within the window: something keeps re-applying it. */
+  fightDetection: { maxReverts: number; windowMs: number };
 }
 
 export interface CompiledExemption extends Exemption {
@@ -57,6 +60,7 @@ function parsed(data: z.infer<typeof configSchema>, source: string): Config {
       glob: compileGlob(e.resource),
       expiresAt: Date.parse(e.expires.length === 10 ? `${e.expires}T00:00:00Z` : e.expires),
     })),
+    fightDetection: { maxReverts: data.fightDetection.maxReverts, windowMs: parseDuration(data.fightDetection.window) },
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DURATION } from '../core/duration.js';
 import { SEVERITIES } from '../core/types.js';
 
 // The configuration file's schema. Strict everywhere: a misspelt key is an error, not a silent default.
@@ -31,6 +32,11 @@ export const projectModeSchema = z.strictObject({
   mode: z.enum(['enforce', 'monitor', 'off']),
 });
 
+export const fightDetectionSchema = z.strictObject({
+  maxReverts: z.number().int().min(1).default(3),
+  window: z.string().regex(DURATION, 'expected a duration such as 30m, 1h or 1d').default('1h'),
+});
+
 export const configSchema = z.strictObject({
   dryRun: z.boolean().default(false),
   selfPrincipals: z.array(z.string().regex(EMAIL, 'expected an e-mail address')).default([]),
@@ -38,6 +44,7 @@ export const configSchema = z.strictObject({
   allowedDomains: z.array(z.string().regex(DOMAIN, 'expected a domain such as example.com')).default([]),
   rules: z.record(z.string(), ruleOverrideSchema).default({}),
   exemptions: z.array(exemptionSchema).default([]),
+  fightDetection: fightDetectionSchema.default({ maxReverts: 3, window: '1h' }),
 });
 
 export type ConfigFile = z.infer<typeof configSchema>;

@@ -199,8 +199,8 @@ export interface ChangeEvent {
   operation: { id: string; producer: string; first: boolean; last: boolean } | null;
   /** The service as this change left it (response if present, else request); null unless a Run service change. */
   service: RunService | null;
-  /** Where `service` came from: the response is what was applied; the request is what was asked. */
-  serviceSource: 'response' | 'request' | 'none';
+  /** Where `service` came from: the response is what was applied; the request is what was asked; live is read from the API now. */
+  serviceSource: 'response' | 'request' | 'live' | 'none';
   /** The IAM policy the change set (response if present, else request.policy); null unless setIamPolicy. */
   policy: Policy | null;
   /** Binding changes; from serviceData.policyDelta when present, else every binding of `policy` as ADD. */

@@ -1,0 +1,129 @@
+import type { Config } from '../config/load.js';
+import { judge, prepareEntry } from '../core/pipeline.js';
+import type { ChangeEvent } from '../core/types.js';
+import { decodeItem } from '../events/decode.js';
+import type { CompiledRule } from '../rules/compile.js';
+import type { Progress, StateStore } from '../state/types.js';
+import { type ActDeps, act } from './act.js';
+import { describeError, isTransient, TransientError } from './errors.js';
+import type { Logger } from './log.js';
+import type { Notifier } from './notify.js';
+import { observe } from './observe.js';
+import { recordDecision, recordEntry } from './record.js';
+import type { Verdict } from './verdict.js';
+
+export interface LiveDeps extends ActDeps {
+  rules: readonly CompiledRule[];
+  config: Config;
+  state: StateStore;
+  notifier: Notifier;
+  log: Logger;
+  now: () => number;
+}
+
+export type HandleStatus = 'malformed' | 'skipped' | 'duplicate' | 'gone' | 'handled' | 'failed';
+export interface HandleResult {
+  status: HandleStatus;
+  verdicts: Verdict[];
+}
+
+/** A delivery that has not finished within this long is presumed dead and may be taken over. */
+const LEASE_MS = 5 * 60_000;
+
+/**
+ * decode → normalize → skip → claim → observe → evaluate → decide → act → notify → record, for one
+ * CloudEvent. Returns normally for everything that a redelivery would not change (malformed input
+ * included: logged with its id and reason); throws only what is worth a redelivery.
+ */
+export async function handleAuditEvent(cloudEvent: { id?: string; data?: unknown }, deps: LiveDeps): Promise<HandleResult> {
+  const decoded = decodeItem(cloudEvent.data ?? null);
+  if (!decoded.messageId && cloudEvent.id) decoded.messageId = cloudEvent.id;
+  const now = deps.now();
+  const core = { rules: deps.rules, config: deps.config, now };
+  const prepared = prepareEntry(decoded, core);
+  if ('result' in prepared) {
+    recordEntry(deps.log, prepared.result);
+    return { status: prepared.result.error !== undefined ? 'malformed' : 'skipped', verdicts: [] };
+  }
+
+  const keys = claimKeys(prepared.event);
+  const claim = await deps.state.claim(keys, now, LEASE_MS);
+  if (claim.status === 'duplicate') {
+    deps.log({ severity: 'INFO', message: `duplicate delivery of ${prepared.base.insertId}: already handled`, event: 'duplicate', insertId: prepared.base.insertId, messageId: prepared.base.messageId });
+    return { status: 'duplicate', verdicts: [] };
+  }
+  if (claim.status === 'busy') throw new TransientError(`entry ${prepared.base.insertId} is being handled by another delivery`);
+
+  const progress: Progress = claim.progress ?? { verdicts: [], notified: [] };
+  const verdicts = new Map(progress.verdicts.map((v) => [v.decision.finding.key, v]));
+  try {
+    const { event, observation } = await observe(prepared.event, deps.getRun);
+    if (observation.source === 'gone' && verdicts.size === 0) {
+      recordEntry(deps.log, { ...judge(prepared, { ...core, rules: [] }), skipped: observation.note });
+      await deps.state.complete(keys, deps.now());
+      return { status: 'gone', verdicts: [] };
+    }
+    const result = judge({ ...prepared, event }, core);
+    for (const e of result.ruleErrors) deps.log({ severity: 'ERROR', message: `rule ${e.rule} failed on ${result.insertId}: ${e.message}`, event: 'rule-error', rule: e.rule, insertId: result.insertId });
+    // A redelivery keeps what the failed delivery already did: no second revert, no second alert.
+    for (const decision of result.findings) {
+      if (!verdicts.has(decision.finding.key)) verdicts.set(decision.finding.key, await act(decision, event, deps, now));
+    }
+    const change = alertChange(result, event);
+    for (const [key, verdict] of verdicts) {
+      if (progress.notified.includes(key)) continue;
+      await notifyOnce(deps, { change, verdict, observation });
+      progress.notified.push(key);
+    }
+    for (const verdict of verdicts.values()) recordDecision(deps.log, result, verdict, observation);
+    if (verdicts.size === 0) recordEntry(deps.log, result);
+    await deps.state.complete(keys, deps.now());
+    return { status: 'handled', verdicts: [...verdicts.values()] };
+  } catch (e) {
+    if (!isTransient(e)) return permanentFailure(deps, keys, prepared.base.insertId, e, [...verdicts.values()]);
+    await deps.state.release(keys, { verdicts: [...verdicts.values()], notified: progress.notified });
+    deps.log({ severity: 'WARNING', message: `transient failure on ${prepared.base.insertId}, Pub/Sub will redeliver: ${describeError(e)}`, event: 'transient', insertId: prepared.base.insertId, messageId: prepared.base.messageId, done: [...verdicts.keys()] });
+    throw e;
+  }
+}
+
+// An alert that can never be delivered (channel_not_found, a revoked token) is logged loudly and
+// does not undo or block what was done; one worth retrying is thrown.
+async function notifyOnce(deps: LiveDeps, alert: Parameters<Notifier['notify']>[0]): Promise<void> {
+  try {
+    await deps.notifier.notify(alert);
+  } catch (e) {
+    if (isTransient(e)) throw e;
+    const f = alert.verdict.decision.finding;
+    deps.log({ severity: 'ERROR', message: `alert for ${f.rule} on ${f.resource} NOT DELIVERED: ${describeError(e)}`, event: 'alert-undelivered', insertId: alert.change.insertId, findingKey: f.key, done: alert.verdict.done, summary: alert.verdict.summary });
+  }
+}
+
+// A bug or a permanent error must not spin in redelivery: say everything we know, loudly, and acknowledge.
+async function permanentFailure(deps: LiveDeps, keys: string[], insertId: string, e: unknown, verdicts: Verdict[]): Promise<HandleResult> {
+  deps.log({ severity: 'ERROR', message: `could not handle ${insertId}: ${describeError(e)}`, event: 'failed', insertId, verdicts: verdicts.map((v) => ({ key: v.decision.finding.key, done: v.done, summary: v.summary })), stack: e instanceof Error ? e.stack : undefined });
+  await deps.state.complete(keys, deps.now());
+  return { status: 'failed', verdicts };
+}
+
+/** insertId for every entry, and the operation id for long-running operations (whose entries come in pairs). */
+export function claimKeys(event: ChangeEvent): string[] {
+  const keys = [`entry:${event.logName}:${event.insertId}`];
+  if (event.operation?.id) keys.push(`operation:${event.operation.id}`);
+  return keys;
+}
+
+function alertChange(result: { insertId: string; messageId?: string; method: string; timestamp: string }, event: ChangeEvent) {
+  return {
+    insertId: result.insertId,
+    ...(result.messageId ? { messageId: result.messageId } : {}),
+    method: result.method,
+    timestamp: result.timestamp,
+    resource: event.resource.name,
+    project: event.resource.project,
+    location: event.resource.location,
+    actor: event.actor.email,
+    tool: event.actor.tool,
+    toolDetail: event.actor.toolDetail,
+  };
+}

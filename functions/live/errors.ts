@@ -1,0 +1,20 @@
+import { RunPortError } from '../remediation/types.js';
+import { NotifyError } from './notify.js';
+
+/** A failure worth a redelivery: the function throws it and Pub/Sub tries again later. */
+export class TransientError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TransientError';
+  }
+}
+
+export function isTransient(e: unknown): boolean {
+  if (e instanceof TransientError) return true;
+  if (e instanceof RunPortError) return e.code === 'unavailable';
+  if (e instanceof NotifyError) return e.transient;
+  return false;
+}
+
+export const describeError = (e: unknown): string =>
+  e instanceof RunPortError ? `${e.code}: ${e.message}` : e instanceof Error ? `${e.name}: ${e.message}` : String(e);

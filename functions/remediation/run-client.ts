@@ -1,0 +1,165 @@
+import type { ServicesClient } from '@google-cloud/run';
+import type { Binding, Ingress, Policy, RunService } from '../core/types.js';
+import { fromV2 } from '../events/run-service.js';
+import { RunPortError, type RunPort, type RunPortErrorCode, type ServiceChange } from './types.js';
+
+// The Cloud Run v2 client behind RunPort. Every failure leaves here as a RunPortError with a code,
+// so the executor never reads gRPC numbers or message text.
+
+type Rec = Record<string, unknown>;
+interface OperationLike { name?: string | null; promise(): Promise<readonly unknown[]> }
+type WireBinding = { role: string; members: string[]; condition?: Binding['condition'] };
+
+/** The part of ServicesClient RunPort uses; a fake can implement just this. */
+export interface ServicesClientLike {
+  getService(req: { name: string }): Promise<readonly [object | null | undefined, ...unknown[]]>;
+  updateService(req: {
+    service: { name: string; ingress?: Ingress; invokerIamDisabled?: boolean; etag: string };
+    updateMask: { paths: string[] };
+  }): Promise<readonly [OperationLike, ...unknown[]]>;
+  checkUpdateServiceProgress(name: string): Promise<OperationLike>;
+  getIamPolicy(req: { resource: string; options: { requestedPolicyVersion: number } }): Promise<readonly [object | null | undefined, ...unknown[]]>;
+  setIamPolicy(req: { resource: string; policy: { version: number; bindings: WireBinding[]; etag: Uint8Array } }): Promise<readonly [object | null | undefined, ...unknown[]]>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * Production: no endpoint, ADC and TLS. `endpoint` ("127.0.0.1:PORT") is for tests and local demos:
+ * plaintext, so it is refused for anything but loopback. Loaded lazily: the library costs ~300 ms
+ * and most events never touch Cloud Run.
+ */
+export async function createServicesClient(opts: { endpoint?: string } = {}): Promise<ServicesClient> {
+  const { v2 } = await import('@google-cloud/run');
+  if (!opts.endpoint) return new v2.ServicesClient();
+  const m = /^(.+):(\d+)$/.exec(opts.endpoint);
+  if (!m || !LOOPBACK.has(m[1]!)) throw new Error(`endpoint must be loopback host:port, got "${opts.endpoint}"`);
+  const grpc = await import('@grpc/grpc-js');
+  return new v2.ServicesClient({
+    apiEndpoint: m[1]!, // gax appends the port itself
+    port: Number(m[2]),
+    sslCreds: grpc.credentials.createInsecure(),
+    universeDomain: 'googleapis.com', // skips the ADC / metadata-server probe
+  });
+}
+
+const BY_GRPC: ReadonlyMap<number, RunPortErrorCode> = new Map([
+  [14, 'unavailable'], [4, 'unavailable'], [13, 'unavailable'], [8, 'unavailable'],
+  [10, 'conflict'], [7, 'permission-denied'], [5, 'not-found'], [3, 'invalid'],
+]);
+// System errors from sockets and DNS: the request may never have arrived, so it is worth retrying.
+const NETWORK = /^(ECONN|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EPIPE|ENETUNREACH|EHOSTUNREACH|ERR_SOCKET)/;
+
+/** Any error from the client → RunPortError. Messages are the API's own; they name resources, never secrets. */
+export function toRunPortError(err: unknown): RunPortError {
+  if (err instanceof RunPortError) return err;
+  const e = (typeof err === 'object' && err !== null ? err : {}) as Rec;
+  const message = typeof e.details === 'string' && e.details ? e.details : err instanceof Error ? err.message : String(err);
+  const grpcCode = typeof e.code === 'number' ? e.code : null;
+  if (grpcCode === null) {
+    const code = typeof e.code === 'string' && NETWORK.test(e.code) ? 'unavailable' : 'unknown';
+    return new RunPortError(code, message);
+  }
+  let code = BY_GRPC.get(grpcCode) ?? 'unknown';
+  if (grpcCode === 9 && /etag/i.test(message)) code = 'conflict';
+  const info = (e.errorInfoMetadata ?? {}) as Rec;
+  const permission = code !== 'permission-denied' ? null
+    : typeof info.permission === 'string' ? info.permission : (/Permission '([^']+)' denied/.exec(message)?.[1] ?? null);
+  return new RunPortError(code, message, grpcCode, permission);
+}
+
+async function call<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toRunPortError(err);
+  }
+}
+
+async function orNull<T>(fn: () => Promise<T>): Promise<T | null> {
+  try {
+    return await call(fn);
+  } catch (err) {
+    if (err instanceof RunPortError && err.code === 'not-found') return null;
+    throw err;
+  }
+}
+
+// LRO results are protobufjs messages (enums as numbers, int64 as Long); toJSON gives the same
+// plain shape unary calls return, so fromV2 sees one form.
+const plain = (v: unknown): Rec => {
+  const o = (v ?? {}) as Rec & { toJSON?: () => unknown };
+  return typeof o.toJSON === 'function' ? (o.toJSON() as Rec) : o;
+};
+
+const SNAKE: Record<keyof ServiceChange, string> = { ingress: 'ingress', invokerIamDisabled: 'invoker_iam_disabled' };
+const RESUMES = 3;
+
+/**
+ * Waits for the update. A failed poll does not mean a failed update (the write was accepted), so
+ * an unavailable poll resumes from the operation name a few times before giving up as transient.
+ */
+async function settle(client: ServicesClientLike, op: OperationLike): Promise<unknown> {
+  let last: RunPortError;
+  try {
+    return (await call(() => op.promise()))[0];
+  } catch (err) {
+    last = toRunPortError(err);
+  }
+  for (let i = 0; i < RESUMES && last.code === 'unavailable' && op.name; i++) {
+    const name = op.name;
+    try {
+      return (await call(async () => (await client.checkUpdateServiceProgress(name)).promise()))[0];
+    } catch (err) {
+      last = toRunPortError(err);
+    }
+  }
+  throw last;
+}
+
+const etagString = (v: unknown): string =>
+  typeof v === 'string' ? v : v instanceof Uint8Array ? Buffer.from(v).toString('base64') : '';
+
+function toPolicy(v: unknown): Policy {
+  const p = (v ?? {}) as Rec;
+  const bindings = (Array.isArray(p.bindings) ? p.bindings : []).map((raw: Rec): Binding => {
+    const b: Binding = { role: String(raw.role ?? ''), members: Array.isArray(raw.members) ? raw.members.map(String) : [] };
+    // Kept whole (description, location too): a conditional binding must be written back as it was.
+    if (raw.condition) b.condition = raw.condition as Binding['condition'];
+    return b;
+  });
+  return { bindings, etag: etagString(p.etag) };
+}
+
+export function createRunPort(client: ServicesClientLike): RunPort {
+  return {
+    async getService(name: string): Promise<RunService | null> {
+      const res = await orNull(() => client.getService({ name }));
+      return res && fromV2(plain(res[0]), name);
+    },
+
+    async updateService(name: string, change: ServiceChange, etag: string): Promise<RunService> {
+      const paths = (Object.keys(change) as (keyof ServiceChange)[]).filter((k) => change[k] !== undefined).map((k) => SNAKE[k]);
+      if (paths.length === 0) throw new RunPortError('invalid', 'updateService needs at least one field to change');
+      if (!etag) throw new RunPortError('invalid', 'refusing to update a service without its etag: the write would not be guarded');
+      const [op] = await call(() => client.updateService({ service: { name, ...change, etag }, updateMask: { paths } }));
+      return fromV2(plain(await settle(client, op)), name);
+    },
+
+    async getIamPolicy(name: string): Promise<Policy | null> {
+      // Version 3 so conditional bindings come back as they are, not rewritten to a placeholder role.
+      const res = await orNull(() => client.getIamPolicy({ resource: name, options: { requestedPolicyVersion: 3 } }));
+      return res && toPolicy(res[0]);
+    },
+
+    async setIamPolicy(name: string, policy: Policy): Promise<Policy> {
+      // etag is a bytes field; the canonical Policy carries it as base64, as the REST API does.
+      if (!policy.etag) throw new RunPortError('invalid', 'refusing to write an IAM policy without its etag: the write would not be guarded');
+      const etag = Buffer.from(policy.etag, 'base64');
+      const version = policy.bindings.some((b) => b.condition) ? 3 : 1;
+      const bindings = policy.bindings.map((b) => ({ role: b.role, members: [...b.members], ...(b.condition ? { condition: b.condition } : {}) }));
+      const [res] = await call(() => client.setIamPolicy({ resource: name, policy: { version, bindings, etag } }));
+      return toPolicy(res);
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import type { ClaimResult, Fight, Progress, StateStore } from './types.js';
+
+type Claim = { state: 'processing' | 'released' | 'done'; leaseUntil: number; progress: Progress | null };
+
+/** In-process state: for tests, the CLI and single-instance local runs. Not shared between instances. */
+export class MemoryStateStore implements StateStore {
+  private readonly claims = new Map<string, Claim>();
+  private readonly reverts = new Map<string, number[]>();
+  private readonly fights = new Map<string, Fight>();
+
+  async claim(keys: readonly string[], now: number, leaseMs: number): Promise<ClaimResult> {
+    const existing = keys.map((k) => this.claims.get(k)).find((c) => c !== undefined);
+    if (existing?.state === 'done') return { status: 'duplicate' };
+    if (existing?.state === 'processing' && existing.leaseUntil > now) return { status: 'busy' };
+    const claim: Claim = { state: 'processing', leaseUntil: now + leaseMs, progress: existing?.progress ?? null };
+    for (const k of keys) this.claims.set(k, claim);
+    return { status: 'claimed', progress: claim.progress };
+  }
+
+  async release(keys: readonly string[], progress: Progress): Promise<void> {
+    for (const k of keys) this.claims.set(k, { state: 'released', leaseUntil: 0, progress });
+  }
+
+  async complete(keys: readonly string[], now: number): Promise<void> {
+    for (const k of keys) this.claims.set(k, { state: 'done', leaseUntil: now, progress: null });
+  }
+
+  async recordRevert(findingKey: string, at: number, windowMs: number): Promise<number> {
+    const times = [...this.recent(findingKey, at, windowMs), at];
+    this.reverts.set(findingKey, times);
+    return times.length;
+  }
+
+  async revertCount(findingKey: string, now: number, windowMs: number): Promise<number> {
+    return this.recent(findingKey, now, windowMs).length;
+  }
+
+  async getFight(findingKey: string, now: number): Promise<Fight | null> {
+    const fight = this.fights.get(findingKey);
+    return fight && fight.until > now ? fight : null;
+  }
+
+  async setFight(findingKey: string, fight: Fight): Promise<void> {
+    this.fights.set(findingKey, fight);
+  }
+
+  private recent(findingKey: string, now: number, windowMs: number): number[] {
+    return (this.reverts.get(findingKey) ?? []).filter((t) => t > now - windowMs);
+  }
+}

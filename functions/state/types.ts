@@ -1,0 +1,42 @@
+import type { Verdict } from '../live/verdict.js';
+
+/**
+ * What runguard remembers between deliveries. An interface so the live path runs the same against
+ * memory (tests, local runs) and Firestore (production).
+ */
+export interface StateStore {
+  /**
+   * Claims an entry under all its keys at once (insertId, and the operation id for long-running
+   * operations). `claimed` carries what an earlier, failed delivery already did; `duplicate` means
+   * the entry was fully handled; `busy` means another delivery holds a live lease on it now.
+   */
+  claim(keys: readonly string[], now: number, leaseMs: number): Promise<ClaimResult>;
+  /** Gives the claim back after a transient failure, keeping what was done so a redelivery does not redo it. */
+  release(keys: readonly string[], progress: Progress): Promise<void>;
+  /** Marks the entry done: every later delivery of it is a duplicate. */
+  complete(keys: readonly string[], now: number): Promise<void>;
+
+  /** Records a revert of a finding (rule on resource) and returns how many fall within the window, this one included. */
+  recordRevert(findingKey: string, at: number, windowMs: number): Promise<number>;
+  revertCount(findingKey: string, now: number, windowMs: number): Promise<number>;
+  getFight(findingKey: string, now: number): Promise<Fight | null>;
+  setFight(findingKey: string, fight: Fight): Promise<void>;
+}
+
+export type ClaimResult = { status: 'claimed'; progress: Progress | null } | { status: 'duplicate' } | { status: 'busy' };
+
+/** What a delivery finished before it failed: verdicts already acted on, alerts already sent. */
+export interface Progress {
+  verdicts: Verdict[];
+  notified: string[];
+}
+
+/** runguard stopped reverting a finding because something keeps putting the setting back. */
+export interface Fight {
+  /** Who made the change that tipped it over (the other automation). */
+  actor: string;
+  since: number;
+  /** The fight ends when no insecure change has been seen for a window. */
+  until: number;
+  reverts: number;
+}

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import type { ServicesClient } from '@google-cloud/run';
 import type { Binding, Ingress, Policy, RunService } from '../core/types.js';
 import { fromV2 } from '../events/run-service.js';
@@ -31,16 +32,37 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
  */
 export async function createServicesClient(opts: { endpoint?: string } = {}): Promise<ServicesClient> {
   const { v2 } = await import('@google-cloud/run');
-  if (!opts.endpoint) return new v2.ServicesClient();
+  if (!opts.endpoint) return decodeOperationsOnce(new v2.ServicesClient());
   const m = /^(.+):(\d+)$/.exec(opts.endpoint);
   if (!m || !LOOPBACK.has(m[1]!)) throw new Error(`endpoint must be loopback host:port, got "${opts.endpoint}"`);
   const grpc = await import('@grpc/grpc-js');
-  return new v2.ServicesClient({
-    apiEndpoint: m[1]!, // gax appends the port itself
-    port: Number(m[2]),
-    sslCreds: grpc.credentials.createInsecure(),
-    universeDomain: 'googleapis.com', // skips the ADC / metadata-server probe
-  });
+  return decodeOperationsOnce(
+    new v2.ServicesClient({
+      apiEndpoint: m[1]!, // gax appends the port itself
+      port: Number(m[2]),
+      sslCreds: grpc.credentials.createInsecure(),
+      universeDomain: 'googleapis.com', // skips the ADC / metadata-server probe
+    }),
+  );
+}
+
+/**
+ * The generated client hands gax protobufjs's `decode` *stub* bound to the Service type, and the
+ * stub regenerates the decoder on every call: ~1.8 ms of CPU for each long-running-operation
+ * result, twice per update (measured: 100 decodes 176 ms against 1.5 ms). Decode with a Type that
+ * has been set up once instead; the messages are the same.
+ */
+function decodeOperationsOnce(client: ServicesClient): ServicesClient {
+  const require = createRequire(createRequire(import.meta.url).resolve('@google-cloud/run'));
+  const { protobuf } = require('google-gax') as typeof import('google-gax');
+  const service = protobuf.Root.fromJSON(require('../protos/protos.json')).lookupType('google.cloud.run.v2.Service');
+  const decode = (bytes: Uint8Array) => service.decode(bytes);
+  const descriptors = (client as unknown as { descriptors?: { longrunning?: Record<string, { responseDecoder?: unknown; metadataDecoder?: unknown }> } }).descriptors;
+  for (const d of Object.values(descriptors?.longrunning ?? {})) {
+    if (d.responseDecoder) d.responseDecoder = decode;
+    if (d.metadataDecoder) d.metadataDecoder = decode;
+  }
+  return client;
 }
 
 const BY_GRPC: ReadonlyMap<number, RunPortErrorCode> = new Map([

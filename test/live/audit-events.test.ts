@@ -14,7 +14,7 @@ let standIn: CloudRunStandIn;
 let client: ServicesClient;
 beforeAll(async () => {
   standIn = await startCloudRunStandIn();
-  client = newClient(standIn);
+  client = await newClient(standIn);
 });
 afterAll(async () => {
   await client?.close();

@@ -1,10 +1,10 @@
-import { ServicesClient } from '@google-cloud/run';
+import type { ServicesClient } from '@google-cloud/run';
 import { parseConfig } from '../../functions/config/load.js';
 import type { LiveDeps } from '../../functions/live/audit-events.js';
 import type { LogLine } from '../../functions/live/log.js';
 import type { Alert, Notifier } from '../../functions/live/notify.js';
 import { remediate } from '../../functions/remediation/execute.js';
-import { createRunPort } from '../../functions/remediation/run-client.js';
+import { createRunPort, createServicesClient } from '../../functions/remediation/run-client.js';
 import type { RunPort } from '../../functions/remediation/types.js';
 import { loadRules } from '../../functions/rules/load-files.js';
 import { MemoryStateStore } from '../../functions/state/memory.js';
@@ -68,6 +68,7 @@ export function harness(standIn: CloudRunStandIn, client: ServicesClient, config
   return { deps, notifier, logs, clock, runLoads };
 }
 
-export function newClient(standIn: CloudRunStandIn): ServicesClient {
-  return new ServicesClient(standIn.clientOptions);
+/** The client as the function builds it (createServicesClient), pointed at the stand-in. */
+export function newClient(standIn: CloudRunStandIn): Promise<ServicesClient> {
+  return createServicesClient({ endpoint: `127.0.0.1:${standIn.port}` });
 }

@@ -27,7 +27,7 @@ describe.skipIf(!host)('auditEvents through the Pub/Sub emulator and the Functio
 
   beforeAll(async () => {
     standIn = await startCloudRunStandIn();
-    client = newClient(standIn);
+    client = await newClient(standIn);
     h = harness(standIn, client);
     ff.cloudEvent('auditEventsE2E', (event: ff.CloudEvent<unknown>) => handleAuditEvent(event, h.deps).then(() => undefined));
     server = getTestServer('auditEventsE2E');

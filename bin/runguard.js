@@ -12,7 +12,7 @@ try {
   }
   throw e;
 }
-process.exitCode = cli.main(process.argv.slice(2), {
+process.exitCode = await cli.main(process.argv.slice(2), {
   stdout: (s) => process.stdout.write(s),
   stderr: (s) => process.stderr.write(s),
   readStdin: () => readFileSync(0, 'utf8'),

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { runEvaluate } from './evaluate.js';
+import { readPublishTarget, runPublish } from './publish.js';
 import { runRules } from './rules.js';
 
 const USAGE = `runguard — catch insecure Cloud Run and IAM changes
@@ -9,6 +10,9 @@ Usage:
       Decode, normalize, evaluate and decide audit log entries offline. FILE holds a LogEntry, a
       Pub/Sub push body, a CloudEvent, a JSON array of these, or JSON Lines; - reads stdin.
       Exit 0 when evaluated, 2 when an input or the configuration could not be read.
+  runguard publish FILE... | -
+      Publish audit entries to the local loop started by \`npm start\` (its Pub/Sub emulator), as a
+      log sink would. Same input forms as evaluate.
   runguard rules list [--rules DIR] [--json]
   runguard rules test [--rules DIR]
       Run every rule's examples. Exit 1 when one disagrees with its rule, 2 when a rule does not compile.
@@ -27,7 +31,7 @@ export interface Io {
   now: () => number;
 }
 
-export function main(argv: string[], io: Io): number {
+export async function main(argv: string[], io: Io): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -56,6 +60,8 @@ export function main(argv: string[], io: Io): number {
       return runEvaluate(rest, opts, io);
     case 'rules':
       return runRules(rest, opts, io);
+    case 'publish':
+      return runPublish(rest, readPublishTarget(), io);
     default:
       io.stderr(`runguard: unknown command "${command}"\n\n${USAGE}`);
       return 2;

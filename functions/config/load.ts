@@ -2,7 +2,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { parseDuration } from '../core/duration.js';
 import { compileGlob, type Glob } from '../core/glob.js';
-import type { Exemption, ProjectMode } from '../core/types.js';
+import type { Exemption, ProjectMode, Severity } from '../core/types.js';
 import type { RuleOverride, RuleSettings } from '../rules/types.js';
 import { configSchema } from './schema.js';
 
@@ -17,6 +17,13 @@ export interface Config {
   exemptions: CompiledExemption[];
   /** Stop reverting a finding after this many reverts within the window: something keeps re-applying it. */
   fightDetection: { maxReverts: number; windowMs: number };
+  /** Where alerts go; null when the configuration names no Slack channel (alerts then go to the log). */
+  slack: SlackRouting | null;
+}
+
+export interface SlackRouting {
+  defaultChannel: string;
+  routes: Array<{ severity: Severity[] | null; project: Glob | null; channel: string }>;
 }
 
 export interface CompiledExemption extends Exemption {
@@ -61,6 +68,12 @@ function parsed(data: z.infer<typeof configSchema>, source: string): Config {
       expiresAt: Date.parse(e.expires.length === 10 ? `${e.expires}T00:00:00Z` : e.expires),
     })),
     fightDetection: { maxReverts: data.fightDetection.maxReverts, windowMs: parseDuration(data.fightDetection.window) },
+    slack: data.slack
+      ? {
+          defaultChannel: data.slack.defaultChannel,
+          routes: data.slack.routes.map((r) => ({ severity: (r.severity as Severity[] | undefined) ?? null, project: r.project ? compileGlob(r.project) : null, channel: r.channel })),
+        }
+      : null,
   };
 }
 
@@ -74,6 +87,12 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 
 function formatPath(path: PropertyKey[]): string {
   return path.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${String(seg)}` : String(seg)), '');
+}
+
+/** The channel for an alert: the first matching route, else the default. */
+export function slackChannel(routing: SlackRouting, severity: Severity, project: string): string {
+  const route = routing.routes.find((r) => (!r.severity || r.severity.includes(severity)) && (!r.project || r.project.test(project)));
+  return route?.channel ?? routing.defaultChannel;
 }
 
 /** The first matching `projects` entry decides; unlisted projects are monitored. */

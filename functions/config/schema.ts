@@ -37,6 +37,21 @@ export const fightDetectionSchema = z.strictObject({
   window: z.string().regex(DURATION, 'expected a duration such as 30m, 1h or 1d').default('1h'),
 });
 
+const CHANNEL = /^(#[a-z0-9][a-z0-9._-]{0,79}|[CG][A-Z0-9]{8,})$/;
+const channel = z.string().regex(CHANNEL, 'expected a channel id such as C0123456789 or a name such as #runguard-alerts');
+
+export const slackRouteSchema = z.strictObject({
+  severity: z.array(z.enum(SEVERITIES as [string, ...string[]])).min(1).optional(),
+  project: z.string().min(1).optional().describe('glob on the project id'),
+  channel,
+});
+
+export const slackSchema = z.strictObject({
+  defaultChannel: channel,
+  /** First match wins; a route with both severity and project needs both to match. */
+  routes: z.array(slackRouteSchema).default([]),
+});
+
 export const configSchema = z.strictObject({
   dryRun: z.boolean().default(false),
   selfPrincipals: z.array(z.string().regex(EMAIL, 'expected an e-mail address')).default([]),
@@ -45,6 +60,7 @@ export const configSchema = z.strictObject({
   rules: z.record(z.string(), ruleOverrideSchema).default({}),
   exemptions: z.array(exemptionSchema).default([]),
   fightDetection: fightDetectionSchema.default({ maxReverts: 3, window: '1h' }),
+  slack: slackSchema.optional(),
 });
 
 export type ConfigFile = z.infer<typeof configSchema>;

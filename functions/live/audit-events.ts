@@ -3,11 +3,12 @@ import { judge, prepareEntry } from '../core/pipeline.js';
 import type { ChangeEvent } from '../core/types.js';
 import { decodeItem } from '../events/decode.js';
 import type { CompiledRule } from '../rules/compile.js';
+import { fillFix } from '../rules/fix.js';
 import type { Progress, StateStore } from '../state/types.js';
 import { type ActDeps, act } from './act.js';
 import { describeError, isTransient, TransientError } from './errors.js';
 import type { Logger } from './log.js';
-import type { Notifier } from './notify.js';
+import type { Alert, Notifier } from './notify.js';
 import { observe } from './observe.js';
 import { recordDecision, recordEntry } from './record.js';
 import type { Verdict } from './verdict.js';
@@ -72,7 +73,7 @@ export async function handleAuditEvent(cloudEvent: { id?: string; data?: unknown
     const change = alertChange(result, event);
     for (const [key, verdict] of verdicts) {
       if (progress.notified.includes(key)) continue;
-      await notifyOnce(deps, { change, verdict, observation });
+      await notifyOnce(deps, { change, verdict, observation, rule: ruleText(deps.rules, verdict.decision.finding.rule, event) });
       progress.notified.push(key);
     }
     for (const verdict of verdicts.values()) recordDecision(deps.log, result, verdict, observation);
@@ -111,6 +112,11 @@ export function claimKeys(event: ChangeEvent): string[] {
   const keys = [`entry:${event.logName}:${event.insertId}`];
   if (event.operation?.id) keys.push(`operation:${event.operation.id}`);
   return keys;
+}
+
+function ruleText(rules: readonly CompiledRule[], id: string, event: ChangeEvent): Alert['rule'] {
+  const rule = rules.find((r) => r.id === id);
+  return { title: rule?.title ?? id, explanation: rule?.explanation ?? '', fix: rule ? fillFix(rule.fix, event.resource) : '' };
 }
 
 function alertChange(result: { insertId: string; messageId?: string; method: string; timestamp: string }, event: ChangeEvent) {

@@ -7,7 +7,11 @@ import { loadRules } from '../rules/load-files.js';
 import { MemoryStateStore } from '../state/memory.js';
 import type { LiveDeps } from './audit-events.js';
 import { type Logger, stdoutLogger } from './log.js';
-import { logNotifier } from './notify.js';
+import { logNotifier, type Notifier } from './notify.js';
+import type { Config } from '../config/load.js';
+import { createSlackApi } from '../slack/client.js';
+import { type SlackApi, slackNotifier } from '../slack/notifier.js';
+import type { StateStore } from '../state/types.js';
 
 /**
  * Everything the live path needs, from the environment (see the README's table). A configuration
@@ -22,16 +26,40 @@ export function createLiveDeps(env: NodeJS.ProcessEnv, log: Logger = stdoutLogge
     log({ severity: 'CRITICAL', message: `runguard cannot start: ${all.join('; ')}`, event: 'startup-failed', problems: all });
     throw new Error(`runguard configuration is invalid: ${all.join('; ')}`);
   }
+  const state = new MemoryStateStore();
+  const now = () => Date.now();
   return {
     rules,
     config,
-    state: new MemoryStateStore(),
-    notifier: logNotifier(log),
+    state,
+    notifier: chooseNotifier(env, config, state, log, now),
     log,
-    now: () => Date.now(),
+    now,
     getRun: lazyRunPort(env.RUNGUARD_RUN_ENDPOINT),
     remediate: (action, name, params, run) => remediate(action, name, params, run),
     fightDetection: config.fightDetection,
+  };
+}
+
+/** Slack when the configuration names a channel and a token is given; otherwise the log, said once at start. */
+function chooseNotifier(env: NodeJS.ProcessEnv, config: Config, state: StateStore, log: Logger, now: () => number): Notifier {
+  const token = env.SLACK_BOT_TOKEN;
+  if (config.slack && token) return slackNotifier(lazySlackApi(token, env.SLACK_API_URL), config.slack, state, log, now);
+  if (config.slack || token) {
+    const missing = config.slack ? 'SLACK_BOT_TOKEN is not set' : 'the configuration has no slack.defaultChannel';
+    log({ severity: 'WARNING', message: `Slack is half configured (${missing}): alerts go to the log`, event: 'slack-not-configured' });
+  }
+  return logNotifier(log);
+}
+
+function lazySlackApi(token: string, apiUrl: string | undefined): SlackApi {
+  let api: Promise<SlackApi> | undefined;
+  const get = () => (api ??= createSlackApi(token, apiUrl));
+  return {
+    chat: {
+      postMessage: async (args) => (await get()).chat.postMessage(args),
+      update: async (args) => (await get()).chat.update(args),
+    },
   };
 }
 

@@ -18,6 +18,8 @@ export interface Alert {
   };
   verdict: Verdict;
   observation: Observation;
+  /** From the rule file: why it matters, and the command that fixes it by hand (placeholders filled in). */
+  rule: { title: string; explanation: string; fix: string };
 }
 
 /** Where alerts go. Slack comes with its own issue; until then, and whenever Slack is not configured, the log. */

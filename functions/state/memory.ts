@@ -1,4 +1,4 @@
-import type { ClaimResult, Fight, Progress, StateStore } from './types.js';
+import type { ClaimResult, Fight, Progress, StateStore, ThreadRef } from './types.js';
 
 type Claim = { state: 'processing' | 'released' | 'done'; leaseUntil: number; progress: Progress | null };
 
@@ -7,6 +7,7 @@ export class MemoryStateStore implements StateStore {
   private readonly claims = new Map<string, Claim>();
   private readonly reverts = new Map<string, number[]>();
   private readonly fights = new Map<string, Fight>();
+  private readonly threads = new Map<string, ThreadRef>();
 
   async claim(keys: readonly string[], now: number, leaseMs: number): Promise<ClaimResult> {
     const existing = keys.map((k) => this.claims.get(k)).find((c) => c !== undefined);
@@ -42,6 +43,15 @@ export class MemoryStateStore implements StateStore {
 
   async setFight(findingKey: string, fight: Fight): Promise<void> {
     this.fights.set(findingKey, fight);
+  }
+
+  async getThread(key: string, now: number): Promise<ThreadRef | null> {
+    const ref = this.threads.get(key);
+    return ref && ref.until > now ? ref : null;
+  }
+
+  async setThread(key: string, ref: ThreadRef): Promise<void> {
+    this.threads.set(key, ref);
   }
 
   private recent(findingKey: string, now: number, windowMs: number): number[] {

@@ -21,6 +21,19 @@ export interface StateStore {
   revertCount(findingKey: string, now: number, windowMs: number): Promise<number>;
   getFight(findingKey: string, now: number): Promise<Fight | null>;
   setFight(findingKey: string, fight: Fight): Promise<void>;
+
+  /** The Slack message that opened the thread about a resource in a channel, while it is recent. */
+  getThread(key: string, now: number): Promise<ThreadRef | null>;
+  setThread(key: string, ref: ThreadRef): Promise<void>;
+}
+
+/** A Slack thread per resource and channel: later alerts are replies, and its first message shows the latest state. */
+export interface ThreadRef {
+  channel: string;
+  ts: string;
+  alerts: number;
+  /** After this, a new alert opens a new thread, so a week-old thread does not hide a new incident. */
+  until: number;
 }
 
 export type ClaimResult = { status: 'claimed'; progress: Progress | null } | { status: 'duplicate' } | { status: 'busy' };

@@ -118,6 +118,14 @@ describe('runguard evaluate', () => {
   });
 });
 
+describe('runguard publish', () => {
+  it('says how to start the local loop when none is running', () => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin/runguard.js'), 'publish', INGRESS_ALL], { cwd: mkdtempSync(join(tmpdir(), 'runguard-pub-')), encoding: 'utf8', env: { PATH: process.env.PATH } });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/no running local loop.*npm start/);
+  });
+});
+
 describe('runguard rules', () => {
   it('lists the default rule pack', () => {
     const { code, stdout } = runguard(['rules', 'list', '--json']);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultConfig, parseConfig, projectMode } from '../../functions/config/load.js';
+import { defaultConfig, parseConfig, projectMode, slackChannel } from '../../functions/config/load.js';
 
 const VALID = `
 dryRun: true
@@ -78,5 +78,36 @@ colour: blue
 
   it('treats an empty file as the defaults', () => {
     expect(parseConfig('', 'empty.yaml').problems).toEqual([]);
+  });
+});
+
+describe('slack routing', () => {
+  const { config } = parseConfig(
+    `slack:
+  defaultChannel: "#runguard-alerts"
+  routes:
+    - { severity: [CRITICAL], project: "prod-*", channel: "#prod-oncall" }
+    - { severity: [CRITICAL], channel: C0SECURITY1 }
+    - { project: "prod-*", channel: "#prod-alerts" }
+`,
+    'slack.yaml',
+  );
+
+  it.each([
+    ['CRITICAL', 'prod-web', '#prod-oncall'],
+    ['CRITICAL', 'dev-1', 'C0SECURITY1'],
+    ['HIGH', 'prod-web', '#prod-alerts'],
+    ['LOW', 'dev-1', '#runguard-alerts'],
+  ] as const)('routes a %s finding in %s to %s (first match wins, both conditions must hold)', (severity, project, channel) => {
+    expect(slackChannel(config!.slack!, severity, project)).toBe(channel);
+  });
+
+  it('has no Slack routing when the configuration names no channel', () => {
+    expect(defaultConfig().slack).toBeNull();
+  });
+
+  it('refuses a channel that is neither an id nor a #name, naming the key', () => {
+    const { problems } = parseConfig('slack:\n  defaultChannel: "runguard alerts"\n', 'bad.yaml');
+    expect(problems.join('\n')).toMatch(/bad\.yaml: slack\.defaultChannel: expected a channel id/);
   });
 });

@@ -1,0 +1,143 @@
+// `npm start`: the whole loop on 127.0.0.1 — the real Pub/Sub emulator, the built function under
+// the Functions Framework CLI, and the Cloud Run and Slack stand-ins seeded with a demo project —
+// then a replay of audit entries, shown as they flow. Keeps running for `runguard publish FILE`;
+// Ctrl-C stops everything it started, by PID.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { connect } from 'node:net';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { DEV_STATE_FILE, type PublishTarget } from '../functions/cli/publish.js';
+import type { LogEntry } from '../functions/core/types.js';
+import { type CloudRunStandIn, startCloudRunStandIn } from '../test/stand-ins/cloud-run/index.js';
+import { type EmulatorHandle, startPubSubEmulator } from '../test/stand-ins/emulators.js';
+import { freePort } from '../test/stand-ins/free-port.js';
+import { killTree } from '../test/stand-ins/kill-tree.js';
+import { startSlackStandIn, type SlackStandIn } from '../test/stand-ins/slack/index.js';
+import { demoEntries, seedDemo } from './demo.js';
+import { printLogLine, printSlackMessage, say } from './show.js';
+
+process.env.METADATA_SERVER_DETECTION = 'none';
+const PROJECT = 'runguard-local';
+const TOPIC = 'runguard-audit';
+const TOKEN = 'xoxb-local-demo-not-a-real-token';
+const once = process.env.RUNGUARD_START_ONCE === '1';
+
+const started: { emulator?: EmulatorHandle; run?: CloudRunStandIn; slack?: SlackStandIn; fn?: ChildProcess } = {};
+let stopping = false;
+
+async function stopAll(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    say('\nstopping…');
+    if (started.fn?.pid) await killTree(started.fn.pid);
+    await started.emulator?.stop();
+    await started.slack?.close();
+    await started.run?.close();
+    rmSync(DEV_STATE_FILE, { force: true });
+    say('stopped everything it started.');
+  }
+  process.exit(code);
+}
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
+
+async function startFunction(env: Record<string, string>): Promise<{ port: number; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['-r', './test/stand-ins/localhost-only.cjs', 'node_modules/@google-cloud/functions-framework/build/src/main.js', '--target=auditEvents', '--signature-type=cloudevent'], {
+    env: { PATH: process.env.PATH ?? '', PORT: String(port), METADATA_SERVER_DETECTION: 'none', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let buffered = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    buffered += d.toString();
+    const lines = buffered.split('\n');
+    buffered = lines.pop()!;
+    for (const line of lines) printLogLine(line);
+  });
+  child.stderr!.on('data', (d: Buffer) => process.stderr.write(d));
+  child.on('exit', (code) => {
+    if (!stopping) {
+      say(`the function exited (${code}); stopping`);
+      void stopAll(1);
+    }
+  });
+  // Ready when the port accepts a connection; a request would be an event to the function.
+  while (!(await accepts(port))) await new Promise((r) => setTimeout(r, 50));
+  return { port, child };
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
+}
+
+async function publish(target: PublishTarget, entry: LogEntry): Promise<void> {
+  const url = `http://${target.emulatorHost}/v1/projects/${target.project}/topics/${target.topic}:publish`;
+  const data = Buffer.from(JSON.stringify(entry)).toString('base64');
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages: [{ data }] }) });
+  if (!res.ok) throw new Error(`publish failed: ${res.status} ${await res.text()}`);
+}
+
+async function main(): Promise<void> {
+  say('runguard local loop — everything on 127.0.0.1, nothing leaves this machine\n');
+  started.run = await startCloudRunStandIn();
+  started.slack = await startSlackStandIn({ tokens: [TOKEN], channels: ['#runguard-alerts', '#security-oncall'], rateLimit: { perSecond: 1, burst: 5 } });
+  started.emulator = await startPubSubEmulator({ project: PROJECT, log: false });
+  seedDemo(started.run);
+  const fn = await startFunction({
+    RUNGUARD_CONFIG: 'examples/demo.yaml',
+    RUNGUARD_RUN_ENDPOINT: `127.0.0.1:${started.run.port}`,
+    SLACK_BOT_TOKEN: TOKEN,
+    SLACK_API_URL: started.slack.apiUrl,
+  });
+  started.fn = fn.child;
+
+  const target: PublishTarget = { emulatorHost: started.emulator.host, project: PROJECT, topic: TOPIC };
+  const api = `http://${target.emulatorHost}/v1/projects/${PROJECT}`;
+  await fetch(`${api}/topics/${TOPIC}`, { method: 'PUT' });
+  await fetch(`${api}/subscriptions/runguard-push`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    // The push path names the topic, so the Functions Framework builds the CloudEvent source from it.
+    body: JSON.stringify({ topic: `projects/${PROJECT}/topics/${TOPIC}`, pushConfig: { pushEndpoint: `http://127.0.0.1:${fn.port}/projects/${PROJECT}/topics/${TOPIC}` }, ackDeadlineSeconds: 30 }),
+  });
+  mkdirSync('.runguard', { recursive: true });
+  writeFileSync(DEV_STATE_FILE, JSON.stringify(target));
+
+  say(`  Pub/Sub emulator    ${target.emulatorHost}  topic projects/${PROJECT}/topics/${TOPIC}`);
+  say(`  function            http://127.0.0.1:${fn.port}/  (auditEvents from dist/, config examples/demo.yaml)`);
+  say(`  Cloud Run stand-in  127.0.0.1:${started.run.port}  demo-shop: enforce, demo-lab: monitor`);
+  say(`  Slack stand-in      ${started.slack.apiUrl}  (#runguard-alerts, #security-oncall; 1 msg/s per channel)\n`);
+
+  let shown = 0;
+  setInterval(() => {
+    const posts = started.slack!.requests.filter((r) => r.method === 'chat.postMessage' || r.method === 'chat.update');
+    for (; shown < posts.length; shown++) printSlackMessage(posts[shown]!);
+  }, 100).unref();
+
+  const shared = new URL('../../shared/fixtures/auditlogs/', import.meta.url);
+  const real = existsSync(shared) ? readdirSync(shared).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(new URL(f, shared), 'utf8')) as LogEntry) : [];
+  const replay: Array<{ entry: LogEntry; note: string; apply?: () => void }> = [...demoEntries(started.run), ...real.map((entry) => ({ entry, note: 'a real audit entry from ../shared/fixtures' }))];
+  for (const { entry, note, apply } of replay) {
+    const pp = entry.protoPayload ?? {};
+    apply?.();
+    entry.timestamp = new Date().toISOString();
+    say(`\n→ published  ${pp.methodName} on ${pp.resourceName} by ${pp.authenticationInfo?.principalEmail ?? '?'} — ${note}`);
+    await publish(target, entry);
+    await new Promise((r) => setTimeout(r, 1500));
+  }
+  await new Promise((r) => setTimeout(r, 4000));
+  if (once) await stopAll(0);
+  say('\nreplay done. Still running: feed it your own entries with');
+  say('  npx runguard publish path/to/entry.json     (a LogEntry, a push body, an array or JSON Lines)');
+  say('Ctrl-C stops everything.');
+}
+
+main().catch((e) => {
+  console.error(e);
+  void stopAll(1);
+});

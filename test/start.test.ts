@@ -1,0 +1,30 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { describe, expect, inject, it } from 'vitest';
+
+// `npm start` is the newcomer's first look: the whole loop must come up, show what happens, and
+// leave nothing running. RUNGUARD_START_ONCE stops it after the replay instead of waiting for Ctrl-C.
+const ROOT = new URL('../', import.meta.url).pathname;
+
+describe.skipIf(!inject('pubsubHost'))('npm start', () => {
+  it('runs the demo through the real loop and stops everything it started', () => {
+    const r = spawnSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'scripts/start.ts'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, RUNGUARD_START_ONCE: '1', NO_COLOR: '1' },
+      timeout: 90_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const out = r.stdout;
+    expect(out).toMatch(/→ published\s+google\.cloud\.run\.v2\.Services\.UpdateService on projects\/demo-shop\/locations\/europe-west1\/services\/checkout/);
+    expect(out).toMatch(/decided\s+run-ingress-all \[HIGH\] revert → reverted/);
+    expect(out).toMatch(/decided\s+run-public-invoker \[CRITICAL\] exempt → exempt/);
+    expect(out).toMatch(/decided\s+run-ingress-all \[HIGH\] alert → alerted/);
+    expect(out).toMatch(/revert → fighting: runguard is fighting terraform@demo-shop/);
+    expect(out).toMatch(/Slack\s+#security-oncall — new message/);
+    expect(out).toMatch(/│ 🔴 CRITICAL · allUsers can invoke/);
+    expect(out).toMatch(/preview in Block Kit Builder: https:\/\/app\.slack\.com\/block-kit-builder#/);
+    expect(out).toMatch(/stopped everything it started/);
+    expect(existsSync(`${ROOT}.runguard/dev.json`)).toBe(false);
+  }, 120_000);
+});

@@ -96,6 +96,14 @@ describe('Slack notifier', () => {
     expect(logs.find((l) => l.event === 'slack-update-failed')).toBeDefined();
   });
 
+  it('opens one thread when alerts about the same resource arrive at the same time', async () => {
+    const n = await notifier();
+    await Promise.all(['a', 'b', 'c'].map((insertId) => n.notify(alertFor({ insertId }))));
+    const messages = slack.messages('#runguard-alerts');
+    expect(messages).toHaveLength(1);
+    expect(messages[0]!.reply_count).toBe(2);
+  });
+
   it('waits out Slack rate limits instead of losing alerts', async () => {
     slack.rateLimit({ perSecond: 5, burst: 2 });
     const n = await notifier();

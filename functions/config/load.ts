@@ -19,6 +19,17 @@ export interface Config {
   fightDetection: { maxReverts: number; windowMs: number };
   /** Where alerts go; null when the configuration names no Slack channel (alerts then go to the log). */
   slack: SlackRouting | null;
+  /** Who may acknowledge from Slack and for how long; null: nobody can (the buttons are refused). */
+  breakglass: BreakglassPolicy | null;
+}
+
+export interface BreakglassPolicy {
+  approverUsers: string[];
+  approverGroups: string[];
+  maxDurationMs: number;
+  /** The modal's choices, as written (e.g. "4h") and in milliseconds. */
+  durations: Array<{ label: string; ms: number }>;
+  twoPersonRule: boolean;
 }
 
 export interface SlackRouting {
@@ -72,6 +83,15 @@ function parsed(data: z.infer<typeof configSchema>, source: string): Config {
       ? {
           defaultChannel: data.slack.defaultChannel,
           routes: data.slack.routes.map((r) => ({ severity: (r.severity as Severity[] | undefined) ?? null, project: r.project ? compileGlob(r.project) : null, channel: r.channel })),
+        }
+      : null,
+    breakglass: data.breakglass
+      ? {
+          approverUsers: data.breakglass.approvers.users,
+          approverGroups: data.breakglass.approvers.groups,
+          maxDurationMs: parseDuration(data.breakglass.maxDuration),
+          durations: data.breakglass.durations.map((label) => ({ label, ms: parseDuration(label) })),
+          twoPersonRule: data.breakglass.twoPersonRule,
         }
       : null,
   };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DURATION } from '../core/duration.js';
+import { DURATION, parseDuration } from '../core/duration.js';
 import { SEVERITIES } from '../core/types.js';
 
 // The configuration file's schema. Strict everywhere: a misspelt key is an error, not a silent default.
@@ -52,6 +52,25 @@ export const slackSchema = z.strictObject({
   routes: z.array(slackRouteSchema).default([]),
 });
 
+const duration = z.string().regex(DURATION, 'expected a duration such as 30m, 1h or 1d');
+
+export const breakglassSchema = z
+  .strictObject({
+    /** Slack user ids (U…) and user groups (S…) whose members may acknowledge and revert. */
+    approvers: z.strictObject({
+      users: z.array(z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'expected a Slack user id such as U0123ABCD')).default([]),
+      groups: z.array(z.string().regex(/^S[A-Z0-9]{2,}$/, 'expected a Slack user group id such as S0123ABCD')).default([]),
+    }),
+    /** The longest exemption an approver may grant. */
+    maxDuration: duration.default('24h'),
+    /** The choices offered in the modal; each must be within maxDuration. */
+    durations: z.array(duration).min(1).default(['1h', '4h', '24h']),
+    /** In enforce-mode projects, the approver must not be the person who made the change. */
+    twoPersonRule: z.boolean().default(true),
+  })
+  .refine((b) => b.approvers.users.length + b.approvers.groups.length > 0, { message: 'name at least one approver (users or groups)', path: ['approvers'] })
+  .refine((b) => b.durations.every((d) => parseDuration(d) <= parseDuration(b.maxDuration)), { message: 'every duration must be within maxDuration', path: ['durations'] });
+
 export const configSchema = z.strictObject({
   dryRun: z.boolean().default(false),
   selfPrincipals: z.array(z.string().regex(EMAIL, 'expected an e-mail address')).default([]),
@@ -61,6 +80,7 @@ export const configSchema = z.strictObject({
   exemptions: z.array(exemptionSchema).default([]),
   fightDetection: fightDetectionSchema.default({ maxReverts: 3, window: '1h' }),
   slack: slackSchema.optional(),
+  breakglass: breakglassSchema.optional(),
 });
 
 export type ConfigFile = z.infer<typeof configSchema>;

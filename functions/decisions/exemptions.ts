@@ -22,3 +22,8 @@ export function matchExemption(finding: Finding, exemptions: readonly CompiledEx
 function plain({ glob: _glob, expiresAt: _at, ...rest }: CompiledExemption): Exemption {
   return rest;
 }
+
+/** A breakglass exemption covers exactly one resource: matched by equality, never as a pattern. */
+export function compileExactExemption(e: Exemption): CompiledExemption {
+  return { ...e, glob: { source: e.resource, test: (s) => s === e.resource }, expiresAt: Date.parse(e.expires) };
+}

@@ -1,6 +1,7 @@
 import type { Config } from '../config/load.js';
 import { judge, prepareEntry } from '../core/pipeline.js';
 import type { ChangeEvent } from '../core/types.js';
+import { compileExactExemption } from '../decisions/exemptions.js';
 import { decodeItem } from '../events/decode.js';
 import type { CompiledRule } from '../rules/compile.js';
 import { fillFix } from '../rules/fix.js';
@@ -64,7 +65,9 @@ export async function handleAuditEvent(cloudEvent: { id?: string; data?: unknown
       await deps.state.complete(keys, deps.now());
       return { status: 'gone', verdicts: [] };
     }
-    const result = judge({ ...prepared, event }, core);
+    // Breakglass acknowledgements from Slack sit beside the configuration's reviewed exemptions.
+    const breakglass = (await deps.state.exemptionsFor(event.resource.name)).map(compileExactExemption);
+    const result = judge({ ...prepared, event }, { ...core, exemptions: breakglass });
     for (const e of result.ruleErrors) deps.log({ severity: 'ERROR', message: `rule ${e.rule} failed on ${result.insertId}: ${e.message}`, event: 'rule-error', rule: e.rule, insertId: result.insertId });
     // A redelivery keeps what the failed delivery already did: no second revert, no second alert.
     for (const decision of result.findings) {

@@ -1,4 +1,4 @@
-import type { ClaimResult, Fight, Progress, StateStore, ThreadRef } from './types.js';
+import type { BreakglassExemption, ClaimResult, Fight, Progress, StateStore, ThreadRef } from './types.js';
 
 type Claim = { state: 'processing' | 'released' | 'done'; leaseUntil: number; progress: Progress | null };
 
@@ -8,6 +8,7 @@ export class MemoryStateStore implements StateStore {
   private readonly reverts = new Map<string, number[]>();
   private readonly fights = new Map<string, Fight>();
   private readonly threads = new Map<string, ThreadRef>();
+  private readonly exemptions: BreakglassExemption[] = [];
 
   async claim(keys: readonly string[], now: number, leaseMs: number): Promise<ClaimResult> {
     const existing = keys.map((k) => this.claims.get(k)).find((c) => c !== undefined);
@@ -52,6 +53,17 @@ export class MemoryStateStore implements StateStore {
 
   async setThread(key: string, ref: ThreadRef): Promise<void> {
     this.threads.set(key, ref);
+  }
+
+  async recordExemption(exemption: BreakglassExemption, now: number): Promise<{ created: boolean; exemption: BreakglassExemption }> {
+    const active = this.exemptions.find((e) => e.findingKey === exemption.findingKey && Date.parse(e.expires) > now);
+    if (active) return { created: false, exemption: active };
+    this.exemptions.push(exemption);
+    return { created: true, exemption };
+  }
+
+  async exemptionsFor(resource: string): Promise<BreakglassExemption[]> {
+    return this.exemptions.filter((e) => e.resource === resource);
   }
 
   private recent(findingKey: string, now: number, windowMs: number): number[] {

@@ -1,3 +1,4 @@
+import type { Exemption } from '../core/types.js';
 import type { Verdict } from '../live/verdict.js';
 
 /**
@@ -25,6 +26,32 @@ export interface StateStore {
   /** The Slack message that opened the thread about a resource in a channel, while it is recent. */
   getThread(key: string, now: number): Promise<ThreadRef | null>;
   setThread(key: string, ref: ThreadRef): Promise<void>;
+
+  /**
+   * Records a breakglass exemption unless an active one already covers the same finding (rule on
+   * resource) — two approvers acknowledging the same alert at once leave exactly one. Returns the
+   * exemption that stands and whether it is the one just given.
+   */
+  recordExemption(exemption: BreakglassExemption, now: number): Promise<{ created: boolean; exemption: BreakglassExemption }>;
+  /** Every breakglass exemption on a resource, active or expired (an expired one is reported, not honoured). */
+  exemptionsFor(resource: string): Promise<BreakglassExemption[]>;
+}
+
+/** An exemption granted from Slack: who approved it, for whose change, why and until when. */
+export interface BreakglassExemption extends Exemption {
+  source: 'breakglass';
+  /** Unique: `${findingKey}|${createdAt}`. */
+  id: string;
+  /** `${rule}|${resource}`: the finding it covers. `resource` is the exact resource name, `rule` its id. */
+  findingKey: string;
+  /** The Google identity that made the change (the audit entry's actor), for the two-person rule and the auditor. */
+  requester: string;
+  /** ISO 8601 instant it was granted. */
+  createdAt: string;
+  /** The approver in Slack: user id and, when known, e-mail (approvedBy holds the e-mail, else the id). */
+  slackUserId: string;
+  /** The alert message it was granted from. */
+  slackMessage: { channel: string; ts: string } | null;
 }
 
 /** A Slack thread per resource and channel: later alerts are replies, and its first message shows the latest state. */

@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import { PubSub } from '@google-cloud/pubsub';
 import { type CloudRunStandIn, startCloudRunStandIn } from '../test/stand-ins/cloud-run/index.js';
 import { startPubSubEmulator } from '../test/stand-ins/emulators.js';
-import { freePort } from '../test/stand-ins/free-port.js';
-import { killTree } from '../test/stand-ins/kill-tree.js';
+import { startFunctionProcess } from '../test/stand-ins/function-process.js';
 import { cloudEventFor, updateServiceEntry } from '../test/live/entries.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
@@ -20,30 +19,15 @@ const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The built function under the Functions Framework CLI, in its own process as it is deployed. */
-async function startFunction(standIn: CloudRunStandIn, onLine: (line: Record<string, unknown>) => void) {
+function startFunction(standIn: CloudRunStandIn, onLine: (line: Record<string, unknown>) => void) {
   const dir = mkdtempSync(join(tmpdir(), 'runguard-bench-'));
   writeFileSync(join(dir, 'runguard.yaml'), 'projects:\n  - { match: "shop-prod", mode: enforce }\n');
-  const port = await freePort();
-  const child = spawn(process.execPath, ['-r', './test/stand-ins/localhost-only.cjs', 'node_modules/@google-cloud/functions-framework/build/src/main.js', '--target=auditEvents', '--signature-type=cloudevent'], {
-    env: { PATH: process.env.PATH, PORT: String(port), METADATA_SERVER_DETECTION: 'none', RUNGUARD_CONFIG: join(dir, 'runguard.yaml'), RUNGUARD_RUN_ENDPOINT: `127.0.0.1:${standIn.port}` },
-    stdio: ['ignore', 'pipe', 'inherit'],
+  return startFunctionProcess({
+    target: 'auditEvents',
+    signatureType: 'cloudevent',
+    env: { RUNGUARD_CONFIG: join(dir, 'runguard.yaml'), RUNGUARD_RUN_ENDPOINT: `127.0.0.1:${standIn.port}` },
+    onLine: (l) => l.startsWith('{') && onLine(JSON.parse(l)),
   });
-  let buffered = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    buffered += d.toString();
-    const lines = buffered.split('\n');
-    buffered = lines.pop()!;
-    for (const l of lines) if (l.startsWith('{')) onLine(JSON.parse(l));
-  });
-  for (;;) {
-    try {
-      await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-      break;
-    } catch {
-      await sleep(20);
-    }
-  }
-  return { port, stop: () => killTree(child.pid!) };
 }
 
 async function throughPubSub(standIn: CloudRunStandIn) {
@@ -125,27 +109,14 @@ async function throughPubSub(standIn: CloudRunStandIn) {
 
 /** Process start → first event fully handled, for the built function under the Functions Framework CLI. */
 async function coldStart(standIn: CloudRunStandIn, entry: object, label: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'runguard-bench-'));
-  writeFileSync(join(dir, 'runguard.yaml'), 'projects:\n  - { match: "shop-prod", mode: enforce }\n');
-  const port = await freePort();
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['-r', './test/stand-ins/localhost-only.cjs', 'node_modules/@google-cloud/functions-framework/build/src/main.js', '--target=auditEvents', '--signature-type=cloudevent'], {
-    env: { PATH: process.env.PATH, PORT: String(port), METADATA_SERVER_DETECTION: 'none', RUNGUARD_CONFIG: join(dir, 'runguard.yaml'), RUNGUARD_RUN_ENDPOINT: `127.0.0.1:${standIn.port}` },
-    stdio: 'ignore',
-  });
-  let ready = 0;
-  for (;;) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers: { 'content-type': 'application/json', 'ce-id': `cold-${label}`, 'ce-specversion': '1.0', 'ce-type': 'google.cloud.pubsub.topic.v1.messagePublished', 'ce-source': '//pubsub.googleapis.com/projects/ops/topics/t' }, body: JSON.stringify(cloudEventFor(entry as never, `cold-${label}`).data) });
-      if (!ready) ready = performance.now();
-      if (res.ok) break;
-    } catch {
-      await sleep(5);
-    }
-  }
-  const handled = performance.now();
-  await killTree(child.pid!);
-  return { total: handled - t0 };
+  const fn = await startFunction(standIn, () => {});
+  const event = cloudEventFor(entry as never, `cold-${label}`);
+  const res = await fetch(`http://127.0.0.1:${fn.port}/`, { method: 'POST', headers: { 'content-type': 'application/json', 'ce-id': `cold-${label}`, 'ce-specversion': '1.0', 'ce-type': event.type, 'ce-source': event.source }, body: JSON.stringify(event.data) });
+  const total = performance.now() - t0;
+  await fn.stop();
+  if (!res.ok) throw new Error(`cold start event failed: ${res.status}`);
+  return { total };
 }
 
 async function main() {

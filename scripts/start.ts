@@ -2,15 +2,12 @@
 // the Functions Framework CLI, and the Cloud Run and Slack stand-ins seeded with a demo project —
 // then a replay of audit entries, shown as they flow. Keeps running for `runguard publish FILE`;
 // Ctrl-C stops everything it started, by PID.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { connect } from 'node:net';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { DEV_STATE_FILE, type PublishTarget } from '../functions/cli/publish.js';
 import type { LogEntry } from '../functions/core/types.js';
 import { type CloudRunStandIn, startCloudRunStandIn } from '../test/stand-ins/cloud-run/index.js';
 import { type EmulatorHandle, startPubSubEmulator } from '../test/stand-ins/emulators.js';
-import { freePort } from '../test/stand-ins/free-port.js';
-import { killTree } from '../test/stand-ins/kill-tree.js';
+import { type FunctionProcess, startFunctionProcess } from '../test/stand-ins/function-process.js';
 import { startSlackStandIn, type SlackStandIn } from '../test/stand-ins/slack/index.js';
 import { demoEntries, seedDemo } from './demo.js';
 import { printLogLine, printSlackMessage, say } from './show.js';
@@ -21,14 +18,14 @@ const TOPIC = 'runguard-audit';
 const TOKEN = 'xoxb-local-demo-not-a-real-token';
 const once = process.env.RUNGUARD_START_ONCE === '1';
 
-const started: { emulator?: EmulatorHandle; run?: CloudRunStandIn; slack?: SlackStandIn; fn?: ChildProcess } = {};
+const started: { emulator?: EmulatorHandle; run?: CloudRunStandIn; slack?: SlackStandIn; fn?: FunctionProcess } = {};
 let stopping = false;
 
 async function stopAll(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     say('\nstopping…');
-    if (started.fn?.pid) await killTree(started.fn.pid);
+    await started.fn?.stop();
     await started.emulator?.stop();
     await started.slack?.close();
     await started.run?.close();
@@ -40,39 +37,8 @@ async function stopAll(code: number): Promise<never> {
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
-async function startFunction(env: Record<string, string>): Promise<{ port: number; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['-r', './test/stand-ins/localhost-only.cjs', 'node_modules/@google-cloud/functions-framework/build/src/main.js', '--target=auditEvents', '--signature-type=cloudevent'], {
-    env: { PATH: process.env.PATH ?? '', PORT: String(port), METADATA_SERVER_DETECTION: 'none', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let buffered = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    buffered += d.toString();
-    const lines = buffered.split('\n');
-    buffered = lines.pop()!;
-    for (const line of lines) printLogLine(line);
-  });
-  child.stderr!.on('data', (d: Buffer) => process.stderr.write(d));
-  child.on('exit', (code) => {
-    if (!stopping) {
-      say(`the function exited (${code}); stopping`);
-      void stopAll(1);
-    }
-  });
-  // Ready when the port accepts a connection; a request would be an event to the function.
-  while (!(await accepts(port))) await new Promise((r) => setTimeout(r, 50));
-  return { port, child };
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1', () => {
-      socket.end();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-  });
+function startFunction(env: Record<string, string>): Promise<FunctionProcess> {
+  return startFunctionProcess({ target: 'auditEvents', signatureType: 'cloudevent', env, onLine: printLogLine });
 }
 
 async function publish(target: PublishTarget, entry: LogEntry): Promise<void> {
@@ -94,7 +60,13 @@ async function main(): Promise<void> {
     SLACK_BOT_TOKEN: TOKEN,
     SLACK_API_URL: started.slack.apiUrl,
   });
-  started.fn = fn.child;
+  started.fn = fn;
+  fn.child.on('exit', (code) => {
+    if (!stopping) {
+      say(`the function exited (${code}); stopping`);
+      void stopAll(1);
+    }
+  });
 
   const target: PublishTarget = { emulatorHost: started.emulator.host, project: PROJECT, topic: TOPIC };
   const api = `http://${target.emulatorHost}/v1/projects/${PROJECT}`;

@@ -1,50 +1,36 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CloudRunStandIn, startCloudRunStandIn } from '../stand-ins/cloud-run/index.js';
-import { freePort } from '../stand-ins/free-port.js';
-import { killTree } from '../stand-ins/kill-tree.js';
+import { type FunctionProcess, startFunctionProcess } from '../stand-ins/function-process.js';
 import { updateServiceEntry } from './entries.js';
 
 // `npx functions-framework --target=auditEvents --signature-type=cloudevent` from the repository
 // root, configured only through the environment the README documents: the deployed wiring.
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 const NAME = 'projects/shop-prod/locations/europe-west1/services/cli-served';
-
-async function waitFor(ok: () => boolean, timeoutMs: number, why: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(why());
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('the built auditEvents function served by the Functions Framework CLI', () => {
   let standIn: CloudRunStandIn;
-  let ff: ChildProcess;
+  let ff: FunctionProcess;
   let port: number;
-  let stdout = '';
+  const stdout = () => ff.output();
 
   beforeAll(async () => {
     standIn = await startCloudRunStandIn();
     const dir = mkdtempSync(join(tmpdir(), 'runguard-ff-'));
     writeFileSync(join(dir, 'runguard.yaml'), 'projects:\n  - { match: "shop-prod", mode: enforce }\n');
-    port = await freePort();
-    ff = spawn(process.execPath, ['-r', './test/stand-ins/localhost-only.cjs', 'node_modules/@google-cloud/functions-framework/build/src/main.js', '--target=auditEvents', '--signature-type=cloudevent'], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, PORT: String(port), METADATA_SERVER_DETECTION: 'none', RUNGUARD_CONFIG: join(dir, 'runguard.yaml'), RUNGUARD_RUN_ENDPOINT: `127.0.0.1:${standIn.port}` },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    ff = await startFunctionProcess({
+      target: 'auditEvents',
+      signatureType: 'cloudevent',
+      env: { RUNGUARD_CONFIG: join(dir, 'runguard.yaml'), RUNGUARD_RUN_ENDPOINT: `127.0.0.1:${standIn.port}` },
     });
-    ff.stdout!.on('data', (d) => (stdout += d));
-    ff.stderr!.on('data', (d) => (stdout += d));
-    await waitFor(() => /URL: http/.test(stdout), 15_000, () => `the Functions Framework did not start:\n${stdout}`);
+    port = ff.port;
   });
 
   afterAll(async () => {
-    if (ff?.pid) await killTree(ff.pid);
+    await ff?.stop();
     await standIn?.close();
   });
 
@@ -66,7 +52,7 @@ describe('the built auditEvents function served by the Functions Framework CLI',
     });
     expect(res.status).toBeLessThan(300);
     expect(standIn.service(NAME)!.ingress).toBe('INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER');
-    const decision = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).find((l) => l.event === 'decision' && l.rule === 'run-ingress-all');
+    const decision = stdout().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).find((l) => l.event === 'decision' && l.rule === 'run-ingress-all');
     expect(decision).toMatchObject({ severity: 'NOTICE', done: 'reverted', insertId: 'ff-cli-1', 'logging.googleapis.com/labels': { component: 'runguard', rule: 'run-ingress-all', action: 'revert' } });
   });
 
@@ -77,6 +63,6 @@ describe('the built auditEvents function served by the Functions Framework CLI',
       body: JSON.stringify({ message: { data: 'bm90IGpzb24=', messageId: 'bad-1' } }),
     });
     expect(res.status).toBeLessThan(300);
-    await expect.poll(() => stdout, { timeout: 5_000 }).toMatch(/"event":"malformed".*bad-1.*not JSON/);
+    await expect.poll(stdout, { timeout: 5_000 }).toMatch(/"event":"malformed".*bad-1.*not JSON/);
   });
 });

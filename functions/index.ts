@@ -1,6 +1,8 @@
 import * as ff from '@google-cloud/functions-framework';
 import { type HandleResult, handleAuditEvent, type LiveDeps } from './live/audit-events.js';
 import { createLiveDeps } from './live/deps.js';
+import { createInteractionDeps } from './interactions/deps.js';
+import { handleSlackInteraction, type InteractionDeps } from './interactions/handler.js';
 
 // The only file that knows about the Functions Framework: entry points are thin adapters to the core.
 
@@ -13,3 +15,22 @@ export function auditEvents(event: ff.CloudEvent<unknown>): Promise<HandleResult
 }
 
 ff.cloudEvent('auditEvents', (event: ff.CloudEvent<unknown>) => auditEvents(event).then(() => undefined));
+
+let interactionDeps: InteractionDeps | undefined;
+
+/**
+ * `slackInteractions`: Slack's Interactivity Request URL (HTTP). Verifies the signature over the
+ * raw bytes (`req.rawBody`, kept by the Functions Framework), answers at once, then does the slow
+ * part (`after`: opening the form, updating the alert, reverting). Work after the response needs
+ * CPU: deploy this gen2 function with CPU always allocated (--no-cpu-throttling) or min instances ≥ 1,
+ * or that work may be throttled until the next request.
+ */
+ff.http('slackInteractions', async (req: ff.Request, res: ff.Response) => {
+  // Shares auditEvents' state store when both run in one process (npm start).
+  interactionDeps ??= createInteractionDeps(process.env, { live: (deps ??= createLiveDeps(process.env)) });
+  const reply = await handleSlackInteraction({ rawBody: req.rawBody ?? Buffer.alloc(0), headers: req.headers }, interactionDeps);
+  res.status(reply.status);
+  if (reply.body === undefined) res.end();
+  else res.json(reply.body);
+  await reply.after?.();
+});

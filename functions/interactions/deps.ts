@@ -1,0 +1,49 @@
+import type { LiveDeps } from '../live/audit-events.js';
+import { createLiveDeps } from '../live/deps.js';
+import { type Logger, stdoutLogger } from '../live/log.js';
+import { createApprovers } from './approvers.js';
+import { createMessageMemory } from './message-memory.js';
+import { createReplayGuard } from './replay.js';
+import { lazyInteractionSlack } from './slack-port.js';
+import type { InteractionDeps } from './types.js';
+
+/**
+ * slackInteractions' dependencies from the environment: SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN,
+ * SLACK_API_URL (tests and local runs only) and, through createLiveDeps, RUNGUARD_CONFIG,
+ * RUNGUARD_RULES_DIR, RUNGUARD_RUN_ENDPOINT. Pass `live` to share the live path's state store (one
+ * process serving both functions, as `npm start` does). A missing signing secret never means
+ * "accept everything": every request is refused with 401, and that is said loudly once, here.
+ */
+export function createInteractionDeps(env: NodeJS.ProcessEnv, opts: { live?: LiveDeps; log?: Logger } = {}): InteractionDeps {
+  const log = opts.log ?? stdoutLogger;
+  const live = opts.live ?? createLiveDeps(env, log);
+  const signingSecret = env.SLACK_SIGNING_SECRET || null;
+  if (!signingSecret) {
+    log({ severity: 'CRITICAL', message: 'SLACK_SIGNING_SECRET is not set: slackInteractions refuses every request (401) until it is', event: 'slack-signing-secret-missing' });
+  }
+  if (!env.SLACK_BOT_TOKEN) {
+    log({ severity: 'ERROR', message: 'SLACK_BOT_TOKEN is not set: slackInteractions cannot open forms, answer or update alerts', event: 'slack-token-missing' });
+  }
+  if (env.SLACK_API_URL) {
+    log({ severity: 'WARNING', message: `Slack calls go to ${env.SLACK_API_URL} (SLACK_API_URL is meant for tests and local runs)`, event: 'slack-api-url' });
+  }
+  if (!live.config.breakglass) {
+    log({ severity: 'WARNING', message: 'the configuration has no breakglass section: Acknowledge and Revert now are refused for everyone', event: 'breakglass-not-configured' });
+  }
+  return assembleInteractionDeps({
+    signingSecret,
+    slack: lazyInteractionSlack(env.SLACK_BOT_TOKEN, env.SLACK_API_URL),
+    rules: live.rules,
+    config: live.config,
+    state: live.state,
+    getRun: live.getRun,
+    remediate: live.remediate,
+    log,
+    now: live.now,
+  });
+}
+
+/** The per-instance parts (group cache, remembered messages, seen signatures) around the given ports. */
+export function assembleInteractionDeps(parts: Omit<InteractionDeps, 'approvers' | 'messages' | 'replays'>): InteractionDeps {
+  return { ...parts, approvers: createApprovers(parts.slack, parts.now), messages: createMessageMemory(parts.slack, parts.now), replays: createReplayGuard() };
+}

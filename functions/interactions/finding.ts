@@ -1,0 +1,42 @@
+import { type Config, projectMode } from '../config/load.js';
+import type { ProjectMode } from '../core/types.js';
+import type { CompiledRule } from '../rules/compile.js';
+import type { ActionValue } from '../slack/render-actions.js';
+
+// The finding a button is about, from its key `${rule}|${resource}`, checked against what runguard
+// knows now: the rule must still exist, the resource must be a full resource name. Pure.
+
+export interface FindingRef {
+  key: string;
+  rule: CompiledRule;
+  resource: string;
+  project: string;
+  mode: ProjectMode;
+}
+
+const RESOURCE = /^(projects|folders|organizations)\/[^\s|]+$/;
+
+export function resolveFinding(value: Pick<ActionValue, 'key' | 'keyHash'>, rules: readonly CompiledRule[], config: Config): FindingRef | { error: string } {
+  // A hashed key is a prefix of a key longer than a button holds: it cannot name the resource exactly.
+  if (value.keyHash !== undefined) return { error: 'this finding’s key is too long to act on from Slack; add an exemption to the configuration instead' };
+  const bar = value.key.indexOf('|');
+  const ruleId = bar > 0 ? value.key.slice(0, bar) : '';
+  const resource = bar > 0 ? value.key.slice(bar + 1) : '';
+  if (!ruleId || !RESOURCE.test(resource)) return { error: 'the button does not name a finding runguard understands' };
+  const rule = rules.find((r) => r.id === ruleId);
+  if (!rule) return { error: `rule ${ruleId} is not loaded any more` };
+  const project = /^projects\/([^/]+)/.exec(resource)?.[1] ?? '';
+  return { key: value.key, rule, resource, project, mode: projectMode(config, project, resource) };
+}
+
+/** The rule's params with the configuration's override on top, as rules/evaluate.ts merges them. */
+export function effectiveParams(rule: CompiledRule, config: Config): Record<string, unknown> {
+  const override = Object.hasOwn(config.overrides, rule.id) ? config.overrides[rule.id] : undefined;
+  return override?.params ? { ...rule.params, ...override.params } : { ...rule.params };
+}
+
+/** False when the configuration turns the rule off. */
+export function ruleEnabled(rule: CompiledRule, config: Config): boolean {
+  const override = Object.hasOwn(config.overrides, rule.id) ? config.overrides[rule.id] : undefined;
+  return override?.enabled !== false;
+}

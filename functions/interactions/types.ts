@@ -1,0 +1,43 @@
+import type { Config } from '../config/load.js';
+import type { RemediateFn } from '../live/act.js';
+import type { Logger } from '../live/log.js';
+import type { RunPort } from '../remediation/types.js';
+import type { CompiledRule } from '../rules/compile.js';
+import type { StateStore } from '../state/types.js';
+import type { Approvers } from './approvers.js';
+import type { MessageMemory } from './message-memory.js';
+import type { ReplayGuard } from './replay.js';
+import type { InteractionSlack } from './slack-port.js';
+import type { HeaderBag } from './verify.js';
+
+/** Everything slackInteractions needs, passed in (see deps.ts for the environment's version). */
+export interface InteractionDeps {
+  /** null when SLACK_SIGNING_SECRET is not set: every request is then refused with 401. */
+  signingSecret: string | null;
+  slack: InteractionSlack;
+  approvers: Approvers;
+  messages: MessageMemory;
+  replays: ReplayGuard;
+  rules: readonly CompiledRule[];
+  config: Config;
+  state: StateStore;
+  getRun: () => Promise<RunPort>;
+  remediate: RemediateFn;
+  log: Logger;
+  /** Milliseconds since the epoch: request timestamps, exemption times. */
+  now: () => number;
+}
+
+export interface InteractionRequest {
+  /** The bytes Slack signed, exactly as received. */
+  rawBody: Buffer;
+  headers: HeaderBag;
+}
+
+export interface InteractionReply {
+  status: number;
+  /** JSON body; none means an empty 200 (for a modal: close it). */
+  body?: unknown;
+  /** Work done after the answer has been sent. Never rejects: failures are logged. */
+  after?: () => Promise<void>;
+}

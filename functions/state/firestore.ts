@@ -1,0 +1,206 @@
+import type { DocumentData, DocumentReference, DocumentSnapshot, Firestore } from '@google-cloud/firestore';
+import {
+  connectFirestore, DEFAULT_DEADLINE_MS, docId, type FirestoreConnectOptions, optimistic, commitIfUnchanged, RETRY, withDeadline,
+  writeIfUnchanged,
+} from './firestore-support.js';
+import type { BreakglassExemption, ClaimResult, Fight, Progress, StateStore, ThreadRef } from './types.js';
+
+export { firestoreSettings, type FirestoreConnectOptions } from './firestore-support.js';
+
+const DAY = 86_400_000;
+
+export interface FirestoreStateStoreOptions {
+  /** Collections are `<prefix>-claims`, `<prefix>-reverts`, … (default `runguard`). */
+  prefix?: string;
+  /** Upper bound on one call, retries included (default 20 s); past it the call fails with a TransientError. */
+  deadlineMs?: number;
+  /** How long a document is kept after it stops mattering: its `expireAt`, for a TTL policy (default 7 days). */
+  retentionMs?: number;
+}
+
+type ClaimDoc = { key: string; state: 'processing' | 'released' | 'done'; leaseUntil: number; progress: string | null; expireAt: Date };
+type ExemptionHead = { findingKey: string; exemptionId: string; expiresMs: number; expireAt: Date };
+
+/**
+ * StateStore on Firestore, shared by every instance of the function. Writes that can race are
+ * optimistic: read, decide, then commit with preconditions (create-if-absent, or unchanged since the
+ * read) in one atomic batch, starting over when another writer won. Documents carry `expireAt`, the
+ * field for a TTL policy. Ids are sha256 of the key, which is kept readable in a field.
+ */
+export class FirestoreStateStore implements StateStore {
+  private db: Promise<Firestore> | undefined;
+  private readonly pending = new Set<Promise<void>>();
+  private readonly source: Firestore | (() => Promise<Firestore>);
+  private readonly prefix: string;
+  private readonly deadlineMs: number;
+  private readonly retentionMs: number;
+
+  constructor(db: Firestore | (() => Promise<Firestore>), prefixOrOptions: string | FirestoreStateStoreOptions = {}) {
+    const opts = typeof prefixOrOptions === 'string' ? { prefix: prefixOrOptions } : prefixOrOptions;
+    this.source = db;
+    this.prefix = opts.prefix ?? 'runguard';
+    this.deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
+    this.retentionMs = opts.retentionMs ?? 7 * DAY;
+  }
+
+  async claim(keys: readonly string[], now: number, leaseMs: number): Promise<ClaimResult> {
+    return this.run('claim', (db) => optimistic('claim', async (): Promise<ClaimResult | typeof RETRY> => {
+      const unique = [...new Set(keys)];
+      if (unique.length === 0) return { status: 'claimed', progress: null };
+      const snaps = await db.getAll(...unique.map((k) => this.ref(db, 'claims', k)));
+      const existing = snaps.find((s) => s.exists)?.data() as ClaimDoc | undefined;
+      if (existing?.state === 'done') return { status: 'duplicate' };
+      if (existing?.state === 'processing' && existing.leaseUntil > now) return { status: 'busy' };
+      const progress = existing?.progress ?? null;
+      const batch = db.batch();
+      snaps.forEach((snap, i) => writeIfUnchanged(batch, snap, this.claimDoc(unique[i]!, 'processing', now + leaseMs, progress, now + leaseMs)));
+      if ((await commitIfUnchanged(batch)) === RETRY) return RETRY;
+      return { status: 'claimed', progress: progress === null ? null : (JSON.parse(progress) as Progress) };
+    }));
+  }
+
+  async release(keys: readonly string[], progress: Progress): Promise<void> {
+    await this.setClaims('release', keys, (key) => this.claimDoc(key, 'released', 0, JSON.stringify(progress), Date.now()));
+  }
+
+  async complete(keys: readonly string[], now: number): Promise<void> {
+    await this.setClaims('complete', keys, (key) => this.claimDoc(key, 'done', now, null, now));
+  }
+
+  async recordRevert(findingKey: string, at: number, windowMs: number): Promise<number> {
+    return this.run('recordRevert', (db) => optimistic('recordRevert', async () => {
+      const snap = await this.ref(db, 'reverts', findingKey).get();
+      const times = [...recent(snap, at, windowMs), at];
+      const batch = db.batch();
+      writeIfUnchanged(batch, snap, { findingKey, times, expireAt: this.expireAt(Math.max(...times) + windowMs) });
+      return (await commitIfUnchanged(batch)) === RETRY ? RETRY : times.length;
+    }));
+  }
+
+  async revertCount(findingKey: string, now: number, windowMs: number): Promise<number> {
+    return this.run('revertCount', async (db) => recent(await this.ref(db, 'reverts', findingKey).get(), now, windowMs).length);
+  }
+
+  async getFight(findingKey: string, now: number): Promise<Fight | null> {
+    return this.run('getFight', async (db) => {
+      const d = (await this.ref(db, 'fights', findingKey).get()).data();
+      return d && d.until > now ? { actor: d.actor, since: d.since, until: d.until, reverts: d.reverts } : null;
+    });
+  }
+
+  async setFight(findingKey: string, fight: Fight): Promise<void> {
+    const { actor, since, until, reverts } = fight;
+    await this.run('setFight', (db) =>
+      this.ref(db, 'fights', findingKey).set({ findingKey, actor, since, until, reverts, expireAt: this.expireAt(until) }));
+  }
+
+  async getThread(key: string, now: number): Promise<ThreadRef | null> {
+    return this.run('getThread', async (db) => {
+      const d = (await this.ref(db, 'threads', key).get()).data();
+      return d && d.until > now ? { channel: d.channel, ts: d.ts, alerts: d.alerts, until: d.until } : null;
+    });
+  }
+
+  async setThread(key: string, ref: ThreadRef): Promise<void> {
+    const { channel, ts, alerts, until } = ref;
+    await this.run('setThread', (db) => this.ref(db, 'threads', key).set({ key, channel, ts, alerts, until, expireAt: this.expireAt(until) }));
+  }
+
+  /**
+   * One head document per finding (`<prefix>-exemptions-current`) names the exemption that stands:
+   * the head and the new exemption are written in one batch, the head only if it is unchanged since it
+   * was read, so of two approvers acknowledging at once exactly one creates.
+   */
+  async recordExemption(exemption: BreakglassExemption, now: number): Promise<{ created: boolean; exemption: BreakglassExemption }> {
+    return this.run('recordExemption', (db) => optimistic('recordExemption', async () => {
+      const headRef = this.ref(db, 'exemptions-current', exemption.findingKey);
+      const head = await headRef.get();
+      const current = head.data() as ExemptionHead | undefined;
+      if (current && current.expiresMs > now) {
+        const standing = await this.ref(db, 'exemptions', current.exemptionId).get();
+        if (standing.exists) return { created: false, exemption: toExemption(standing.data()!) };
+      }
+      const expiresMs = Date.parse(exemption.expires);
+      const expireAt = this.expireAt(Number.isFinite(expiresMs) ? expiresMs : now);
+      const batch = db.batch();
+      writeIfUnchanged(batch, head, { findingKey: exemption.findingKey, exemptionId: exemption.id, expiresMs, expireAt } satisfies ExemptionHead);
+      const expiresAt = Number.isFinite(expiresMs) ? new Date(expiresMs) : null;
+      batch.set(this.ref(db, 'exemptions', exemption.id), { ...toExemption(exemption), expiresAt });
+      return (await commitIfUnchanged(batch)) === RETRY ? RETRY : { created: true, exemption };
+    }));
+  }
+
+  async exemptionsFor(resource: string): Promise<BreakglassExemption[]> {
+    return this.run('exemptionsFor', async (db) => {
+      const found = await db.collection(`${this.prefix}-exemptions`).where('resource', '==', resource).get();
+      return found.docs
+        .map((d) => toExemption(d.data()))
+        .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    });
+  }
+
+  /**
+   * Ends the client, once every call under way has settled: a call past its deadline still runs
+   * the client's own retries, and one reaching a terminated client becomes an unhandled rejection.
+   */
+  async close(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all(this.pending);
+    const db = await this.db?.catch(() => undefined);
+    this.db = undefined;
+    await db?.terminate();
+  }
+
+  private run<T>(op: string, fn: (db: Firestore) => Promise<T>): Promise<T> {
+    const work = this.firestore().then(fn);
+    const settled = work.then(() => undefined, () => undefined);
+    this.pending.add(settled);
+    void settled.then(() => this.pending.delete(settled));
+    return withDeadline(op, this.deadlineMs, () => work);
+  }
+
+  private firestore(): Promise<Firestore> {
+    if (this.db) return this.db;
+    const source = this.source;
+    const db = typeof source === 'function' ? source() : Promise.resolve(source);
+    db.catch(() => this.db === db && (this.db = undefined)); // a failed connect is tried again on the next call
+    return (this.db = db);
+  }
+
+  private ref(db: Firestore, kind: string, key: string): DocumentReference {
+    return db.collection(`${this.prefix}-${kind}`).doc(docId(key));
+  }
+
+  private async setClaims(op: string, keys: readonly string[], doc: (key: string) => ClaimDoc): Promise<void> {
+    await this.run(op, async (db) => {
+      const batch = db.batch();
+      for (const key of new Set(keys)) batch.set(this.ref(db, 'claims', key), doc(key));
+      await batch.commit();
+    });
+  }
+
+  private claimDoc(key: string, state: ClaimDoc['state'], leaseUntil: number, progress: string | null, from: number): ClaimDoc {
+    return { key, state, leaseUntil, progress, expireAt: this.expireAt(from) };
+  }
+
+  private expireAt(from: number): Date {
+    return new Date(from + this.retentionMs);
+  }
+}
+
+/** A store on the project's Firestore (or the emulator); the client library is loaded on first use. */
+export function createFirestoreStateStore(opts: FirestoreConnectOptions & FirestoreStateStoreOptions = {}): FirestoreStateStore {
+  return new FirestoreStateStore(() => connectFirestore(opts), opts);
+}
+
+function recent(snap: DocumentSnapshot, now: number, windowMs: number): number[] {
+  return ((snap.get('times') as number[] | undefined) ?? []).filter((t) => t > now - windowMs);
+}
+
+/** Exactly the BreakglassExemption fields, whatever else the object or document holds. */
+function toExemption(d: DocumentData | BreakglassExemption): BreakglassExemption {
+  return {
+    resource: d.resource, rule: d.rule, reason: d.reason, expires: d.expires, approvedBy: d.approvedBy, source: 'breakglass',
+    id: d.id, findingKey: d.findingKey, requester: d.requester, createdAt: d.createdAt, slackUserId: d.slackUserId,
+    slackMessage: d.slackMessage ? { channel: d.slackMessage.channel, ts: d.slackMessage.ts } : null,
+  };
+}

@@ -1,0 +1,184 @@
+// The StateStore contract, run against the in-memory reference and against Firestore (emulator).
+import { randomBytes } from 'node:crypto';
+import type { Firestore } from '@google-cloud/firestore';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { FirestoreStateStore } from '../../functions/state/firestore.js';
+import { connectFirestore } from '../../functions/state/firestore-support.js';
+import { MemoryStateStore } from '../../functions/state/memory.js';
+import type { BreakglassExemption, Fight, Progress, StateStore, ThreadRef } from '../../functions/state/types.js';
+
+/** host:port of the Firestore emulator of this run, or '' (then Firestore tests skip). */
+const firestoreHost = inject('firestoreHost');
+
+const PROJECT = 'runguard-test';
+
+function connectEmulator(): Promise<Firestore> {
+  return connectFirestore({ emulatorHost: firestoreHost, projectId: PROJECT });
+}
+
+/** A collection prefix no other test uses, so tests share one emulator without seeing each other. */
+const uniquePrefix = (tag: string): string => `t-${tag}-${randomBytes(5).toString('hex')}`;
+
+const T0 = Date.UTC(2026, 2, 1, 9, 0, 0);
+const MIN = 60_000;
+
+/** Keys shaped like the real ones: log names with `/`, findings joined with `|`. */
+const insertKey = (n: number | string): string => `projects/shop-prod/logs/cloudaudit.googleapis.com%2Factivity|insert-${n}`;
+const findingKey = (resource: string, rule = 'run.public-invoker'): string => `${rule}|${resource}`;
+const SERVICE = 'projects/shop-prod/locations/europe-west1/services/api';
+
+function breakglass(resource: string, createdAt: number, expires: number, approver = 'alice@example.com', rule = 'run.public-invoker'): BreakglassExemption {
+  const created = new Date(createdAt).toISOString();
+  const key = findingKey(resource, rule);
+  return {
+    resource, rule, reason: 'incident 42: partner demo', expires: new Date(expires).toISOString(), approvedBy: approver,
+    source: 'breakglass', id: `${key}|${created}`, findingKey: key, requester: 'dev@example.com', createdAt: created,
+    slackUserId: `U-${approver}`, slackMessage: { channel: 'C-alerts', ts: '1767225600.000100' },
+  };
+}
+
+/** Progress with the awkward shapes a Verdict holds (nested arrays, nulls, optional fields left out). */
+const progress = (): Progress => ({
+  verdicts: [{ decision: { action: 'revert', matrix: [[1, 2], [3]] }, done: 'reverted', summary: 'reverted', outcome: null, fight: null }] as unknown as Progress['verdicts'],
+  notified: ['C-alerts|run.public-invoker'],
+});
+
+let db: Firestore | undefined;
+beforeAll(async () => {
+  if (firestoreHost) db = await connectEmulator();
+});
+afterAll(async () => {
+  await db?.terminate();
+});
+
+const stores: [string, (() => StateStore) | null][] = [
+  ['memory', () => new MemoryStateStore()],
+  ['firestore', firestoreHost ? () => new FirestoreStateStore(db!, uniquePrefix('contract')) : null],
+];
+
+describe.each(stores)('StateStore contract: %s', (_name, make) => {
+  const store = (): StateStore => make!();
+  describe.skipIf(make === null)('', () => {
+    it('claims an entry once; after complete every delivery is a duplicate', async () => {
+      const s = store();
+      expect(await s.claim([insertKey(1)], T0, MIN)).toEqual({ status: 'claimed', progress: null });
+      await s.complete([insertKey(1)], T0 + 1000);
+      expect(await s.claim([insertKey(1)], T0 + 2000, MIN)).toEqual({ status: 'duplicate' });
+      expect(await s.claim([insertKey(1)], T0 + 365 * 24 * 60 * MIN, MIN)).toEqual({ status: 'duplicate' });
+    });
+
+    it('is busy while another delivery holds a live lease, and takes over once it expired', async () => {
+      const s = store();
+      await s.claim([insertKey(2)], T0, MIN);
+      expect(await s.claim([insertKey(2)], T0 + MIN - 1, MIN)).toEqual({ status: 'busy' });
+      expect(await s.claim([insertKey(2)], T0 + MIN, MIN)).toEqual({ status: 'claimed', progress: null });
+      expect(await s.claim([insertKey(2)], T0 + MIN + 1, MIN)).toEqual({ status: 'busy' });
+    });
+
+    it('release keeps the progress for the next delivery, also after a later lease expired', async () => {
+      const s = store();
+      await s.claim([insertKey(3), 'op-3'], T0, MIN);
+      await s.release([insertKey(3), 'op-3'], progress());
+      expect(await s.claim([insertKey(3)], T0 + 1, MIN)).toEqual({ status: 'claimed', progress: progress() });
+      expect(await s.claim(['op-3'], T0 + 2 * MIN, MIN)).toEqual({ status: 'claimed', progress: progress() });
+    });
+
+    it('an entry with two keys is a duplicate when either key was done', async () => {
+      const s = store();
+      await s.claim(['op-4'], T0, MIN);
+      await s.complete(['op-4'], T0);
+      expect(await s.claim([insertKey(4), 'op-4'], T0 + 1, MIN)).toEqual({ status: 'duplicate' });
+      expect(await s.claim(['op-4', insertKey(4)], T0 + 1, MIN)).toEqual({ status: 'duplicate' });
+      // Claiming under both keys marks both: the other key alone is busy, then done.
+      expect(await s.claim([insertKey(5), 'op-5'], T0, MIN)).toEqual({ status: 'claimed', progress: null });
+      expect(await s.claim(['op-5'], T0 + 1, MIN)).toEqual({ status: 'busy' });
+      await s.complete([insertKey(5), 'op-5'], T0 + 2);
+      expect(await s.claim(['op-5'], T0 + 3, MIN)).toEqual({ status: 'duplicate' });
+    });
+
+    it('50 concurrent claims of the same entry: exactly one wins, the rest are busy', async () => {
+      const s = store();
+      const results = await Promise.all(Array.from({ length: 50 }, () => s.claim([insertKey(6), 'op-6'], T0, MIN)));
+      expect(results.filter((r) => r.status === 'claimed')).toHaveLength(1);
+      expect(results.filter((r) => r.status === 'busy')).toHaveLength(49);
+    });
+
+    it('counts reverts within the window; old ones fall out', async () => {
+      const s = store();
+      const k = findingKey(SERVICE);
+      const window = 10 * MIN;
+      expect(await s.revertCount(k, T0, window)).toBe(0);
+      expect(await s.recordRevert(k, T0, window)).toBe(1);
+      expect(await s.recordRevert(k, T0 + 4 * MIN, window)).toBe(2);
+      expect(await s.revertCount(k, T0 + 9 * MIN, window)).toBe(2);
+      expect(await s.recordRevert(k, T0 + 11 * MIN, window)).toBe(2);
+      expect(await s.revertCount(k, T0 + 15 * MIN, window)).toBe(1);
+      expect(await s.revertCount(findingKey(SERVICE, 'iam.all-users'), T0 + 15 * MIN, window)).toBe(0);
+    });
+
+    it('20 concurrent recordRevert count 20, each seeing its own place', async () => {
+      const s = store();
+      const k = findingKey(`${SERVICE}-hot`);
+      const counts = await Promise.all(Array.from({ length: 20 }, (_, i) => s.recordRevert(k, T0 + i, 10 * MIN)));
+      expect(counts.sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      expect(await s.revertCount(k, T0 + 20, 10 * MIN)).toBe(20);
+    });
+
+    it('a fight lasts until `until`', async () => {
+      const s = store();
+      const k = findingKey(SERVICE);
+      const fight: Fight = { actor: 'terraform@ci.iam.gserviceaccount.com', since: T0, until: T0 + 30 * MIN, reverts: 3 };
+      expect(await s.getFight(k, T0)).toBeNull();
+      await s.setFight(k, fight);
+      expect(await s.getFight(k, T0 + 30 * MIN - 1)).toEqual(fight);
+      expect(await s.getFight(k, T0 + 30 * MIN)).toBeNull();
+      await s.setFight(k, { ...fight, until: T0 + 60 * MIN, reverts: 4 });
+      expect(await s.getFight(k, T0 + 45 * MIN)).toEqual({ ...fight, until: T0 + 60 * MIN, reverts: 4 });
+    });
+
+    it('a thread lasts until `until`', async () => {
+      const s = store();
+      const key = `C-alerts|${SERVICE}`;
+      const ref: ThreadRef = { channel: 'C-alerts', ts: '1767225600.000100', alerts: 2, until: T0 + 7 * 24 * 60 * MIN };
+      expect(await s.getThread(key, T0)).toBeNull();
+      await s.setThread(key, ref);
+      expect(await s.getThread(key, T0 + 1)).toEqual(ref);
+      expect(await s.getThread(`C-other|${SERVICE}`, T0 + 1)).toBeNull();
+      expect(await s.getThread(key, ref.until)).toBeNull();
+    });
+
+    it('recordExemption: one active exemption per finding; a new one once it expired', async () => {
+      const s = store();
+      const first = breakglass(SERVICE, T0, T0 + 60 * MIN, 'alice@example.com');
+      expect(await s.recordExemption(first, T0)).toEqual({ created: true, exemption: first });
+      const second = breakglass(SERVICE, T0 + MIN, T0 + 120 * MIN, 'bob@example.com');
+      expect(await s.recordExemption(second, T0 + MIN)).toEqual({ created: false, exemption: first });
+      const otherRule = breakglass(SERVICE, T0 + MIN, T0 + 120 * MIN, 'bob@example.com', 'run.no-auth-ingress');
+      expect(await s.recordExemption(otherRule, T0 + MIN)).toEqual({ created: true, exemption: otherRule });
+      const later = breakglass(SERVICE, T0 + 60 * MIN, T0 + 90 * MIN, 'bob@example.com');
+      expect(await s.recordExemption(later, T0 + 60 * MIN)).toEqual({ created: true, exemption: later });
+    });
+
+    it('10 approvers acknowledging at once leave exactly one exemption', async () => {
+      const s = store();
+      const resource = `${SERVICE}-race`;
+      const all = Array.from({ length: 10 }, (_, i) => breakglass(resource, T0 + i, T0 + 60 * MIN, `approver${i}@example.com`));
+      const results = await Promise.all(all.map((e) => s.recordExemption(e, T0 + 10)));
+      const created = results.filter((r) => r.created);
+      expect(created).toHaveLength(1);
+      for (const r of results) expect(r.exemption).toEqual(created[0]!.exemption);
+      expect(await s.exemptionsFor(resource)).toEqual([created[0]!.exemption]);
+    });
+
+    it('exemptionsFor lists active and expired exemptions of that resource only', async () => {
+      const s = store();
+      const resource = `${SERVICE}-list`;
+      const expired = breakglass(resource, T0, T0 + MIN);
+      const active = breakglass(resource, T0 + 2 * MIN, T0 + 60 * MIN);
+      const elsewhere = breakglass(`${resource}-2`, T0, T0 + 60 * MIN);
+      for (const e of [expired, active, elsewhere]) expect((await s.recordExemption(e, Date.parse(e.createdAt))).created).toBe(true);
+      expect(await s.exemptionsFor(resource)).toEqual([expired, active]);
+      expect(await s.exemptionsFor(`${SERVICE}-none`)).toEqual([]);
+    });
+  });
+});

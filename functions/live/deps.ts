@@ -4,6 +4,7 @@ import { remediate } from '../remediation/execute.js';
 import { createRunPort, createServicesClient } from '../remediation/run-client.js';
 import type { RunPort } from '../remediation/types.js';
 import { loadRules } from '../rules/load-files.js';
+import { createFirestoreStateStore } from '../state/firestore.js';
 import { MemoryStateStore } from '../state/memory.js';
 import type { LiveDeps } from './audit-events.js';
 import { type Logger, stdoutLogger } from './log.js';
@@ -26,7 +27,7 @@ export function createLiveDeps(env: NodeJS.ProcessEnv, log: Logger = stdoutLogge
     log({ severity: 'CRITICAL', message: `runguard cannot start: ${all.join('; ')}`, event: 'startup-failed', problems: all });
     throw new Error(`runguard configuration is invalid: ${all.join('; ')}`);
   }
-  const state = new MemoryStateStore();
+  const state = chooseStateStore(env, log);
   const now = () => Date.now();
   return {
     rules,
@@ -39,6 +40,21 @@ export function createLiveDeps(env: NodeJS.ProcessEnv, log: Logger = stdoutLogge
     remediate: (action, name, params, run) => remediate(action, name, params, run),
     fightDetection: config.fightDetection,
   };
+}
+
+/**
+ * Firestore wherever instances must share state (on Cloud Functions, K_SERVICE is set), memory for
+ * a single local process. Memory in production would let two instances both revert and both alert,
+ * so it is only used there when asked for by name, and said at start.
+ */
+function chooseStateStore(env: NodeJS.ProcessEnv, log: Logger): StateStore {
+  const choice = env.RUNGUARD_STATE_STORE ?? (env.K_SERVICE || env.FIRESTORE_EMULATOR_HOST ? 'firestore' : 'memory');
+  if (choice === 'firestore') {
+    return createFirestoreStateStore({ ...(env.RUNGUARD_FIRESTORE_DATABASE ? { databaseId: env.RUNGUARD_FIRESTORE_DATABASE } : {}), ...(env.FIRESTORE_EMULATOR_HOST ? { emulatorHost: env.FIRESTORE_EMULATOR_HOST } : {}) });
+  }
+  if (choice !== 'memory') throw new Error(`RUNGUARD_STATE_STORE must be "firestore" or "memory", not "${choice}"`);
+  if (env.K_SERVICE) log({ severity: 'WARNING', message: 'state is in memory (RUNGUARD_STATE_STORE=memory): instances do not share claims, exemptions or threads', event: 'state-in-memory' });
+  return new MemoryStateStore();
 }
 
 /** Slack when the configuration names a channel and a token is given; otherwise the log, said once at start. */

@@ -1,9 +1,8 @@
-import { describeApprovers } from './approvers.js';
 import { resolveFinding } from './finding.js';
 import { requesterFrom } from './message.js';
 import { breakglassModal, encodeContext } from './modal.js';
 import type { Click } from './payload.js';
-import { afterwards, refuse } from './respond.js';
+import { afterwards, approverOnly, refuse } from './respond.js';
 import { slackErrorCode } from './slack-port.js';
 import type { InteractionDeps, InteractionReply } from './types.js';
 
@@ -22,20 +21,8 @@ export function acknowledgeClick(click: Click, deps: InteractionDeps): Interacti
 }
 
 async function openModal(click: Click, deps: InteractionDeps, clickedAt: number): Promise<void> {
-  const policy = deps.config.breakglass;
-  if (!policy) {
-    return refuse(deps, click, 'acknowledge', 'breakglass is not configured', 'Breakglass is not set up for runguard, so nobody can acknowledge alerts from Slack. An exemption can be added to the runguard configuration instead.');
-  }
-  let approver: boolean;
-  try {
-    approver = await deps.approvers.isApprover(click.userId, policy);
-  } catch (e) {
-    const code = slackErrorCode(e);
-    return refuse(deps, click, 'acknowledge', `approver check failed: ${code}`, `runguard could not check whether you are an approver (Slack said ${code}). Nothing was changed; please try again.`);
-  }
-  if (!approver) {
-    return refuse(deps, click, 'acknowledge', 'not an approver', `Only runguard approvers can acknowledge an alert: ${describeApprovers(policy)}. Please ask one of them.`);
-  }
+  const policy = await approverOnly(deps, click, 'acknowledge', 'acknowledge an alert', 'Breakglass is not set up for runguard, so nobody can acknowledge alerts from Slack. An exemption can be added to the runguard configuration instead.');
+  if (!policy) return;
   const finding = resolveFinding(click.value, deps.rules, deps.config);
   if ('error' in finding) return refuse(deps, click, 'acknowledge', finding.error, `This alert cannot be acknowledged: ${finding.error}.`);
 

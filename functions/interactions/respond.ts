@@ -1,4 +1,6 @@
+import type { BreakglassPolicy } from '../config/load.js';
 import type { LogLine } from '../live/log.js';
+import { describeApprovers } from './approvers.js';
 import type { Click } from './payload.js';
 import { slackErrorCode } from './slack-port.js';
 import type { InteractionDeps, InteractionReply } from './types.js';
@@ -19,6 +21,32 @@ export async function tell(deps: InteractionDeps, click: Click, text: string): P
 export async function refuse(deps: InteractionDeps, click: Click, event: string, why: string, text: string, fields: Partial<LogLine> = {}): Promise<void> {
   deps.log({ severity: 'NOTICE', message: `refused ${event} by ${click.userId}: ${why}`, event: 'interaction-refused', action: event, slackUserId: click.userId, findingKey: click.value.key, reason: why, ...fields });
   await tell(deps, click, text);
+}
+
+/**
+ * The gate both buttons share: breakglass must be configured and the clicker an approver. Returns
+ * the policy, or null after refusing (logged, and told to the clicker). A failed lookup refuses:
+ * nobody gets in because Slack could not be asked.
+ */
+export async function approverOnly(deps: InteractionDeps, click: Click, event: string, doing: string, unconfigured: string): Promise<BreakglassPolicy | null> {
+  const policy = deps.config.breakglass;
+  if (!policy) {
+    await refuse(deps, click, event, 'breakglass is not configured', unconfigured);
+    return null;
+  }
+  let approver: boolean;
+  try {
+    approver = await deps.approvers.isApprover(click.userId, policy);
+  } catch (e) {
+    const code = slackErrorCode(e);
+    await refuse(deps, click, event, `approver check failed: ${code}`, `runguard could not check whether you are an approver (Slack said ${code}). Nothing was changed; please try again.`);
+    return null;
+  }
+  if (!approver) {
+    await refuse(deps, click, event, 'not an approver', `Only runguard approvers can ${doing} from Slack: ${describeApprovers(policy)}. Please ask one of them.`);
+    return null;
+  }
+  return policy;
 }
 
 /** Slack keeps the modal open and shows each message under its input block. */

@@ -1,12 +1,10 @@
 import { describeError } from '../live/errors.js';
 import type { RemediationOutcome } from '../remediation/types.js';
 import { md } from '../slack/render-text.js';
-import { describeApprovers } from './approvers.js';
 import { effectiveParams, type FindingRef, resolveFinding, ruleEnabled } from './finding.js';
 import { section, slackDate, withNote } from './message.js';
 import type { Click } from './payload.js';
-import { afterwards, refuse } from './respond.js';
-import { slackErrorCode } from './slack-port.js';
+import { afterwards, approverOnly, refuse } from './respond.js';
 import type { InteractionDeps, InteractionReply } from './types.js';
 
 // "Revert now": offered where runguard alerted without acting (monitor mode, dry run). Slack gets
@@ -20,16 +18,7 @@ export function revertNowClick(click: Click, deps: InteractionDeps): Interaction
 }
 
 async function revertNow(click: Click, deps: InteractionDeps): Promise<void> {
-  const policy = deps.config.breakglass;
-  if (!policy) return refuse(deps, click, 'revert-now', 'breakglass is not configured', 'Breakglass is not set up for runguard, so nobody can revert from Slack.');
-  let approver: boolean;
-  try {
-    approver = await deps.approvers.isApprover(click.userId, policy);
-  } catch (e) {
-    const code = slackErrorCode(e);
-    return refuse(deps, click, 'revert-now', `approver check failed: ${code}`, `runguard could not check whether you are an approver (Slack said ${code}). Nothing was changed; please try again.`);
-  }
-  if (!approver) return refuse(deps, click, 'revert-now', 'not an approver', `Only runguard approvers can revert from Slack: ${describeApprovers(policy)}. Please ask one of them.`);
+  if (!(await approverOnly(deps, click, 'revert-now', 'revert', 'Breakglass is not set up for runguard, so nobody can revert from Slack.'))) return;
 
   const finding = resolveFinding(click.value, deps.rules, deps.config);
   if ('error' in finding) return refuse(deps, click, 'revert-now', finding.error, `Nothing was changed: ${finding.error}.`);

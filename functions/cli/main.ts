@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { runEvaluate } from './evaluate.js';
+import { sinkFilter } from '../events/sink-filter.js';
 import { readPublishTarget, runPublish } from './publish.js';
 import { runRules } from './rules.js';
 
@@ -13,6 +14,8 @@ Usage:
   runguard publish FILE... | -
       Publish audit entries to the local loop started by \`npm start\` (its Pub/Sub emulator), as a
       log sink would. Same input forms as evaluate.
+  runguard filter
+      Print the Log Router sink filter: Admin Activity entries of the methods runguard handles.
   runguard rules list [--rules DIR] [--json]
   runguard rules test [--rules DIR]
       Run every rule's examples. Exit 1 when one disagrees with its rule, 2 when a rule does not compile.
@@ -60,6 +63,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
       return runEvaluate(rest, opts, io);
     case 'rules':
       return runRules(rest, opts, io);
+    case 'filter':
+      io.stdout(`${sinkFilter()}\n`);
+      return 0;
     case 'publish':
       return runPublish(rest, readPublishTarget(), io);
     default:

@@ -32,7 +32,7 @@ describe('slackInteractions served by the Functions Framework', () => {
     await slack?.close();
   });
 
-  const post = (rawBody: Buffer, headers: Record<string, string>) => fetch(url, { method: 'POST', headers, body: rawBody });
+  const post = (rawBody: Buffer, headers: Record<string, string>) => fetch(url, { method: 'POST', headers, body: new Uint8Array(rawBody) });
   const signedNow = (payload: unknown) => signedRaw(formBody(payload), Date.now());
 
   it('answers a signed Acknowledge click with an empty 200, then opens the modal', async () => {

@@ -1,0 +1,31 @@
+# runguard watching a whole folder. Build the source first:
+#   npx tsx scripts/bundle.ts --config examples/runguard.yaml
+terraform {
+  required_version = ">= 1.5"
+}
+
+provider "google" {
+  project = "my-runguard-host"
+  region  = "europe-west1"
+}
+
+provider "google-beta" {
+  project = "my-runguard-host"
+  region  = "europe-west1"
+}
+
+module "runguard" {
+  source = "../../modules/runguard"
+
+  project_id      = "my-runguard-host"
+  region          = "europe-west1"
+  level           = "folder"
+  organization_id = "123456789012"
+  folder_id       = "987654321098"
+  source_archive  = "${path.root}/../../../build/function.zip"
+}
+
+output "interactivity_url" {
+  description = "Paste into the Slack app's Interactivity Request URL."
+  value       = module.runguard.interactivity_url
+}

@@ -1,0 +1,152 @@
+variable "project_id" {
+  description = "Host project where runguard runs (functions, topics, Firestore, secrets)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$", var.project_id))
+    error_message = "project_id must be a project id: 6-30 characters, lowercase letters, digits and hyphens, starting with a letter."
+  }
+}
+
+variable "region" {
+  description = "Region of the functions, the source bucket and Eventarc (e.g. europe-west1)."
+  type        = string
+  default     = "europe-west1"
+
+  validation {
+    condition     = can(regex("^[a-z]+-[a-z]+[0-9]$", var.region))
+    error_message = "region must be a Google Cloud region such as europe-west1 or us-central1."
+  }
+}
+
+variable "firestore_location" {
+  description = "Location of the Firestore database (a region such as europe-west1, or a multi-region: eur3, nam5)."
+  type        = string
+  default     = "eur3"
+
+  validation {
+    condition     = can(regex("^([a-z]+-[a-z]+[0-9]|eur3|nam5|nam7)$", var.firestore_location))
+    error_message = "firestore_location must be a region (europe-west1) or eur3, nam5, nam7."
+  }
+}
+
+variable "level" {
+  description = "What the Log Router sink watches: organization (every project, include_children), folder (include_children) or project."
+  type        = string
+
+  validation {
+    condition     = contains(["organization", "folder", "project"], var.level)
+    error_message = "level must be one of organization, folder, project."
+  }
+}
+
+variable "organization_id" {
+  description = "Numeric organization id, without organizations/. Required for level organization and folder (the remediation custom role is an organization role there)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.organization_id == null || can(regex("^[0-9]{1,20}$", var.organization_id))
+    error_message = "organization_id must be numeric (e.g. 123456789012), without the organizations/ prefix."
+  }
+}
+
+variable "folder_id" {
+  description = "Numeric folder id, without folders/. Required for level folder."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.folder_id == null || can(regex("^[0-9]{1,20}$", var.folder_id))
+    error_message = "folder_id must be numeric (e.g. 987654321098), without the folders/ prefix."
+  }
+}
+
+variable "watched_project_id" {
+  description = "Project the sink watches at level project. Defaults to project_id."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.watched_project_id == null || can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$", var.watched_project_id))
+    error_message = "watched_project_id must be a project id: 6-30 characters, lowercase letters, digits and hyphens, starting with a letter."
+  }
+}
+
+variable "projects_in_enforce" {
+  description = "Projects where runguard may revert changes. When non-empty, the remediation role is granted on these projects only instead of on the whole watched level (least privilege); keep it in line with the enforce projects of the configuration."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for p in var.projects_in_enforce : can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$", p))])
+    error_message = "every entry of projects_in_enforce must be a project id (6-30 characters, lowercase letters, digits, hyphens)."
+  }
+}
+
+variable "prefix" {
+  description = "Prefix of every resource name. Also the Firestore collection prefix the state store uses (runguard by default)."
+  type        = string
+  default     = "runguard"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,11}$", var.prefix)) && !endswith(var.prefix, "-")
+    error_message = "prefix must be 1-12 characters: a lowercase letter, then lowercase letters, digits or hyphens, not ending with a hyphen."
+  }
+}
+
+variable "source_archive" {
+  description = "Path of the function source zip built by `npx tsx scripts/bundle.ts --config <runguard.yaml>` (default build/function.zip). The configuration is shipped inside it."
+  type        = string
+
+  validation {
+    condition     = endswith(var.source_archive, ".zip")
+    error_message = "source_archive must be the path of a .zip built by scripts/bundle.ts."
+  }
+}
+
+variable "runtime" {
+  description = "Cloud Functions runtime."
+  type        = string
+  default     = "nodejs20"
+
+  validation {
+    condition     = can(regex("^nodejs(20|22)$", var.runtime))
+    error_message = "runtime must be nodejs20 or nodejs22."
+  }
+}
+
+variable "enable_reconcile" {
+  description = "Deploy the reconcile function and its Cloud Scheduler job. Off by default: functions/index.ts does not export a reconcile entry point yet."
+  type        = bool
+  default     = false
+}
+
+variable "reconcile_schedule" {
+  description = "Cron schedule of the reconcile job (when enable_reconcile)."
+  type        = string
+  default     = "17 * * * *"
+}
+
+variable "alert_notification_channels" {
+  description = "Monitoring notification channel ids (projects/P/notificationChannels/N) for the alert policies."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for c in var.alert_notification_channels : can(regex("^projects/[^/]+/notificationChannels/[0-9]+$", c))])
+    error_message = "alert_notification_channels entries must look like projects/P/notificationChannels/N."
+  }
+}
+
+variable "create_firestore_database" {
+  description = "Create the (default) Firestore database. Set false when the project already has one."
+  type        = bool
+  default     = true
+}
+
+variable "labels" {
+  description = "Labels added to every resource that takes labels."
+  type        = map(string)
+  default     = {}
+}

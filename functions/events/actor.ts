@@ -1,4 +1,5 @@
 import type { Actor, AuditLog, Tool } from '../core/types.js';
+import { rec, str } from '../core/json.js';
 
 // Who made the change and with what. Nothing here is trusted for access decisions (the user agent
 // is caller-supplied); it tells the on-call person where to look, e.g. "Terraform will put it back".
@@ -31,9 +32,6 @@ const TOOLS: readonly ToolRule[] = [
 
 const FIRST_TOKEN = /^([^\s,]+)/;
 
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-const rec = (v: unknown): Record<string, unknown> | undefined =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
 /** The tool a user agent reveals, and the detail worth showing (gcloud command, Terraform versions). */
 export function toolOf(userAgent: string): { tool: Tool; toolDetail: string } {

@@ -1,4 +1,5 @@
 import type { Binding, BindingDelta, MemberType, Policy } from '../core/types.js';
+import { rec, str } from '../core/json.js';
 
 // IAM policies and binding deltas as rules see them. policyDelta is the server's own diff and the
 // only trustworthy statement of what changed (SHAPES.md §5); without it all we know is the end
@@ -8,10 +9,6 @@ export interface ParseError {
   error: string;
 }
 
-type Rec = Record<string, unknown>;
-const rec = (v: unknown): Rec | undefined =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Rec) : undefined;
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 // The prefix before the first ':' names the member type; the bare words have no prefix.
 // A Map, so that a member like "constructor:x" is 'other' and not an Object.prototype key.

@@ -1,4 +1,5 @@
 import type { AuditLog, ChangeEvent, ChangeKind, LogEntry, ResourceType } from '../core/types.js';
+import { type Rec, rec, str } from '../core/json.js';
 
 // The single list of audit-log methods runguard acts on, and how each API names what it changed.
 // The log-sink filter is generated from HANDLED_METHODS, so a method missing here is a change
@@ -55,10 +56,6 @@ export function lookupMethod(serviceName: string, methodName: string): MethodInf
 // (SHAPES.md §2): names first, then resource.labels, then the request.
 
 export type ResourceRef = ChangeEvent['resource'];
-type Rec = Record<string, unknown>;
-const rec = (v: unknown): Rec | undefined =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Rec) : undefined;
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 // v1 uses namespaces/P/services/S for Create/Replace/Delete and projects/P/locations/L/… for SetIamPolicy.
 const RUN_NAME = /^(?:\/\/run\.googleapis\.com\/)?(?:projects|namespaces)\/(?<project>[^/]+)(?:\/locations\/(?<location>[^/]+))?\/services\/(?<service>[^/]+)$/;

@@ -4,6 +4,7 @@ import { deltasFromPolicy, deltasFromPolicyDelta, parsePolicy } from './iam.js';
 import { lookupMethod, resourceOf } from './methods.js';
 import type { MethodInfo } from './methods.js';
 import { toRunService } from './run-service.js';
+import { type Rec, rec, str } from '../core/json.js';
 
 // LogEntry → ChangeEvent, or a Skip saying why not, or an error naming the path that was wrong.
 // Pure and total: whatever JSON arrives, this returns a value and never throws, because one bad
@@ -18,10 +19,6 @@ export interface NormalizeOptions {
   selfPrincipals: readonly string[];
 }
 
-type Rec = Record<string, unknown>;
-const rec = (v: unknown): Rec | undefined =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Rec) : undefined;
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const absent = (v: unknown): boolean => v === undefined || v === null;
 const isError = (v: object): v is NormalizeError => 'error' in v;
 

@@ -1,15 +1,12 @@
 import { emptyService } from '../core/service.js';
 import type { Container, EnvVar, Ingress, RunService } from '../core/types.js';
 import { REDACTED } from '../core/types.js';
+import { type Rec, rec, str } from '../core/json.js';
 
 // Cloud Run services in one shape, the v2 one, whichever API wrote the log. v1 (Knative) keeps
 // most settings in annotations; v2 has fields. Audit-log JSON may use camelCase or snake_case,
 // so every v2 field is read under both names.
 
-type Rec = Record<string, unknown>;
-const rec = (v: unknown): Rec | undefined =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Rec) : undefined;
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const scalar = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
 const pick = (o: Rec | undefined, camel: string, snake: string): unknown => (o === undefined ? undefined : o[camel] ?? o[snake]);
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);

@@ -41,16 +41,20 @@ async function throughPubSub(standIn: CloudRunStandIn) {
   await topic.createSubscription('push', { pushConfig: { pushEndpoint: `http://127.0.0.1:${fn.port}/projects/bench/topics/audit` }, ackDeadlineSeconds: 60 });
   const publisher = pubsub.topic('audit', { batching: { maxMessages: 1, maxMilliseconds: 0 } });
   const service = (prefix: string, i: number) => `projects/shop-prod/locations/europe-west1/services/${prefix}-${i}`;
+  // N services with ingress opened to all traffic, for one phase to revert.
+  const seedOpen = (prefix: string) => {
+    for (let i = 0; i < N; i++) {
+      standIn.seedService({ name: service(prefix, i), ingress: 'INGRESS_TRAFFIC_ALL' });
+      standIn.seedPolicy(service(prefix, i), { bindings: [] });
+    }
+  };
 
   // The emulator keeps at most 2 pushes in flight per subscription (measured: 300 messages to a
   // 50 ms endpoint take 8 s), so through it throughput is 2 / handler latency. Production push and
   // Eventarc raise concurrency with load; this phase offers 100 entries/s straight to the function.
   async function direct(label: string, prefix: string, port: number, done: Map<string, number>) {
     const sent = new Map<string, number>();
-    for (let i = 0; i < N; i++) {
-      standIn.seedService({ name: service(prefix, i), ingress: 'INGRESS_TRAFFIC_ALL' });
-      standIn.seedPolicy(service(prefix, i), { bindings: [] });
-    }
+    seedOpen(prefix);
     const start = performance.now();
     const posts: Promise<unknown>[] = [];
     for (let i = 0; i < N; i++) {
@@ -80,10 +84,7 @@ async function throughPubSub(standIn: CloudRunStandIn) {
 
   async function phase(label: string, prefix: string, paced: boolean) {
     const sent = new Map<string, number>();
-    for (let i = 0; i < N; i++) {
-      standIn.seedService({ name: service(prefix, i), ingress: 'INGRESS_TRAFFIC_ALL' });
-      standIn.seedPolicy(service(prefix, i), { bindings: [] });
-    }
+    seedOpen(prefix);
     const start = performance.now();
     const publishes: Promise<string>[] = [];
     for (let i = 0; i < N; i++) {

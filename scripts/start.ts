@@ -3,7 +3,7 @@
 // then a replay of audit entries, shown as they flow. Keeps running for `runguard publish FILE`;
 // Ctrl-C stops everything it started, by PID.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { DEV_STATE_FILE, type PublishTarget } from '../functions/cli/publish.js';
+import { DEV_STATE_FILE, type PublishTarget, publishEntry } from '../functions/cli/publish.js';
 import type { LogEntry } from '../functions/core/types.js';
 import { type CloudRunStandIn, startCloudRunStandIn } from '../test/stand-ins/cloud-run/index.js';
 import { type EmulatorHandle, startPubSubEmulator } from '../test/stand-ins/emulators.js';
@@ -39,13 +39,6 @@ process.on('SIGTERM', () => void stopAll(0));
 
 function startFunction(env: Record<string, string>): Promise<FunctionProcess> {
   return startFunctionProcess({ target: 'auditEvents', signatureType: 'cloudevent', env, onLine: printLogLine });
-}
-
-async function publish(target: PublishTarget, entry: LogEntry): Promise<void> {
-  const url = `http://${target.emulatorHost}/v1/projects/${target.project}/topics/${target.topic}:publish`;
-  const data = Buffer.from(JSON.stringify(entry)).toString('base64');
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages: [{ data }] }) });
-  if (!res.ok) throw new Error(`publish failed: ${res.status} ${await res.text()}`);
 }
 
 async function main(): Promise<void> {
@@ -99,7 +92,7 @@ async function main(): Promise<void> {
     apply?.();
     entry.timestamp = new Date().toISOString();
     say(`\n→ published  ${pp.methodName} on ${pp.resourceName} by ${pp.authenticationInfo?.principalEmail ?? '?'} — ${note}`);
-    await publish(target, entry);
+    await publishEntry(target, entry);
     await new Promise((r) => setTimeout(r, 1500));
   }
   await new Promise((r) => setTimeout(r, 4000));

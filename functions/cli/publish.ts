@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { LogEntry } from '../core/types.js';
 import { decodeInput } from '../events/decode.js';
 import type { Io } from './main.js';
 
@@ -45,19 +46,26 @@ export async function runPublish(files: string[], target: PublishTarget | null, 
         failed = true;
         continue;
       }
-      const url = `http://${target.emulatorHost}/v1/projects/${target.project}/topics/${target.topic}:publish`;
-      const body = JSON.stringify({ messages: [{ data: Buffer.from(JSON.stringify(d.entry)).toString('base64') }] });
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-      if (!res.ok) {
-        io.stderr(`runguard publish: ${name}: entry ${d.index}: the emulator answered ${res.status}\n`);
+      try {
+        const messageId = await publishEntry(target, d.entry);
+        io.stdout(`published ${name}: entry ${d.index} (${d.entry.insertId ?? 'no insertId'}) as message ${messageId}\n`);
+      } catch (e) {
+        io.stderr(`runguard publish: ${name}: entry ${d.index}: ${(e as Error).message}\n`);
         failed = true;
-        continue;
       }
-      const { messageIds } = (await res.json()) as { messageIds: string[] };
-      io.stdout(`published ${name}: entry ${d.index} (${d.entry.insertId ?? 'no insertId'}) as message ${messageIds[0]}\n`);
     }
   }
   return failed ? 1 : 0;
+}
+
+/** Publishes one LogEntry as one message, through the emulator's REST API; returns the message id. */
+export async function publishEntry(target: PublishTarget, entry: LogEntry): Promise<string> {
+  const url = `http://${target.emulatorHost}/v1/projects/${target.project}/topics/${target.topic}:publish`;
+  const body = JSON.stringify({ messages: [{ data: Buffer.from(JSON.stringify(entry)).toString('base64') }] });
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  if (!res.ok) throw new Error(`the emulator answered ${res.status}`);
+  const { messageIds } = (await res.json()) as { messageIds: string[] };
+  return messageIds[0] ?? '';
 }
 
 export function readPublishTarget(readFile = (f: string) => readFileSync(f, 'utf8')): PublishTarget | null {

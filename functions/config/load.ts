@@ -21,6 +21,8 @@ export interface Config {
   slack: SlackRouting | null;
   /** Who may acknowledge from Slack and for how long; null: nobody can (the buttons are refused). */
   breakglass: BreakglassPolicy | null;
+  /** How the drift sweep (reconcile, `runguard scan`) reads Cloud Run. */
+  reconcile: { locations: string[] | null; concurrency: number; projectBudgetMs: number };
 }
 
 export interface BreakglassPolicy {
@@ -94,6 +96,7 @@ function parsed(data: z.infer<typeof configSchema>, source: string): Config {
           twoPersonRule: data.breakglass.twoPersonRule,
         }
       : null,
+    reconcile: { locations: data.reconcile.locations ?? null, concurrency: data.reconcile.concurrency, projectBudgetMs: parseDuration(data.reconcile.projectBudget) },
   };
 }
 

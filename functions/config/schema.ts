@@ -71,6 +71,17 @@ export const breakglassSchema = z
   .refine((b) => b.approvers.users.length + b.approvers.groups.length > 0, { message: 'name at least one approver (users or groups)', path: ['approvers'] })
   .refine((b) => b.durations.every((d) => parseDuration(d) <= parseDuration(b.maxDuration)), { message: 'every duration must be within maxDuration', path: ['durations'] });
 
+const REGION = /^[a-z]+-[a-z]+[0-9]+$/;
+
+export const reconcileSchema = z.strictObject({
+  /** Regions to sweep. Unset: every region Cloud Run offers the project (one ListLocations call, then one ListServices per region). */
+  locations: z.array(z.string().regex(REGION, 'expected a region such as us-central1')).min(1).optional(),
+  /** API calls in flight at once, across the whole sweep. */
+  concurrency: z.number().int().min(1).max(100).default(16),
+  /** A project still being read after this long is left, and reported as not fully read. */
+  projectBudget: duration.default('2m'),
+});
+
 export const configSchema = z.strictObject({
   dryRun: z.boolean().default(false),
   selfPrincipals: z.array(z.string().regex(EMAIL, 'expected an e-mail address')).default([]),
@@ -81,6 +92,7 @@ export const configSchema = z.strictObject({
   fightDetection: fightDetectionSchema.default({ maxReverts: 3, window: '1h' }),
   slack: slackSchema.optional(),
   breakglass: breakglassSchema.optional(),
+  reconcile: reconcileSchema.default({ concurrency: 16, projectBudget: '2m' }),
 });
 
 export type ConfigFile = z.infer<typeof configSchema>;

@@ -15,6 +15,8 @@ export interface Alert {
     actor: string;
     tool: string;
     toolDetail: string;
+    /** Set when no change event lies behind the alert: the sweep found the setting already in place. */
+    foundBy?: 'sweep';
   };
   verdict: Verdict;
   observation: Observation;
@@ -26,6 +28,22 @@ export interface Alert {
 export interface Notifier {
   /** Throws NotifyError with transient=true when it is worth redelivering. */
   notify(alert: Alert): Promise<void>;
+  /** One message per sweep that found something new; the per-finding alerts carry the detail. */
+  summarize(summary: SweepSummary): Promise<void>;
+}
+
+/** What a sweep tells people when something is new. */
+export interface SweepSummary {
+  startedAt: number;
+  finishedAt: number;
+  projects: number;
+  services: number;
+  /** The new or changed findings, most severe first. */
+  news: Array<{ severity: string; rule: string; resource: string; project: string; message: string; done: string; summary: string }>;
+  /** Findings already alerted earlier and still there. */
+  ongoing: number;
+  /** What could not be read: a project, a region, a policy; and why. */
+  unread: Array<{ project: string; what: string; reason: string }>;
 }
 
 export class NotifyError extends Error {
@@ -52,6 +70,15 @@ export function logNotifier(log: Logger): Notifier {
         insertId: change.insertId,
         findingKey: f.key,
         observed: observation.source === 'live' ? 'live' : `${observation.source}: ${observation.note}`,
+      });
+    },
+    async summarize(s) {
+      log({
+        severity: s.news.length > 0 ? 'WARNING' : 'INFO',
+        message: `sweep: ${s.news.length} new finding(s), ${s.ongoing} ongoing, ${s.services} services in ${s.projects} project(s)${s.unread.length ? `; could not read ${s.unread.length}` : ''}`,
+        event: 'sweep-summary',
+        news: s.news,
+        unread: s.unread,
       });
     },
   };

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { ServicesClient } from '@google-cloud/run';
 import type { Binding, Ingress, Policy, RunService } from '../core/types.js';
 import { fromV2 } from '../events/run-service.js';
-import { RunPortError, type RunPort, type RunPortErrorCode, type ServiceChange } from './types.js';
+import { RunPortError, type RunInventory, type RunPort, type RunPortErrorCode, type ServiceChange } from './types.js';
 
 // The Cloud Run v2 client behind RunPort. Every failure leaves here as a RunPortError with a code,
 // so the executor never reads gRPC numbers or message text.
@@ -21,6 +21,12 @@ export interface ServicesClientLike {
   checkUpdateServiceProgress(name: string): Promise<OperationLike>;
   getIamPolicy(req: { resource: string; options: { requestedPolicyVersion: number } }): Promise<readonly [object | null | undefined, ...unknown[]]>;
   setIamPolicy(req: { resource: string; policy: { version: number; bindings: WireBinding[]; etag: Uint8Array } }): Promise<readonly [object | null | undefined, ...unknown[]]>;
+}
+
+/** The listing part of ServicesClient (the Locations mixin included) the sweep uses. */
+export interface InventoryClientLike {
+  listLocationsAsync(req: { name: string }, opts: { autoPaginate: false }): AsyncIterable<{ locationId?: string | null }>;
+  listServicesAsync(req: { parent: string; pageSize: number }, opts: { autoPaginate: false }): AsyncIterable<object>;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -182,6 +188,26 @@ export function createRunPort(client: ServicesClientLike): RunPort {
       const bindings = policy.bindings.map((b) => ({ role: b.role, members: [...b.members], ...(b.condition ? { condition: b.condition } : {}) }));
       const [res] = await call(() => client.setIamPolicy({ resource: name, policy: { version, bindings, etag } }));
       return toPolicy(res);
+    },
+  };
+}
+
+export function createRunInventory(client: InventoryClientLike): RunInventory {
+  const collect = async <T>(items: AsyncIterable<T>): Promise<T[]> => {
+    const out: T[] = [];
+    for await (const item of items) out.push(item);
+    return out;
+  };
+  return {
+    async listLocations(project: string): Promise<string[]> {
+      const locations = await call(() => collect(client.listLocationsAsync({ name: `projects/${project}` }, { autoPaginate: false })));
+      return locations.map((l) => l.locationId ?? '').filter((id) => id !== '');
+    },
+    async listServices(project: string, location: string): Promise<RunService[]> {
+      const parent = `projects/${project}/locations/${location}`;
+      // autoPaginate:false stops gax warning on async iteration; the iterator still follows page tokens.
+      const services = await call(() => collect(client.listServicesAsync({ parent, pageSize: 500 }, { autoPaginate: false })));
+      return services.map((s) => fromV2(plain(s), String((s as Rec).name ?? '')));
     },
   };
 }

@@ -18,6 +18,14 @@ export interface RunPort {
   setIamPolicy(name: string, policy: Policy): Promise<Policy>;
 }
 
+/** The read side the sweep needs: where Cloud Run runs, and what runs there. Throws RunPortError. */
+export interface RunInventory {
+  /** Region ids (e.g. "us-central1") where Cloud Run is offered to the project. */
+  listLocations(project: string): Promise<string[]>;
+  /** Every service in one region, every page, in the canonical v2 shape (env values redacted). */
+  listServices(project: string, location: string): Promise<RunService[]>;
+}
+
 export type ServiceChange = { ingress?: Ingress; invokerIamDisabled?: boolean };
 
 /**

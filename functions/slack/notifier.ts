@@ -1,8 +1,9 @@
 import { type SlackRouting, slackChannel } from '../config/load.js';
 import type { Logger } from '../live/log.js';
-import { type Alert, type Notifier, NotifyError } from '../live/notify.js';
+import { type Alert, type Notifier, NotifyError, type SweepSummary } from '../live/notify.js';
 import type { StateStore } from '../state/types.js';
 import { renderAlert } from './render.js';
+import { renderSweepSummary } from './render-sweep.js';
 
 // Alerts as Slack messages: one thread per resource and channel. The first alert opens it; later
 // ones are replies, and the first message is updated to the latest state so the channel shows
@@ -38,6 +39,12 @@ export function slackNotifier(api: SlackApi, routing: SlackRouting, state: State
       const f = alert.verdict.decision.finding;
       const channel = slackChannel(routing, f.severity, alert.change.project);
       return inLine(channel, () => deliver(alert, channel));
+    },
+    summarize(summary: SweepSummary): Promise<void> {
+      const channel = routing.defaultChannel;
+      return inLine(channel, async () => {
+        await call(() => api.chat.postMessage({ channel, ...renderSweepSummary(summary), unfurl_links: false, unfurl_media: false }));
+      });
     },
   };
 

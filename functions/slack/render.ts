@@ -80,18 +80,20 @@ export function renderAlert(alert: Alert, opts: RenderOptions = {}): RenderedAle
 function fields(alert: Alert, ref: ReturnType<typeof resourceRef>, marker: string): MrkdwnElement[] {
   const { change, verdict } = alert;
   const v = BUDGET.fieldValue;
-  const tool = TOOL_WORDS[change.tool] ?? md(change.tool || 'unknown tool', 40);
+  const swept = change.foundBy === 'sweep';
+  const tool = swept ? 'runguard sweep' : TOOL_WORDS[change.tool] ?? md(change.tool || 'unknown tool', 40);
   const detail = change.toolDetail ? ` · ${code(oneLine(change.toolDetail), v)}` : '';
   const pairs: Array<[string, string]> = [
     ['Project', change.project ? code(change.project, v) : '—'],
     [ref.label, link(consoleUrl(ref), oneLine(ref.short), v, BUDGET.consoleUrl)],
     ['Region', change.location ? code(change.location, 60) : 'global'],
-    ['Who', md(oneLine(change.actor || 'unknown'), v)],
+    // A sweep knows what is deployed, not who deployed it; the audit log link finds out.
+    ['Who', swept ? '_found by sweep_ (no change event: already in place)' : md(oneLine(change.actor || 'unknown'), v)],
     ['With', `${tool}${detail}`],
     ['When', md(utc(change.timestamp), 60)],
     ['Rule', code(verdict.decision.finding.rule, v)],
     ['Severity', marker],
-    ['Method', code(change.method || 'unknown', v)],
+    ['Method', swept ? 'none' : code(change.method || 'unknown', v)],
   ];
   return pairs.slice(0, SECTION_FIELDS).map(([title, value]) => mrkdwn(`*${title}*\n${value}`, FIELD_TEXT));
 }

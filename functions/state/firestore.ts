@@ -3,7 +3,7 @@ import {
   connectFirestore, DEFAULT_DEADLINE_MS, docId, type FirestoreConnectOptions, optimistic, commitIfUnchanged, RETRY, withDeadline,
   writeIfUnchanged,
 } from './firestore-support.js';
-import type { BreakglassExemption, ClaimResult, Fight, Progress, StateStore, ThreadRef } from './types.js';
+import type { BreakglassExemption, ClaimResult, Fight, Progress, StateStore, SweepMark, ThreadRef } from './types.js';
 
 export { firestoreSettings, type FirestoreConnectOptions } from './firestore-support.js';
 
@@ -137,6 +137,42 @@ export class FirestoreStateStore implements StateStore {
         .map((d) => toExemption(d.data()))
         .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
     });
+  }
+
+  async sweepMarks(findingKeys: readonly string[]): Promise<Map<string, SweepMark>> {
+    if (findingKeys.length === 0) return new Map();
+    return this.run('sweepMarks', async (db) => {
+      // One round trip for a whole project's findings.
+      const snaps = await db.getAll(...findingKeys.map((k) => this.ref(db, 'sweep-marks', k)));
+      const found = new Map<string, SweepMark>();
+      snaps.forEach((snap, i) => {
+        const d = snap.data();
+        if (d) found.set(findingKeys[i]!, { fingerprint: d.fingerprint, firstSeen: d.firstSeen, lastSeen: d.lastSeen });
+      });
+      return found;
+    });
+  }
+
+  async setSweepMarks(marks: ReadonlyMap<string, SweepMark>): Promise<void> {
+    const entries = [...marks];
+    // One writer: reconcile runs with max one instance, so plain sets; batches hold at most 500 writes.
+    for (let i = 0; i < entries.length; i += 500) {
+      await this.run('setSweepMarks', async (db) => {
+        const batch = db.batch();
+        for (const [key, m] of entries.slice(i, i + 500)) {
+          batch.set(this.ref(db, 'sweep-marks', key), { findingKey: key, ...m, expireAt: this.expireAt(m.lastSeen) });
+        }
+        await batch.commit();
+      });
+    }
+  }
+
+  async lastSweep(project: string): Promise<number | null> {
+    return this.run('lastSweep', async (db) => ((await this.ref(db, 'sweeps', project).get()).get('startedAt') as number | undefined) ?? null);
+  }
+
+  async setLastSweep(project: string, startedAt: number): Promise<void> {
+    await this.run('setLastSweep', (db) => this.ref(db, 'sweeps', project).set({ project, startedAt, expireAt: this.expireAt(startedAt) }));
   }
 
   /**

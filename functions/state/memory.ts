@@ -1,4 +1,4 @@
-import type { BreakglassExemption, ClaimResult, Fight, Progress, StateStore, ThreadRef } from './types.js';
+import type { BreakglassExemption, ClaimResult, Fight, Progress, StateStore, SweepMark, ThreadRef } from './types.js';
 
 type Claim = { state: 'processing' | 'released' | 'done'; leaseUntil: number; progress: Progress | null };
 
@@ -9,6 +9,8 @@ export class MemoryStateStore implements StateStore {
   private readonly fights = new Map<string, Fight>();
   private readonly threads = new Map<string, ThreadRef>();
   private readonly exemptions: BreakglassExemption[] = [];
+  private readonly marks = new Map<string, SweepMark>();
+  private readonly sweeps = new Map<string, number>();
 
   async claim(keys: readonly string[], now: number, leaseMs: number): Promise<ClaimResult> {
     const existing = keys.map((k) => this.claims.get(k)).find((c) => c !== undefined);
@@ -64,6 +66,22 @@ export class MemoryStateStore implements StateStore {
 
   async exemptionsFor(resource: string): Promise<BreakglassExemption[]> {
     return this.exemptions.filter((e) => e.resource === resource);
+  }
+
+  async sweepMarks(findingKeys: readonly string[]): Promise<Map<string, SweepMark>> {
+    return new Map(findingKeys.flatMap((k) => (this.marks.has(k) ? [[k, { ...this.marks.get(k)! }] as const] : [])));
+  }
+
+  async setSweepMarks(marks: ReadonlyMap<string, SweepMark>): Promise<void> {
+    for (const [k, m] of marks) this.marks.set(k, { ...m });
+  }
+
+  async lastSweep(project: string): Promise<number | null> {
+    return this.sweeps.get(project) ?? null;
+  }
+
+  async setLastSweep(project: string, startedAt: number): Promise<void> {
+    this.sweeps.set(project, startedAt);
   }
 
   private recent(findingKey: string, now: number, windowMs: number): number[] {

@@ -35,6 +35,24 @@ export interface StateStore {
   recordExemption(exemption: BreakglassExemption, now: number): Promise<{ created: boolean; exemption: BreakglassExemption }>;
   /** Every breakglass exemption on a resource, active or expired (an expired one is reported, not honoured). */
   exemptionsFor(resource: string): Promise<BreakglassExemption[]>;
+
+  /** What earlier sweeps saw of these findings (rule on resource); a key never seen is absent. */
+  sweepMarks(findingKeys: readonly string[]): Promise<Map<string, SweepMark>>;
+  setSweepMarks(marks: ReadonlyMap<string, SweepMark>): Promise<void>;
+  /** When the last complete sweep of a project started, or null. */
+  lastSweep(project: string): Promise<number | null>;
+  setLastSweep(project: string, startedAt: number): Promise<void>;
+}
+
+/**
+ * A finding as the sweeps saw it. It is "already alerted and unchanged" when the fingerprint is the
+ * same and it was seen by the previous complete sweep of its project (so it never went away between).
+ */
+export interface SweepMark {
+  /** The decision and the finding's words: a change to either is news. */
+  fingerprint: string;
+  firstSeen: number;
+  lastSeen: number;
 }
 
 /** An exemption granted from Slack: who approved it, for whose change, why and until when. */

@@ -2,7 +2,7 @@ import type { ServicesClient } from '@google-cloud/run';
 import { parseConfig } from '../../functions/config/load.js';
 import type { LiveDeps } from '../../functions/live/audit-events.js';
 import type { LogLine } from '../../functions/live/log.js';
-import type { Alert, Notifier } from '../../functions/live/notify.js';
+import type { Alert, Notifier, SweepSummary } from '../../functions/live/notify.js';
 import { remediate } from '../../functions/remediation/execute.js';
 import { createRunPort, createServicesClient } from '../../functions/remediation/run-client.js';
 import type { RunPort } from '../../functions/remediation/types.js';
@@ -25,7 +25,11 @@ const { rules } = loadRules();
 /** A recording notifier: the tests read what a person would have been told. */
 export class RecordingNotifier implements Notifier {
   readonly alerts: Alert[] = [];
+  readonly summaries: SweepSummary[] = [];
   failNext: Error[] = [];
+  async summarize(summary: SweepSummary): Promise<void> {
+    this.summaries.push(summary);
+  }
   async notify(alert: Alert): Promise<void> {
     const failure = this.failNext.shift();
     if (failure) throw failure;

@@ -25,18 +25,19 @@ export const PROTO_DIRS = [resolve(runBuild, 'protos'), resolve(dirname(gaxEntry
 export function loadGrpcPackage(): {
   services: grpc.ServiceClientConstructor;
   operations: grpc.ServiceClientConstructor;
+  locations: grpc.ServiceClientConstructor;
 } {
   const def = protoLoader.loadSync(
-    ['google/cloud/run/v2/service.proto', 'google/longrunning/operations.proto'],
+    ['google/cloud/run/v2/service.proto', 'google/longrunning/operations.proto', 'google/cloud/location/locations.proto'],
     { includeDirs: PROTO_DIRS, keepCase: false, longs: String, enums: String, defaults: false, oneofs: false },
   );
   const pkg = grpc.loadPackageDefinition(def) as unknown as {
     google: {
       cloud: { run: { v2: { Services: grpc.ServiceClientConstructor } } };
       longrunning: { Operations: grpc.ServiceClientConstructor };
-    };
+    } & { cloud: { location: { Locations: grpc.ServiceClientConstructor } } };
   };
-  return { services: pkg.google.cloud.run.v2.Services, operations: pkg.google.longrunning.Operations };
+  return { services: pkg.google.cloud.run.v2.Services, operations: pkg.google.longrunning.Operations, locations: pkg.google.cloud.location.Locations };
 }
 
 // The same schema (protos.json) and protobufjs the client decodes LRO results with.

@@ -6,7 +6,7 @@ import { RunState, StandInError, type Binding, type Policy } from './state.js';
 
 export type MethodName =
   | 'GetService' | 'ListServices' | 'CreateService' | 'UpdateService' | 'DeleteService'
-  | 'GetIamPolicy' | 'SetIamPolicy' | 'GetOperation';
+  | 'GetIamPolicy' | 'SetIamPolicy' | 'GetOperation' | 'ListLocations';
 
 export interface CallRecord {
   method: MethodName;
@@ -55,6 +55,8 @@ export interface CloudRunStandIn {
   /** Runs before the method does its work (after faults); returns a remover. */
   onBefore(method: MethodName, hook: BeforeHook, opts?: { times?: number }): () => void;
   pendingPolls(n: number): void;
+  /** The regions ListLocations answers with (default: DEFAULT_LOCATIONS). */
+  setLocations(locations: readonly string[]): void;
   /** Clears services, policies, calls, faults, hooks, latency and pending operations. */
   reset(): void;
   close(): Promise<void>;
@@ -64,6 +66,7 @@ const PERMISSIONS: Record<MethodName, string> = {
   GetService: 'run.services.get', ListServices: 'run.services.list', CreateService: 'run.services.create',
   UpdateService: 'run.services.update', DeleteService: 'run.services.delete',
   GetIamPolicy: 'run.services.getIamPolicy', SetIamPolicy: 'run.services.setIamPolicy', GetOperation: 'run.operations.get',
+  ListLocations: 'run.locations.list',
 };
 
 /** The message real GCP returns for a missing IAM permission. */
@@ -83,8 +86,21 @@ function clonePolicy(p: Policy): Policy {
 
 interface PendingOp { pollsLeft: number; done: Obj; pending: Obj }
 
+/** Cloud Run regions as `gcloud run regions list` printed them in 2025: what a project sees by default. */
+export const DEFAULT_LOCATIONS: readonly string[] = [
+  'africa-south1', 'asia-east1', 'asia-east2', 'asia-northeast1', 'asia-northeast2', 'asia-northeast3',
+  'asia-south1', 'asia-south2', 'asia-southeast1', 'asia-southeast2', 'australia-southeast1',
+  'australia-southeast2', 'europe-central2', 'europe-north1', 'europe-north2', 'europe-southwest1',
+  'europe-west1', 'europe-west10', 'europe-west12', 'europe-west2', 'europe-west3', 'europe-west4',
+  'europe-west6', 'europe-west8', 'europe-west9', 'me-central1', 'me-central2', 'me-west1',
+  'northamerica-northeast1', 'northamerica-northeast2', 'northamerica-south1', 'southamerica-east1',
+  'southamerica-west1', 'us-central1', 'us-east1', 'us-east4', 'us-east5', 'us-south1', 'us-west1',
+  'us-west2', 'us-west3', 'us-west4',
+];
+
 export async function startCloudRunStandIn(opts: StartOptions = {}): Promise<CloudRunStandIn> {
-  const { services, operations } = loadGrpcPackage();
+  const { services, operations, locations: locationsService } = loadGrpcPackage();
+  let regions: readonly string[] = DEFAULT_LOCATIONS;
   const state = new RunState();
   const ops = new Map<string, PendingOp>();
   const faults = new Map<MethodName, Required<FaultSpec>[]>();
@@ -112,6 +128,12 @@ export async function startCloudRunStandIn(opts: StartOptions = {}): Promise<Clo
     DeleteService: (req) => operation(state.deleteService(req.name as string, req.etag as string | undefined, Boolean(req.validateOnly))),
     GetIamPolicy: (req) => state.getPolicy(req.resource as string) as unknown as Obj,
     SetIamPolicy: (req) => state.setPolicy(req.resource as string, (req.policy ?? {}) as Partial<Policy>) as unknown as Obj,
+    ListLocations: (req) => {
+      const m = /^projects\/([^/]+)$/.exec(String(req.name ?? ''));
+      if (!m) throw new StandInError(grpc.status.INVALID_ARGUMENT, `Invalid resource name '${String(req.name ?? '')}'`);
+      // One page: the real list is ~40 regions, below any page size.
+      return { locations: regions.map((id) => ({ name: `projects/${m[1]}/locations/${id}`, locationId: id, displayName: id, labels: {} })), nextPageToken: '' };
+    },
     GetOperation: (req) => {
       const op = ops.get(req.name as string);
       if (!op) throw new StandInError(grpc.status.NOT_FOUND, `Operation '${String(req.name)}' not found.`);
@@ -156,6 +178,7 @@ export async function startCloudRunStandIn(opts: StartOptions = {}): Promise<Clo
       .map((m) => [m, unary(m)]),
   ));
   server.addService(operations.service, { GetOperation: unary('GetOperation') });
+  server.addService(locationsService.service, { ListLocations: unary('ListLocations') });
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
   });
@@ -192,6 +215,7 @@ export async function startCloudRunStandIn(opts: StartOptions = {}): Promise<Clo
       return () => hooks.set(method, (hooks.get(method) ?? []).filter((e) => e !== entry));
     },
     pendingPolls: (n) => { pendingPolls = n; },
+    setLocations: (list) => { regions = [...list]; },
     reset: () => {
       state.reset();
       ops.clear();
@@ -199,6 +223,7 @@ export async function startCloudRunStandIn(opts: StartOptions = {}): Promise<Clo
       hooks.clear();
       calls.length = 0;
       latencyMs = 0;
+      regions = DEFAULT_LOCATIONS;
       pendingPolls = opts.pendingPolls ?? 0;
     },
     close: () => new Promise<void>((resolve) => {

@@ -156,8 +156,9 @@ export class RunState {
   listServices(parent: string, pageSize: number, pageToken: string): { services: Obj[]; nextPageToken: string } {
     const m = PARENT.exec(parent);
     if (!m) throw new StandInError(status.INVALID_ARGUMENT, `Invalid parent '${parent}'`);
-    // Location '-' means every location, like the real API.
-    const prefix = m[2] === '-' ? `projects/${m[1]}/locations/` : `${parent}/services/`;
+    // service.proto: "Location must be a valid Google Cloud region, and cannot be the "-" wildcard."
+    if (m[2] === '-') throw new StandInError(status.INVALID_ARGUMENT, `Location must be a valid Google Cloud region, and cannot be the "-" wildcard: '${parent}'`);
+    const prefix = `${parent}/services/`;
     const all = [...this.services.keys()].filter((n) => n.startsWith(prefix)).sort();
     let offset = 0;
     if (pageToken) {

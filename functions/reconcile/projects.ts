@@ -1,0 +1,128 @@
+import type { ProjectsClient } from '@google-cloud/resource-manager';
+
+// Which projects the sweep can see, from Resource Manager v3 SearchProjects. Failures leave here as
+// ProjectListError with a code, so the sweep never reads gRPC numbers.
+
+export interface ProjectInfo {
+  projectId: string;
+  /** projects/NUMBER */
+  name: string;
+  /** folders/N or organizations/N */
+  parent: string;
+  state: string;
+  displayName: string;
+}
+
+export interface ProjectLister {
+  /** Every ACTIVE project visible to the caller (optionally narrowed by a SearchProjects query), following page tokens. */
+  list(query?: string): Promise<ProjectInfo[]>;
+  close(): Promise<void>;
+}
+
+export type ProjectListErrorCode = 'permission-denied' | 'invalid' | 'unavailable' | 'unknown';
+
+export class ProjectListError extends Error {
+  override readonly name = 'ProjectListError';
+  constructor(readonly code: ProjectListErrorCode, message: string) {
+    super(message);
+  }
+}
+
+/**
+ * The SearchProjects query for the deployment scope ("organizations/N" or "folders/N").
+ * Always undefined, i.e. everything the caller can see. `parent:folders/N` matches only DIRECT
+ * children, so it would silently miss projects in sub-folders; walking the tree instead needs
+ * folders.list/get, which the sweep's role does not have. The sweep's read role is granted on the
+ * scope itself, so inherited projects.get makes "visible" equal the scope's descendants, plus any
+ * project granted elsewhere (the host project: roles/datastore.user carries projects.get), which
+ * the configuration's project patterns must filter out.
+ */
+export function searchQueryForScope(scope: string): string | undefined {
+  if (!/^(organizations|folders)\/\d{1,20}$/.test(scope)) {
+    throw new ProjectListError('invalid', `scope must be organizations/N or folders/N, got "${scope}"`);
+  }
+  return undefined;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+// SearchProjects ships with no retries (the client marks it non-idempotent), but it is a read, and
+// one blip on page 11 of 12 would otherwise cost the whole sweep. A few quick retries, then fail.
+// autoPaginate:false only silences gax's AutopaginateTrueWarning: the async iterator pages anyway.
+const CALL_OPTIONS = {
+  autoPaginate: false,
+  retry: {
+    retryCodes: [14],
+    backoffSettings: {
+      initialRetryDelayMillis: 100, retryDelayMultiplier: 2, maxRetryDelayMillis: 1000,
+      // Attempts in all: gax counts the first call. Exhausted retries surface as DEADLINE_EXCEEDED.
+      initialRpcTimeoutMillis: 60_000, rpcTimeoutMultiplier: 1, maxRpcTimeoutMillis: 60_000, maxRetries: 3,
+    },
+  },
+};
+
+/**
+ * Production: no endpoint, ADC and TLS. `endpoint` ("127.0.0.1:PORT") is for tests and local demos:
+ * plaintext, so it is refused for anything but loopback. Loaded lazily: the library costs hundreds
+ * of milliseconds and only the sweep needs it.
+ */
+export async function createProjectLister(opts: { endpoint?: string } = {}): Promise<ProjectLister> {
+  let client: ProjectsClient;
+  if (!opts.endpoint) {
+    const { v3 } = await import('@google-cloud/resource-manager');
+    client = new v3.ProjectsClient();
+  } else {
+    const m = /^(.+):(\d+)$/.exec(opts.endpoint);
+    if (!m || !LOOPBACK.has(m[1]!)) throw new Error(`endpoint must be loopback host:port, got "${opts.endpoint}"`);
+    const { v3 } = await import('@google-cloud/resource-manager');
+    // The resource-manager client resolves the top-level google-gax and @grpc/grpc-js, so these
+    // credentials come from the same grpc-js instance the channel is built with.
+    const grpc = await import('@grpc/grpc-js');
+    client = new v3.ProjectsClient({
+      apiEndpoint: m[1]!, // gax appends the port itself
+      port: Number(m[2]),
+      sslCreds: grpc.credentials.createInsecure(),
+      universeDomain: 'googleapis.com', // skips the ADC / metadata-server probe
+    });
+  }
+  return {
+    async list(query?: string): Promise<ProjectInfo[]> {
+      const out: ProjectInfo[] = [];
+      try {
+        for await (const p of client.searchProjectsAsync(query ? { query } : {}, CALL_OPTIONS)) {
+          // Enums arrive as names from unary/paged calls; accept the number too in case that changes.
+          const state = typeof p.state === 'number' ? (p.state === 1 ? 'ACTIVE' : String(p.state)) : String(p.state ?? '');
+          // DELETE_REQUESTED projects are on their way out and can no longer be changed; skip them.
+          if (state !== 'ACTIVE') continue;
+          out.push({
+            projectId: p.projectId ?? '',
+            name: p.name ?? '',
+            parent: p.parent ?? '',
+            state,
+            displayName: p.displayName ?? '',
+          });
+        }
+      } catch (err) {
+        throw toProjectListError(err);
+      }
+      return out;
+    },
+    close: () => client.close(),
+  };
+}
+
+const BY_GRPC: ReadonlyMap<number, ProjectListErrorCode> = new Map([
+  [7, 'permission-denied'], [16, 'permission-denied'], [3, 'invalid'],
+  [14, 'unavailable'], [4, 'unavailable'], [13, 'unavailable'], [8, 'unavailable'],
+]);
+// System errors from sockets and DNS: the request may never have arrived, so it is worth retrying.
+const NETWORK = /^(ECONN|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EPIPE|ENETUNREACH|EHOSTUNREACH|ERR_SOCKET)/;
+
+/** Any error from the client → ProjectListError. Messages are the API's own; they name resources, never secrets. */
+export function toProjectListError(err: unknown): ProjectListError {
+  if (err instanceof ProjectListError) return err;
+  const e = (typeof err === 'object' && err !== null ? err : {}) as Record<string, unknown>;
+  const message = typeof e.details === 'string' && e.details ? e.details : err instanceof Error ? err.message : String(err);
+  if (typeof e.code === 'number') return new ProjectListError(BY_GRPC.get(e.code) ?? 'unknown', message);
+  return new ProjectListError(typeof e.code === 'string' && NETWORK.test(e.code) ? 'unavailable' : 'unknown', message);
+}

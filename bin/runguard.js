@@ -17,5 +17,6 @@ process.exitCode = await cli.main(process.argv.slice(2), {
   stderr: (s) => process.stderr.write(s),
   readStdin: () => readFileSync(0, 'utf8'),
   env: process.env,
+  stderrIsTTY: Boolean(process.stderr.isTTY),
   now: () => Date.now(),
 });

@@ -3,6 +3,8 @@ import { type HandleResult, handleAuditEvent, type LiveDeps } from './live/audit
 import { createLiveDeps } from './live/deps.js';
 import { createInteractionDeps } from './interactions/deps.js';
 import { handleSlackInteraction, type InteractionDeps } from './interactions/handler.js';
+import { createReconcileDeps } from './reconcile/deps.js';
+import { handleReconcile, type ReconcileDeps, type ReconcileResult } from './reconcile/run.js';
 
 // The only file that knows about the Functions Framework: entry points are thin adapters to the core.
 
@@ -34,3 +36,17 @@ ff.http('slackInteractions', async (req: ff.Request, res: ff.Response) => {
   else res.json(reply.body);
   await reply.after?.();
 });
+
+let reconcileDeps: ReconcileDeps | undefined;
+
+/**
+ * `reconcile`: the drift sweep, a Pub/Sub-triggered CloudEvent function that Cloud Scheduler
+ * publishes to. The message body is ignored: what to sweep comes from RUNGUARD_SCOPE and the
+ * configuration. Deploy with retries off and one instance: the next schedule is the retry.
+ */
+export function reconcile(): Promise<ReconcileResult> {
+  reconcileDeps ??= createReconcileDeps(process.env);
+  return handleReconcile(reconcileDeps);
+}
+
+ff.cloudEvent('reconcile', () => reconcile().then(() => undefined));

@@ -1,35 +1,20 @@
 import { readFileSync } from 'node:fs';
-import { checkConfigAgainstRules } from '../config/check-rules.js';
-import { loadConfigFile } from '../config/load-file.js';
 import { evaluateEntry } from '../core/pipeline.js';
 import { decodeInput } from '../events/decode.js';
 import { type InputResult, toJson, toTable } from './format.js';
 import type { Io } from './main.js';
-import { loadRulesOrReport } from './rules.js';
+import { type CommonOptions, loadSetup } from './setup.js';
 
-export interface CommonOptions {
-  config: string | undefined;
-  rules: string | undefined;
-  json: boolean;
-}
+export type { CommonOptions } from './setup.js';
 
 export function runEvaluate(files: string[], opts: CommonOptions, io: Io): number {
   if (files.length === 0) {
     io.stderr('runguard evaluate: name a FILE, or - for stdin\n');
     return 2;
   }
-  const { config, problems } = loadConfigFile(opts.config);
-  if (!config) {
-    io.stderr(`runguard: configuration is invalid:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
-    return 2;
-  }
-  const rules = loadRulesOrReport(opts.rules, io);
-  if (!rules) return 2;
-  const mismatches = checkConfigAgainstRules(config, rules);
-  if (mismatches.length > 0) {
-    io.stderr(`runguard: configuration does not fit the rules:\n${mismatches.map((p) => `  ${p}`).join('\n')}\n`);
-    return 2;
-  }
+  const setup = loadSetup(opts, io);
+  if (!setup) return 2;
+  const { config, rules } = setup;
 
   const now = io.now();
   const inputs: InputResult[] = [];

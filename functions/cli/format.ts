@@ -85,3 +85,9 @@ function summary(results: EntryResult[]): string {
   if (ruleErrors > 0) parts.push(`${ruleErrors} rule errors`);
   return parts.join(', ');
 }
+
+/** Rows as aligned columns (the last column is not padded), one line each. */
+export function padTable(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => [...(r[i] ?? '')].length)));
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell + ' '.repeat(widths[i]! - [...cell].length))).join('  ')).map((l) => `${l}\n`).join('');
+}

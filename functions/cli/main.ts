@@ -3,6 +3,7 @@ import { runEvaluate } from './evaluate.js';
 import { sinkFilter } from '../events/sink-filter.js';
 import { readPublishTarget, runPublish } from './publish.js';
 import { runRules } from './rules.js';
+import { runScan } from './scan.js';
 
 const USAGE = `runguard — catch insecure Cloud Run and IAM changes
 
@@ -14,6 +15,11 @@ Usage:
   runguard publish FILE... | -
       Publish audit entries to the local loop started by \`npm start\` (its Pub/Sub emulator), as a
       log sink would. Same input forms as evaluate.
+  runguard scan --project P [--project Q ...] [--config FILE] [--fix] [--json]
+      Sweep the projects' Cloud Run services (every region) with Application Default Credentials
+      and judge what is deployed. Read-only unless --fix, which reverts what the configuration
+      says to enforce, after printing it (needs RUNGUARD_STATE_STORE, see the README).
+      Exit 0 when nothing insecure is found, 1 when findings remain, 2 when something could not be read.
   runguard filter
       Print the Log Router sink filter: Admin Activity entries of the methods runguard handles.
   runguard rules list [--rules DIR] [--json]
@@ -31,6 +37,8 @@ export interface Io {
   stderr: (s: string) => void;
   readStdin: () => string;
   env: NodeJS.ProcessEnv;
+  /** A progress line is drawn only on a terminal. */
+  stderrIsTTY?: boolean;
   now: () => number;
 }
 
@@ -44,6 +52,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
         config: { type: 'string' },
         rules: { type: 'string' },
         json: { type: 'boolean', default: false },
+        project: { type: 'string', multiple: true, default: [] },
+        fix: { type: 'boolean', default: false },
+        since: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -63,6 +74,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
       return runEvaluate(rest, opts, io);
     case 'rules':
       return runRules(rest, opts, io);
+    case 'scan':
+      if (rest.length > 0) {
+        io.stderr(`runguard scan: unexpected argument "${rest[0]}" (name projects with --project)\n`);
+        return 2;
+      }
+      return runScan({ ...opts, projects: values.project, fix: values.fix }, io);
     case 'filter':
       io.stdout(`${sinkFilter()}\n`);
       return 0;

@@ -1,8 +1,9 @@
 import { checkConfigAgainstRules } from '../config/check-rules.js';
 import { loadConfigFile } from '../config/load-file.js';
 import { remediate } from '../remediation/execute.js';
-import { createRunPort, createServicesClient } from '../remediation/run-client.js';
-import type { RunPort } from '../remediation/types.js';
+import type { ServicesClient } from '@google-cloud/run';
+import { createRunInventory, createRunPort, createServicesClient } from '../remediation/run-client.js';
+import type { RunInventory, RunPort } from '../remediation/types.js';
 import { loadRules } from '../rules/load-files.js';
 import { createFirestoreStateStore } from '../state/firestore.js';
 import { MemoryStateStore } from '../state/memory.js';
@@ -36,7 +37,7 @@ export function createLiveDeps(env: NodeJS.ProcessEnv, log: Logger = stdoutLogge
     notifier: chooseNotifier(env, config, state, log, now),
     log,
     now,
-    getRun: lazyRunPort(env.RUNGUARD_RUN_ENDPOINT),
+    getRun: lazyRunClient(env.RUNGUARD_RUN_ENDPOINT).getRun,
     remediate: (action, name, params, run) => remediate(action, name, params, run),
     fightDetection: config.fightDetection,
   };
@@ -80,14 +81,26 @@ function lazySlackApi(token: string, apiUrl: string | undefined): SlackApi {
 }
 
 // The Cloud Run client costs ~300 ms to load; events about projects or service accounts never need it.
-function lazyRunPort(endpoint: string | undefined): () => Promise<RunPort> {
-  let port: Promise<RunPort> | undefined;
-  return () => {
-    port ??= createServicesClient(endpoint ? { endpoint } : {}).then(createRunPort);
-    // A failed construction is not cached, so the next event tries again.
-    port.catch(() => {
-      port = undefined;
+// One client serves both the remediation port and the sweep's listing.
+export function lazyRunClient(endpoint: string | undefined): { getRun: () => Promise<RunPort>; inventory: RunInventory } {
+  let client: Promise<ServicesClient> | undefined;
+  const get = () => {
+    client ??= createServicesClient(endpoint ? { endpoint } : {});
+    // A failed construction is not cached, so the next call tries again.
+    client.catch(() => {
+      client = undefined;
     });
-    return port;
+    return client;
+  };
+  let port: Promise<RunPort> | undefined;
+  return {
+    getRun: () => (port ??= get().then(createRunPort)).catch((e: unknown) => {
+      port = undefined;
+      throw e;
+    }),
+    inventory: {
+      listLocations: async (project) => createRunInventory(await get()).listLocations(project),
+      listServices: async (project, location) => createRunInventory(await get()).listServices(project, location),
+    },
   };
 }

@@ -29,13 +29,11 @@ export class ProjectListError extends Error {
 }
 
 /**
- * The SearchProjects query for the deployment scope ("organizations/N" or "folders/N").
- * Always undefined, i.e. everything the caller can see. `parent:folders/N` matches only DIRECT
- * children, so it would silently miss projects in sub-folders; walking the tree instead needs
- * folders.list/get, which the sweep's role does not have. The sweep's read role is granted on the
- * scope itself, so inherited projects.get makes "visible" equal the scope's descendants, plus any
- * project granted elsewhere (the host project: roles/datastore.user carries projects.get), which
- * the configuration's project patterns must filter out.
+ * The SearchProjects query for a deployment scope (organizations/N or folders/N): always none.
+ * `parent:folders/N` matches only DIRECT children and would silently skip sub-folders; walking the
+ * tree needs folders.list/get, which the sweep's role lacks. Its read role is granted on the scope,
+ * so inherited projects.get makes "visible" = the scope's descendants, plus any project reached by
+ * another grant (likely the host project), which the configuration's project patterns filter out.
  */
 export function searchQueryForScope(scope: string): string | undefined {
   if (!/^(organizations|folders)\/\d{1,20}$/.test(scope)) {

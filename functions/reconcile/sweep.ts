@@ -89,6 +89,8 @@ export interface SweepReport {
   unread: Unread[];
   /** Rules that failed to evaluate: reported, never a silent pass. */
   ruleErrors: Array<{ resource: string; rule: string; message: string }>;
+  /** Read-only sweeps: the reverts enforce mode calls for, for `applyPlanned` after they are shown. */
+  planned: Array<{ decision: Decision; event: ChangeEvent }>;
 }
 
 const SEVERITY_ORDER: Record<Severity, number> = { CRITICAL: 0, HIGH: 1, MEDIUM: 2, LOW: 3 };
@@ -100,7 +102,7 @@ export async function sweep(projects: readonly string[], deps: SweepDeps): Promi
   // project's time budget measures its own work, not its wait behind the others.
   const calls = pLimit(concurrency);
   const projectSlots = pLimit(Math.max(1, Math.min(4, Math.ceil(concurrency / 4))));
-  const report: SweepReport = { startedAt, finishedAt: startedAt, projects: [], findings: [], unread: [], ruleErrors: [] };
+  const report: SweepReport = { startedAt, finishedAt: startedAt, projects: [], findings: [], unread: [], ruleErrors: [], planned: [] };
   const results = await Promise.all([...new Set(projects)].map((p) => projectSlots(() => sweepProject(p, deps, calls, report))));
   report.projects = results.filter((r): r is ProjectReport => r !== null);
   report.findings.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.resource.localeCompare(b.resource) || a.rule.localeCompare(b.rule));
@@ -193,6 +195,7 @@ async function sweepProject(project: string, deps: SweepDeps, calls: Limit, repo
       mode, action: v.verdict.decision.action, done: v.verdict.done, summary: v.verdict.summary, isNew,
     });
     recordDecision(deps.log, v.result, v.verdict, SWEPT);
+    if (v.verdict.done === 'dry-run' && !deps.act && v.verdict.decision.action === 'revert') report.planned.push({ decision: v.verdict.decision, event: v.event });
     if (deps.notify && isNew && v.verdict.done !== 'exempt') await notify(v, deps);
   }
   for (const j of judged) for (const e of j.result.ruleErrors) report.ruleErrors.push({ resource: j.result.resource, rule: e.rule, message: e.message });
@@ -291,6 +294,27 @@ async function decideAndAct(judged: readonly Judged[], deps: SweepDeps): Promise
     }
   }
   return out;
+}
+
+/**
+ * Carries out the reverts a read-only sweep planned (`runguard scan --fix`, after printing them).
+ * Each revert re-reads the service and writes with its etag, so a change made since the sweep read
+ * it is seen, not overwritten.
+ */
+export async function applyPlanned(report: SweepReport, deps: Omit<SweepDeps, 'onProgress'>): Promise<SweepReport> {
+  const findings = [...report.findings];
+  for (const { decision, event } of report.planned) {
+    let verdict: Verdict;
+    try {
+      verdict = await act(decision, event, deps, deps.now());
+    } catch (e) {
+      verdict = { decision, done: 'failed', summary: `could not revert: ${describeError(e)}`, outcome: null, fight: null };
+    }
+    const i = findings.findIndex((f) => f.resource === decision.finding.resource && f.rule === decision.finding.rule);
+    if (i >= 0) findings[i] = { ...findings[i]!, done: verdict.done, summary: verdict.summary };
+    deps.log({ severity: verdict.done === 'failed' ? 'ERROR' : 'NOTICE', message: `${verdict.done}: ${decision.finding.rule} on ${decision.finding.resource} — ${verdict.summary}`, event: 'decision', findingKey: decision.finding.key, done: verdict.done });
+  }
+  return { ...report, findings, planned: [], finishedAt: deps.now() };
 }
 
 /** Which findings are news: never seen, changed, or not seen by the previous complete sweep. */

@@ -180,5 +180,28 @@ describe.each(stores)('StateStore contract: %s', (_name, make) => {
       expect(await s.exemptionsFor(resource)).toEqual([expired, active]);
       expect(await s.exemptionsFor(`${SERVICE}-none`)).toEqual([]);
     });
+
+    it('remembers sweep marks by finding key, and the last complete sweep per project', async () => {
+      const s = store();
+      const a = findingKey(`${SERVICE}-sweep`, 'run-ingress-all');
+      const b = findingKey(`${SERVICE}-sweep`, 'run-public-invoker');
+      expect(await s.sweepMarks([a, b])).toEqual(new Map());
+      expect(await s.lastSweep('shop-prod')).toBeNull();
+      await s.setSweepMarks(new Map([[a, { fingerprint: 'alert\nHIGH\ningress opened', firstSeen: T0, lastSeen: T0 }]]));
+      await s.setSweepMarks(new Map([[a, { fingerprint: 'alert\nHIGH\ningress opened', firstSeen: T0, lastSeen: T0 + 60 * MIN }]]));
+      await s.setLastSweep('shop-prod', T0 + 60 * MIN);
+      expect(await s.sweepMarks([a, b])).toEqual(new Map([[a, { fingerprint: 'alert\nHIGH\ningress opened', firstSeen: T0, lastSeen: T0 + 60 * MIN }]]));
+      expect(await s.lastSweep('shop-prod')).toBe(T0 + 60 * MIN);
+      expect(await s.lastSweep('shop-dev')).toBeNull();
+    });
+
+    it('writes more sweep marks than one Firestore batch holds', async () => {
+      const s = store();
+      const marks = new Map(Array.from({ length: 620 }, (_, i) => [findingKey(`${SERVICE}-many-${i}`), { fingerprint: `f${i}`, firstSeen: T0, lastSeen: T0 + i }] as const));
+      await s.setSweepMarks(marks);
+      const back = await s.sweepMarks([...marks.keys()]);
+      expect(back.size).toBe(620);
+      expect(back.get(findingKey(`${SERVICE}-many-619`))).toEqual({ fingerprint: 'f619', firstSeen: T0, lastSeen: T0 + 619 });
+    });
   });
 });

@@ -1,6 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type Hcl, parseModule } from './hcl.js';
+import { SWEEP_READ_PERMISSIONS } from '../../functions/reconcile/permissions.js';
+import { type Hcl, local, parseModule } from './hcl.js';
 
 const MODULE = 'terraform/modules/runguard';
 const env = { ...process.env, CHECKPOINT_DISABLE: '1' };
@@ -15,6 +17,15 @@ const res = (type: string, name: string): Hcl => {
 };
 const SINKS = ['google_logging_organization_sink', 'google_logging_folder_sink', 'google_logging_project_sink'] as const;
 const FUNCTIONS = ['audit_events', 'slack_interactions', 'reconcile'] as const;
+/** Function resource -> its key in local.access, the naming module's functions and google_service_account.function. */
+const SA_KEY = { audit_events: 'events', slack_interactions: 'interactions', reconcile: 'reconcile' } as const;
+const uri = (fn: string, indexed = false) => `google_cloudfunctions2_function.${fn}${indexed ? '[0]' : ''}.service_config[0].uri`;
+const PUBSUB_AGENT = '${google_project_service_identity.pubsub.member}';
+
+/** Every resource block as [address, body], for scanning who is granted what. */
+const allResources = (): [string, Hcl][] =>
+  Object.entries(tf.resource as Hcl).flatMap(([type, byName]) => Object.entries(byName as Hcl).map(([name, blocks]) => [`${type}.${name}`, (blocks as Hcl[])[0]!] as [string, Hcl]));
+const IAM_TYPES = /_iam_member$/;
 
 describe('runguard module structure (hcl2json)', () => {
   it('has one sink per level, chosen by var.level, reading local.sink_filter into the audit topic', () => {
@@ -42,14 +53,81 @@ describe('runguard module structure (hcl2json)', () => {
     for (const type of SINKS) expect(identity).toContain(`${type}.audit[*].writer_identity`);
   });
 
-  it('triggers auditEvents from the audit topic with retries', () => {
+  it('pushes the audit topic to auditEvents through its own subscription, signed with OIDC', () => {
     const fn = res('google_cloudfunctions2_function', 'audit_events');
     expect(fn.build_config[0].entry_point).toBe('auditEvents');
-    expect(fn.event_trigger[0]).toMatchObject({
-      pubsub_topic: '${google_pubsub_topic.audit.id}',
-      retry_policy: 'RETRY_POLICY_RETRY',
-      event_type: 'google.cloud.pubsub.topic.v1.messagePublished',
+    // One delivery path only: an Eventarc trigger beside the subscription would handle every change twice.
+    expect(fn.event_trigger).toBeUndefined();
+    expect(fn.service_config[0].ingress_settings).toBe('ALLOW_INTERNAL_ONLY');
+    const sub = res('google_pubsub_subscription', 'audit_push');
+    expect(sub.topic).toBe('${google_pubsub_topic.audit.id}');
+    const push = sub.push_config[0];
+    // The path carries the topic so that the Functions Framework can set the CloudEvent source.
+    expect(push.push_endpoint).toBe(`\${${uri('audit_events')}}/\${google_pubsub_topic.audit.id}`);
+    expect(push.no_wrapper).toBeUndefined(); // the Functions Framework needs the {message, subscription} body
+    expect(push.oidc_token[0]).toEqual({ service_account_email: '${google_service_account.pusher["events"].email}', audience: `\${${uri('audit_events')}}` });
+    expect(sub.expiration_policy[0].ttl).toBe('');
+    expect(sub.retry_policy[0]).toEqual({ minimum_backoff: '10s', maximum_backoff: '600s' });
+    expect(tf.resource.eventarc_trigger ?? tf.resource.google_eventarc_trigger).toBeUndefined();
+    expect(local(tf, 'apis')).not.toContain('eventarc.googleapis.com');
+  });
+
+  it('dead-letters audit events after 10 attempts, with the Pub/Sub service agent able to do it', () => {
+    const sub = res('google_pubsub_subscription', 'audit_push');
+    expect(sub.dead_letter_policy[0]).toEqual({ dead_letter_topic: '${google_pubsub_topic.dead_letter.id}', max_delivery_attempts: 10 });
+    expect(res('google_pubsub_topic_iam_member', 'pubsub_agent_dead_letter_publisher')).toMatchObject({
+      topic: '${google_pubsub_topic.dead_letter.name}',
+      role: 'roles/pubsub.publisher',
+      member: PUBSUB_AGENT,
     });
+    expect(res('google_pubsub_subscription_iam_member', 'pubsub_agent_audit_subscriber')).toMatchObject({
+      subscription: '${google_pubsub_subscription.audit_push.name}',
+      role: 'roles/pubsub.subscriber',
+      member: PUBSUB_AGENT,
+    });
+    expect(res('google_project_service_identity', 'pubsub')).toMatchObject({ service: 'pubsub.googleapis.com', provider: '${google-beta}' });
+    // Something holds what is dead-lettered, and the alert watches exactly that.
+    expect(res('google_pubsub_subscription', 'dead_letter_hold').topic).toBe('${google_pubsub_topic.dead_letter.id}');
+    expect(res('google_monitoring_alert_policy', 'dead_letter').conditions[0].condition_threshold[0].filter).toContain('${google_pubsub_subscription.dead_letter_hold.name}');
+  });
+
+  it('gives every push an ack deadline no shorter than the function timeout, within the Pub/Sub and gen2 limits', () => {
+    const ack = local(tf, 'push_ack_deadline_seconds') as number;
+    const timeout = local(tf, 'pushed_function_timeout_seconds') as number;
+    expect(ack).toBeLessThanOrEqual(600); // Pub/Sub's maximum
+    expect(timeout).toBeLessThanOrEqual(540); // gen2 event-driven maximum
+    expect(ack).toBeGreaterThanOrEqual(timeout);
+    for (const [sub, fn] of [['audit_push', 'audit_events'], ['reconcile_push', 'reconcile']] as const) {
+      expect(res('google_pubsub_subscription', sub).ack_deadline_seconds, sub).toBe('${local.push_ack_deadline_seconds}');
+      expect(res('google_cloudfunctions2_function', fn).service_config[0].timeout_seconds, fn).toBe('${local.pushed_function_timeout_seconds}');
+    }
+  });
+
+  it('starts reconcile from Cloud Scheduler through the reconcile topic, once, one sweep at a time', () => {
+    const job = res('google_cloud_scheduler_job', 'reconcile');
+    expect(job.http_target).toBeUndefined();
+    expect(job.pubsub_target[0].topic_name).toBe('${google_pubsub_topic.reconcile[0].id}');
+    expect(job.pubsub_target[0].data).toMatch(/^\$\{base64encode\(/); // Pub/Sub refuses an empty message
+    const sub = res('google_pubsub_subscription', 'reconcile_push');
+    expect(sub.topic).toBe('${google_pubsub_topic.reconcile[0].id}');
+    expect(sub.push_config[0].push_endpoint).toBe(`\${${uri('reconcile', true)}}/\${google_pubsub_topic.reconcile[0].id}`);
+    expect(sub.push_config[0].oidc_token[0]).toEqual({ service_account_email: '${google_service_account.pusher["reconcile"].email}', audience: `\${${uri('reconcile', true)}}` });
+    // Retries off: the earliest redelivery (600 s backoff) comes after the message expires (600 s).
+    expect(sub.dead_letter_policy).toBeUndefined();
+    expect(sub.message_retention_duration).toBe('600s');
+    expect(sub.retry_policy[0]).toEqual({ minimum_backoff: '600s', maximum_backoff: '600s' });
+    expect(Number.parseInt(sub.retry_policy[0].minimum_backoff, 10)).toBeGreaterThanOrEqual(Number.parseInt(sub.message_retention_duration, 10));
+    const fn = res('google_cloudfunctions2_function', 'reconcile');
+    expect(fn.build_config[0].entry_point).toBe('reconcile');
+    expect(fn.event_trigger).toBeUndefined();
+    expect(fn.service_config[0]).toMatchObject({ max_instance_count: 1, max_instance_request_concurrency: 1, ingress_settings: 'ALLOW_INTERNAL_ONLY' });
+    for (const r of [job, sub, fn, res('google_pubsub_topic', 'reconcile')]) expect(r.count).toBe('${var.enable_reconcile ? 1 : 0}');
+    expect((tf.variable as Hcl).enable_reconcile[0].default).toBe(true);
+  });
+
+  it('tells reconcile the scope to sweep', () => {
+    expect(res('google_cloudfunctions2_function', 'reconcile').service_config[0].environment_variables).toBe('${local.reconcile_env}');
+    expect(local(tf, 'reconcile_env')).toBe('${merge(local.common_env, { RUNGUARD_SCOPE = module.naming.sink_parent })}');
   });
 
   it('keeps slackInteractions warm and reachable by Slack', () => {
@@ -63,14 +141,16 @@ describe('runguard module structure (hcl2json)', () => {
   it('passes Slack secrets only through secret_environment_variables', () => {
     for (const name of FUNCTIONS) {
       const sc = res('google_cloudfunctions2_function', name).service_config[0];
-      expect(sc.environment_variables).toBe('${local.common_env}');
+      expect(sc.environment_variables).toBe(name === 'reconcile' ? '${local.reconcile_env}' : '${local.common_env}');
       for (const s of sc.secret_environment_variables ?? []) expect(s.secret).toMatch(/^\$\{google_secret_manager_secret\.slack\["(bot_token|signing_secret)"\]\.secret_id\}$/);
     }
-    const commonEnv = tf.locals.find((l: Hcl) => 'common_env' in l).common_env as Hcl;
+    const commonEnv = local(tf, 'common_env') as Hcl;
     expect(Object.keys(commonEnv).filter((k) => /SLACK|SECRET|TOKEN/i.test(k))).toEqual([]);
     expect(commonEnv.RUNGUARD_STATE_STORE).toBe('firestore');
-    const interactionKeys = res('google_cloudfunctions2_function', 'slack_interactions').service_config[0].secret_environment_variables.map((s: Hcl) => s.key);
-    expect(interactionKeys.sort()).toEqual(['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET']);
+    const keys = (fn: string) => res('google_cloudfunctions2_function', fn).service_config[0].secret_environment_variables.map((s: Hcl) => s.key).sort();
+    expect(keys('slack_interactions')).toEqual(['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET']);
+    expect(keys('audit_events')).toEqual(['SLACK_BOT_TOKEN']);
+    expect(keys('reconcile')).toEqual(['SLACK_BOT_TOKEN']);
     // No secret version is created here, and no variable carries a secret value.
     expect(tf.resource.google_secret_manager_secret_version).toBeUndefined();
     expect(Object.keys(tf.variable).filter((k) => /token|secret|password/i.test(k))).toEqual([]);
@@ -88,6 +168,18 @@ describe('runguard module structure (hcl2json)', () => {
   it('builds the remediation role from local.remediation_permissions', () => {
     expect(res('google_organization_iam_custom_role', 'remediation').permissions).toBe('${local.remediation_permissions}');
     expect(res('google_project_iam_custom_role', 'remediation').permissions).toBe('${local.remediation_permissions}');
+  });
+
+  it('builds the sweep role from local.sweep_permissions, which is exactly SWEEP_READ_PERMISSIONS', () => {
+    expect(res('google_organization_iam_custom_role', 'sweep').permissions).toBe('${local.sweep_permissions}');
+    expect(res('google_project_iam_custom_role', 'sweep').permissions).toBe('${local.sweep_permissions}');
+    expect(local(tf, 'sweep_permissions')).toEqual([...SWEEP_READ_PERMISSIONS].sort());
+    // Read-only: nothing in it changes a resource (reverting is the remediation role's job).
+    for (const p of local(tf, 'sweep_permissions') as string[]) expect(p).toMatch(/\.(get|list|getIamPolicy)$/);
+    // Granted on the whole watched level, whatever projects_in_enforce says.
+    expect(res('google_organization_iam_member', 'sweep')).toMatchObject({ for_each: '${var.level == "organization" ? local.sweepers : {}}', role: '${local.sweep_role_id}' });
+    expect(res('google_folder_iam_member', 'sweep')).toMatchObject({ for_each: '${var.level == "folder" ? local.sweepers : {}}', role: '${local.sweep_role_id}' });
+    expect(res('google_project_iam_member', 'sweep')).toMatchObject({ for_each: '${var.level == "project" ? local.sweepers : {}}', project: '${local.watched_project_id}', role: '${local.sweep_role_id}' });
   });
 
   it('puts a TTL on expireAt, runguard-claims included', () => {
@@ -108,6 +200,104 @@ describe('runguard module structure (hcl2json)', () => {
       expect(vars[name]?.[0]?.validation, name).toBeDefined();
       expect(vars[name][0].description, name).toBeTruthy();
     }
+  });
+});
+
+describe('runguard identities: every grant, and why', () => {
+  // What each function's own service account holds (local.access in main.tf). Change this table only
+  // together with the code that needs the permission.
+  const EXPECTED_ACCESS = {
+    // decode → observe → act (live/act.ts remediates) → notify → record
+    events: { host_roles: ['roles/datastore.user', 'roles/logging.logWriter'], secrets: ['bot_token'], remediation: true, sweep: false },
+    // verifies Slack signatures; "Revert now" reverts (interactions/revert-now.ts)
+    interactions: { host_roles: ['roles/datastore.user', 'roles/logging.logWriter'], secrets: ['bot_token', 'signing_secret'], remediation: true, sweep: false },
+    // reads the whole level, reverts in enforce projects, posts a summary; never receives Slack requests
+    reconcile: { host_roles: ['roles/datastore.user', 'roles/logging.logWriter'], secrets: ['bot_token'], remediation: true, sweep: true },
+  };
+
+  it('states who holds what in one table', () => {
+    expect(local(tf, 'access')).toEqual(EXPECTED_ACCESS);
+    const access = local(tf, 'access') as typeof EXPECTED_ACCESS;
+    expect(access.reconcile.secrets).not.toContain('signing_secret');
+    expect(access.events.secrets).not.toContain('signing_secret');
+    expect(Object.entries(access).filter(([, a]) => a.sweep).map(([f]) => f)).toEqual(['reconcile']);
+    // slackInteractions holds the remediation role because Revert now reverts from there.
+    expect(readFileSync('functions/interactions/revert-now.ts', 'utf8')).toMatch(/deps\.remediate\(/);
+    // A switched-off reconcile holds nothing.
+    expect(local(tf, 'granted_functions')).toBe('${[for f in keys(local.access) : f if f != "reconcile" || var.enable_reconcile]}');
+  });
+
+  it('grants function service accounts nothing that does not come from that table', () => {
+    const fromTable: Record<string, { for_each: RegExp; member: string }> = {
+      'google_project_iam_member.host': { for_each: /local\.access\[f\]\.host_roles/, member: '${local.function_members[each.value.fn]}' },
+      'google_secret_manager_secret_iam_member.function': { for_each: /local\.access\[f\]\.secrets/, member: '${local.function_members[each.value.fn]}' },
+      'google_organization_iam_member.remediation': { for_each: /local\.remediators/, member: '${each.value}' },
+      'google_folder_iam_member.remediation': { for_each: /local\.remediators/, member: '${each.value}' },
+      'google_project_iam_member.remediation': { for_each: /local\.remediators/, member: '${local.remediators[each.value.sa]}' },
+      'google_organization_iam_member.sweep': { for_each: /local\.sweepers/, member: '${each.value}' },
+      'google_folder_iam_member.sweep': { for_each: /local\.sweepers/, member: '${each.value}' },
+      'google_project_iam_member.sweep': { for_each: /local\.sweepers/, member: '${each.value}' },
+    };
+    for (const [address, want] of Object.entries(fromTable)) {
+      const [type, name] = address.split('.') as [string, string];
+      const r = res(type, name);
+      expect(String(r.for_each), address).toMatch(want.for_each);
+      expect(r.member, address).toBe(want.member);
+    }
+    expect(String(local(tf, 'remediators'))).toContain('if local.access[f].remediation');
+    expect(String(local(tf, 'sweepers'))).toContain('if local.access[f].sweep');
+    for (const l of ['remediators', 'sweepers']) expect(String(local(tf, l))).toContain('for f in local.granted_functions');
+    // Any other grant reaching a function's service account would bypass the table.
+    const FUNCTION_SA = /google_service_account\.function|local\.function_members|local\.remediators|local\.sweepers/;
+    const granting = allResources()
+      .filter(([address, r]) => IAM_TYPES.test(address.split('.')[0]!) && (FUNCTION_SA.test(String(r.member)) || FUNCTION_SA.test(String(r.for_each))))
+      .map(([address]) => address)
+      .sort();
+    expect(granting).toEqual(Object.keys(fromTable).sort());
+  });
+
+  it('gives every function its own service account, distinct from the push identities', () => {
+    const used = FUNCTIONS.map((fn) => res('google_cloudfunctions2_function', fn).service_config[0].service_account_email);
+    expect(used).toEqual(FUNCTIONS.map((fn) => `\${google_service_account.function["${SA_KEY[fn]}"].email}`));
+    expect(new Set(used).size).toBe(FUNCTIONS.length);
+    expect(res('google_service_account', 'function').for_each).toBe('${module.naming.service_account_ids}');
+    expect(String(res('google_service_account', 'pusher').for_each)).toContain('module.naming.pusher_ids');
+  });
+
+  it('lets each push identity invoke its own function and nothing else', () => {
+    expect(res('google_cloud_run_service_iam_member', 'pusher_invoker')).toMatchObject({
+      for_each: '${google_service_account.pusher}',
+      service: '${local.pushed_services[each.key]}',
+      role: 'roles/run.invoker',
+      member: '${each.value.member}',
+    });
+    expect(local(tf, 'pushed_services')).toEqual({
+      events: '${google_cloudfunctions2_function.audit_events.name}',
+      reconcile: '${one(google_cloudfunctions2_function.reconcile[*].name)}',
+    });
+    // The push identities appear in no other grant; the functions' own accounts invoke nothing.
+    const pusherGrants = allResources().filter(([address, r]) => IAM_TYPES.test(address.split('.')[0]!) && /google_service_account\.pusher/.test(`${r.member} ${r.for_each}`));
+    expect(pusherGrants.map(([a]) => a).sort()).toEqual(['google_cloud_run_service_iam_member.pusher_invoker', 'google_service_account_iam_member.pubsub_agent_token_creator']);
+    const invokers = allResources().filter(([, r]) => r.role === 'roles/run.invoker').map(([a, r]) => `${a} ${r.member}`);
+    expect(invokers.sort()).toEqual([
+      'google_cloud_run_service_iam_member.pusher_invoker ${each.value.member}',
+      'google_cloud_run_service_iam_member.slack_interactions_public allUsers',
+    ]);
+  });
+
+  it('lets the Pub/Sub service agent mint tokens for the push identities only', () => {
+    expect(res('google_service_account_iam_member', 'pubsub_agent_token_creator')).toMatchObject({
+      for_each: '${google_service_account.pusher}',
+      service_account_id: '${each.value.name}',
+      role: 'roles/iam.serviceAccountTokenCreator',
+      member: PUBSUB_AGENT,
+    });
+    const agentGrants = allResources().filter(([, r]) => r.member === PUBSUB_AGENT).map(([a, r]) => `${a} ${r.role}`);
+    expect(agentGrants.sort()).toEqual([
+      'google_pubsub_subscription_iam_member.pubsub_agent_audit_subscriber roles/pubsub.subscriber',
+      'google_pubsub_topic_iam_member.pubsub_agent_dead_letter_publisher roles/pubsub.publisher',
+      'google_service_account_iam_member.pubsub_agent_token_creator roles/iam.serviceAccountTokenCreator',
+    ]);
   });
 });
 

@@ -20,17 +20,21 @@ locals {
   functions = ["events", "interactions", "reconcile"]
 
   names = {
-    topic             = "${var.prefix}-audit"
-    dead_letter_topic = "${var.prefix}-audit-dead-letter"
-    dead_letter_sub   = "${var.prefix}-audit-dead-letter-hold"
-    sink              = "${var.prefix}-audit-sink"
-    source_bucket     = "${var.prefix}-source"
-    custom_role_id    = "${replace(var.prefix, "-", "_")}_remediation"
-    decision_metric   = "${var.prefix}/decisions"
-    scheduler_job     = "${var.prefix}-reconcile"
-    secret_bot_token  = "${var.prefix}-slack-bot-token"
-    secret_signing    = "${var.prefix}-slack-signing-secret"
-    claims_collection = "${var.prefix}-claims"
+    topic                  = "${var.prefix}-audit"
+    audit_subscription     = "${var.prefix}-audit-push"
+    dead_letter_topic      = "${var.prefix}-audit-dead-letter"
+    dead_letter_sub        = "${var.prefix}-audit-dead-letter-hold"
+    sink                   = "${var.prefix}-audit-sink"
+    source_bucket          = "${var.prefix}-source"
+    custom_role_id         = "${replace(var.prefix, "-", "_")}_remediation"
+    sweep_role_id          = "${replace(var.prefix, "-", "_")}_sweep"
+    decision_metric        = "${var.prefix}/decisions"
+    scheduler_job          = "${var.prefix}-reconcile"
+    reconcile_topic        = "${var.prefix}-reconcile"
+    reconcile_subscription = "${var.prefix}-reconcile-push"
+    secret_bot_token       = "${var.prefix}-slack-bot-token"
+    secret_signing         = "${var.prefix}-slack-signing-secret"
+    claims_collection      = "${var.prefix}-claims"
   }
 
   function_names = {
@@ -40,6 +44,10 @@ locals {
   }
 
   service_account_ids = { for f in local.functions : f => "${var.prefix}-${f}" }
+
+  # The identities Pub/Sub signs push requests as: one per pushed function, holding nothing but
+  # run.invoker on that function, so that the token Pub/Sub mints opens one door only.
+  pusher_ids = { for f in ["events", "reconcile"] : f => "${var.prefix}-push-${f}" }
 
   # Every collection the Firestore state store writes with an expireAt field.
   ttl_collections = [for c in ["claims", "reverts", "fights", "threads", "exemptions-current"] : "${var.prefix}-${c}"]

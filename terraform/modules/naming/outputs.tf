@@ -28,6 +28,11 @@ output "service_account_ids" {
   value       = local.service_account_ids
 }
 
+output "pusher_ids" {
+  description = "Service account ids of the Pub/Sub push identities, keyed events, reconcile."
+  value       = local.pusher_ids
+}
+
 output "ttl_collections" {
   description = "Firestore collections whose expireAt field gets a TTL policy."
   value       = local.ttl_collections

@@ -9,7 +9,7 @@ variable "project_id" {
 }
 
 variable "region" {
-  description = "Region of the functions, the source bucket and Eventarc (e.g. europe-west1)."
+  description = "Region of the functions, the source bucket and the Cloud Scheduler job (e.g. europe-west1)."
   type        = string
   default     = "europe-west1"
 
@@ -117,15 +117,20 @@ variable "runtime" {
 }
 
 variable "enable_reconcile" {
-  description = "Deploy the reconcile function and its Cloud Scheduler job. Off by default: functions/index.ts does not export a reconcile entry point yet."
+  description = "Deploy the reconcile sweep: a Cloud Scheduler job publishes to the reconcile topic, whose push subscription runs the reconcile function (entry point reconcile, one sweep at a time, no retries). It finds insecure settings no event reported and reverts them in enforce projects. Off removes the job, topic, subscription and function and every grant of the reconcile service account."
   type        = bool
-  default     = false
+  default     = true
 }
 
 variable "reconcile_schedule" {
-  description = "Cron schedule of the reconcile job (when enable_reconcile)."
+  description = "Cron schedule (UTC) of the reconcile sweep, when enable_reconcile. Keep the interval well above 10 minutes: a sweep may run for 9."
   type        = string
   default     = "17 * * * *"
+
+  validation {
+    condition     = length(split(" ", trimspace(var.reconcile_schedule))) == 5
+    error_message = "reconcile_schedule must be a five-field cron expression such as \"17 * * * *\"."
+  }
 }
 
 variable "alert_notification_channels" {

@@ -27,8 +27,23 @@ run "organization_defaults" {
   }
 
   assert {
-    condition     = can(regex("^[a-zA-Z0-9_.]{3,64}$", output.names.custom_role_id))
+    condition     = alltrue([for id in values(output.pusher_ids) : can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$", id))])
+    error_message = "push identity ids must be valid service account ids (6-30 characters)"
+  }
+
+  assert {
+    condition     = length(setintersection(toset(values(output.service_account_ids)), toset(values(output.pusher_ids)))) == 0
+    error_message = "a push identity must never be a function's own service account"
+  }
+
+  assert {
+    condition     = alltrue([for id in [output.names.custom_role_id, output.names.sweep_role_id] : can(regex("^[a-zA-Z0-9_.]{3,64}$", id))])
     error_message = "custom role id has characters IAM refuses"
+  }
+
+  assert {
+    condition     = output.names.sweep_role_id != output.names.custom_role_id
+    error_message = "the sweep role and the remediation role must be two roles"
   }
 }
 
@@ -79,6 +94,21 @@ run "project_level" {
   assert {
     condition     = contains(output.ttl_collections, "rg-dev-claims")
     error_message = "claims collection must get a TTL"
+  }
+}
+
+run "longest_prefix_fits_service_account_ids" {
+  command = plan
+
+  variables {
+    level              = "project"
+    watched_project_id = "my-watched-project"
+    prefix             = "abcdefghijkl"
+  }
+
+  assert {
+    condition     = alltrue([for id in concat(values(output.service_account_ids), values(output.pusher_ids)) : length(id) <= 30])
+    error_message = "a 12-character prefix must still give service account ids of at most 30 characters"
   }
 }
 

@@ -22,7 +22,7 @@ export interface Config {
   /** Who may acknowledge from Slack and for how long; null: nobody can (the buttons are refused). */
   breakglass: BreakglassPolicy | null;
   /** How the drift sweep (reconcile, `runguard scan`) reads Cloud Run. */
-  reconcile: { locations: string[] | null; concurrency: number; projectBudgetMs: number };
+  reconcile: { locations: string[] | null; concurrency: number; projectBudgetMs: number; sweepBudgetMs: number };
 }
 
 export interface BreakglassPolicy {
@@ -96,7 +96,7 @@ function parsed(data: z.infer<typeof configSchema>, source: string): Config {
           twoPersonRule: data.breakglass.twoPersonRule,
         }
       : null,
-    reconcile: { locations: data.reconcile.locations ?? null, concurrency: data.reconcile.concurrency, projectBudgetMs: parseDuration(data.reconcile.projectBudget) },
+    reconcile: { locations: data.reconcile.locations ?? null, concurrency: data.reconcile.concurrency, projectBudgetMs: parseDuration(data.reconcile.projectBudget), sweepBudgetMs: parseDuration(data.reconcile.sweepBudget) },
   };
 }
 

@@ -80,6 +80,8 @@ export const reconcileSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(100).default(16),
   /** A project still being read after this long is left, and reported as not fully read. */
   projectBudget: duration.default('2m'),
+  /** No project is started after this long; the function's own timeout (540 s) must be above it. */
+  sweepBudget: duration.default('8m'),
 });
 
 export const configSchema = z.strictObject({
@@ -92,7 +94,7 @@ export const configSchema = z.strictObject({
   fightDetection: fightDetectionSchema.default({ maxReverts: 3, window: '1h' }),
   slack: slackSchema.optional(),
   breakglass: breakglassSchema.optional(),
-  reconcile: reconcileSchema.default({ concurrency: 16, projectBudget: '2m' }),
+  reconcile: reconcileSchema.default({ concurrency: 16, projectBudget: '2m', sweepBudget: '8m' }),
 });
 
 export type ConfigFile = z.infer<typeof configSchema>;

@@ -103,7 +103,21 @@ export async function sweep(projects: readonly string[], deps: SweepDeps): Promi
   const calls = pLimit(concurrency);
   const projectSlots = pLimit(Math.max(1, Math.min(4, Math.ceil(concurrency / 4))));
   const report: SweepReport = { startedAt, finishedAt: startedAt, projects: [], findings: [], unread: [], ruleErrors: [], planned: [] };
-  const results = await Promise.all([...new Set(projects)].map((p) => projectSlots(() => sweepProject(p, deps, calls, report))));
+  const sweepDeadline = startedAt + deps.config.reconcile.sweepBudgetMs;
+  const late: string[] = [];
+  const results = await Promise.all(
+    [...new Set(projects)].map((p) =>
+      projectSlots(async () => {
+        // Past the sweep's budget the function's timeout is near: leave the rest to the next sweep, and say so.
+        if (deps.now() > sweepDeadline) {
+          late.push(p);
+          return null;
+        }
+        return sweepProject(p, deps, calls, report);
+      }),
+    ),
+  );
+  if (late.length > 0) report.unread.push({ project: late.length === 1 ? late[0]! : `${late.length} projects`, what: 'sweep budget', reason: `not started within ${deps.config.reconcile.sweepBudgetMs} ms: ${late.sort().join(', ')}` });
   report.projects = results.filter((r): r is ProjectReport => r !== null);
   report.findings.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.resource.localeCompare(b.resource) || a.rule.localeCompare(b.rule));
   report.finishedAt = deps.now();

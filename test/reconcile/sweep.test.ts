@@ -206,6 +206,16 @@ describe('sweep: bounded, and honest about what it could not read', () => {
     expect(report.unread).toEqual([{ project: 'shop-dev', what: 'budget', reason: `stopped after 1000 ms with ${6 - project.scanned} of 6 services not judged` }]);
   });
 
+  it('starts no project after the sweep budget, and names the ones left for the next sweep', async () => {
+    for (const p of ['p-one1', 'p-two2', 'p-three', 'p-four4', 'p-five5']) seed(svc(p, 'us-central1', 'web'));
+    const h = harness(standIn, client, CONFIG.replace('projectBudget: 1m', 'projectBudget: 1m, sweepBudget: 5m'));
+    // One project at a time (concurrency 1); the first one's reading takes "ten minutes".
+    standIn.onBefore('GetIamPolicy', () => { h.clock.now += 600_000; }, { times: 1 });
+    const report = await sweep(['p-one1', 'p-two2', 'p-three', 'p-four4', 'p-five5'], sweepDeps(h, { config: { ...h.deps.config, reconcile: { ...h.deps.config.reconcile, concurrency: 1 } } }));
+    expect(report.projects.map((p) => p.project)).toEqual(['p-one1']);
+    expect(report.unread).toEqual([{ project: '4 projects', what: 'sweep budget', reason: 'not started within 300000 ms: p-five5, p-four4, p-three, p-two2' }]);
+  });
+
   it('uses the configured regions instead of listing them, and reports progress per project', async () => {
     seed(svc('shop-dev', 'europe-west1', 'a'));
     seed(svc('shop-dev', 'us-central1', 'b'));

@@ -4,6 +4,7 @@ import { sinkFilter } from '../events/sink-filter.js';
 import { readPublishTarget, runPublish } from './publish.js';
 import { runRules } from './rules.js';
 import { runScan } from './scan.js';
+import { runBacktest } from './backtest.js';
 
 const USAGE = `runguard — catch insecure Cloud Run and IAM changes
 
@@ -20,6 +21,10 @@ Usage:
       and judge what is deployed. Read-only unless --fix, which reverts what the configuration
       says to enforce, after printing it (needs RUNGUARD_STATE_STORE, see the README).
       Exit 0 when nothing insecure is found, 1 when findings remain, 2 when something could not be read.
+  runguard backtest --project P [--since 7d] [--config FILE] [--json]
+      Read the project's Admin Activity audit entries (the sink's filter) from Cloud Logging with
+      Application Default Credentials and say, per rule, what runguard would have done: alerts,
+      reverts, exemptions, top actors and resources. Acts on nothing. Exit 0, or 2 on errors.
   runguard filter
       Print the Log Router sink filter: Admin Activity entries of the methods runguard handles.
   runguard rules list [--rules DIR] [--json]
@@ -80,6 +85,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return 2;
       }
       return runScan({ ...opts, projects: values.project, fix: values.fix }, io);
+    case 'backtest':
+      return runBacktest({ ...opts, projects: values.project, since: values.since }, io);
     case 'filter':
       io.stdout(`${sinkFilter()}\n`);
       return 0;

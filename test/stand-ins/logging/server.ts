@@ -76,12 +76,15 @@ function valueWire(v: unknown): Obj {
 }
 const structWire = (o: Obj): Obj => ({ fields: Object.fromEntries(Object.entries(o).map(([k, x]) => [k, valueWire(x)])) });
 
+// Well-known types whose JSON is not an object: inside an Any their JSON sits under "value".
+const UNDER_VALUE = new Set(['Timestamp', 'Duration', 'Struct', 'Value', 'ListValue', 'FieldMask'].map((n) => `.google.protobuf.${n}`));
+
 function anyWire(json: Obj, where: string): Obj {
   const url = json['@type'];
   if (typeof url !== 'string') throw new Error(`${where}: an Any without "@type"`);
   const type = root.lookupType(url.slice(url.lastIndexOf('/') + 1));
   const { '@type': _, ...rest } = json;
-  const body = typeToWire(type, 'value' in rest && Object.keys(rest).length === 1 && !type.fields.value ? rest.value : rest, where);
+  const body = typeToWire(type, UNDER_VALUE.has(type.fullName) ? rest.value : rest, where);
   return { type_url: url, value: Buffer.from(type.encode(type.fromObject(body as Obj)).finish()) };
 }
 
@@ -133,8 +136,12 @@ export interface LoggingStandIn {
   /** "127.0.0.1:PORT" */
   endpoint: string;
   port: number;
-  /** Seeds entries given as export-shaped LogEntry JSON (like the fixtures); stored in the wire shape. */
-  addEntries(entries: LogEntry[]): void;
+  /**
+   * Seeds entries given as export-shaped LogEntry JSON (like the fixtures); stored in the wire shape.
+   * `rawPayload` replaces each protoPayload on the wire (the filter still sees the JSON): a payload
+   * a reader cannot decode, as a new or broken producer would send.
+   */
+  addEntries(entries: LogEntry[], opts?: { rawPayload?: { typeUrl: string; value: Uint8Array } }): void;
   /** Every ListLogEntries request received (resourceNames, filter, orderBy, pageSize, pageToken), failed ones too. */
   calls: Array<Record<string, unknown>>;
   /** Fails the next N calls with this gRPC status. */
@@ -263,9 +270,10 @@ export async function startLoggingStandIn(): Promise<LoggingStandIn> {
     endpoint: `127.0.0.1:${port}`,
     port,
     calls,
-    addEntries(batch) {
+    addEntries(batch, opts = {}) {
       for (const json of batch) {
         const wire = toWireEntry(json);
+        if (opts.rawPayload) wire.protoPayload = { type_url: opts.rawPayload.typeUrl, value: Buffer.from(opts.rawPayload.value) };
         const stamp = parseInstant(String(json.timestamp ?? json.receiveTimestamp ?? ''));
         entries.push({ json: structuredClone(json), wire, at: stamp ?? 0n, insertId: String(json.insertId ?? ''), logName: String(json.logName ?? '') });
       }

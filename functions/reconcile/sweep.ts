@@ -1,32 +1,25 @@
 import pLimit from 'p-limit';
-import type { Config } from '../config/load.js';
 import { projectMode } from '../config/load.js';
 import { type EntryResult, judge } from '../core/pipeline.js';
 import type { ChangeEvent, Decision, ProjectMode, RunService, Severity } from '../core/types.js';
 import { compileExactExemption } from '../decisions/exemptions.js';
-import { type ActDeps, act } from '../live/act.js';
+import { act } from '../live/act.js';
+import type { LiveDeps } from '../live/audit-events.js';
 import { describeError } from '../live/errors.js';
-import type { Logger } from '../live/log.js';
-import type { Alert, Notifier, SweepSummary } from '../live/notify.js';
+import type { Alert, SweepSummary } from '../live/notify.js';
 import type { Observation } from '../live/observe.js';
 import { recordDecision } from '../live/record.js';
 import { type Verdict, verdictWithoutAction } from '../live/verdict.js';
 import { RunPortError, type RunInventory } from '../remediation/types.js';
-import type { CompiledRule } from '../rules/compile.js';
 import { fillFix } from '../rules/fix.js';
-import type { StateStore, SweepMark } from '../state/types.js';
+import type { SweepMark } from '../state/types.js';
 
 // The drift backstop: read what is deployed, not what changed, and put it through the same
 // evaluate → decide → act → notify path as a live event. Used by the scheduled `reconcile`
 // function and by `runguard scan`.
 
-export interface SweepDeps extends ActDeps {
-  rules: readonly CompiledRule[];
-  config: Config;
-  state: StateStore;
-  notifier: Notifier;
-  log: Logger;
-  now: () => number;
+/** The live path's dependencies, plus the listing side of Cloud Run. */
+export interface SweepDeps extends LiveDeps {
   inventory: RunInventory;
   /** false (scan without --fix): nothing is changed; a revert decision is reported as what would be done. */
   act: boolean;

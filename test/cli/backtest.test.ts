@@ -1,8 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runCli } from './run-cli.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LogEntry } from '../../functions/core/types.js';
 import { setIamPolicyEntry, updateServiceEntry } from '../live/entries.js';
@@ -10,7 +10,6 @@ import { type LoggingStandIn, startLoggingStandIn } from '../stand-ins/logging/i
 
 // `runguard backtest` as users run it (bin/runguard.js → dist/), against the Cloud Logging stand-in.
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'runguard-backtest-'));
 const CONFIG = join(dir, 'runguard.yaml');
 writeFileSync(CONFIG, `
@@ -47,20 +46,8 @@ beforeEach(() => {
   ]);
 });
 
-function runguard(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/runguard.js'), ...args], {
-      cwd: ROOT,
-      // The CLI's clock is the machine's; the window is written as an instant so the test does not depend on today.
-      env: { PATH: process.env.PATH, METADATA_SERVER_DETECTION: 'none', RUNGUARD_LOGGING_ENDPOINT: logging.endpoint },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function runguard(args: string[]) {
+  return runCli(args, { RUNGUARD_LOGGING_ENDPOINT: logging.endpoint });
 }
 
 describe('runguard backtest', () => {

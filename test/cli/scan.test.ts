@@ -1,14 +1,13 @@
 import * as grpc from '@grpc/grpc-js';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runCli } from './run-cli.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type CloudRunStandIn, StandInError, startCloudRunStandIn } from '../stand-ins/cloud-run/index.js';
 
 // `runguard scan` as users run it (bin/runguard.js → dist/), against the Cloud Run stand-in.
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 const INVOKER = 'roles/run.invoker';
 const svc = (project: string, region: string, name: string) => `projects/${project}/locations/${region}/services/${name}`;
 
@@ -35,20 +34,8 @@ function seed(name: string, service: Record<string, unknown> = {}, members: stri
   standIn.seedPolicy(name, { bindings: [{ role: INVOKER, members }] });
 }
 
-/** Async, so the stand-in in this process keeps answering while the CLI runs. */
-function runguard(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/runguard.js'), ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, METADATA_SERVER_DETECTION: 'none', RUNGUARD_RUN_ENDPOINT: `127.0.0.1:${standIn.port}`, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function runguard(args: string[], env: Record<string, string> = {}) {
+  return runCli(args, { RUNGUARD_RUN_ENDPOINT: `127.0.0.1:${standIn.port}`, ...env });
 }
 
 describe('runguard scan', () => {

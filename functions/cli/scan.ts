@@ -1,3 +1,4 @@
+import { shortServiceName } from '../core/service.js';
 import { lazyRunClient } from '../live/deps.js';
 import { type LogLine } from '../live/log.js';
 import { logNotifier } from '../live/notify.js';
@@ -96,7 +97,7 @@ function toText(report: SweepReport, remaining: number, fix: boolean): string {
   const seconds = ((report.finishedAt - report.startedAt) / 1000).toFixed(1);
   const out = [`runguard scan: ${services} services in ${report.projects.length} project(s), ${seconds} s\n`];
   if (report.findings.length > 0) {
-    const rows = report.findings.map((f) => [f.severity, f.rule, shortName(f.resource), f.mode, DONE_WORDS[f.done] ?? f.done, f.message]);
+    const rows = report.findings.map((f) => [f.severity, f.rule, shortServiceName(f.resource), f.mode, DONE_WORDS[f.done] ?? f.done, f.message]);
     out.push('', padTable([['SEVERITY', 'RULE', 'SERVICE', 'MODE', 'RUNGUARD', 'FINDING'], ...rows]));
   } else {
     out.push('', 'No insecure service found.\n');
@@ -119,12 +120,6 @@ function toJson(report: SweepReport, remaining: number): unknown {
     unread: report.unread,
     ruleErrors: report.ruleErrors,
   };
-}
-
-/** projects/p/locations/l/services/s → p/l/s */
-function shortName(resource: string): string {
-  const m = /^projects\/([^/]+)\/locations\/([^/]+)\/services\/([^/]+)$/.exec(resource);
-  return m ? `${m[1]}/${m[2]}/${m[3]}` : resource;
 }
 
 /** One line on stderr, rewritten in place, only on a terminal (never into a pipe or with --json). */

@@ -25,3 +25,9 @@ export function emptyService(name = ''): RunService {
 export function emptyPolicy(): Policy {
   return { bindings: [], etag: '' };
 }
+
+/** projects/p/locations/l/services/s → p/l/s: where, for a person, without the API's path. Other names unchanged. */
+export function shortServiceName(resource: string): string {
+  const m = /^projects\/([^/]+)\/locations\/([^/]+)\/services\/([^/]+)$/.exec(resource);
+  return m ? `${m[1]}/${m[2]}/${m[3]}` : resource;
+}

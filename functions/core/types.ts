@@ -223,6 +223,9 @@ export type Normalized = ChangeEvent | Skip;
 // Rules, findings, decisions.
 
 export type Severity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW';
+
+/** Most severe first: for sorting findings. */
+export const SEVERITY_RANK: Record<Severity, number> = { CRITICAL: 0, HIGH: 1, MEDIUM: 2, LOW: 3 };
 export const SEVERITIES: readonly Severity[] = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'];
 
 export interface Finding {

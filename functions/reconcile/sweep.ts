@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import { projectMode } from '../config/load.js';
 import { type EntryResult, judge } from '../core/pipeline.js';
-import type { ChangeEvent, Decision, ProjectMode, RunService, Severity } from '../core/types.js';
+import { type ChangeEvent, type Decision, type ProjectMode, type RunService, type Severity, SEVERITY_RANK } from '../core/types.js';
 import { compileExactExemption } from '../decisions/exemptions.js';
 import { act } from '../live/act.js';
 import type { LiveDeps } from '../live/audit-events.js';
@@ -86,8 +86,6 @@ export interface SweepReport {
   planned: Array<{ decision: Decision; event: ChangeEvent }>;
 }
 
-const SEVERITY_ORDER: Record<Severity, number> = { CRITICAL: 0, HIGH: 1, MEDIUM: 2, LOW: 3 };
-
 export async function sweep(projects: readonly string[], deps: SweepDeps): Promise<SweepReport> {
   const startedAt = deps.now();
   const { concurrency } = deps.config.reconcile;
@@ -112,7 +110,7 @@ export async function sweep(projects: readonly string[], deps: SweepDeps): Promi
   );
   if (late.length > 0) report.unread.push({ project: late.length === 1 ? late[0]! : `${late.length} projects`, what: 'sweep budget', reason: `not started within ${deps.config.reconcile.sweepBudgetMs} ms: ${late.sort().join(', ')}` });
   report.projects = results.filter((r): r is ProjectReport => r !== null);
-  report.findings.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.resource.localeCompare(b.resource) || a.rule.localeCompare(b.rule));
+  report.findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.resource.localeCompare(b.resource) || a.rule.localeCompare(b.rule));
   report.finishedAt = deps.now();
   if (deps.notify) await summarize(report, deps);
   deps.log({

@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/types';
-import type { Severity } from '../core/types.js';
+import { shortServiceName } from '../core/service.js';
+import { type Severity, SEVERITY_RANK } from '../core/types.js';
 import type { SweepSummary } from '../live/notify.js';
 import { HEADER_TEXT, SECTION_TEXT } from './limits.js';
 import { SEVERITY_MARKER, type RenderedAlert } from './render.js';
@@ -13,9 +14,9 @@ const LISTED = 15;
 export function renderSweepSummary(s: SweepSummary): RenderedAlert {
   const n = s.news.length;
   const seconds = Math.max(0, Math.round((s.finishedAt - s.startedAt) / 1000));
-  const worst = s.news.map((f) => f.severity as Severity).sort((a, b) => ORDER[a] - ORDER[b])[0] ?? 'LOW';
+  const worst = s.news.map((f) => f.severity as Severity).sort((a, b) => SEVERITY_RANK[a] - SEVERITY_RANK[b])[0] ?? 'LOW';
   const head = `${SEVERITY_MARKER[worst]} runguard sweep: ${n} new finding${n === 1 ? '' : 's'}`;
-  const lines = s.news.slice(0, LISTED).map((f) => `${SEVERITY_MARKER[f.severity as Severity] ?? '⚪'} ${code(f.rule, 60)} on ${code(short(f.resource), 120)} — ${md(oneLine(f.message), 200)} · _${md(oneLine(f.done), 20)}_`);
+  const lines = s.news.slice(0, LISTED).map((f) => `${SEVERITY_MARKER[f.severity as Severity] ?? '⚪'} ${code(f.rule, 60)} on ${code(shortServiceName(f.resource), 120)} — ${md(oneLine(f.message), 200)} · _${md(oneLine(f.done), 20)}_`);
   if (n > LISTED) lines.push(`…and ${n - LISTED} more (each has its own alert)`);
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: plain(head, HEADER_TEXT), emoji: true } },
@@ -32,10 +33,3 @@ export function renderSweepSummary(s: SweepSummary): RenderedAlert {
   return { text, blocks };
 }
 
-const ORDER: Record<Severity, number> = { CRITICAL: 0, HIGH: 1, MEDIUM: 2, LOW: 3 };
-
-/** projects/p/locations/l/services/s → p/l/s: the channel needs where, not the API's path. */
-function short(resource: string): string {
-  const m = /^projects\/([^/]+)\/locations\/([^/]+)\/services\/([^/]+)$/.exec(resource);
-  return m ? `${m[1]}/${m[2]}/${m[3]}` : resource;
-}

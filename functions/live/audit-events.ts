@@ -117,7 +117,8 @@ export function claimKeys(event: ChangeEvent): string[] {
   return keys;
 }
 
-function ruleText(rules: readonly CompiledRule[], id: string, event: ChangeEvent): Alert['rule'] {
+/** The rule's words for an alert: title, why it matters, and the fix command for this resource. */
+export function ruleText(rules: readonly CompiledRule[], id: string, event: ChangeEvent): Alert['rule'] {
   const rule = rules.find((r) => r.id === id);
   return { title: rule?.title ?? id, explanation: rule?.explanation ?? '', fix: rule ? fillFix(rule.fix, event.resource) : '' };
 }

@@ -4,14 +4,13 @@ import { type EntryResult, judge } from '../core/pipeline.js';
 import { type ChangeEvent, type Decision, type ProjectMode, type RunService, type Severity, SEVERITY_RANK } from '../core/types.js';
 import { compileExactExemption } from '../decisions/exemptions.js';
 import { act } from '../live/act.js';
-import type { LiveDeps } from '../live/audit-events.js';
+import { type LiveDeps, ruleText } from '../live/audit-events.js';
 import { describeError } from '../live/errors.js';
 import type { Alert, SweepSummary } from '../live/notify.js';
 import type { Observation } from '../live/observe.js';
 import { recordDecision } from '../live/record.js';
 import { type Verdict, verdictWithoutAction } from '../live/verdict.js';
 import { RunPortError, type RunInventory } from '../remediation/types.js';
-import { fillFix } from '../rules/fix.js';
 import type { SweepMark } from '../state/types.js';
 
 // The drift backstop: read what is deployed, not what changed, and put it through the same
@@ -184,7 +183,6 @@ async function sweepProject(project: string, deps: SweepDeps, calls: Limit, repo
   for (const [reason, regions] of regionErrors) {
     report.unread.push({ project, what: regions.length === 1 ? `region ${regions[0]}` : `${regions.length} regions (${regions.sort().join(', ')})`, reason });
   }
-  progress.listed = true;
   out.services = progress.total;
   out.scanned = progress.scanned;
   if (timedOut) report.unread.push({ project, what: 'budget', reason: `stopped after ${deps.config.reconcile.projectBudgetMs} ms with ${progress.total - progress.scanned} of ${progress.total} services not judged` });
@@ -284,21 +282,23 @@ async function decideAndAct(judged: readonly Judged[], deps: SweepDeps): Promise
   const out: Acted[] = [];
   for (const j of judged) {
     for (const decision of j.result.findings) {
-      let verdict: Verdict;
-      if (decision.action !== 'revert' || deps.act) {
-        try {
-          verdict = await act(decision, j.event, deps, deps.now());
-        } catch (e) {
-          // A transient failure here is retried by the next sweep; this one goes on.
-          verdict = { decision, done: 'failed', summary: `could not revert: ${describeError(e)}; the next sweep tries again`, outcome: null, fight: null };
-        }
-      } else {
-        verdict = { ...verdictWithoutAction(decision), done: 'dry-run', summary: `would ${decision.finding.remediation?.action ?? 'revert'} (enforce mode); read-only: nothing was changed` };
-      }
+      const verdict: Verdict =
+        decision.action !== 'revert' || deps.act
+          ? await actOrReport(decision, j.event, deps, '; the next sweep tries again')
+          : { ...verdictWithoutAction(decision), done: 'dry-run', summary: `would ${decision.finding.remediation?.action ?? 'revert'} (enforce mode); read-only: nothing was changed` };
       out.push({ ...j, verdict });
     }
   }
   return out;
+}
+
+/** A failure to act is this finding's verdict, not the sweep's end: the others go on. */
+async function actOrReport(decision: Decision, event: ChangeEvent, deps: Omit<SweepDeps, 'onProgress'>, after = ''): Promise<Verdict> {
+  try {
+    return await act(decision, event, deps, deps.now());
+  } catch (e) {
+    return { decision, done: 'failed', summary: `could not revert: ${describeError(e)}${after}`, outcome: null, fight: null };
+  }
 }
 
 /**
@@ -309,12 +309,7 @@ async function decideAndAct(judged: readonly Judged[], deps: SweepDeps): Promise
 export async function applyPlanned(report: SweepReport, deps: Omit<SweepDeps, 'onProgress'>): Promise<SweepReport> {
   const findings = [...report.findings];
   for (const { decision, event } of report.planned) {
-    let verdict: Verdict;
-    try {
-      verdict = await act(decision, event, deps, deps.now());
-    } catch (e) {
-      verdict = { decision, done: 'failed', summary: `could not revert: ${describeError(e)}`, outcome: null, fight: null };
-    }
+    const verdict = await actOrReport(decision, event, deps);
     const i = findings.findIndex((f) => f.resource === decision.finding.resource && f.rule === decision.finding.rule);
     if (i >= 0) findings[i] = { ...findings[i]!, done: verdict.done, summary: verdict.summary };
     deps.log({ severity: verdict.done === 'failed' ? 'ERROR' : 'NOTICE', message: `${verdict.done}: ${decision.finding.rule} on ${decision.finding.resource} — ${verdict.summary}`, event: 'decision', findingKey: decision.finding.key, done: verdict.done });
@@ -348,7 +343,6 @@ function fingerprintOf(v: Verdict): string {
 
 async function notify(a: Acted, deps: SweepDeps): Promise<void> {
   const f = a.verdict.decision.finding;
-  const rule = deps.rules.find((r) => r.id === f.rule);
   const alert: Alert = {
     change: {
       insertId: '',
@@ -364,7 +358,7 @@ async function notify(a: Acted, deps: SweepDeps): Promise<void> {
     },
     verdict: a.verdict,
     observation: SWEPT,
-    rule: { title: rule?.title ?? f.rule, explanation: rule?.explanation ?? '', fix: rule ? fillFix(rule.fix, a.event.resource) : '' },
+    rule: ruleText(deps.rules, f.rule, a.event),
   };
   try {
     await deps.notifier.notify(alert);

@@ -1,10 +1,8 @@
 import { shortServiceName } from '../core/service.js';
-import { lazyRunClient } from '../live/deps.js';
-import { type LogLine } from '../live/log.js';
+import { firestoreStateFromEnv, lazyRunClient } from '../live/deps.js';
 import { logNotifier } from '../live/notify.js';
 import { remediate } from '../remediation/execute.js';
-import { applyPlanned, sweep, type SweepProgress, type SweepReport } from '../reconcile/sweep.js';
-import { createFirestoreStateStore } from '../state/firestore.js';
+import { applyPlanned, sweep, type SweepDeps, type SweepProgress, type SweepReport } from '../reconcile/sweep.js';
 import { MemoryStateStore } from '../state/memory.js';
 import type { StateStore } from '../state/types.js';
 import { loadSetup, type CommonOptions } from './setup.js';
@@ -32,16 +30,15 @@ export async function runScan(opts: ScanOptions, io: Io): Promise<number> {
   if (!state) return 2;
 
   const run = lazyRunClient(io.env.RUNGUARD_RUN_ENDPOINT);
-  const logs: LogLine[] = [];
   const progress = progressLine(io, opts.json);
-  const deps = {
+  const deps: SweepDeps = {
     rules, config, state, now: io.now,
-    // Decision lines stay out of the terminal; failures are printed from the report.
-    log: (line: LogLine) => void logs.push(line),
+    // Decision lines stay out of the terminal; what matters is printed from the report.
+    log: () => {},
     notifier: logNotifier(() => {}),
     getRun: run.getRun,
     inventory: run.inventory,
-    remediate: (action: string, name: string, params: Record<string, unknown>, port: Parameters<typeof remediate>[3]) => remediate(action, name, params, port),
+    remediate: (action, name, params, port) => remediate(action, name, params, port),
     fightDetection: config.fightDetection,
     act: false,
     notify: false,
@@ -74,7 +71,7 @@ export async function runScan(opts: ScanOptions, io: Io): Promise<number> {
 function fixState(io: Io): StateStore | null {
   const choice = io.env.RUNGUARD_STATE_STORE;
   if (choice === 'firestore') {
-    return createFirestoreStateStore({ ...(io.env.RUNGUARD_FIRESTORE_DATABASE ? { databaseId: io.env.RUNGUARD_FIRESTORE_DATABASE } : {}), ...(io.env.FIRESTORE_EMULATOR_HOST ? { emulatorHost: io.env.FIRESTORE_EMULATOR_HOST } : {}) });
+    return firestoreStateFromEnv(io.env);
   }
   if (choice === 'memory') {
     io.stderr('runguard scan: RUNGUARD_STATE_STORE=memory: breakglass exemptions granted from Slack are NOT seen; only the configuration\'s exemptions are honoured\n');

@@ -1,7 +1,6 @@
 import { checkConfigAgainstRules } from '../config/check-rules.js';
 import { loadConfigFile } from '../config/load-file.js';
 import { remediate } from '../remediation/execute.js';
-import type { ServicesClient } from '@google-cloud/run';
 import { createRunInventory, createRunPort, createServicesClient } from '../remediation/run-client.js';
 import type { RunInventory, RunPort } from '../remediation/types.js';
 import { loadRules } from '../rules/load-files.js';
@@ -50,12 +49,15 @@ export function createLiveDeps(env: NodeJS.ProcessEnv, log: Logger = stdoutLogge
  */
 function chooseStateStore(env: NodeJS.ProcessEnv, log: Logger): StateStore {
   const choice = env.RUNGUARD_STATE_STORE ?? (env.K_SERVICE || env.FIRESTORE_EMULATOR_HOST ? 'firestore' : 'memory');
-  if (choice === 'firestore') {
-    return createFirestoreStateStore({ ...(env.RUNGUARD_FIRESTORE_DATABASE ? { databaseId: env.RUNGUARD_FIRESTORE_DATABASE } : {}), ...(env.FIRESTORE_EMULATOR_HOST ? { emulatorHost: env.FIRESTORE_EMULATOR_HOST } : {}) });
-  }
+  if (choice === 'firestore') return firestoreStateFromEnv(env);
   if (choice !== 'memory') throw new Error(`RUNGUARD_STATE_STORE must be "firestore" or "memory", not "${choice}"`);
   if (env.K_SERVICE) log({ severity: 'WARNING', message: 'state is in memory (RUNGUARD_STATE_STORE=memory): instances do not share claims, exemptions or threads', event: 'state-in-memory' });
   return new MemoryStateStore();
+}
+
+/** runguard's Firestore: RUNGUARD_FIRESTORE_DATABASE names a database other than (default); FIRESTORE_EMULATOR_HOST the emulator. */
+export function firestoreStateFromEnv(env: NodeJS.ProcessEnv): StateStore {
+  return createFirestoreStateStore({ ...(env.RUNGUARD_FIRESTORE_DATABASE ? { databaseId: env.RUNGUARD_FIRESTORE_DATABASE } : {}), ...(env.FIRESTORE_EMULATOR_HOST ? { emulatorHost: env.FIRESTORE_EMULATOR_HOST } : {}) });
 }
 
 /** Slack when the configuration names a channel and a token is given; otherwise the log, said once at start. */
@@ -83,24 +85,20 @@ function lazySlackApi(token: string, apiUrl: string | undefined): SlackApi {
 // The Cloud Run client costs ~300 ms to load; events about projects or service accounts never need it.
 // One client serves both the remediation port and the sweep's listing.
 export function lazyRunClient(endpoint: string | undefined): { getRun: () => Promise<RunPort>; inventory: RunInventory } {
-  let client: Promise<ServicesClient> | undefined;
+  let ready: Promise<{ port: RunPort; inventory: RunInventory }> | undefined;
   const get = () => {
-    client ??= createServicesClient(endpoint ? { endpoint } : {});
+    ready ??= createServicesClient(endpoint ? { endpoint } : {}).then((c) => ({ port: createRunPort(c), inventory: createRunInventory(c) }));
     // A failed construction is not cached, so the next call tries again.
-    client.catch(() => {
-      client = undefined;
+    ready.catch(() => {
+      ready = undefined;
     });
-    return client;
+    return ready;
   };
-  let port: Promise<RunPort> | undefined;
   return {
-    getRun: () => (port ??= get().then(createRunPort)).catch((e: unknown) => {
-      port = undefined;
-      throw e;
-    }),
+    getRun: async () => (await get()).port,
     inventory: {
-      listLocations: async (project) => createRunInventory(await get()).listLocations(project),
-      listServices: async (project, location) => createRunInventory(await get()).listServices(project, location),
+      listLocations: async (project) => (await get()).inventory.listLocations(project),
+      listServices: async (project, location) => (await get()).inventory.listServices(project, location),
     },
   };
 }

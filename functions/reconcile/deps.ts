@@ -1,7 +1,7 @@
 import { createLiveDeps, lazyRunClient } from '../live/deps.js';
 import { type Logger, stdoutLogger } from '../live/log.js';
 import { createProjectLister } from './projects.js';
-import type { ReconcileDeps } from './run.js';
+import { type ReconcileDeps, SCOPE } from './run.js';
 
 /**
  * The live path's pieces (configuration, rules, state, Slack, remediation) plus what only the sweep
@@ -12,7 +12,7 @@ export function createReconcileDeps(env: NodeJS.ProcessEnv, log: Logger = stdout
   const live = createLiveDeps(env, log);
   const run = lazyRunClient(env.RUNGUARD_RUN_ENDPOINT);
   const scope = env.RUNGUARD_SCOPE ?? '';
-  if (scope !== '' && !/^(organizations\/\d+|folders\/\d+|projects\/[a-z][a-z0-9-]{4,28}[a-z0-9])$/.test(scope)) {
+  if (scope !== '' && !SCOPE.test(scope)) {
     throw new Error(`RUNGUARD_SCOPE must be organizations/N, folders/N or projects/P, not "${scope}"`);
   }
   const endpoint = env.RUNGUARD_RESOURCE_MANAGER_ENDPOINT;

@@ -8,6 +8,12 @@ import { searchQueryForScope } from './projects.js';
 // The scheduled sweep: which projects, then `sweep`. Cloud Scheduler publishes to a topic and the
 // function runs with retries off: a sweep that fails is logged and the next one comes anyway.
 
+/** A Google Cloud project id: 6–30 lower-case letters, digits and hyphens, starting with a letter. */
+const PROJECT_ID = '[a-z][a-z0-9-]{4,28}[a-z0-9]';
+const A_PROJECT_ID = new RegExp(`^${PROJECT_ID}$`);
+/** What RUNGUARD_SCOPE may name. */
+export const SCOPE = new RegExp(`^(organizations/\\d+|folders/\\d+|projects/${PROJECT_ID})$`);
+
 export interface ReconcileDeps extends Omit<SweepDeps, 'act' | 'notify' | 'onProgress'> {
   /** organizations/N, folders/N or projects/P: what the deployment watches (RUNGUARD_SCOPE). '' when unset. */
   scope: string;
@@ -40,7 +46,7 @@ export async function projectsInScope(
   getLister: () => Promise<ProjectLister>,
   log: Logger,
 ): Promise<{ projects: string[]; listError?: string }> {
-  const named = config.projects.filter((p) => p.mode !== 'off' && /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(p.match.source)).map((p) => p.match.source);
+  const named = config.projects.filter((p) => p.mode !== 'off' && A_PROJECT_ID.test(p.match.source)).map((p) => p.match.source);
   const single = /^projects\/([^/]+)$/.exec(scope);
   if (single) return { projects: [single[1]!] };
   if (scope === '') return { projects: [...new Set(named)] };

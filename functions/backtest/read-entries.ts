@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import type * as Gax from 'google-gax';
+import { loopbackClientOptions, loopbackEndpoint } from '../clients/loopback.js';
 import type { LogEntry } from '../core/types.js';
 
 // Reads Admin Activity audit entries back from Cloud Logging for `runguard backtest`, and turns
@@ -305,7 +306,6 @@ export interface ListClient {
   close(): Promise<void>;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 // A person runs the backtest and can run it again: under a second of backoff, then say so, rather
 // than the library's minute of silent retries that looks like a hang. gax's `maxRetries` counts
 // the first try too: 5 is 5 calls.
@@ -317,29 +317,11 @@ const MAX_ATTEMPTS = 5;
  * loaded lazily: @google-cloud/logging brings both gax majors and costs 0.6–0.9 s here.
  */
 export async function createLoggingSource(opts: { endpoint?: string } = {}): Promise<AuditEntrySource> {
-  let local: { host: string; port: number } | undefined;
-  if (opts.endpoint !== undefined) {
-    const m = /^(.+):(\d+)$/.exec(opts.endpoint);
-    if (!m || !LOOPBACK.has(m[1]!)) {
-      throw new Error(`Cloud Logging endpoint must be a loopback host:port (plaintext is never sent elsewhere), got "${opts.endpoint}"`);
-    }
-    local = { host: m[1]!, port: Number(m[2]) };
-  }
+  const local = opts.endpoint !== undefined ? loopbackEndpoint(opts.endpoint, 'Cloud Logging') : undefined;
   const { v2 } = (await import('@google-cloud/logging')) as { v2: { LoggingServiceV2Client: new (o?: Obj) => ListClient } };
   loadSchema();
-  let options: Obj = {};
-  if (local) {
-    // The only @grpc/grpc-js in the tree (gax 4 and 5 both dedupe to it); a second copy would fail
-    // grpc-js's instanceof check on sslCreds.
-    const grpc = await import('@grpc/grpc-js');
-    options = {
-      apiEndpoint: local.host, // gax appends the port itself
-      port: local.port,
-      sslCreds: grpc.credentials.createInsecure(),
-      universeDomain: 'googleapis.com', // skips the ADC / metadata-server probe
-    };
-  }
-  return sourceFor(new v2.LoggingServiceV2Client(options));
+  // gax 4 and 5 both dedupe to the one @grpc/grpc-js, so the loopback credentials fit either.
+  return sourceFor(new v2.LoggingServiceV2Client(local ? await loopbackClientOptions(local) : {}));
 }
 
 /** The source over any client with listLogEntries; exported so a fake client can drive it. */

@@ -1,4 +1,5 @@
 import type { ProjectsClient } from '@google-cloud/resource-manager';
+import { loopbackClientOptions, loopbackEndpoint } from '../clients/loopback.js';
 
 // Which projects the sweep can see, from Resource Manager v3 SearchProjects. Failures leave here as
 // ProjectListError with a code, so the sweep never reads gRPC numbers.
@@ -42,8 +43,6 @@ export function searchQueryForScope(scope: string): string | undefined {
   return undefined;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
 // SearchProjects ships with no retries (the client marks it non-idempotent), but it is a read, and
 // one blip on page 11 of 12 would otherwise cost the whole sweep. A few quick retries, then fail.
 // autoPaginate:false only silences gax's AutopaginateTrueWarning: the async iterator pages anyway.
@@ -70,18 +69,9 @@ export async function createProjectLister(opts: { endpoint?: string } = {}): Pro
     const { v3 } = await import('@google-cloud/resource-manager');
     client = new v3.ProjectsClient();
   } else {
-    const m = /^(.+):(\d+)$/.exec(opts.endpoint);
-    if (!m || !LOOPBACK.has(m[1]!)) throw new Error(`endpoint must be loopback host:port, got "${opts.endpoint}"`);
+    const local = loopbackEndpoint(opts.endpoint, 'Resource Manager');
     const { v3 } = await import('@google-cloud/resource-manager');
-    // The resource-manager client resolves the top-level google-gax and @grpc/grpc-js, so these
-    // credentials come from the same grpc-js instance the channel is built with.
-    const grpc = await import('@grpc/grpc-js');
-    client = new v3.ProjectsClient({
-      apiEndpoint: m[1]!, // gax appends the port itself
-      port: Number(m[2]),
-      sslCreds: grpc.credentials.createInsecure(),
-      universeDomain: 'googleapis.com', // skips the ADC / metadata-server probe
-    });
+    client = new v3.ProjectsClient(await loopbackClientOptions(local));
   }
   return {
     async list(query?: string): Promise<ProjectInfo[]> {

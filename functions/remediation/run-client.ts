@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { ServicesClient } from '@google-cloud/run';
 import type { Binding, Ingress, Policy, RunService } from '../core/types.js';
+import { loopbackClientOptions, loopbackEndpoint } from '../clients/loopback.js';
 import { fromV2 } from '../events/run-service.js';
 import { RunPortError, type RunInventory, type RunPort, type RunPortErrorCode, type ServiceChange } from './types.js';
 
@@ -29,8 +30,6 @@ export interface InventoryClientLike {
   listServicesAsync(req: { parent: string; pageSize: number }, opts: { autoPaginate: false }): AsyncIterable<object>;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
 /**
  * Production: no endpoint, ADC and TLS. `endpoint` ("127.0.0.1:PORT") is for tests and local demos:
  * plaintext, so it is refused for anything but loopback. Loaded lazily: the library costs ~300 ms
@@ -39,17 +38,8 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 export async function createServicesClient(opts: { endpoint?: string } = {}): Promise<ServicesClient> {
   const { v2 } = await import('@google-cloud/run');
   if (!opts.endpoint) return decodeOperationsOnce(new v2.ServicesClient());
-  const m = /^(.+):(\d+)$/.exec(opts.endpoint);
-  if (!m || !LOOPBACK.has(m[1]!)) throw new Error(`endpoint must be loopback host:port, got "${opts.endpoint}"`);
-  const grpc = await import('@grpc/grpc-js');
-  return decodeOperationsOnce(
-    new v2.ServicesClient({
-      apiEndpoint: m[1]!, // gax appends the port itself
-      port: Number(m[2]),
-      sslCreds: grpc.credentials.createInsecure(),
-      universeDomain: 'googleapis.com', // skips the ADC / metadata-server probe
-    }),
-  );
+  const local = loopbackEndpoint(opts.endpoint, 'Cloud Run');
+  return decodeOperationsOnce(new v2.ServicesClient(await loopbackClientOptions(local)));
 }
 
 /**

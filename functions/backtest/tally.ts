@@ -33,10 +33,11 @@ export interface Backtest {
 
 const TOP = 5;
 
-export function tally(results: Iterable<EntryResult>): Backtest {
+/** Counts as the results arrive, so a week of a busy project's history is never held in memory. */
+export async function tally(results: Iterable<EntryResult> | AsyncIterable<EntryResult>): Promise<Backtest> {
   const out: Backtest = { entries: 0, skipped: {}, unreadable: 0, withFindings: 0, rules: [], ruleErrors: 0 };
   const byRule = new Map<string, { t: RuleTally; actors: Map<string, number>; resources: Map<string, number> }>();
-  for (const r of results) {
+  for await (const r of results) {
     out.entries++;
     out.ruleErrors += r.ruleErrors.length;
     if (r.error !== undefined) {

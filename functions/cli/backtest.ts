@@ -37,13 +37,16 @@ export async function runBacktest(opts: BacktestOptions, io: Io): Promise<number
   const filter = `${sinkFilter()} AND timestamp>="${new Date(since).toISOString()}"`;
   const endpoint = io.env.RUNGUARD_LOGGING_ENDPOINT;
   const source = await createLoggingSource(endpoint ? { endpoint } : {});
-  const results: EntryResult[] = [];
-  try {
+  async function* judged(): AsyncGenerator<EntryResult> {
     let index = 0;
     for await (const entry of source.entries({ project, filter })) {
-      results.push(evaluateEntry({ index: ++index, envelope: 'log-entry', entry }, core));
+      yield evaluateEntry({ index: ++index, envelope: 'log-entry', entry }, core);
       if (io.stderrIsTTY && !opts.json && index % 500 === 0) io.stderr(`\r\x1b[2Kread ${index} entries…`);
     }
+  }
+  let result: Backtest;
+  try {
+    result = await tally(judged());
   } catch (e) {
     io.stderr(`${io.stderrIsTTY ? '\r\x1b[2K' : ''}runguard backtest: ${describeError(e)}\n`);
     return 2;
@@ -51,7 +54,6 @@ export async function runBacktest(opts: BacktestOptions, io: Io): Promise<number
     await source.close();
   }
   if (io.stderrIsTTY && !opts.json) io.stderr('\r\x1b[2K');
-  const result = tally(results);
   const unconvertible = source.skipped.length;
   for (const s of source.skipped.slice(0, 20)) io.stderr(`runguard backtest: entry ${s.insertId || '(no insertId)'} could not be read: ${s.reason}\n`);
   const window = { project, since: new Date(since).toISOString(), until: new Date(now).toISOString() };

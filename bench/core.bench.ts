@@ -6,7 +6,10 @@ import { evaluateEntry } from '../functions/core/pipeline.js';
 import { decodeInput } from '../functions/events/decode.js';
 import { loadRules } from '../functions/rules/load-files.js';
 
-const dirs = [new URL('../../shared/fixtures/auditlogs/', import.meta.url), new URL('../test/fixtures/auditlogs/', import.meta.url)];
+const dirs = [
+  new URL('../../shared/fixtures/auditlogs/', import.meta.url),
+  new URL('../test/fixtures/auditlogs/', import.meta.url),
+];
 const fixtures = dirs.flatMap((dir) =>
   readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
@@ -16,9 +19,14 @@ const fixtures = dirs.flatMap((dir) =>
 const BATCH = 5000;
 const ROUNDS = 7;
 // Each entry is its own string with its own insertId, as each Pub/Sub message is.
-const entries = Array.from({ length: BATCH }, (_, i) => JSON.stringify({ ...fixtures[i % fixtures.length], insertId: `bench-${i}` }));
+const entries = Array.from({ length: BATCH }, (_, i) =>
+  JSON.stringify({ ...fixtures[i % fixtures.length], insertId: `bench-${i}` }),
+);
 const pushBodies = entries.map((e, i) =>
-  JSON.stringify({ subscription: 'projects/p/subscriptions/s', message: { data: Buffer.from(e).toString('base64'), messageId: String(i) } }),
+  JSON.stringify({
+    subscription: 'projects/p/subscriptions/s',
+    message: { data: Buffer.from(e).toString('base64'), messageId: String(i) },
+  }),
 );
 
 const { rules, errors } = loadRules();
@@ -56,7 +64,8 @@ function floor(inputs: string[]) {
   return { totalUs: Number(process.hrtime.bigint() - start) / 1e3, n };
 }
 
-const pct = (sorted: Float64Array, p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const pct = (sorted: Float64Array, p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function measure(label: string, inputs: string[]) {
@@ -67,10 +76,16 @@ function measure(label: string, inputs: string[]) {
   const perEntry = median(rounds.map((r) => r.core.totalUs / inputs.length));
   const floorPerEntry = median(rounds.map((r) => r.floor.totalUs / inputs.length));
   const bytes = inputs.reduce((n, s) => n + s.length, 0) / inputs.length;
-  console.log(`\n${label}: ${inputs.length} entries × ${ROUNDS} rounds, ${fixtures.length} distinct fixtures, mean ${bytes.toFixed(0)} bytes/entry`);
+  console.log(
+    `\n${label}: ${inputs.length} entries × ${ROUNDS} rounds, ${fixtures.length} distinct fixtures, mean ${bytes.toFixed(0)} bytes/entry`,
+  );
   console.log(`  entries/s            ${(1e6 / perEntry).toFixed(0)}`);
-  console.log(`  µs/entry  mean ${perEntry.toFixed(1)}  p50 ${pct(best.per, 50).toFixed(1)}  p99 ${pct(best.per, 99).toFixed(1)}  max ${pct(best.per, 100).toFixed(1)}`);
-  console.log(`  JSON.parse floor     ${floorPerEntry.toFixed(1)} µs/entry (envelope + base64 + entry for push bodies)`);
+  console.log(
+    `  µs/entry  mean ${perEntry.toFixed(1)}  p50 ${pct(best.per, 50).toFixed(1)}  p99 ${pct(best.per, 99).toFixed(1)}  max ${pct(best.per, 100).toFixed(1)}`,
+  );
+  console.log(
+    `  JSON.parse floor     ${floorPerEntry.toFixed(1)} µs/entry (envelope + base64 + entry for push bodies)`,
+  );
   console.log(`  ratio to JSON.parse  ${(perEntry / floorPerEntry).toFixed(2)}  (target < 10)`);
   console.log(`  findings per batch   ${best.findings}`);
 }
@@ -79,4 +94,6 @@ console.log(`runguard core benchmark — node ${process.version}, ${rules.length
 measure('bare LogEntry', entries);
 measure('Pub/Sub push body (base64)', pushBodies);
 const mem = process.memoryUsage();
-console.log(`\nmemory: rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB`);
+console.log(
+  `\nmemory: rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB`,
+);

@@ -30,7 +30,9 @@ for (let p = 0; p < PROJECTS; p++) {
   }
 }
 const services = PROJECTS * PER_PROJECT;
-console.log(`sweep: ${PROJECTS} projects × ${PER_PROJECT} services (${services}, ${insecure} insecure, monitor mode) in ${REGIONS.length} of ${DEFAULT_LOCATIONS.length} regions; ${LATENCY} ms per API call`);
+console.log(
+  `sweep: ${PROJECTS} projects × ${PER_PROJECT} services (${services}, ${insecure} insecure, monitor mode) in ${REGIONS.length} of ${DEFAULT_LOCATIONS.length} regions; ${LATENCY} ms per API call`,
+);
 
 async function once(concurrency: number, locations: string[] | null) {
   const text = `reconcile: { concurrency: ${concurrency}, projectBudget: 10m${locations ? `, locations: [${locations.join(', ')}]` : ''} }\n`;
@@ -39,23 +41,42 @@ async function once(concurrency: number, locations: string[] | null) {
   const port = createRunPort(client);
   const calls0 = standIn.calls.length;
   const t = performance.now();
-  const report = await sweep(Array.from({ length: PROJECTS }, (_, p) => `team-${p}`), {
-    rules, config, state: new MemoryStateStore(), notifier: logNotifier(() => {}), log: () => {}, now: () => Date.now(),
-    inventory: createRunInventory(client), getRun: async () => port, remediate: (a, n, params, run) => remediate(a, n, params, run),
-    fightDetection: config.fightDetection, act: true, notify: true,
-  });
+  const report = await sweep(
+    Array.from({ length: PROJECTS }, (_, p) => `team-${p}`),
+    {
+      rules,
+      config,
+      state: new MemoryStateStore(),
+      notifier: logNotifier(() => {}),
+      log: () => {},
+      now: () => Date.now(),
+      inventory: createRunInventory(client),
+      getRun: async () => port,
+      remediate: (a, n, params, run) => remediate(a, n, params, run),
+      fightDetection: config.fightDetection,
+      act: true,
+      notify: true,
+    },
+  );
   const s = (performance.now() - t) / 1000;
   const scanned = report.projects.reduce((n, p) => n + p.scanned, 0);
-  if (scanned !== services || report.findings.length !== insecure) throw new Error(`swept ${scanned}/${services}, ${report.findings.length}/${insecure} findings`);
+  if (scanned !== services || report.findings.length !== insecure)
+    throw new Error(`swept ${scanned}/${services}, ${report.findings.length}/${insecure} findings`);
   return { s, rate: scanned / s, calls: standIn.calls.length - calls0 };
 }
 
 standIn.latency(LATENCY);
 for (const locations of [null, REGIONS]) {
-  console.log(locations ? `\nregions from configuration (${locations.length}):` : `\nregions enumerated (ListLocations → ${DEFAULT_LOCATIONS.length} regions per project):`);
+  console.log(
+    locations
+      ? `\nregions from configuration (${locations.length}):`
+      : `\nregions enumerated (ListLocations → ${DEFAULT_LOCATIONS.length} regions per project):`,
+  );
   for (const c of [1, 4, 16, 32, 64]) {
     const r = await once(c, locations);
-    console.log(`  concurrency ${String(c).padStart(2)}: ${r.s.toFixed(2).padStart(6)} s · ${r.rate.toFixed(1).padStart(6)} services/s · ${r.calls} API calls (${(r.calls / r.s).toFixed(0)}/s)`);
+    console.log(
+      `  concurrency ${String(c).padStart(2)}: ${r.s.toFixed(2).padStart(6)} s · ${r.rate.toFixed(1).padStart(6)} services/s · ${r.calls} API calls (${(r.calls / r.s).toFixed(0)}/s)`,
+    );
   }
 }
 await client.close();

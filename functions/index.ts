@@ -30,7 +30,10 @@ let interactionDeps: InteractionDeps | undefined;
 ff.http('slackInteractions', async (req: ff.Request, res: ff.Response) => {
   // Shares auditEvents' state store when both run in one process (npm start).
   interactionDeps ??= createInteractionDeps(process.env, { live: (deps ??= createLiveDeps(process.env)) });
-  const reply = await handleSlackInteraction({ rawBody: req.rawBody ?? Buffer.alloc(0), headers: req.headers }, interactionDeps);
+  const reply = await handleSlackInteraction(
+    { rawBody: req.rawBody ?? Buffer.alloc(0), headers: req.headers },
+    interactionDeps,
+  );
   res.status(reply.status);
   if (reply.body === undefined) res.end();
   else res.json(reply.body);

@@ -11,7 +11,9 @@ import { build } from 'esbuild';
 
 const { values } = parseArgs({ options: { config: { type: 'string' }, out: { type: 'string', default: 'build' } } });
 if (!values.config) {
-  console.error('usage: tsx scripts/bundle.ts --config <runguard.yaml> [--out build]\n(the function reads RUNGUARD_CONFIG=/workspace/runguard.yaml, so the configuration must be in the bundle)');
+  console.error(
+    'usage: tsx scripts/bundle.ts --config <runguard.yaml> [--out build]\n(the function reads RUNGUARD_CONFIG=/workspace/runguard.yaml, so the configuration must be in the bundle)',
+  );
   process.exit(2);
 }
 const out = resolve(values.out ?? 'build');
@@ -29,11 +31,17 @@ await build({
   sourcemap: true,
   external: ['@google-cloud/functions-framework'],
   // CommonJS dependencies inside an ESM bundle still call require().
-  banner: { js: "import { createRequire as __rgCreateRequire } from 'node:module'; const require = __rgCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __rgCreateRequire } from 'node:module'; const require = __rgCreateRequire(import.meta.url);",
+  },
   logLevel: 'warning',
 });
 
-const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string; engines?: Record<string, string>; dependencies: Record<string, string> };
+const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
+  version: string;
+  engines?: Record<string, string>;
+  dependencies: Record<string, string>;
+};
 writeFileSync(
   join(dir, 'package.json'),
   `${JSON.stringify({ name: 'runguard-function', version: pkg.version, private: true, type: 'module', main: 'index.js', engines: pkg.engines, dependencies: { '@google-cloud/functions-framework': pkg.dependencies['@google-cloud/functions-framework'] } }, null, 2)}\n`,

@@ -9,7 +9,9 @@ import { sinkFilter } from '../functions/events/sink-filter.js';
 import { SWEEP_READ_PERMISSIONS } from '../functions/reconcile/permissions.js';
 import { REMEDIATION_ACTIONS } from '../functions/remediation/catalog.js';
 
-export const GENERATED_PATH = fileURLToPath(new URL('../terraform/modules/runguard/generated.tf.json', import.meta.url));
+export const GENERATED_PATH = fileURLToPath(
+  new URL('../terraform/modules/runguard/generated.tf.json', import.meta.url),
+);
 
 export function remediationPermissions(): string[] {
   return [...new Set(Object.values(REMEDIATION_ACTIONS).flatMap((a) => a.permissions))].sort();

@@ -14,7 +14,16 @@ const red = paint(31);
 
 export const say = (s: string) => process.stdout.write(`${s}\n`);
 
-const DONE_COLOUR: Record<string, (s: string) => string> = { reverted: green, 'already-safe': green, exempt: green, fighting: red, failed: red, 'dry-run': yellow, alerted: yellow, gone: dim };
+const DONE_COLOUR: Record<string, (s: string) => string> = {
+  reverted: green,
+  'already-safe': green,
+  exempt: green,
+  fighting: red,
+  failed: red,
+  'dry-run': yellow,
+  alerted: yellow,
+  gone: dim,
+};
 
 export function printLogLine(text: string): void {
   if (!text.startsWith('{')) {
@@ -25,7 +34,9 @@ export function printLogLine(text: string): void {
   switch (line.event) {
     case 'decision': {
       const colour = DONE_COLOUR[line.done!] ?? ((s: string) => s);
-      say(`  ${bold('decided')}    ${line.rule} [${line.ruleSeverity}] ${line.action} → ${colour(line.done!)}: ${line.summary}`);
+      say(
+        `  ${bold('decided')}    ${line.rule} [${line.ruleSeverity}] ${line.action} → ${colour(line.done!)}: ${line.summary}`,
+      );
       break;
     }
     case 'skip':
@@ -41,8 +52,17 @@ export function printLogLine(text: string): void {
 }
 
 export function printSlackMessage(request: { method: string; args: Record<string, unknown> }): void {
-  const { channel, thread_ts: thread, blocks } = request.args as { channel: string; thread_ts?: string; blocks?: unknown[] };
-  const kind = request.method === 'chat.update' ? 'first message of its thread updated' : thread ? 'reply in thread' : 'new message';
+  const {
+    channel,
+    thread_ts: thread,
+    blocks,
+  } = request.args as { channel: string; thread_ts?: string; blocks?: unknown[] };
+  const kind =
+    request.method === 'chat.update'
+      ? 'first message of its thread updated'
+      : thread
+        ? 'reply in thread'
+        : 'new message';
   say(`  ${bold('Slack')}      ${channel} — ${kind}`);
   if (request.method === 'chat.update') return;
   for (const l of blocksToText(blocks ?? [])) say(dim('  │ ') + l);

@@ -44,7 +44,11 @@ function startFunction(env: Record<string, string>): Promise<FunctionProcess> {
 async function main(): Promise<void> {
   say('runguard local loop — everything on 127.0.0.1, nothing leaves this machine\n');
   started.run = await startCloudRunStandIn();
-  started.slack = await startSlackStandIn({ tokens: [TOKEN], channels: ['#runguard-alerts', '#security-oncall'], rateLimit: { perSecond: 1, burst: 5 } });
+  started.slack = await startSlackStandIn({
+    tokens: [TOKEN],
+    channels: ['#runguard-alerts', '#security-oncall'],
+    rateLimit: { perSecond: 1, burst: 5 },
+  });
   started.emulator = await startPubSubEmulator({ project: PROJECT, log: false });
   seedDemo(started.run);
   const fn = await startFunction({
@@ -68,7 +72,11 @@ async function main(): Promise<void> {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
     // The push path names the topic, so the Functions Framework builds the CloudEvent source from it.
-    body: JSON.stringify({ topic: `projects/${PROJECT}/topics/${TOPIC}`, pushConfig: { pushEndpoint: `http://127.0.0.1:${fn.port}/projects/${PROJECT}/topics/${TOPIC}` }, ackDeadlineSeconds: 30 }),
+    body: JSON.stringify({
+      topic: `projects/${PROJECT}/topics/${TOPIC}`,
+      pushConfig: { pushEndpoint: `http://127.0.0.1:${fn.port}/projects/${PROJECT}/topics/${TOPIC}` },
+      ackDeadlineSeconds: 30,
+    }),
   });
   mkdirSync('.runguard', { recursive: true });
   writeFileSync(DEV_STATE_FILE, JSON.stringify(target));
@@ -85,13 +93,22 @@ async function main(): Promise<void> {
   }, 100).unref();
 
   const shared = new URL('../../shared/fixtures/auditlogs/', import.meta.url);
-  const real = existsSync(shared) ? readdirSync(shared).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(new URL(f, shared), 'utf8')) as LogEntry) : [];
-  const replay: Array<{ entry: LogEntry; note: string; apply?: () => void }> = [...demoEntries(started.run), ...real.map((entry) => ({ entry, note: 'a real audit entry from ../shared/fixtures' }))];
+  const real = existsSync(shared)
+    ? readdirSync(shared)
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => JSON.parse(readFileSync(new URL(f, shared), 'utf8')) as LogEntry)
+    : [];
+  const replay: Array<{ entry: LogEntry; note: string; apply?: () => void }> = [
+    ...demoEntries(started.run),
+    ...real.map((entry) => ({ entry, note: 'a real audit entry from ../shared/fixtures' })),
+  ];
   for (const { entry, note, apply } of replay) {
     const pp = entry.protoPayload ?? {};
     apply?.();
     entry.timestamp = new Date().toISOString();
-    say(`\n→ published  ${pp.methodName} on ${pp.resourceName} by ${pp.authenticationInfo?.principalEmail ?? '?'} — ${note}`);
+    say(
+      `\n→ published  ${pp.methodName} on ${pp.resourceName} by ${pp.authenticationInfo?.principalEmail ?? '?'} — ${note}`,
+    );
     await publishEntry(target, entry);
     await new Promise((r) => setTimeout(r, 1500));
   }

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 const PURE_DIRS = ['core', 'events', 'rules', 'config', 'decisions'];
 // Files in a pure folder that are the folder's edge and are allowed node:fs (reading rule and config files).
 const EDGE_FILES = new Set(['rules/load-files.ts', 'config/load-file.ts']);
-const FORBIDDEN = /from\s+['"](node:)?(fs|fs\/promises|http|https|net|dgram|child_process|@google-cloud\/[^'"]+|@slack\/[^'"]+)['"]/;
+const FORBIDDEN =
+  /from\s+['"](node:)?(fs|fs\/promises|http|https|net|dgram|child_process|@google-cloud\/[^'"]+|@slack\/[^'"]+)['"]/;
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -18,9 +19,7 @@ function files(dir: string): string[] {
 
 describe('the pure core', () => {
   const root = new URL('../functions/', import.meta.url).pathname;
-  const sources = PURE_DIRS.flatMap((d) => files(join(root, d))).filter(
-    (f) => !EDGE_FILES.has(f.slice(root.length)),
-  );
+  const sources = PURE_DIRS.flatMap((d) => files(join(root, d))).filter((f) => !EDGE_FILES.has(f.slice(root.length)));
 
   it('has source files to check', () => {
     expect(sources.length).toBeGreaterThan(3);

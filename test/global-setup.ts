@@ -22,9 +22,13 @@ function hasSdk(): boolean {
 /** Builds dist/ without blocking the event loop, so the emulators start meanwhile. */
 function buildDist(): Promise<void> {
   return new Promise((resolve, reject) => {
-    const tsc = spawn(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+    const tsc = spawn(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+      stdio: 'inherit',
+    });
     tsc.once('error', reject);
-    tsc.once('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`tsc -p tsconfig.build.json failed (code ${code}, signal ${signal})`))));
+    tsc.once('exit', (code, signal) =>
+      code === 0 ? resolve() : reject(new Error(`tsc -p tsconfig.build.json failed (code ${code}, signal ${signal})`)),
+    );
   });
 }
 
@@ -33,8 +37,13 @@ function buildDist(): Promise<void> {
 // the Firestore state store (each test file uses its own collection prefix).
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const sdk = hasSdk();
-  if (!sdk) console.warn('global-setup: the Cloud SDK is not on PATH; tests through the Pub/Sub and Firestore emulators are skipped');
-  const emulators = sdk ? [startPubSubEmulator({ project: 'runguard-test' }), startFirestoreEmulator({ project: 'runguard-test' })] : [];
+  if (!sdk)
+    console.warn(
+      'global-setup: the Cloud SDK is not on PATH; tests through the Pub/Sub and Firestore emulators are skipped',
+    );
+  const emulators = sdk
+    ? [startPubSubEmulator({ project: 'runguard-test' }), startFirestoreEmulator({ project: 'runguard-test' })]
+    : [];
   const [build, ...started] = await Promise.allSettled([buildDist(), ...emulators]);
   const handles = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value as EmulatorHandle] : []));
   const stop = async (): Promise<void> => {

@@ -24,7 +24,10 @@ describe('README', () => {
   });
 
   it('ships an example configuration that is valid', () => {
-    const { config, problems } = parseConfig(readFileSync(new URL('../examples/runguard.yaml', import.meta.url), 'utf8'), 'examples/runguard.yaml');
+    const { config, problems } = parseConfig(
+      readFileSync(new URL('../examples/runguard.yaml', import.meta.url), 'utf8'),
+      'examples/runguard.yaml',
+    );
     expect(problems).toEqual([]);
     expect(checkConfigAgainstRules(config!, rules)).toEqual([]);
   });

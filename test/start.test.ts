@@ -16,7 +16,9 @@ describe.skipIf(!inject('pubsubHost'))('npm start', () => {
     });
     expect(r.status, r.stderr).toBe(0);
     const out = r.stdout;
-    expect(out).toMatch(/→ published\s+google\.cloud\.run\.v2\.Services\.UpdateService on projects\/demo-shop\/locations\/europe-west1\/services\/checkout/);
+    expect(out).toMatch(
+      /→ published\s+google\.cloud\.run\.v2\.Services\.UpdateService on projects\/demo-shop\/locations\/europe-west1\/services\/checkout/,
+    );
     expect(out).toMatch(/decided\s+run-ingress-all \[HIGH\] revert → reverted/);
     expect(out).toMatch(/decided\s+run-public-invoker \[CRITICAL\] exempt → exempt/);
     expect(out).toMatch(/decided\s+run-ingress-all \[HIGH\] alert → alerted/);

@@ -48,7 +48,10 @@ export type LoggingReadErrorCode = 'permission-denied' | 'invalid' | 'unavailabl
 
 export class LoggingReadError extends Error {
   override readonly name = 'LoggingReadError';
-  constructor(readonly code: LoggingReadErrorCode, message: string) {
+  constructor(
+    readonly code: LoggingReadErrorCode,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -179,9 +182,22 @@ const camel = (name: string): string => name.replace(/_([a-z0-9])/g, (_, c: stri
 const INT64 = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
 const wkt = (...names: string[]) => new Set(names.map((n) => `.google.protobuf.${n}`));
 /** Wrapper types: their JSON is the bare wrapped value. */
-const WRAPPERS = wkt('DoubleValue', 'FloatValue', 'Int64Value', 'UInt64Value', 'Int32Value', 'UInt32Value', 'BoolValue', 'StringValue', 'BytesValue');
+const WRAPPERS = wkt(
+  'DoubleValue',
+  'FloatValue',
+  'Int64Value',
+  'UInt64Value',
+  'Int32Value',
+  'UInt32Value',
+  'BoolValue',
+  'StringValue',
+  'BytesValue',
+);
 /** Well-known types with their own JSON form: packed in an Any, that form sits under "value". */
-const UNDER_VALUE = new Set([...WRAPPERS, ...wkt('Timestamp', 'Duration', 'Struct', 'Value', 'ListValue', 'FieldMask', 'Empty')]);
+const UNDER_VALUE = new Set([
+  ...WRAPPERS,
+  ...wkt('Timestamp', 'Duration', 'Struct', 'Value', 'ListValue', 'FieldMask', 'Empty'),
+]);
 
 function fraction(nanos: number): string {
   if (!nanos) return '';
@@ -206,13 +222,20 @@ function durationJson(v: Obj): string {
 /** google.protobuf.Value; `kind` is the oneof both proto-loader and toObject({oneofs:true}) set. */
 function valueJson(v: Obj): unknown {
   switch (v.kind) {
-    case 'nullValue': return null;
-    case 'numberValue': return Number(v.numberValue);
-    case 'stringValue': return String(v.stringValue);
-    case 'boolValue': return Boolean(v.boolValue);
-    case 'structValue': return structJson((v.structValue ?? {}) as Obj);
-    case 'listValue': return ((((v.listValue ?? {}) as Obj).values ?? []) as Obj[]).map(valueJson);
-    default: return null;
+    case 'nullValue':
+      return null;
+    case 'numberValue':
+      return Number(v.numberValue);
+    case 'stringValue':
+      return String(v.stringValue);
+    case 'boolValue':
+      return Boolean(v.boolValue);
+    case 'structValue':
+      return structJson((v.structValue ?? {}) as Obj);
+    case 'listValue':
+      return ((((v.listValue ?? {}) as Obj).values ?? []) as Obj[]).map(valueJson);
+    default:
+      return null;
   }
 }
 
@@ -232,7 +255,12 @@ function anyJson(v: Obj, root: Gax.protobuf.Root): Obj {
   }
   let decoded: Obj;
   try {
-    decoded = type.toObject(type.decode(v.value as Uint8Array), { longs: String, enums: String, defaults: false, oneofs: true });
+    decoded = type.toObject(type.decode(v.value as Uint8Array), {
+      longs: String,
+      enums: String,
+      defaults: false,
+      oneofs: true,
+    });
   } catch (err) {
     throw new Unconvertible(`cannot decode ${url}: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -242,14 +270,22 @@ function anyJson(v: Obj, root: Gax.protobuf.Root): Obj {
 
 function messageJson(type: Type, v: Obj, root: Gax.protobuf.Root): unknown {
   switch (type.fullName) {
-    case '.google.protobuf.Timestamp': return timestampJson(v);
-    case '.google.protobuf.Duration': return durationJson(v);
-    case '.google.protobuf.Struct': return structJson(v);
-    case '.google.protobuf.Value': return valueJson(v);
-    case '.google.protobuf.ListValue': return ((v.values ?? []) as Obj[]).map(valueJson);
-    case '.google.protobuf.Any': return anyJson(v, root);
-    case '.google.protobuf.FieldMask': return ((v.paths ?? []) as string[]).map(camel).join(',');
-    case '.google.protobuf.Empty': return {};
+    case '.google.protobuf.Timestamp':
+      return timestampJson(v);
+    case '.google.protobuf.Duration':
+      return durationJson(v);
+    case '.google.protobuf.Struct':
+      return structJson(v);
+    case '.google.protobuf.Value':
+      return valueJson(v);
+    case '.google.protobuf.ListValue':
+      return ((v.values ?? []) as Obj[]).map(valueJson);
+    case '.google.protobuf.Any':
+      return anyJson(v, root);
+    case '.google.protobuf.FieldMask':
+      return ((v.paths ?? []) as string[]).map(camel).join(',');
+    case '.google.protobuf.Empty':
+      return {};
   }
   if (WRAPPERS.has(type.fullName)) return singleJson(type.fields.value!, v.value ?? 0, root);
   const out: Obj = {};
@@ -318,7 +354,9 @@ const MAX_ATTEMPTS = 5;
  */
 export async function createLoggingSource(opts: { endpoint?: string } = {}): Promise<AuditEntrySource> {
   const local = opts.endpoint !== undefined ? loopbackEndpoint(opts.endpoint, 'Cloud Logging') : undefined;
-  const { v2 } = (await import('@google-cloud/logging')) as { v2: { LoggingServiceV2Client: new (o?: Obj) => ListClient } };
+  const { v2 } = (await import('@google-cloud/logging')) as {
+    v2: { LoggingServiceV2Client: new (o?: Obj) => ListClient };
+  };
   loadSchema();
   // gax 4 and 5 both dedupe to the one @grpc/grpc-js, so the loopback credentials fit either.
   return sourceFor(new v2.LoggingServiceV2Client(local ? await loopbackClientOptions(local) : {}));
@@ -363,8 +401,15 @@ export function sourceFor(client: ListClient): AuditEntrySource {
 }
 
 const BY_GRPC: ReadonlyMap<number, LoggingReadErrorCode> = new Map([
-  [7, 'permission-denied'], [16, 'permission-denied'], [3, 'invalid'], [9, 'invalid'], [11, 'invalid'],
-  [14, 'unavailable'], [4, 'unavailable'], [13, 'unavailable'], [8, 'unavailable'],
+  [7, 'permission-denied'],
+  [16, 'permission-denied'],
+  [3, 'invalid'],
+  [9, 'invalid'],
+  [11, 'invalid'],
+  [14, 'unavailable'],
+  [4, 'unavailable'],
+  [13, 'unavailable'],
+  [8, 'unavailable'],
 ]);
 const NETWORK = /^(ECONN|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EPIPE|ENETUNREACH|EHOSTUNREACH|ERR_SOCKET)/;
 const WHAT: Record<LoggingReadErrorCode, string> = {
@@ -377,9 +422,13 @@ const WHAT: Record<LoggingReadErrorCode, string> = {
 export function toLoggingReadError(err: unknown, project: string): LoggingReadError {
   if (err instanceof LoggingReadError) return err;
   const e = (typeof err === 'object' && err !== null ? err : {}) as Obj;
-  const detail = typeof e.details === 'string' && e.details ? e.details : err instanceof Error ? err.message : String(err);
-  const code = typeof e.code === 'number'
-    ? (BY_GRPC.get(e.code) ?? 'unknown')
-    : typeof e.code === 'string' && NETWORK.test(e.code) ? 'unavailable' : 'unknown';
+  const detail =
+    typeof e.details === 'string' && e.details ? e.details : err instanceof Error ? err.message : String(err);
+  const code =
+    typeof e.code === 'number'
+      ? (BY_GRPC.get(e.code) ?? 'unknown')
+      : typeof e.code === 'string' && NETWORK.test(e.code)
+        ? 'unavailable'
+        : 'unknown';
   return new LoggingReadError(code, `${WHAT[code]} "${project}": ${detail}`);
 }

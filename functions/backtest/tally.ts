@@ -55,7 +55,17 @@ export async function tally(results: Iterable<EntryResult> | AsyncIterable<Entry
       let entry = byRule.get(f.rule);
       if (!entry) {
         entry = {
-          t: { rule: f.rule, severity: f.severity, actions: { revert: 0, 'dry-run': 0, alert: 0, exempt: 0 }, wouldRevertIfEnforced: 0, resources: 0, topActors: [], topResources: [], firstSeen: r.timestamp, lastSeen: r.timestamp },
+          t: {
+            rule: f.rule,
+            severity: f.severity,
+            actions: { revert: 0, 'dry-run': 0, alert: 0, exempt: 0 },
+            wouldRevertIfEnforced: 0,
+            resources: 0,
+            topActors: [],
+            topResources: [],
+            firstSeen: r.timestamp,
+            lastSeen: r.timestamp,
+          },
           actors: new Map(),
           resources: new Map(),
         };

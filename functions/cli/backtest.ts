@@ -26,7 +26,9 @@ export async function runBacktest(opts: BacktestOptions, io: Io): Promise<number
   const now = io.now();
   const since = sinceInstant(opts.since ?? '7d', now);
   if (since === null) {
-    io.stderr(`runguard backtest: --since must be a duration such as 7d or 12h, or an RFC 3339 instant, not "${opts.since}"\n`);
+    io.stderr(
+      `runguard backtest: --since must be a duration such as 7d or 12h, or an RFC 3339 instant, not "${opts.since}"\n`,
+    );
     return 2;
   }
   const setup = loadSetup(opts, io);
@@ -55,9 +57,14 @@ export async function runBacktest(opts: BacktestOptions, io: Io): Promise<number
   }
   if (io.stderrIsTTY && !opts.json) io.stderr('\r\x1b[2K');
   const unconvertible = source.skipped.length;
-  for (const s of source.skipped.slice(0, 20)) io.stderr(`runguard backtest: entry ${s.insertId || '(no insertId)'} could not be read: ${s.reason}\n`);
+  for (const s of source.skipped.slice(0, 20))
+    io.stderr(`runguard backtest: entry ${s.insertId || '(no insertId)'} could not be read: ${s.reason}\n`);
   const window = { project, since: new Date(since).toISOString(), until: new Date(now).toISOString() };
-  io.stdout(opts.json ? `${JSON.stringify({ ...window, ...result, unconvertible }, null, 2)}\n` : toText(window, result, unconvertible));
+  io.stdout(
+    opts.json
+      ? `${JSON.stringify({ ...window, ...result, unconvertible }, null, 2)}\n`
+      : toText(window, result, unconvertible),
+  );
   return unconvertible > 0 || result.unreadable > 0 ? 2 : 0;
 }
 
@@ -69,18 +76,42 @@ function sinceInstant(text: string, now: number): number | null {
 
 function toText(w: { project: string; since: string; until: string }, b: Backtest, unconvertible: number): string {
   const skipped = Object.values(b.skipped).reduce((n, c) => n + c, 0);
-  const out = [`runguard backtest: ${w.project}, ${w.since} → ${w.until}\n`, `${b.entries} change entries: ${b.withFindings} with findings, ${skipped} skipped by design${skipped ? ` (${Object.entries(b.skipped).map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}, ${b.unreadable + unconvertible} unreadable\n`];
+  const out = [
+    `runguard backtest: ${w.project}, ${w.since} → ${w.until}\n`,
+    `${b.entries} change entries: ${b.withFindings} with findings, ${skipped} skipped by design${
+      skipped
+        ? ` (${Object.entries(b.skipped)
+            .map(([k, n]) => `${k} ${n}`)
+            .join(', ')})`
+        : ''
+    }, ${b.unreadable + unconvertible} unreadable\n`,
+  ];
   if (b.rules.length === 0) {
     out.push('', 'No rule would have fired.\n');
     return out.join('');
   }
-  const rows = b.rules.map((r) => [r.rule, r.severity, String(r.actions.alert), String(r.actions.revert), String(r.actions['dry-run']), String(r.actions.exempt), String(r.wouldRevertIfEnforced), String(r.resources)]);
-  out.push('', padTable([['RULE', 'SEVERITY', 'ALERT', 'REVERT', 'DRY-RUN', 'EXEMPT', 'IF ENFORCED', 'RESOURCES'], ...rows]));
+  const rows = b.rules.map((r) => [
+    r.rule,
+    r.severity,
+    String(r.actions.alert),
+    String(r.actions.revert),
+    String(r.actions['dry-run']),
+    String(r.actions.exempt),
+    String(r.wouldRevertIfEnforced),
+    String(r.resources),
+  ]);
+  out.push(
+    '',
+    padTable([['RULE', 'SEVERITY', 'ALERT', 'REVERT', 'DRY-RUN', 'EXEMPT', 'IF ENFORCED', 'RESOURCES'], ...rows]),
+  );
   for (const r of b.rules) {
     out.push('', `${r.rule} (${r.firstSeen} → ${r.lastSeen})\n`);
     out.push(`  top actors:    ${r.topActors.map((a) => `${a.actor} (${a.count})`).join(', ')}\n`);
     out.push(`  top resources: ${r.topResources.map((x) => `${x.resource} (${x.count})`).join(', ')}\n`);
   }
-  out.push('', 'IF ENFORCED: findings with a remediation that no exemption covers — what enforce mode would have reverted.\n');
+  out.push(
+    '',
+    'IF ENFORCED: findings with a remediation that no exemption covers — what enforce mode would have reverted.\n',
+  );
   return out.join('');
 }

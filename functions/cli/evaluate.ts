@@ -35,7 +35,8 @@ export function runEvaluate(files: string[], opts: CommonOptions, io: Io): numbe
     }
     const results = decoded.map((d) => evaluateEntry(d, { rules, config, now }));
     for (const r of results) {
-      if (r.error !== undefined) io.stderr(`runguard: ${name}: entry ${r.index}${r.insertId ? ` (${r.insertId})` : ''}: ${r.error}\n`);
+      if (r.error !== undefined)
+        io.stderr(`runguard: ${name}: entry ${r.index}${r.insertId ? ` (${r.insertId})` : ''}: ${r.error}\n`);
     }
     inputs.push({ input: name, results });
   }

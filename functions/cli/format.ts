@@ -14,7 +14,12 @@ export function toJson(inputs: InputResult[]): unknown[] {
 }
 
 function jsonEntry(input: string, r: EntryResult): Record<string, unknown> {
-  const ids = { input, index: r.index, insertId: r.insertId || null, ...(r.messageId ? { messageId: r.messageId } : {}) };
+  const ids = {
+    input,
+    index: r.index,
+    insertId: r.insertId || null,
+    ...(r.messageId ? { messageId: r.messageId } : {}),
+  };
   if (r.error !== undefined) return { ...ids, error: r.error };
   return {
     ...ids,
@@ -42,7 +47,12 @@ function jsonEntry(input: string, r: EntryResult): Record<string, unknown> {
   };
 }
 
-const ACTION_LABEL: Record<Action, string> = { revert: 'REVERT', 'dry-run': 'DRY-RUN', alert: 'ALERT', exempt: 'EXEMPT' };
+const ACTION_LABEL: Record<Action, string> = {
+  revert: 'REVERT',
+  'dry-run': 'DRY-RUN',
+  alert: 'ALERT',
+  exempt: 'EXEMPT',
+};
 
 export function toTable(inputs: InputResult[]): string {
   const lines: string[] = [];
@@ -62,7 +72,9 @@ function entryLines(input: string, r: EntryResult): string[] {
   if (r.skipped !== null) return [...out, `  skipped   ${r.skipped}`];
   if (r.findings.length === 0 && r.ruleErrors.length === 0) out.push('  ok        no rule fired');
   for (const d of r.findings) {
-    out.push(`  ${d.finding.severity.padEnd(8)}  ${ACTION_LABEL[d.action].padEnd(7)}  ${d.finding.rule}: ${d.finding.message}`);
+    out.push(
+      `  ${d.finding.severity.padEnd(8)}  ${ACTION_LABEL[d.action].padEnd(7)}  ${d.finding.rule}: ${d.finding.message}`,
+    );
     out.push(`  ${''.padEnd(8)}  ${''.padEnd(7)}  ↳ ${d.reason}`);
   }
   for (const e of r.ruleErrors) out.push(`  RULE ERROR ${e.rule}: ${e.message}`);
@@ -89,5 +101,10 @@ function summary(results: EntryResult[]): string {
 /** Rows as aligned columns (the last column is not padded), one line each. */
 export function padTable(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => [...(r[i] ?? '')].length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell + ' '.repeat(widths[i]! - [...cell].length))).join('  ')).map((l) => `${l}\n`).join('');
+  return rows
+    .map((r) =>
+      r.map((cell, i) => (i === r.length - 1 ? cell : cell + ' '.repeat(widths[i]! - [...cell].length))).join('  '),
+    )
+    .map((l) => `${l}\n`)
+    .join('');
 }

@@ -47,22 +47,25 @@ export interface Io {
   now: () => number;
 }
 
+const parseOptions = (argv: string[]) =>
+  parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string' },
+      rules: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      project: { type: 'string', multiple: true, default: [] },
+      fix: { type: 'boolean', default: false },
+      since: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+
 export async function main(argv: string[], io: Io): Promise<number> {
-  let parsed;
+  let parsed: ReturnType<typeof parseOptions>;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        config: { type: 'string' },
-        rules: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        project: { type: 'string', multiple: true, default: [] },
-        fix: { type: 'boolean', default: false },
-        since: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
+    parsed = parseOptions(argv);
   } catch (e) {
     io.stderr(`runguard: ${(e as Error).message}\n\n${USAGE}`);
     return 2;

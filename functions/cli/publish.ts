@@ -16,7 +16,12 @@ export interface PublishTarget {
  * Publishes audit entries to the local loop's Pub/Sub emulator through its REST API, as a log sink
  * would: one LogEntry per message. Only an emulator on loopback is accepted; this is a local tool.
  */
-export async function runPublish(files: string[], target: PublishTarget | null, io: Io, readFile = (f: string) => readFileSync(f, 'utf8')): Promise<number> {
+export async function runPublish(
+  files: string[],
+  target: PublishTarget | null,
+  io: Io,
+  readFile = (f: string) => readFileSync(f, 'utf8'),
+): Promise<number> {
   if (!target) {
     io.stderr(`runguard publish: no running local loop (${DEV_STATE_FILE} not found); start one with \`npm start\`\n`);
     return 2;
@@ -36,7 +41,9 @@ export async function runPublish(files: string[], target: PublishTarget | null, 
     try {
       text = file === '-' ? io.readStdin() : readFile(file);
     } catch (e) {
-      io.stderr(`runguard publish: ${name}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})\n`);
+      io.stderr(
+        `runguard publish: ${name}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})\n`,
+      );
       failed = true;
       continue;
     }
@@ -48,7 +55,9 @@ export async function runPublish(files: string[], target: PublishTarget | null, 
       }
       try {
         const messageId = await publishEntry(target, d.entry);
-        io.stdout(`published ${name}: entry ${d.index} (${d.entry.insertId ?? 'no insertId'}) as message ${messageId}\n`);
+        io.stdout(
+          `published ${name}: entry ${d.index} (${d.entry.insertId ?? 'no insertId'}) as message ${messageId}\n`,
+        );
       } catch (e) {
         io.stderr(`runguard publish: ${name}: entry ${d.index}: ${(e as Error).message}\n`);
         failed = true;

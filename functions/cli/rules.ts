@@ -26,7 +26,13 @@ export function runRules(args: string[], opts: CommonOptions, io: Io): number {
 
 function listRules(rules: readonly CompiledRule[], opts: CommonOptions, io: Io): number {
   if (opts.json) {
-    const out = rules.map((r) => ({ id: r.id, title: r.title, severity: r.severity, resourceTypes: r.resourceTypes, remediation: r.remediation?.action ?? null }));
+    const out = rules.map((r) => ({
+      id: r.id,
+      title: r.title,
+      severity: r.severity,
+      resourceTypes: r.resourceTypes,
+      remediation: r.remediation?.action ?? null,
+    }));
     io.stdout(`${JSON.stringify(out, null, 2)}\n`);
     return 0;
   }
@@ -37,9 +43,15 @@ function listRules(rules: readonly CompiledRule[], opts: CommonOptions, io: Io):
 /** The Markdown table of rules; the README carries this exact text and a test keeps them equal. */
 export function rulesTable(rules: readonly CompiledRule[]): string {
   const rows = rules.map(
-    (r) => `| \`${r.id}\` | ${r.severity} | ${r.title} | ${r.resourceTypes.map(shortType).join(', ')} | ${r.remediation ? `\`${r.remediation.action}\`` : 'alert only'} |`,
+    (r) =>
+      `| \`${r.id}\` | ${r.severity} | ${r.title} | ${r.resourceTypes.map(shortType).join(', ')} | ${r.remediation ? `\`${r.remediation.action}\`` : 'alert only'} |`,
   );
-  return ['| rule | severity | what it catches | applies to | remediation |', '|---|---|---|---|---|', ...rows, ''].join('\n');
+  return [
+    '| rule | severity | what it catches | applies to | remediation |',
+    '|---|---|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n');
 }
 
 const shortType = (t: string) => t.replace(/^[a-z]+\.googleapis\.com\//, '');
@@ -52,6 +64,8 @@ function testRules(rules: readonly CompiledRule[], io: Io): number {
     failed++;
     io.stdout(`FAIL ${r.file}: ${r.path} "${r.name}": ${r.reason}\n`);
   }
-  io.stdout(`${results.length - failed}/${results.length} examples agree with their rules across ${rules.length} rules\n`);
+  io.stdout(
+    `${results.length - failed}/${results.length} examples agree with their rules across ${rules.length} rules\n`,
+  );
   return failed === 0 ? 0 : 1;
 }

@@ -32,7 +32,10 @@ export async function runScan(opts: ScanOptions, io: Io): Promise<number> {
   const run = lazyRunClient(io.env.RUNGUARD_RUN_ENDPOINT);
   const progress = progressLine(io, opts.json);
   const deps: SweepDeps = {
-    rules, config, state, now: io.now,
+    rules,
+    config,
+    state,
+    now: io.now,
     // Decision lines stay out of the terminal; what matters is printed from the report.
     log: () => {},
     notifier: logNotifier(() => {}),
@@ -50,7 +53,15 @@ export async function runScan(opts: ScanOptions, io: Io): Promise<number> {
     progress.end();
     if (opts.fix) {
       const planned = report.findings.filter((f) => f.action === 'revert').length;
-      if (!opts.json) io.stdout(planned === 0 ? 'Nothing to fix: no finding is in an enforce project.\n\n' : `Fixing ${planned} finding(s) in enforce projects:\n${report.findings.filter((f) => f.action === 'revert').map((f) => `  ${f.rule} on ${f.resource}: ${f.summary.replace(/ \(enforce mode\).*$/, '')}\n`).join('')}\n`);
+      if (!opts.json)
+        io.stdout(
+          planned === 0
+            ? 'Nothing to fix: no finding is in an enforce project.\n\n'
+            : `Fixing ${planned} finding(s) in enforce projects:\n${report.findings
+                .filter((f) => f.action === 'revert')
+                .map((f) => `  ${f.rule} on ${f.resource}: ${f.summary.replace(/ \(enforce mode\).*$/, '')}\n`)
+                .join('')}\n`,
+        );
       report = await applyPlanned(report, { ...deps, act: true });
     }
   } finally {
@@ -59,7 +70,11 @@ export async function runScan(opts: ScanOptions, io: Io): Promise<number> {
   }
 
   const remaining = report.findings.filter((f) => !['reverted', 'already-safe', 'gone', 'exempt'].includes(f.done));
-  io.stdout(opts.json ? `${JSON.stringify(toJson(report, remaining.length), null, 2)}\n` : toText(report, remaining.length, opts.fix));
+  io.stdout(
+    opts.json
+      ? `${JSON.stringify(toJson(report, remaining.length), null, 2)}\n`
+      : toText(report, remaining.length, opts.fix),
+  );
   if (report.unread.length > 0) return 2;
   return remaining.length > 0 ? 1 : 0;
 }
@@ -74,19 +89,27 @@ function fixState(io: Io): StateStore | null {
     return firestoreStateFromEnv(io.env);
   }
   if (choice === 'memory') {
-    io.stderr('runguard scan: RUNGUARD_STATE_STORE=memory: breakglass exemptions granted from Slack are NOT seen; only the configuration\'s exemptions are honoured\n');
+    io.stderr(
+      "runguard scan: RUNGUARD_STATE_STORE=memory: breakglass exemptions granted from Slack are NOT seen; only the configuration's exemptions are honoured\n",
+    );
     return new MemoryStateStore();
   }
   io.stderr(
-    'runguard scan --fix: set RUNGUARD_STATE_STORE=firestore (with GOOGLE_CLOUD_PROJECT set to runguard\'s host project) so that\n' +
+    "runguard scan --fix: set RUNGUARD_STATE_STORE=firestore (with GOOGLE_CLOUD_PROJECT set to runguard's host project) so that\n" +
       'breakglass exemptions granted from Slack are honoured, or RUNGUARD_STATE_STORE=memory to ignore them knowingly\n',
   );
   return null;
 }
 
 const DONE_WORDS: Record<string, string> = {
-  reverted: 'reverted', 'already-safe': 'already safe', gone: 'gone', failed: 'FAILED', fighting: 'fighting',
-  'dry-run': 'would revert', alerted: 'alert', exempt: 'exempt',
+  reverted: 'reverted',
+  'already-safe': 'already safe',
+  gone: 'gone',
+  failed: 'FAILED',
+  fighting: 'fighting',
+  'dry-run': 'would revert',
+  alerted: 'alert',
+  exempt: 'exempt',
 };
 
 function toText(report: SweepReport, remaining: number, fix: boolean): string {
@@ -94,13 +117,30 @@ function toText(report: SweepReport, remaining: number, fix: boolean): string {
   const seconds = ((report.finishedAt - report.startedAt) / 1000).toFixed(1);
   const out = [`runguard scan: ${services} services in ${report.projects.length} project(s), ${seconds} s\n`];
   if (report.findings.length > 0) {
-    const rows = report.findings.map((f) => [f.severity, f.rule, shortServiceName(f.resource), f.mode, DONE_WORDS[f.done] ?? f.done, f.message]);
+    const rows = report.findings.map((f) => [
+      f.severity,
+      f.rule,
+      shortServiceName(f.resource),
+      f.mode,
+      DONE_WORDS[f.done] ?? f.done,
+      f.message,
+    ]);
     out.push('', padTable([['SEVERITY', 'RULE', 'SERVICE', 'MODE', 'RUNGUARD', 'FINDING'], ...rows]));
   } else {
     out.push('', 'No insecure service found.\n');
   }
-  if (report.ruleErrors.length > 0) out.push('', 'Rules that could not be evaluated:\n', ...report.ruleErrors.map((e) => `  ${e.rule} on ${e.resource}: ${e.message}\n`));
-  if (report.unread.length > 0) out.push('', 'Could not read (not checked):\n', ...report.unread.map((u) => `  ${u.project}  ${u.what}: ${u.reason}\n`));
+  if (report.ruleErrors.length > 0)
+    out.push(
+      '',
+      'Rules that could not be evaluated:\n',
+      ...report.ruleErrors.map((e) => `  ${e.rule} on ${e.resource}: ${e.message}\n`),
+    );
+  if (report.unread.length > 0)
+    out.push(
+      '',
+      'Could not read (not checked):\n',
+      ...report.unread.map((u) => `  ${u.project}  ${u.what}: ${u.reason}\n`),
+    );
   const wouldFix = report.findings.filter((f) => f.done === 'dry-run').length;
   const hint = !fix && wouldFix > 0 ? ` (${wouldFix} in enforce projects: run with --fix to revert them)` : '';
   out.push('', remaining === 0 ? 'Nothing insecure remains.\n' : `${remaining} finding(s) remain${hint}.\n`);
@@ -126,7 +166,9 @@ function progressLine(io: Io, json: boolean): { update: (p: SweepProgress) => vo
   let last = 0;
   let shown = false;
   const draw = () => {
-    const parts = [...projects.values()].filter((p) => !p.done || projects.size <= 4).slice(-4)
+    const parts = [...projects.values()]
+      .filter((p) => !p.done || projects.size <= 4)
+      .slice(-4)
       .map((p) => `${p.project} ${p.scanned}/${p.listed ? p.total : `${p.total}+`}${p.done ? ' ✓' : ''}`);
     const done = [...projects.values()].filter((p) => p.done).length;
     io.stderr(`\r\x1b[2Kscanning: ${done}/${projects.size} projects · ${parts.join(' · ')}`);

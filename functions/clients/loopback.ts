@@ -6,7 +6,10 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 /** "127.0.0.1:PORT" → host and port; anything but a loopback host:port is refused, naming `what`. */
 export function loopbackEndpoint(endpoint: string, what: string): { host: string; port: number } {
   const m = /^(.+):(\d+)$/.exec(endpoint);
-  if (!m || !LOOPBACK.has(m[1]!)) throw new Error(`${what} endpoint must be loopback host:port (plaintext is never sent elsewhere), got "${endpoint}"`);
+  if (!m || !LOOPBACK.has(m[1]!))
+    throw new Error(
+      `${what} endpoint must be loopback host:port (plaintext is never sent elsewhere), got "${endpoint}"`,
+    );
   return { host: m[1]!, port: Number(m[2]) };
 }
 

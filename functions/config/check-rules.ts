@@ -19,7 +19,11 @@ export function checkConfigAgainstRules(config: Config, rules: readonly Compiled
       continue;
     }
     for (const key of Object.keys(override.params ?? {})) {
-      if (!(key in rule.params)) at(`rules.${id}.params.${key}`, `rule ${id} has no parameter "${key}" (it has: ${Object.keys(rule.params).join(', ') || 'none'})`);
+      if (!(key in rule.params))
+        at(
+          `rules.${id}.params.${key}`,
+          `rule ${id} has no parameter "${key}" (it has: ${Object.keys(rule.params).join(', ') || 'none'})`,
+        );
     }
     if (rule.remediation && override.params) {
       const merged = { ...rule.params, ...override.params };
@@ -27,7 +31,8 @@ export function checkConfigAgainstRules(config: Config, rules: readonly Compiled
     }
   }
   config.exemptions.forEach((e, i) => {
-    if (e.rule !== '*' && !byId.has(e.rule)) at(`exemptions[${i}].rule`, `no such rule "${e.rule}" (use a rule id or "*")`);
+    if (e.rule !== '*' && !byId.has(e.rule))
+      at(`exemptions[${i}].rule`, `no such rule "${e.rule}" (use a rule id or "*")`);
   });
   return problems;
 }

@@ -8,7 +8,10 @@ export function loadConfigFile(path: string | undefined): ConfigResult {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    return { config: null, problems: [`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`] };
+    return {
+      config: null,
+      problems: [`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`],
+    };
   }
   return parseConfig(text, path);
 }

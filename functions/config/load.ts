@@ -58,7 +58,8 @@ export function parseConfig(text: string, source: string): ConfigResult {
     return { config: null, problems: doc.errors.map((e) => `${source}: ${e.message.split('\n')[0]}`) };
   }
   const result = configSchema.safeParse(doc.toJS() ?? {});
-  if (!result.success) return { config: null, problems: result.error.issues.map((i) => `${source}: ${describeIssue(i)}`) };
+  if (!result.success)
+    return { config: null, problems: result.error.issues.map((i) => `${source}: ${describeIssue(i)}`) };
   return { config: parsed(result.data, source), problems: [] };
 }
 
@@ -84,7 +85,11 @@ function parsed(data: z.infer<typeof configSchema>, source: string): Config {
     slack: data.slack
       ? {
           defaultChannel: data.slack.defaultChannel,
-          routes: data.slack.routes.map((r) => ({ severity: (r.severity as Severity[] | undefined) ?? null, project: r.project ? compileGlob(r.project) : null, channel: r.channel })),
+          routes: data.slack.routes.map((r) => ({
+            severity: (r.severity as Severity[] | undefined) ?? null,
+            project: r.project ? compileGlob(r.project) : null,
+            channel: r.channel,
+          })),
         }
       : null,
     breakglass: data.breakglass
@@ -96,7 +101,12 @@ function parsed(data: z.infer<typeof configSchema>, source: string): Config {
           twoPersonRule: data.breakglass.twoPersonRule,
         }
       : null,
-    reconcile: { locations: data.reconcile.locations ?? null, concurrency: data.reconcile.concurrency, projectBudgetMs: parseDuration(data.reconcile.projectBudget), sweepBudgetMs: parseDuration(data.reconcile.sweepBudget) },
+    reconcile: {
+      locations: data.reconcile.locations ?? null,
+      concurrency: data.reconcile.concurrency,
+      projectBudgetMs: parseDuration(data.reconcile.projectBudget),
+      sweepBudgetMs: parseDuration(data.reconcile.sweepBudget),
+    },
   };
 }
 
@@ -109,12 +119,17 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 }
 
 function formatPath(path: PropertyKey[]): string {
-  return path.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${String(seg)}` : String(seg)), '');
+  return path.reduce<string>(
+    (acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${String(seg)}` : String(seg)),
+    '',
+  );
 }
 
 /** The channel for an alert: the first matching route, else the default. */
 export function slackChannel(routing: SlackRouting, severity: Severity, project: string): string {
-  const route = routing.routes.find((r) => (!r.severity || r.severity.includes(severity)) && (!r.project || r.project.test(project)));
+  const route = routing.routes.find(
+    (r) => (!r.severity || r.severity.includes(severity)) && (!r.project || r.project.test(project)),
+  );
   return route?.channel ?? routing.defaultChannel;
 }
 

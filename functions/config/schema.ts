@@ -38,10 +38,15 @@ export const fightDetectionSchema = z.strictObject({
 });
 
 const CHANNEL = /^(#[a-z0-9][a-z0-9._-]{0,79}|[CG][A-Z0-9]{8,})$/;
-const channel = z.string().regex(CHANNEL, 'expected a channel id such as C0123456789 or a name such as #runguard-alerts');
+const channel = z
+  .string()
+  .regex(CHANNEL, 'expected a channel id such as C0123456789 or a name such as #runguard-alerts');
 
 export const slackRouteSchema = z.strictObject({
-  severity: z.array(z.enum(SEVERITIES as [string, ...string[]])).min(1).optional(),
+  severity: z
+    .array(z.enum(SEVERITIES as [string, ...string[]]))
+    .min(1)
+    .optional(),
   project: z.string().min(1).optional().describe('glob on the project id'),
   channel,
 });
@@ -59,7 +64,9 @@ export const breakglassSchema = z
     /** Slack user ids (U…) and user groups (S…) whose members may acknowledge and revert. */
     approvers: z.strictObject({
       users: z.array(z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'expected a Slack user id such as U0123ABCD')).default([]),
-      groups: z.array(z.string().regex(/^S[A-Z0-9]{2,}$/, 'expected a Slack user group id such as S0123ABCD')).default([]),
+      groups: z
+        .array(z.string().regex(/^S[A-Z0-9]{2,}$/, 'expected a Slack user group id such as S0123ABCD'))
+        .default([]),
     }),
     /** The longest exemption an approver may grant. */
     maxDuration: duration.default('24h'),
@@ -68,8 +75,14 @@ export const breakglassSchema = z
     /** In enforce-mode projects, the approver must not be the person who made the change. */
     twoPersonRule: z.boolean().default(true),
   })
-  .refine((b) => b.approvers.users.length + b.approvers.groups.length > 0, { message: 'name at least one approver (users or groups)', path: ['approvers'] })
-  .refine((b) => b.durations.every((d) => parseDuration(d) <= parseDuration(b.maxDuration)), { message: 'every duration must be within maxDuration', path: ['durations'] });
+  .refine((b) => b.approvers.users.length + b.approvers.groups.length > 0, {
+    message: 'name at least one approver (users or groups)',
+    path: ['approvers'],
+  })
+  .refine((b) => b.durations.every((d) => parseDuration(d) <= parseDuration(b.maxDuration)), {
+    message: 'every duration must be within maxDuration',
+    path: ['durations'],
+  });
 
 const REGION = /^[a-z]+-[a-z]+[0-9]+$/;
 

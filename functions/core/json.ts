@@ -4,7 +4,8 @@
 export type Rec = Record<string, unknown>;
 
 /** The value as an object, or undefined for anything else (null and arrays included). */
-export const rec = (v: unknown): Rec | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Rec) : undefined);
+export const rec = (v: unknown): Rec | undefined =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Rec) : undefined;
 
 /** The value as a string, or '' for anything else. */
 export const str = (v: unknown): string => (typeof v === 'string' ? v : '');

@@ -60,13 +60,34 @@ export function prepareEntry(decoded: DecodedEntry, core: Core): Prepared {
       actor: entry.protoPayload?.authenticationInfo?.principalEmail ?? '',
       tool: '',
     };
-    return { result: { ...base, ...who, mode: null, skipped: normalized.reason, skipCode: normalized.code, findings: [], ruleErrors: [] } };
+    return {
+      result: {
+        ...base,
+        ...who,
+        mode: null,
+        skipped: normalized.reason,
+        skipCode: normalized.code,
+        findings: [],
+        ruleErrors: [],
+      },
+    };
   }
   const event = normalized;
   const mode = projectMode(core.config, event.resource.project, event.resource.name);
   if (mode === 'off') {
     const reason = `project ${event.resource.project || event.resource.name} is off in ${core.config.source}`;
-    return { result: { ...base, ...identity(event), mode, skipped: reason, skipCode: 'project-off', findings: [], ruleErrors: [], event } };
+    return {
+      result: {
+        ...base,
+        ...identity(event),
+        mode,
+        skipped: reason,
+        skipCode: 'project-off',
+        findings: [],
+        ruleErrors: [],
+        event,
+      },
+    };
   }
   return { event, mode, base };
 }
@@ -74,10 +95,21 @@ export function prepareEntry(decoded: DecodedEntry, core: Core): Prepared {
 /** evaluate → decide for a prepared change (its state possibly replaced by what is live). */
 export function judge(prepared: { event: ChangeEvent; mode: ProjectMode; base: EntryBase }, core: Core): EntryResult {
   const { event, mode, base } = prepared;
-  const { findings, errors } = evaluateRules(event, core.rules, { overrides: core.config.overrides, settings: core.config.settings });
+  const { findings, errors } = evaluateRules(event, core.rules, {
+    overrides: core.config.overrides,
+    settings: core.config.settings,
+  });
   const exemptions = core.exemptions ? [...core.config.exemptions, ...core.exemptions] : core.config.exemptions;
   const ctx = { mode, dryRun: core.config.dryRun, exemptions, now: core.now };
-  return { ...base, ...identity(event), mode, skipped: null, findings: findings.map((f) => decide(f, ctx)), ruleErrors: errors, event };
+  return {
+    ...base,
+    ...identity(event),
+    mode,
+    skipped: null,
+    findings: findings.map((f) => decide(f, ctx)),
+    ruleErrors: errors,
+    event,
+  };
 }
 
 export function evaluateEntry(decoded: DecodedEntry, core: Core): EntryResult {

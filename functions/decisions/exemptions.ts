@@ -8,7 +8,11 @@ export interface ExemptionMatch {
 }
 
 /** Finds the exemption that covers a finding at `now`; the one that lasts longest wins. */
-export function matchExemption(finding: Finding, exemptions: readonly CompiledExemption[], now: number): ExemptionMatch {
+export function matchExemption(
+  finding: Finding,
+  exemptions: readonly CompiledExemption[],
+  now: number,
+): ExemptionMatch {
   let active: CompiledExemption | null = null;
   const expired: Exemption[] = [];
   for (const e of exemptions) {

@@ -26,12 +26,13 @@ const TOOLS: readonly ToolRule[] = [
   {
     tool: 'client-library',
     test: /google-api-go-client|gl-node\/|gl-python\/|gl-java\/|gl-go\/|google-api-python-client|google-api-java-client|google-api-nodejs-client|gcloud-golang|gax\/|grpc-/,
-    detail: [/((?:google-api-go-client|gl-node|gl-python|gl-java|gl-go|google-api-python-client|google-api-java-client|google-api-nodejs-client|gcloud-golang|gax|grpc-[a-z-]+)\/?[^\s,]*)/],
+    detail: [
+      /((?:google-api-go-client|gl-node|gl-python|gl-java|gl-go|google-api-python-client|google-api-java-client|google-api-nodejs-client|gcloud-golang|gax|grpc-[a-z-]+)\/?[^\s,]*)/,
+    ],
   },
 ];
 
 const FIRST_TOKEN = /^([^\s,]+)/;
-
 
 /** The tool a user agent reveals, and the detail worth showing (gcloud command, Terraform versions). */
 export function toolOf(userAgent: string): { tool: Tool; toolDetail: string } {

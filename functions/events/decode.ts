@@ -5,7 +5,9 @@ import type { DecodedEntry, Envelope, LogEntry } from '../core/types.js';
 // nothing throws, so one bad message never hides the good ones beside it.
 
 type Json = unknown;
-type Unwrapped = { envelope: Envelope; entry: LogEntry; messageId?: string } | { error: string; envelope?: Envelope; messageId?: string };
+type Unwrapped =
+  | { envelope: Envelope; entry: LogEntry; messageId?: string }
+  | { error: string; envelope?: Envelope; messageId?: string };
 
 const isObject = (v: Json): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -65,20 +67,25 @@ function toDecoded(index: number, u: Unwrapped): DecodedEntry {
 
 function unwrap(item: Json): Unwrapped {
   if (!isObject(item)) return { error: `expected a JSON object, got ${describe(item)}` };
-  if ('protoPayload' in item || 'insertId' in item || 'logName' in item) return { envelope: 'log-entry', entry: item as LogEntry };
+  if ('protoPayload' in item || 'insertId' in item || 'logName' in item)
+    return { envelope: 'log-entry', entry: item as LogEntry };
   // A CloudEvent (structured mode): the Pub/Sub push body is its data.
   if ('specversion' in item) {
-    if (!isObject(item.data)) return { envelope: 'cloudevent', error: `cloudevent ${str(item.id)}: data missing or not an object` };
+    if (!isObject(item.data))
+      return { envelope: 'cloudevent', error: `cloudevent ${str(item.id)}: data missing or not an object` };
     return fromPush(item.data, 'cloudevent', str(item.id));
   }
   if ('message' in item) return fromPush(item, 'pubsub-push');
   // A bare PubsubMessage, as a 1st-gen background function receives it.
   if ('data' in item && typeof item.data === 'string') return fromMessage(item, 'pubsub-message');
-  return { error: `not a LogEntry, Pub/Sub message or CloudEvent (keys: ${Object.keys(item).slice(0, 5).join(', ') || 'none'})` };
+  return {
+    error: `not a LogEntry, Pub/Sub message or CloudEvent (keys: ${Object.keys(item).slice(0, 5).join(', ') || 'none'})`,
+  };
 }
 
 function fromPush(body: Record<string, unknown>, envelope: Envelope, eventId?: string): Unwrapped {
-  if (!isObject(body.message)) return { envelope, ...(eventId ? { messageId: eventId } : {}), error: 'message missing or not an object' };
+  if (!isObject(body.message))
+    return { envelope, ...(eventId ? { messageId: eventId } : {}), error: 'message missing or not an object' };
   return fromMessage(body.message, envelope, eventId);
 }
 
@@ -90,7 +97,8 @@ function fromMessage(message: Record<string, unknown>, envelope: Envelope, fallb
   }
   const json = base64Json(message.data);
   if ('error' in json) return { envelope, ...withId, error: `message.data: ${json.error}` };
-  if (!isObject(json.value)) return { envelope, ...withId, error: `message.data: expected a LogEntry object, got ${describe(json.value)}` };
+  if (!isObject(json.value))
+    return { envelope, ...withId, error: `message.data: expected a LogEntry object, got ${describe(json.value)}` };
   return { envelope, ...withId, entry: json.value as LogEntry };
 }
 

@@ -9,7 +9,6 @@ export interface ParseError {
   error: string;
 }
 
-
 // The prefix before the first ':' names the member type; the bare words have no prefix.
 // A Map, so that a member like "constructor:x" is 'other' and not an Object.prototype key.
 const PREFIXED: ReadonlyMap<string, MemberType> = new Map(

@@ -22,8 +22,13 @@ const GCF = 'cloudfunctions.googleapis.com';
 const RUN_SERVICE: ResourceType = 'run.googleapis.com/Service';
 const FUNCTION: ResourceType = 'cloudfunctions.googleapis.com/Function';
 
-const m = (serviceName: string, methodName: string, kind: ChangeKind, resourceType: ResourceType, api: Api): MethodInfo =>
-  Object.freeze({ serviceName, methodName, kind, resourceType, api });
+const m = (
+  serviceName: string,
+  methodName: string,
+  kind: ChangeKind,
+  resourceType: ResourceType,
+  api: Api,
+): MethodInfo => Object.freeze({ serviceName, methodName, kind, resourceType, api });
 
 export const HANDLED_METHODS: readonly MethodInfo[] = Object.freeze([
   m(RUN, 'google.cloud.run.v1.Services.CreateService', 'create', RUN_SERVICE, 'run.v1'),
@@ -37,7 +42,13 @@ export const HANDLED_METHODS: readonly MethodInfo[] = Object.freeze([
   // CRM logs the bare name for projects, folders and organizations alike (SHAPES.md §5).
   m(CRM, 'SetIamPolicy', 'setIamPolicy', 'cloudresourcemanager.googleapis.com/Project', 'crm'),
   // Capital "IAM": this is how the IAM admin API spells it in the log, unlike every other API.
-  m('iam.googleapis.com', 'google.iam.admin.v1.SetIAMPolicy', 'setIamPolicy', 'iam.googleapis.com/ServiceAccount', 'iam'),
+  m(
+    'iam.googleapis.com',
+    'google.iam.admin.v1.SetIAMPolicy',
+    'setIamPolicy',
+    'iam.googleapis.com/ServiceAccount',
+    'iam',
+  ),
   m(GCF, 'google.cloud.functions.v1.CloudFunctionsService.SetIamPolicy', 'setIamPolicy', FUNCTION, 'functions.v1'),
   m(GCF, 'google.cloud.functions.v2.FunctionService.SetIamPolicy', 'setIamPolicy', FUNCTION, 'functions.v2'),
 ]);
@@ -58,10 +69,12 @@ export function lookupMethod(serviceName: string, methodName: string): MethodInf
 export type ResourceRef = ChangeEvent['resource'];
 
 // v1 uses namespaces/P/services/S for Create/Replace/Delete and projects/P/locations/L/… for SetIamPolicy.
-const RUN_NAME = /^(?:\/\/run\.googleapis\.com\/)?(?:projects|namespaces)\/(?<project>[^/]+)(?:\/locations\/(?<location>[^/]+))?\/services\/(?<service>[^/]+)$/;
+const RUN_NAME =
+  /^(?:\/\/run\.googleapis\.com\/)?(?:projects|namespaces)\/(?<project>[^/]+)(?:\/locations\/(?<location>[^/]+))?\/services\/(?<service>[^/]+)$/;
 // v1 console: projects/P/regions/R; v1 gcloud: namespaces/P; v2: projects/P/locations/L.
 const RUN_PARENT = /^(?:projects|namespaces)\/(?<project>[^/]+)(?:\/(?:locations|regions)\/(?<location>[^/]+))?$/;
-const CRM_NAME = /^(?:\/\/cloudresourcemanager\.googleapis\.com\/)?(?<collection>projects|folders|organizations)\/(?<id>[^/]+)$/;
+const CRM_NAME =
+  /^(?:\/\/cloudresourcemanager\.googleapis\.com\/)?(?<collection>projects|folders|organizations)\/(?<id>[^/]+)$/;
 const SA_NAME = /^projects\/(?<project>[^/]+)\/serviceAccounts\/(?<account>[^/]+)$/;
 const SA_EMAIL_PROJECT = /@(?<project>[^.@]+)\.iam\.gserviceaccount\.com$/;
 const FUNCTION_NAME = /^projects\/(?<project>[^/]+)\/locations\/(?<location>[^/]+)\/functions\/(?<fn>[^/]+)$/;
@@ -71,7 +84,11 @@ const CRM_COLLECTIONS: ReadonlyMap<string, { type: ResourceType; label: string }
   ['folders', { type: 'cloudresourcemanager.googleapis.com/Folder', label: 'folder_id' }],
   ['organizations', { type: 'cloudresourcemanager.googleapis.com/Organization', label: 'organization_id' }],
 ] as const);
-const CRM_RESOURCE_TYPES: ReadonlyMap<string, string> = new Map([['project', 'projects'], ['folder', 'folders'], ['organization', 'organizations']]);
+const CRM_RESOURCE_TYPES: ReadonlyMap<string, string> = new Map([
+  ['project', 'projects'],
+  ['folder', 'folders'],
+  ['organization', 'organizations'],
+]);
 
 interface Ctx {
   pp: AuditLog;
@@ -96,13 +113,30 @@ function runResource({ pp, req, labels }: Ctx): ResourceRef | { error: string } 
   const parent = firstMatch(RUN_PARENT, req?.parent);
   const project = str(labels?.project_id) || g?.project || parent?.project || '';
   // service_name is "" on SetIamPolicy entries, so the name wins over the label here.
-  const service = g?.service || str(labels?.service_name) || str(req?.serviceId ?? req?.service_id) || str(rec(reqService?.metadata)?.name);
+  const service =
+    g?.service ||
+    str(labels?.service_name) ||
+    str(req?.serviceId ?? req?.service_id) ||
+    str(rec(reqService?.metadata)?.name);
   const current = rec(pp.resourceLocation)?.currentLocations;
   const location =
-    str(labels?.location) || (Array.isArray(current) ? str(current[0]) : '') || g?.location || str(req?.region) || parent?.location || '';
+    str(labels?.location) ||
+    (Array.isArray(current) ? str(current[0]) : '') ||
+    g?.location ||
+    str(req?.region) ||
+    parent?.location ||
+    '';
   if (!project || !service) return { error: 'protoPayload.resourceName missing or not a Cloud Run service name' };
-  if (!location) return { error: 'Cloud Run location missing (resource.labels.location, protoPayload.resourceLocation.currentLocations)' };
-  return { type: 'run.googleapis.com/Service', name: `projects/${project}/locations/${location}/services/${service}`, project, location };
+  if (!location)
+    return {
+      error: 'Cloud Run location missing (resource.labels.location, protoPayload.resourceLocation.currentLocations)',
+    };
+  return {
+    type: 'run.googleapis.com/Service',
+    name: `projects/${project}/locations/${location}/services/${service}`,
+    project,
+    location,
+  };
 }
 
 function crmResource({ pp, req, labels, resourceType }: Ctx): ResourceRef | { error: string } {
@@ -125,7 +159,12 @@ function serviceAccountResource({ pp, req, labels }: Ctx): ResourceRef | { error
   if (!email) return { error: 'protoPayload.resourceName missing or not a service account name' };
   const named = g?.project && g.project !== '-' ? g.project : '';
   const project = str(labels?.project_id) || named || SA_EMAIL_PROJECT.exec(email)?.groups?.project || '';
-  return { type: 'iam.googleapis.com/ServiceAccount', name: `projects/${project || '-'}/serviceAccounts/${email}`, project, location: '' };
+  return {
+    type: 'iam.googleapis.com/ServiceAccount',
+    name: `projects/${project || '-'}/serviceAccounts/${email}`,
+    project,
+    location: '',
+  };
 }
 
 function functionResource({ pp, req, labels }: Ctx): ResourceRef | { error: string } {
@@ -134,7 +173,12 @@ function functionResource({ pp, req, labels }: Ctx): ResourceRef | { error: stri
   const location = g?.location || str(labels?.region) || '';
   const fn = g?.fn || str(labels?.function_name);
   if (!project || !location || !fn) return { error: 'protoPayload.resourceName missing or not a Cloud Functions name' };
-  return { type: 'cloudfunctions.googleapis.com/Function', name: `projects/${project}/locations/${location}/functions/${fn}`, project, location };
+  return {
+    type: 'cloudfunctions.googleapis.com/Function',
+    name: `projects/${project}/locations/${location}/functions/${fn}`,
+    project,
+    location,
+  };
 }
 
 const RESOLVERS: Readonly<Record<Api, (ctx: Ctx) => ResourceRef | { error: string }>> = {
@@ -147,7 +191,12 @@ const RESOLVERS: Readonly<Record<Api, (ctx: Ctx) => ResourceRef | { error: strin
 };
 
 /** The resource a handled method changed, with its canonical name, or an error naming what is missing. */
-export function resourceOf(info: MethodInfo, entry: LogEntry, pp: AuditLog, req: Rec | undefined): ResourceRef | { error: string } {
+export function resourceOf(
+  info: MethodInfo,
+  entry: LogEntry,
+  pp: AuditLog,
+  req: Rec | undefined,
+): ResourceRef | { error: string } {
   const resource = rec(entry.resource);
   return RESOLVERS[info.api]({ pp, req, labels: rec(resource?.labels), resourceType: str(resource?.type) });
 }

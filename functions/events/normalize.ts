@@ -23,11 +23,30 @@ const absent = (v: unknown): boolean => v === undefined || v === null;
 const isError = (v: object): v is NormalizeError => 'error' in v;
 
 // google.rpc.Code, so a skip reason says "PERMISSION_DENIED" and not only "7".
-const RPC_CODES = ['OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS',
-  'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED',
-  'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED'];
+const RPC_CODES = [
+  'OK',
+  'CANCELLED',
+  'UNKNOWN',
+  'INVALID_ARGUMENT',
+  'DEADLINE_EXCEEDED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+  'FAILED_PRECONDITION',
+  'ABORTED',
+  'OUT_OF_RANGE',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+  'UNAUTHENTICATED',
+];
 
-const RUN_SERVICE_TYPES = new Set(['type.googleapis.com/google.cloud.run.v1.Service', 'type.googleapis.com/google.cloud.run.v2.Service']);
+const RUN_SERVICE_TYPES = new Set([
+  'type.googleapis.com/google.cloud.run.v1.Service',
+  'type.googleapis.com/google.cloud.run.v2.Service',
+]);
 const OPERATION_TYPE = 'type.googleapis.com/google.longrunning.Operation';
 const POLICY_TYPE = 'type.googleapis.com/google.iam.v1.Policy';
 
@@ -51,7 +70,10 @@ export function normalize(entry: LogEntry, opts: NormalizeOptions): Normalized |
   if (code) {
     const message = str(pp.status?.message);
     const name = RPC_CODES[code] ? ` ${RPC_CODES[code]}` : '';
-    return skip('failed-call', `the call failed with status ${code}${name}${message ? ` (${message})` : ''}, so nothing changed`);
+    return skip(
+      'failed-call',
+      `the call failed with status ${code}${name}${message ? ` (${message})` : ''}, so nothing changed`,
+    );
   }
   const op = entry.operation;
   if (op?.last === true && op.first !== true) {
@@ -71,7 +93,12 @@ export function normalize(entry: LogEntry, opts: NormalizeOptions): Normalized |
   return changeEvent(entry, pp, info, actor);
 }
 
-function changeEvent(entry: LogEntry, pp: AuditLog, info: MethodInfo, actor: ChangeEvent['actor']): ChangeEvent | NormalizeError {
+function changeEvent(
+  entry: LogEntry,
+  pp: AuditLog,
+  info: MethodInfo,
+  actor: ChangeEvent['actor'],
+): ChangeEvent | NormalizeError {
   if (!absent(pp.request) && !rec(pp.request)) return { error: 'protoPayload.request is not an object' };
   if (!absent(pp.response) && !rec(pp.response)) return { error: 'protoPayload.response is not an object' };
   const req = pp.request ?? undefined;
@@ -92,7 +119,9 @@ function changeEvent(entry: LogEntry, pp: AuditLog, info: MethodInfo, actor: Cha
     kind: info.kind,
     resource,
     actor,
-    operation: op ? { id: str(op.id), producer: str(op.producer), first: op.first === true, last: op.last === true } : null,
+    operation: op
+      ? { id: str(op.id), producer: str(op.producer), first: op.first === true, last: op.last === true }
+      : null,
     ...state,
     ...iam,
     updateMask: maskOf(req),
@@ -121,7 +150,12 @@ function responseService(res: Rec | undefined): Rec | undefined {
   return type === '' && (res.kind === 'Service' || rec(res.template)) ? res : undefined;
 }
 
-function serviceState(info: MethodInfo, req: Rec | undefined, res: Rec | undefined, name: string): ServiceState | NormalizeError {
+function serviceState(
+  info: MethodInfo,
+  req: Rec | undefined,
+  res: Rec | undefined,
+  name: string,
+): ServiceState | NormalizeError {
   if (info.resourceType !== 'run.googleapis.com/Service' || info.kind === 'setIamPolicy') return NO_SERVICE;
   const applied = responseService(res);
   if (applied) return { service: toRunService(applied, name), serviceSource: 'response' };
@@ -131,7 +165,8 @@ function serviceState(info: MethodInfo, req: Rec | undefined, res: Rec | undefin
   if (!obj) return { error: 'protoPayload.request.service is not an object' };
   const service = toRunService(obj, name);
   // Only responses show Cloud Run's default (SHAPES.md §4): a create that says nothing is public.
-  if (info.kind === 'create' && service.ingress === 'INGRESS_TRAFFIC_UNSPECIFIED') service.ingress = 'INGRESS_TRAFFIC_ALL';
+  if (info.kind === 'create' && service.ingress === 'INGRESS_TRAFFIC_UNSPECIFIED')
+    service.ingress = 'INGRESS_TRAFFIC_ALL';
   return { service, serviceSource: 'request' };
 }
 
@@ -167,7 +202,11 @@ function policyState(pp: AuditLog, req: Rec | undefined, res: Rec | undefined): 
 /** FieldMask as JSON (a comma string), as a Struct ({paths}), or a bare list. */
 function maskOf(req: Rec | undefined): string[] {
   const m = req?.updateMask ?? req?.update_mask;
-  if (typeof m === 'string') return m.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  if (typeof m === 'string')
+    return m
+      .split(',')
+      .map((p) => p.trim())
+      .filter((p) => p !== '');
   const paths = Array.isArray(m) ? m : rec(m)?.paths;
   return Array.isArray(paths) ? paths.filter((p): p is string => typeof p === 'string' && p !== '') : [];
 }

@@ -8,7 +8,8 @@ import { type Rec, rec, str } from '../core/json.js';
 // so every v2 field is read under both names.
 
 const scalar = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
-const pick = (o: Rec | undefined, camel: string, snake: string): unknown => (o === undefined ? undefined : o[camel] ?? o[snake]);
+const pick = (o: Rec | undefined, camel: string, snake: string): unknown =>
+  o === undefined ? undefined : (o[camel] ?? o[snake]);
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 // Maps, not object literals: annotation values are caller data and "toString" is not an ingress.
@@ -28,7 +29,13 @@ const V2_INGRESS: readonly Ingress[] = [
 const V2_INGRESS_NAMES = new Set<string>(V2_INGRESS);
 // google.api.LaunchStage by number; the unspecified value is the zero value ''.
 const LAUNCH_STAGES: ReadonlyMap<number, string> = new Map([
-  [1, 'EARLY_ACCESS'], [2, 'ALPHA'], [3, 'BETA'], [4, 'GA'], [5, 'DEPRECATED'], [6, 'UNIMPLEMENTED'], [7, 'PRELAUNCH'],
+  [1, 'EARLY_ACCESS'],
+  [2, 'ALPHA'],
+  [3, 'BETA'],
+  [4, 'GA'],
+  [5, 'DEPRECATED'],
+  [6, 'UNIMPLEMENTED'],
+  [7, 'PRELAUNCH'],
 ]);
 
 // kubectl-style tools store the whole previous spec, env values included, in this annotation.

@@ -7,9 +7,11 @@ import { HANDLED_METHODS } from './methods.js';
  */
 export function sinkFilter(): string {
   const byService = new Map<string, string[]>();
-  for (const m of HANDLED_METHODS) byService.set(m.serviceName, [...(byService.get(m.serviceName) ?? []), m.methodName]);
+  for (const m of HANDLED_METHODS)
+    byService.set(m.serviceName, [...(byService.get(m.serviceName) ?? []), m.methodName]);
   const clauses = [...byService].map(
-    ([service, methods]) => `(protoPayload.serviceName="${service}" AND protoPayload.methodName=(${methods.map((m) => `"${m}"`).join(' OR ')}))`,
+    ([service, methods]) =>
+      `(protoPayload.serviceName="${service}" AND protoPayload.methodName=(${methods.map((m) => `"${m}"`).join(' OR ')}))`,
   );
   return `logName:"cloudaudit.googleapis.com%2Factivity" AND (\n  ${clauses.join('\n  OR ')}\n)`;
 }

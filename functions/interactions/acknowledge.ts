@@ -21,22 +21,59 @@ export function acknowledgeClick(click: Click, deps: InteractionDeps): Interacti
 }
 
 async function openModal(click: Click, deps: InteractionDeps, clickedAt: number): Promise<void> {
-  const policy = await approverOnly(deps, click, 'acknowledge', 'acknowledge an alert', 'Breakglass is not set up for runguard, so nobody can acknowledge alerts from Slack. An exemption can be added to the runguard configuration instead.');
+  const policy = await approverOnly(
+    deps,
+    click,
+    'acknowledge',
+    'acknowledge an alert',
+    'Breakglass is not set up for runguard, so nobody can acknowledge alerts from Slack. An exemption can be added to the runguard configuration instead.',
+  );
   if (!policy) return;
   const finding = resolveFinding(click.value, deps.rules, deps.config);
-  if ('error' in finding) return refuse(deps, click, 'acknowledge', finding.error, `This alert cannot be acknowledged: ${finding.error}.`);
+  if ('error' in finding)
+    return refuse(deps, click, 'acknowledge', finding.error, `This alert cannot be acknowledged: ${finding.error}.`);
 
   const requester = requesterFrom(click.message.blocks);
-  const metadata = encodeContext({ key: finding.key, channel: click.channel, ts: click.messageTs, ...(click.threadTs ? { threadTs: click.threadTs } : {}), requester });
-  if (!metadata) return refuse(deps, click, 'acknowledge', 'context too long for private_metadata', 'This alert names a resource too long to acknowledge from Slack; add an exemption to the runguard configuration instead.');
+  const metadata = encodeContext({
+    key: finding.key,
+    channel: click.channel,
+    ts: click.messageTs,
+    ...(click.threadTs ? { threadTs: click.threadTs } : {}),
+    requester,
+  });
+  if (!metadata)
+    return refuse(
+      deps,
+      click,
+      'acknowledge',
+      'context too long for private_metadata',
+      'This alert names a resource too long to acknowledge from Slack; add an exemption to the runguard configuration instead.',
+    );
 
   try {
-    await deps.slack.views.open({ trigger_id: click.triggerId, view: breakglassModal(finding, policy, metadata, requester) });
+    await deps.slack.views.open({
+      trigger_id: click.triggerId,
+      view: breakglassModal(finding, policy, metadata, requester),
+    });
   } catch (e) {
     const code = slackErrorCode(e);
     const late = Math.round(performance.now() - clickedAt);
-    deps.log({ severity: 'WARNING', message: `could not open the breakglass modal for ${click.userId} (${late} ms after the click): ${code}`, event: 'breakglass-modal-failed', slackUserId: click.userId, findingKey: finding.key, code, msSinceClick: late });
-    return refuse(deps, click, 'acknowledge', `views.open failed: ${code}`, 'Slack did not let runguard open the acknowledgement form in time. Please click Acknowledge again.');
+    deps.log({
+      severity: 'WARNING',
+      message: `could not open the breakglass modal for ${click.userId} (${late} ms after the click): ${code}`,
+      event: 'breakglass-modal-failed',
+      slackUserId: click.userId,
+      findingKey: finding.key,
+      code,
+      msSinceClick: late,
+    });
+    return refuse(
+      deps,
+      click,
+      'acknowledge',
+      `views.open failed: ${code}`,
+      'Slack did not let runguard open the acknowledgement form in time. Please click Acknowledge again.',
+    );
   }
   const openedMs = Math.round(performance.now() - clickedAt);
   deps.log({

@@ -52,7 +52,10 @@ export function createApprovers(slack: InteractionSlack, now: () => number, ttlM
 
 /** "<@U1>, <@U2> or members of <!subteam^S1>": who to ask, for a refusal. Ids are schema-checked, so safe in mrkdwn. */
 export function describeApprovers(policy: BreakglassPolicy): string {
-  const people = [...policy.approverUsers.map((u) => `<@${u}>`), ...policy.approverGroups.map((g) => `members of <!subteam^${g}>`)];
+  const people = [
+    ...policy.approverUsers.map((u) => `<@${u}>`),
+    ...policy.approverGroups.map((g) => `members of <!subteam^${g}>`),
+  ];
   if (people.length <= 1) return people[0] ?? 'nobody';
   return `${people.slice(0, -1).join(', ')} or ${people.at(-1)}`;
 }

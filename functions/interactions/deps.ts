@@ -14,21 +14,40 @@ import type { InteractionDeps } from './types.js';
  * process serving both functions, as `npm start` does). A missing signing secret never means
  * "accept everything": every request is refused with 401, and that is said loudly once, here.
  */
-export function createInteractionDeps(env: NodeJS.ProcessEnv, opts: { live?: LiveDeps; log?: Logger } = {}): InteractionDeps {
+export function createInteractionDeps(
+  env: NodeJS.ProcessEnv,
+  opts: { live?: LiveDeps; log?: Logger } = {},
+): InteractionDeps {
   const log = opts.log ?? stdoutLogger;
   const live = opts.live ?? createLiveDeps(env, log);
   const signingSecret = env.SLACK_SIGNING_SECRET || null;
   if (!signingSecret) {
-    log({ severity: 'CRITICAL', message: 'SLACK_SIGNING_SECRET is not set: slackInteractions refuses every request (401) until it is', event: 'slack-signing-secret-missing' });
+    log({
+      severity: 'CRITICAL',
+      message: 'SLACK_SIGNING_SECRET is not set: slackInteractions refuses every request (401) until it is',
+      event: 'slack-signing-secret-missing',
+    });
   }
   if (!env.SLACK_BOT_TOKEN) {
-    log({ severity: 'ERROR', message: 'SLACK_BOT_TOKEN is not set: slackInteractions cannot open forms, answer or update alerts', event: 'slack-token-missing' });
+    log({
+      severity: 'ERROR',
+      message: 'SLACK_BOT_TOKEN is not set: slackInteractions cannot open forms, answer or update alerts',
+      event: 'slack-token-missing',
+    });
   }
   if (env.SLACK_API_URL) {
-    log({ severity: 'WARNING', message: `Slack calls go to ${env.SLACK_API_URL} (SLACK_API_URL is meant for tests and local runs)`, event: 'slack-api-url' });
+    log({
+      severity: 'WARNING',
+      message: `Slack calls go to ${env.SLACK_API_URL} (SLACK_API_URL is meant for tests and local runs)`,
+      event: 'slack-api-url',
+    });
   }
   if (!live.config.breakglass) {
-    log({ severity: 'WARNING', message: 'the configuration has no breakglass section: Acknowledge and Revert now are refused for everyone', event: 'breakglass-not-configured' });
+    log({
+      severity: 'WARNING',
+      message: 'the configuration has no breakglass section: Acknowledge and Revert now are refused for everyone',
+      event: 'breakglass-not-configured',
+    });
   }
   return assembleInteractionDeps({
     signingSecret,
@@ -44,6 +63,13 @@ export function createInteractionDeps(env: NodeJS.ProcessEnv, opts: { live?: Liv
 }
 
 /** The per-instance parts (group cache, remembered messages, seen signatures) around the given ports. */
-export function assembleInteractionDeps(parts: Omit<InteractionDeps, 'approvers' | 'messages' | 'replays'>): InteractionDeps {
-  return { ...parts, approvers: createApprovers(parts.slack, parts.now), messages: createMessageMemory(parts.slack, parts.now), replays: createReplayGuard() };
+export function assembleInteractionDeps(
+  parts: Omit<InteractionDeps, 'approvers' | 'messages' | 'replays'>,
+): InteractionDeps {
+  return {
+    ...parts,
+    approvers: createApprovers(parts.slack, parts.now),
+    messages: createMessageMemory(parts.slack, parts.now),
+    replays: createReplayGuard(),
+  };
 }

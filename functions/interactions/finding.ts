@@ -16,9 +16,16 @@ export interface FindingRef {
 
 const RESOURCE = /^(projects|folders|organizations)\/[^\s|]+$/;
 
-export function resolveFinding(value: Pick<ActionValue, 'key' | 'keyHash'>, rules: readonly CompiledRule[], config: Config): FindingRef | { error: string } {
+export function resolveFinding(
+  value: Pick<ActionValue, 'key' | 'keyHash'>,
+  rules: readonly CompiledRule[],
+  config: Config,
+): FindingRef | { error: string } {
   // A hashed key is a prefix of a key longer than a button holds: it cannot name the resource exactly.
-  if (value.keyHash !== undefined) return { error: 'this finding’s key is too long to act on from Slack; add an exemption to the configuration instead' };
+  if (value.keyHash !== undefined)
+    return {
+      error: 'this finding’s key is too long to act on from Slack; add an exemption to the configuration instead',
+    };
   const bar = value.key.indexOf('|');
   const ruleId = bar > 0 ? value.key.slice(0, bar) : '';
   const resource = bar > 0 ? value.key.slice(bar + 1) : '';

@@ -15,14 +15,30 @@ export type { InteractionDeps, InteractionReply, InteractionRequest } from './ty
 /** An answer later than this is at risk of Slack's 3-second limit: logged as a warning. */
 export const ACK_WARN_MS = 2_500;
 
-export async function handleSlackInteraction(req: InteractionRequest, deps: InteractionDeps): Promise<InteractionReply> {
+export async function handleSlackInteraction(
+  req: InteractionRequest,
+  deps: InteractionDeps,
+): Promise<InteractionReply> {
   const started = performance.now();
   const now = deps.now();
-  const checked = verifySlackRequest({ signingSecret: deps.signingSecret ?? '', rawBody: req.rawBody, headers: req.headers, now });
+  const checked = verifySlackRequest({
+    signingSecret: deps.signingSecret ?? '',
+    rawBody: req.rawBody,
+    headers: req.headers,
+    now,
+  });
   const replayed = checked.ok && !deps.replays.firstSeen(header(req.headers, 'x-slack-signature')!, now);
-  const verdict = replayed ? ({ ok: false, status: 401, reason: 'replayed request: this signature was already used' } as const) : checked;
+  const verdict = replayed
+    ? ({ ok: false, status: 401, reason: 'replayed request: this signature was already used' } as const)
+    : checked;
   if (!verdict.ok) {
-    deps.log({ severity: 'WARNING', message: `refused a request to slackInteractions: ${verdict.reason}`, event: 'slack-request-refused', status: verdict.status, reason: verdict.reason });
+    deps.log({
+      severity: 'WARNING',
+      message: `refused a request to slackInteractions: ${verdict.reason}`,
+      event: 'slack-request-refused',
+      status: verdict.status,
+      reason: verdict.reason,
+    });
     // The caller learns nothing it could use to tune a forgery; the reason is in the log.
     return { status: verdict.status, body: { error: verdict.status === 401 ? 'invalid_signature' : 'bad_request' } };
   }
@@ -32,10 +48,20 @@ export async function handleSlackInteraction(req: InteractionRequest, deps: Inte
   try {
     switch (interaction.kind) {
       case 'malformed':
-        deps.log({ severity: 'WARNING', message: `malformed Slack interaction: ${interaction.reason}`, event: 'slack-request-malformed', reason: interaction.reason });
+        deps.log({
+          severity: 'WARNING',
+          message: `malformed Slack interaction: ${interaction.reason}`,
+          event: 'slack-request-malformed',
+          reason: interaction.reason,
+        });
         return { status: 400, body: { error: 'bad_request' } };
       case 'ignored':
-        deps.log({ severity: 'DEBUG', message: `ignored Slack interaction: ${interaction.reason}`, event: 'slack-interaction-ignored', reason: interaction.reason });
+        deps.log({
+          severity: 'DEBUG',
+          message: `ignored Slack interaction: ${interaction.reason}`,
+          event: 'slack-interaction-ignored',
+          reason: interaction.reason,
+        });
         return { status: 200 };
       case 'acknowledge':
         reply = acknowledgeClick(interaction.click, deps);
@@ -48,10 +74,22 @@ export async function handleSlackInteraction(req: InteractionRequest, deps: Inte
         break;
     }
   } catch (e) {
-    deps.log({ severity: 'ERROR', message: `slackInteractions failed on ${interaction.kind}: ${e instanceof Error ? e.message : String(e)}`, event: 'interaction-failed', action: interaction.kind, stack: e instanceof Error ? e.stack : undefined });
+    deps.log({
+      severity: 'ERROR',
+      message: `slackInteractions failed on ${interaction.kind}: ${e instanceof Error ? e.message : String(e)}`,
+      event: 'interaction-failed',
+      action: interaction.kind,
+      stack: e instanceof Error ? e.stack : undefined,
+    });
     return { status: 500, body: { error: 'internal_error' } };
   }
   const ackMs = Math.round((performance.now() - started) * 10) / 10;
-  deps.log({ severity: ackMs > ACK_WARN_MS ? 'WARNING' : 'DEBUG', message: `answered ${interaction.kind} in ${ackMs} ms`, event: 'slack-interaction-ack', action: interaction.kind, ackMs });
+  deps.log({
+    severity: ackMs > ACK_WARN_MS ? 'WARNING' : 'DEBUG',
+    message: `answered ${interaction.kind} in ${ackMs} ms`,
+    event: 'slack-interaction-ack',
+    action: interaction.kind,
+    ackMs,
+  });
   return reply;
 }

@@ -34,7 +34,9 @@ export function createMessageMemory(slack: InteractionSlack, now: () => number):
       if (hit && hit.until > now()) return hit.message;
       try {
         const window = { channel, latest: ts, oldest: ts, inclusive: true, limit: 1 };
-        const res = threadTs ? await slack.conversations.replies({ ...window, ts: threadTs }) : await slack.conversations.history(window);
+        const res = threadTs
+          ? await slack.conversations.replies({ ...window, ts: threadTs })
+          : await slack.conversations.history(window);
         const found = (res.messages ?? []).find((m) => m.ts === ts);
         return found && Array.isArray(found.blocks) ? { text: found.text ?? '', blocks: found.blocks } : null;
       } catch {

@@ -7,7 +7,7 @@ import { md } from '../slack/render-text.js';
 type Block = Record<string, unknown>;
 const isBlock = (b: unknown): b is Block => typeof b === 'object' && b !== null && !Array.isArray(b);
 
-const unescape = (s: string): string => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const unescapeMrkdwn = (s: string): string => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 
 /**
  * Who made the change, from the alert's "Who" field. The message is runguard's own (only the app
@@ -21,7 +21,7 @@ export function requesterFrom(blocks: readonly unknown[]): string {
     for (const field of block.fields) {
       const t = isBlock(field) && typeof field.text === 'string' ? field.text : '';
       if (!t.startsWith('*Who*\n')) continue;
-      const value = unescape(t.slice('*Who*\n'.length).trim());
+      const value = unescapeMrkdwn(t.slice('*Who*\n'.length).trim());
       if (!value || value === 'unknown' || value === '—' || value.endsWith('…') || /\s/.test(value)) return '';
       return value;
     }
@@ -41,7 +41,8 @@ export function acknowledgedText(slackUserId: string, expires: number, justifica
 }
 
 const OURS = new Set([ACKNOWLEDGE_ACTION_ID, REVERT_NOW_ACTION_ID]);
-const hasOurButton = (b: Block) => Array.isArray(b.elements) && b.elements.some((e) => isBlock(e) && OURS.has(String(e.action_id)));
+const hasOurButton = (b: Block) =>
+  Array.isArray(b.elements) && b.elements.some((e) => isBlock(e) && OURS.has(String(e.action_id)));
 
 export function section(text: string): Block {
   return { type: 'section', text: { type: 'mrkdwn', text, verbatim: true } };
@@ -52,7 +53,8 @@ export function section(text: string): Block {
  * so a failed revert can be tried again). Never more blocks than Slack takes.
  */
 export function withNote(blocks: readonly unknown[], note: Block, keepButtons = false): unknown[] {
-  const isActions = (b: unknown) => isBlock(b) && b.type === 'actions' && (b.block_id === ACTIONS_BLOCK_ID || hasOurButton(b));
+  const isActions = (b: unknown) =>
+    isBlock(b) && b.type === 'actions' && (b.block_id === ACTIONS_BLOCK_ID || hasOurButton(b));
   const body = blocks.filter((b) => !isActions(b));
   const actions = keepButtons ? blocks.filter(isActions) : [];
   const room = MAX_BLOCKS - 1 - actions.length;

@@ -1,7 +1,14 @@
 import type { BreakglassPolicy } from '../config/load.js';
 import { code, md, plain } from '../slack/render-text.js';
 import type { FindingRef } from './finding.js';
-import { DURATION_BLOCK, INPUT_ACTION, JUSTIFICATION_BLOCK, MAX_JUSTIFICATION, MODAL_CALLBACK_ID, type Submission } from './payload.js';
+import {
+  DURATION_BLOCK,
+  INPUT_ACTION,
+  JUSTIFICATION_BLOCK,
+  MAX_JUSTIFICATION,
+  MODAL_CALLBACK_ID,
+  type Submission,
+} from './payload.js';
 
 // The breakglass modal: what it shows, what it carries between the click and the submission, and
 // what a submission must hold. Pure.
@@ -20,7 +27,14 @@ export interface ModalContext {
 export const MAX_METADATA = 3000;
 
 export function encodeContext(c: ModalContext): string | null {
-  const s = JSON.stringify({ v: 1, k: c.key, c: c.channel, t: c.ts, ...(c.threadTs ? { th: c.threadTs } : {}), r: c.requester });
+  const s = JSON.stringify({
+    v: 1,
+    k: c.key,
+    c: c.channel,
+    t: c.ts,
+    ...(c.threadTs ? { th: c.threadTs } : {}),
+    r: c.requester,
+  });
   return s.length <= MAX_METADATA ? s : null;
 }
 
@@ -33,7 +47,8 @@ export function decodeContext(s: string): ModalContext | null {
   }
   if (typeof v !== 'object' || v === null) return null;
   const { v: version, k, c, t, th, r } = v as Record<string, unknown>;
-  if (version !== 1 || typeof k !== 'string' || typeof c !== 'string' || typeof t !== 'string' || typeof r !== 'string') return null;
+  if (version !== 1 || typeof k !== 'string' || typeof c !== 'string' || typeof t !== 'string' || typeof r !== 'string')
+    return null;
   return { key: k, channel: c, ts: t, ...(typeof th === 'string' ? { threadTs: th } : {}), requester: r };
 }
 
@@ -61,7 +76,13 @@ export function breakglassModal(finding: FindingRef, policy: BreakglassPolicy, m
         block_id: JUSTIFICATION_BLOCK,
         label: text('Justification'),
         hint: text('Why this change must stay for now. It is shown in the channel and kept with the exemption.'),
-        element: { type: 'plain_text_input', action_id: INPUT_ACTION, multiline: true, min_length: 1, max_length: MAX_JUSTIFICATION },
+        element: {
+          type: 'plain_text_input',
+          action_id: INPUT_ACTION,
+          multiline: true,
+          min_length: 1,
+          max_length: MAX_JUSTIFICATION,
+        },
       },
       {
         type: 'input',
@@ -80,20 +101,29 @@ export function breakglassModal(finding: FindingRef, policy: BreakglassPolicy, m
 
 /** The modal that replaces the form when there is nothing left to do (someone else acknowledged first). */
 export function noticeModal(title: string, body: string) {
-  return { type: 'modal' as const, title: text(plain(title, 24)), close: text('Close'), blocks: [{ type: 'section', text: { type: 'mrkdwn', text: md(body, 2900), verbatim: true } }] };
+  return {
+    type: 'modal' as const,
+    title: text(plain(title, 24)),
+    close: text('Close'),
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: md(body, 2900), verbatim: true } }],
+  };
 }
 
-export type Checked = { ok: true; justification: string; durationMs: number; durationLabel: string } | { ok: false; errors: Record<string, string> };
+export type Checked =
+  | { ok: true; justification: string; durationMs: number; durationLabel: string }
+  | { ok: false; errors: Record<string, string> };
 
 /** The submission's own checks: a justification, and one of the configured durations within the maximum. */
 export function checkSubmission(sub: Submission, policy: BreakglassPolicy): Checked {
   const errors: Record<string, string> = {};
   const justification = (sub.justification ?? '').trim();
   if (!justification) errors[JUSTIFICATION_BLOCK] = 'Say why this change must stay.';
-  else if (justification.length > MAX_JUSTIFICATION) errors[JUSTIFICATION_BLOCK] = `At most ${MAX_JUSTIFICATION} characters.`;
+  else if (justification.length > MAX_JUSTIFICATION)
+    errors[JUSTIFICATION_BLOCK] = `At most ${MAX_JUSTIFICATION} characters.`;
   const choice = policy.durations.find((d) => d.label === sub.duration);
   if (!choice) errors[DURATION_BLOCK] = `Choose one of ${policy.durations.map((d) => d.label).join(', ')}.`;
-  else if (!(choice.ms > 0 && choice.ms <= policy.maxDurationMs)) errors[DURATION_BLOCK] = 'That duration is longer than the configured maximum.';
+  else if (!(choice.ms > 0 && choice.ms <= policy.maxDurationMs))
+    errors[DURATION_BLOCK] = 'That duration is longer than the configured maximum.';
   if (!choice || Object.keys(errors).length > 0) return { ok: false, errors };
   return { ok: true, justification, durationMs: choice.ms, durationLabel: choice.label };
 }

@@ -1,4 +1,9 @@
-import { ACKNOWLEDGE_ACTION_ID, type ActionValue, decodeActionValue, REVERT_NOW_ACTION_ID } from '../slack/render-actions.js';
+import {
+  ACKNOWLEDGE_ACTION_ID,
+  type ActionValue,
+  decodeActionValue,
+  REVERT_NOW_ACTION_ID,
+} from '../slack/render-actions.js';
 
 // An interaction request's body — application/x-www-form-urlencoded with one field, `payload`, a
 // JSON document — as a typed value. Pure. Only runguard's buttons and runguard's modal are read;
@@ -59,7 +64,8 @@ const malformed = (reason: string): Interaction => ({ kind: 'malformed', reason 
 export function parseInteraction(rawBody: Buffer): Interaction {
   const form = new URLSearchParams(rawBody.toString('utf8'));
   const fields = form.getAll('payload');
-  if (fields.length !== 1) return malformed(fields.length === 0 ? 'no payload field in the form body' : 'more than one payload field');
+  if (fields.length !== 1)
+    return malformed(fields.length === 0 ? 'no payload field in the form body' : 'more than one payload field');
   let payload: unknown;
   try {
     payload = JSON.parse(fields[0]!);

@@ -11,15 +11,42 @@ import type { InteractionDeps, InteractionReply } from './types.js';
 /** An ephemeral message to the person who clicked, in the alert's channel (and thread). */
 export async function tell(deps: InteractionDeps, click: Click, text: string): Promise<void> {
   try {
-    await deps.slack.chat.postEphemeral({ channel: click.channel, user: click.userId, text, ...(click.threadTs ? { thread_ts: click.threadTs } : {}) });
+    await deps.slack.chat.postEphemeral({
+      channel: click.channel,
+      user: click.userId,
+      text,
+      ...(click.threadTs ? { thread_ts: click.threadTs } : {}),
+    });
   } catch (e) {
-    deps.log({ severity: 'WARNING', message: `could not tell ${click.userId} in ${click.channel}: ${slackErrorCode(e)}`, event: 'slack-ephemeral-failed', slackUserId: click.userId, channel: click.channel });
+    deps.log({
+      severity: 'WARNING',
+      message: `could not tell ${click.userId} in ${click.channel}: ${slackErrorCode(e)}`,
+      event: 'slack-ephemeral-failed',
+      slackUserId: click.userId,
+      channel: click.channel,
+    });
   }
 }
 
 /** A refusal: logged (who, what, why) and told to the clicker. */
-export async function refuse(deps: InteractionDeps, click: Click, event: string, why: string, text: string, fields: Partial<LogLine> = {}): Promise<void> {
-  deps.log({ severity: 'NOTICE', message: `refused ${event} by ${click.userId}: ${why}`, event: 'interaction-refused', action: event, slackUserId: click.userId, findingKey: click.value.key, reason: why, ...fields });
+export async function refuse(
+  deps: InteractionDeps,
+  click: Click,
+  event: string,
+  why: string,
+  text: string,
+  fields: Partial<LogLine> = {},
+): Promise<void> {
+  deps.log({
+    severity: 'NOTICE',
+    message: `refused ${event} by ${click.userId}: ${why}`,
+    event: 'interaction-refused',
+    action: event,
+    slackUserId: click.userId,
+    findingKey: click.value.key,
+    reason: why,
+    ...fields,
+  });
   await tell(deps, click, text);
 }
 
@@ -28,7 +55,13 @@ export async function refuse(deps: InteractionDeps, click: Click, event: string,
  * the policy, or null after refusing (logged, and told to the clicker). A failed lookup refuses:
  * nobody gets in because Slack could not be asked.
  */
-export async function approverOnly(deps: InteractionDeps, click: Click, event: string, doing: string, unconfigured: string): Promise<BreakglassPolicy | null> {
+export async function approverOnly(
+  deps: InteractionDeps,
+  click: Click,
+  event: string,
+  doing: string,
+  unconfigured: string,
+): Promise<BreakglassPolicy | null> {
   const policy = deps.config.breakglass;
   if (!policy) {
     await refuse(deps, click, event, 'breakglass is not configured', unconfigured);
@@ -39,11 +72,23 @@ export async function approverOnly(deps: InteractionDeps, click: Click, event: s
     approver = await deps.approvers.isApprover(click.userId, policy);
   } catch (e) {
     const code = slackErrorCode(e);
-    await refuse(deps, click, event, `approver check failed: ${code}`, `runguard could not check whether you are an approver (Slack said ${code}). Nothing was changed; please try again.`);
+    await refuse(
+      deps,
+      click,
+      event,
+      `approver check failed: ${code}`,
+      `runguard could not check whether you are an approver (Slack said ${code}). Nothing was changed; please try again.`,
+    );
     return null;
   }
   if (!approver) {
-    await refuse(deps, click, event, 'not an approver', `Only runguard approvers can ${doing} from Slack: ${describeApprovers(policy)}. Please ask one of them.`);
+    await refuse(
+      deps,
+      click,
+      event,
+      'not an approver',
+      `Only runguard approvers can ${doing} from Slack: ${describeApprovers(policy)}. Please ask one of them.`,
+    );
     return null;
   }
   return policy;
@@ -60,7 +105,13 @@ export function afterwards(deps: InteractionDeps, what: string, work: () => Prom
     try {
       await work();
     } catch (e) {
-      deps.log({ severity: 'ERROR', message: `${what} failed after the acknowledgement: ${e instanceof Error ? e.message : String(e)}`, event: 'interaction-failed', action: what, stack: e instanceof Error ? e.stack : undefined });
+      deps.log({
+        severity: 'ERROR',
+        message: `${what} failed after the acknowledgement: ${e instanceof Error ? e.message : String(e)}`,
+        event: 'interaction-failed',
+        action: what,
+        stack: e instanceof Error ? e.stack : undefined,
+      });
     }
   };
 }

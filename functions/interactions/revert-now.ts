@@ -18,24 +18,55 @@ export function revertNowClick(click: Click, deps: InteractionDeps): Interaction
 }
 
 async function revertNow(click: Click, deps: InteractionDeps): Promise<void> {
-  if (!(await approverOnly(deps, click, 'revert-now', 'revert', 'Breakglass is not set up for runguard, so nobody can revert from Slack.'))) return;
+  if (
+    !(await approverOnly(
+      deps,
+      click,
+      'revert-now',
+      'revert',
+      'Breakglass is not set up for runguard, so nobody can revert from Slack.',
+    ))
+  )
+    return;
 
   const finding = resolveFinding(click.value, deps.rules, deps.config);
-  if ('error' in finding) return refuse(deps, click, 'revert-now', finding.error, `Nothing was changed: ${finding.error}.`);
+  if ('error' in finding)
+    return refuse(deps, click, 'revert-now', finding.error, `Nothing was changed: ${finding.error}.`);
   const unsafe = whyNot(finding, deps);
   if (unsafe) return refuse(deps, click, 'revert-now', unsafe, `Nothing was changed: ${unsafe}.`);
   const remediation = finding.rule.remediation!;
 
-  deps.log({ severity: 'NOTICE', message: `revert now of ${finding.key} requested by ${click.userId}`, event: 'revert-now-requested', slackUserId: click.userId, findingKey: finding.key, action: remediation.action });
+  deps.log({
+    severity: 'NOTICE',
+    message: `revert now of ${finding.key} requested by ${click.userId}`,
+    event: 'revert-now-requested',
+    slackUserId: click.userId,
+    findingKey: finding.key,
+    action: remediation.action,
+  });
   const now = deps.now();
   let outcome: RemediationOutcome;
   try {
-    outcome = await deps.remediate(remediation.action, finding.resource, effectiveParams(finding.rule, deps.config), await deps.getRun());
+    outcome = await deps.remediate(
+      remediation.action,
+      finding.resource,
+      effectiveParams(finding.rule, deps.config),
+      await deps.getRun(),
+    );
   } catch (e) {
     // Transient (the API is unavailable): there is no redelivery for a click, so the person is told to try again.
-    outcome = { action: remediation.action, status: 'failed', summary: describeError(e), now: 'unknown', verified: false, attempts: 0, error: { code: 'unavailable', message: describeError(e) } };
+    outcome = {
+      action: remediation.action,
+      status: 'failed',
+      summary: describeError(e),
+      now: 'unknown',
+      verified: false,
+      attempts: 0,
+      error: { code: 'unavailable', message: describeError(e) },
+    };
   }
-  if (outcome.status === 'reverted') await deps.state.recordRevert(finding.key, now, deps.config.fightDetection.windowMs);
+  if (outcome.status === 'reverted')
+    await deps.state.recordRevert(finding.key, now, deps.config.fightDetection.windowMs);
   deps.log({
     severity: outcome.status === 'failed' ? 'ERROR' : 'NOTICE',
     message: `revert now of ${finding.key} by ${click.userId}: ${outcome.status}: ${outcome.summary}`,
@@ -48,13 +79,20 @@ async function revertNow(click: Click, deps: InteractionDeps): Promise<void> {
   });
   const note = section(resultText(outcome, click.userId, now));
   // A failed revert keeps its buttons so that it can be tried again.
-  await deps.slack.chat.update({ channel: click.channel, ts: click.messageTs, text: click.message.text, blocks: withNote(click.message.blocks, note, outcome.status === 'failed') });
+  await deps.slack.chat.update({
+    channel: click.channel,
+    ts: click.messageTs,
+    text: click.message.text,
+    blocks: withNote(click.message.blocks, note, outcome.status === 'failed'),
+  });
 }
 
 /** The live path's safety rules, for a click: a remediation to run, on a resource it can act on, where runguard acts at all. */
 function whyNot(finding: FindingRef, deps: InteractionDeps): string | null {
-  if (!finding.rule.remediation) return `rule ${finding.rule.id} has no automatic remediation; fix it by hand as the alert shows`;
-  if (!ruleEnabled(finding.rule, deps.config)) return `rule ${finding.rule.id} is turned off in the runguard configuration`;
+  if (!finding.rule.remediation)
+    return `rule ${finding.rule.id} has no automatic remediation; fix it by hand as the alert shows`;
+  if (!ruleEnabled(finding.rule, deps.config))
+    return `rule ${finding.rule.id} is turned off in the runguard configuration`;
   if (!RUN_SERVICE.test(finding.resource)) return `${finding.resource} is not a Cloud Run service runguard can change`;
   if (finding.mode === 'off') return `runguard is off for project ${finding.project}`;
   if (deps.config.dryRun) return 'runguard runs in dry-run mode and changes nothing';

@@ -9,16 +9,37 @@ export interface SlackMessage {
 
 export interface InteractionSlack {
   views: {
-    open(args: { trigger_id: string; view: Record<string, unknown> }): Promise<{ ok?: boolean; view?: { id?: string } }>;
+    open(args: {
+      trigger_id: string;
+      view: Record<string, unknown>;
+    }): Promise<{ ok?: boolean; view?: { id?: string } }>;
   };
   chat: {
     update(args: { channel: string; ts: string; text?: string; blocks: unknown[] }): Promise<{ ok?: boolean }>;
     postEphemeral(args: { channel: string; user: string; text: string; thread_ts?: string }): Promise<{ ok?: boolean }>;
-    postMessage(args: { channel: string; text: string; thread_ts?: string; unfurl_links?: boolean }): Promise<{ ok?: boolean }>;
+    postMessage(args: {
+      channel: string;
+      text: string;
+      thread_ts?: string;
+      unfurl_links?: boolean;
+    }): Promise<{ ok?: boolean }>;
   };
   conversations: {
-    history(args: { channel: string; latest: string; oldest: string; inclusive: boolean; limit: number }): Promise<{ messages?: SlackMessage[] }>;
-    replies(args: { channel: string; ts: string; latest: string; oldest: string; inclusive: boolean; limit: number }): Promise<{ messages?: SlackMessage[] }>;
+    history(args: {
+      channel: string;
+      latest: string;
+      oldest: string;
+      inclusive: boolean;
+      limit: number;
+    }): Promise<{ messages?: SlackMessage[] }>;
+    replies(args: {
+      channel: string;
+      ts: string;
+      latest: string;
+      oldest: string;
+      inclusive: boolean;
+      limit: number;
+    }): Promise<{ messages?: SlackMessage[] }>;
   };
   usergroups: { users: { list(args: { usergroup: string }): Promise<{ users?: string[] }> } };
   users: { info(args: { user: string }): Promise<{ user?: { deleted?: boolean; profile?: { email?: string } } }> };
@@ -29,7 +50,11 @@ export interface InteractionSlack {
  * useless later. So: one quick retry, a short timeout, and a rate-limited call fails at once
  * instead of waiting out Retry-After.
  */
-export const INTERACTIVE_CLIENT = { timeout: 1_200, retryConfig: { retries: 1, factor: 1, minTimeout: 100, maxTimeout: 200, randomize: false }, rejectRateLimitedCalls: true };
+export const INTERACTIVE_CLIENT = {
+  timeout: 1_200,
+  retryConfig: { retries: 1, factor: 1, minTimeout: 100, maxTimeout: 200, randomize: false },
+  rejectRateLimitedCalls: true,
+};
 
 /** A WebClient built on first use (loading @slack/web-api costs time a cold start need not spend on a bad signature). */
 export function lazyInteractionSlack(token: string | undefined, apiUrl: string | undefined): InteractionSlack {
@@ -37,7 +62,11 @@ export function lazyInteractionSlack(token: string | undefined, apiUrl: string |
   const get = (): Promise<InteractionSlack> => {
     if (!token) return Promise.reject(new Error('SLACK_BOT_TOKEN is not set'));
     client ??= import('@slack/web-api').then(({ WebClient, LogLevel }) => {
-      const web = new WebClient(token, { ...(apiUrl ? { slackApiUrl: apiUrl } : {}), ...INTERACTIVE_CLIENT, logLevel: LogLevel.ERROR });
+      const web = new WebClient(token, {
+        ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
+        ...INTERACTIVE_CLIENT,
+        logLevel: LogLevel.ERROR,
+      });
       // WebClient's argument types are stricter unions of the same shapes; the calls above are what Slack documents.
       return web as unknown as InteractionSlack;
     });

@@ -19,18 +19,35 @@ export const SUBMIT_BUDGET_MS = 2_000;
 
 export async function submitBreakglass(sub: Submission, deps: InteractionDeps): Promise<InteractionReply> {
   const policy = deps.config.breakglass;
-  if (!policy) return modalErrors({ [JUSTIFICATION_BLOCK]: 'Breakglass is no longer configured for runguard: nothing was recorded.' });
+  if (!policy)
+    return modalErrors({
+      [JUSTIFICATION_BLOCK]: 'Breakglass is no longer configured for runguard: nothing was recorded.',
+    });
   const ctx = decodeContext(sub.metadata);
-  if (!ctx) return modalErrors({ [JUSTIFICATION_BLOCK]: 'Cannot acknowledge: the form does not say which alert it is about.' });
+  if (!ctx)
+    return modalErrors({ [JUSTIFICATION_BLOCK]: 'Cannot acknowledge: the form does not say which alert it is about.' });
   const finding = resolveFinding({ key: ctx.key }, deps.rules, deps.config);
   if ('error' in finding) return modalErrors({ [JUSTIFICATION_BLOCK]: `Cannot acknowledge: ${finding.error}.` });
   let who: { approver: boolean; email: string | null };
   try {
     who = await within(identify(sub.userId, policy, deps), SUBMIT_BUDGET_MS, 'the approver check');
   } catch (e) {
-    return refused(deps, sub, finding, `approver check failed: ${slackErrorCode(e)}`, 'runguard could not check your approval rights in time. Nothing was recorded; please submit again.');
+    return refused(
+      deps,
+      sub,
+      finding,
+      `approver check failed: ${slackErrorCode(e)}`,
+      'runguard could not check your approval rights in time. Nothing was recorded; please submit again.',
+    );
   }
-  if (!who.approver) return refused(deps, sub, finding, 'not an approver', `Only runguard approvers can acknowledge: ${plainApprovers(policy)}.`);
+  if (!who.approver)
+    return refused(
+      deps,
+      sub,
+      finding,
+      'not an approver',
+      `Only runguard approvers can acknowledge: ${plainApprovers(policy)}.`,
+    );
   const form = checkSubmission(sub, policy);
   if (!form.ok) return modalErrors(form.errors);
   const twoPerson = twoPersonProblem(policy, finding, ctx.requester, who.email);
@@ -42,13 +59,29 @@ export async function submitBreakglass(sub: Submission, deps: InteractionDeps): 
   try {
     recorded = await deps.state.recordExemption(exemption, now);
   } catch (e) {
-    deps.log({ severity: 'ERROR', message: `could not record breakglass by ${sub.userId} on ${finding.key}: ${e instanceof Error ? e.message : String(e)}`, event: 'breakglass-failed', slackUserId: sub.userId, findingKey: finding.key });
-    return modalErrors({ [JUSTIFICATION_BLOCK]: 'runguard could not record the acknowledgement. Nothing was recorded; please submit again.' });
+    deps.log({
+      severity: 'ERROR',
+      message: `could not record breakglass by ${sub.userId} on ${finding.key}: ${e instanceof Error ? e.message : String(e)}`,
+      event: 'breakglass-failed',
+      slackUserId: sub.userId,
+      findingKey: finding.key,
+    });
+    return modalErrors({
+      [JUSTIFICATION_BLOCK]:
+        'runguard could not record the acknowledgement. Nothing was recorded; please submit again.',
+    });
   }
   const { created, exemption: standing } = recorded;
   if (!created) {
     const by = standing.approvedBy;
-    deps.log({ severity: 'INFO', message: `breakglass by ${sub.userId} on ${finding.key} not recorded: already acknowledged by ${by} until ${standing.expires}`, event: 'breakglass-duplicate', slackUserId: sub.userId, findingKey: finding.key, standing: standing.id });
+    deps.log({
+      severity: 'INFO',
+      message: `breakglass by ${sub.userId} on ${finding.key} not recorded: already acknowledged by ${by} until ${standing.expires}`,
+      event: 'breakglass-duplicate',
+      slackUserId: sub.userId,
+      findingKey: finding.key,
+      standing: standing.id,
+    });
     const body = `Already acknowledged by ${by} until ${standing.expires}: “${standing.reason}”. Nothing more was recorded.`;
     return { status: 200, body: { response_action: 'update', view: noticeModal('Already acknowledged', body) } };
   }
@@ -75,27 +108,46 @@ export async function submitBreakglass(sub: Submission, deps: InteractionDeps): 
 }
 
 /** Approver (user list or group) and e-mail, looked up side by side; the e-mail is null when Slack does not give it. */
-async function identify(userId: string, policy: BreakglassPolicy, deps: InteractionDeps): Promise<{ approver: boolean; email: string | null }> {
+async function identify(
+  userId: string,
+  policy: BreakglassPolicy,
+  deps: InteractionDeps,
+): Promise<{ approver: boolean; email: string | null }> {
   const email = deps.slack.users
     .info({ user: userId })
-    .then((r) => (r.user?.deleted ? null : (r.user?.profile?.email?.trim() || null)))
+    .then((r) => (r.user?.deleted ? null : r.user?.profile?.email?.trim() || null))
     .catch(() => null);
   const [approver, address] = await Promise.all([deps.approvers.isApprover(userId, policy), email]);
   return { approver, email: address };
 }
 
 /** Why the two-person rule refuses, or null. Unknown identities refuse: the rule must not pass by default. */
-export function twoPersonProblem(policy: BreakglassPolicy, finding: FindingRef, requester: string, approverEmail: string | null): string | null {
+export function twoPersonProblem(
+  policy: BreakglassPolicy,
+  finding: FindingRef,
+  requester: string,
+  approverEmail: string | null,
+): string | null {
   if (!policy.twoPersonRule || finding.mode !== 'enforce') return null;
-  if (!requester) return 'The alert does not say who made the change, so the two-person rule cannot be checked. Add an exemption to the runguard configuration instead.';
-  if (!approverEmail) return 'runguard cannot read your e-mail address from Slack, so the two-person rule cannot be checked. Ask another approver.';
+  if (!requester)
+    return 'The alert does not say who made the change, so the two-person rule cannot be checked. Add an exemption to the runguard configuration instead.';
+  if (!approverEmail)
+    return 'runguard cannot read your e-mail address from Slack, so the two-person rule cannot be checked. Ask another approver.';
   if (approverEmail.toLowerCase() === requester.trim().toLowerCase()) {
     return `You made this change (${approverEmail}). Under the two-person rule another approver must acknowledge it.`;
   }
   return null;
 }
 
-function makeExemption(finding: FindingRef, ctx: ModalContext, slackUserId: string, email: string | null, reason: string, now: number, until: number): BreakglassExemption {
+function makeExemption(
+  finding: FindingRef,
+  ctx: ModalContext,
+  slackUserId: string,
+  email: string | null,
+  reason: string,
+  now: number,
+  until: number,
+): BreakglassExemption {
   const createdAt = new Date(now).toISOString();
   return {
     source: 'breakglass',
@@ -113,14 +165,30 @@ function makeExemption(finding: FindingRef, ctx: ModalContext, slackUserId: stri
   };
 }
 
-function refused(deps: InteractionDeps, sub: Submission, finding: FindingRef, why: string, text: string): InteractionReply {
-  deps.log({ severity: 'NOTICE', message: `refused breakglass by ${sub.userId} on ${finding.key}: ${why}`, event: 'interaction-refused', action: 'breakglass', slackUserId: sub.userId, findingKey: finding.key, reason: why });
+function refused(
+  deps: InteractionDeps,
+  sub: Submission,
+  finding: FindingRef,
+  why: string,
+  text: string,
+): InteractionReply {
+  deps.log({
+    severity: 'NOTICE',
+    message: `refused breakglass by ${sub.userId} on ${finding.key}: ${why}`,
+    event: 'interaction-refused',
+    action: 'breakglass',
+    slackUserId: sub.userId,
+    findingKey: finding.key,
+    reason: why,
+  });
   return modalErrors({ [JUSTIFICATION_BLOCK]: text });
 }
 
 // Errors under an input are plain text: user ids would show as <@U…>.
 function plainApprovers(policy: BreakglassPolicy): string {
-  return describeApprovers(policy).replace(/<@([A-Z0-9]+)>/g, 'user $1').replace(/<!subteam\^([A-Z0-9]+)>/g, 'group $1');
+  return describeApprovers(policy)
+    .replace(/<@([A-Z0-9]+)>/g, 'user $1')
+    .replace(/<!subteam\^([A-Z0-9]+)>/g, 'group $1');
 }
 
 /** The alert shows who acknowledged, until when and why, in place of its buttons; else a reply in its thread. */
@@ -130,12 +198,28 @@ async function markAcknowledged(ctx: ModalContext, e: BreakglassExemption, deps:
   let why = 'it could not be read back';
   if (message) {
     try {
-      await deps.slack.chat.update({ channel: ctx.channel, ts: ctx.ts, text: message.text, blocks: withNote(message.blocks, section(note)) });
+      await deps.slack.chat.update({
+        channel: ctx.channel,
+        ts: ctx.ts,
+        text: message.text,
+        blocks: withNote(message.blocks, section(note)),
+      });
       return;
     } catch (e) {
       why = `chat.update failed: ${slackErrorCode(e)}`;
     }
   }
-  deps.log({ severity: 'WARNING', message: `the alert ${ctx.channel}/${ctx.ts} was not rewritten (${why}): the acknowledgement goes in its thread`, event: 'breakglass-message-unknown', channel: ctx.channel, ts: ctx.ts });
-  await deps.slack.chat.postMessage({ channel: ctx.channel, thread_ts: ctx.threadTs ?? ctx.ts, text: note, unfurl_links: false });
+  deps.log({
+    severity: 'WARNING',
+    message: `the alert ${ctx.channel}/${ctx.ts} was not rewritten (${why}): the acknowledgement goes in its thread`,
+    event: 'breakglass-message-unknown',
+    channel: ctx.channel,
+    ts: ctx.ts,
+  });
+  await deps.slack.chat.postMessage({
+    channel: ctx.channel,
+    thread_ts: ctx.threadTs ?? ctx.ts,
+    text: note,
+    unfurl_links: false,
+  });
 }

@@ -38,7 +38,8 @@ export function header(headers: HeaderBag, name: string): string | undefined {
 export function verifySlackRequest({ signingSecret, rawBody, headers, now }: VerifyInput): VerifyResult {
   if (!signingSecret) return refuse(401, 'no signing secret is configured: every request is refused');
   if (!Buffer.isBuffer(rawBody)) return refuse(400, 'the raw request body is not available');
-  if (rawBody.length > MAX_BODY_BYTES) return refuse(400, `body of ${rawBody.length} bytes is larger than ${MAX_BODY_BYTES}`);
+  if (rawBody.length > MAX_BODY_BYTES)
+    return refuse(400, `body of ${rawBody.length} bytes is larger than ${MAX_BODY_BYTES}`);
 
   const timestamp = header(headers, 'x-slack-request-timestamp');
   const signature = header(headers, 'x-slack-signature');
@@ -47,15 +48,22 @@ export function verifySlackRequest({ signingSecret, rawBody, headers, now }: Ver
   if (!TIMESTAMP.test(timestamp)) return refuse(401, 'X-Slack-Request-Timestamp is not a number of seconds');
 
   const age = Math.floor(now / 1000) - Number(timestamp);
-  if (age > MAX_SKEW_SECONDS) return refuse(401, `request timestamp is ${age} s old (more than ${MAX_SKEW_SECONDS} s): a replay or a wrong clock`);
-  if (-age > MAX_SKEW_SECONDS) return refuse(401, `request timestamp is ${-age} s in the future (more than ${MAX_SKEW_SECONDS} s)`);
+  if (age > MAX_SKEW_SECONDS)
+    return refuse(
+      401,
+      `request timestamp is ${age} s old (more than ${MAX_SKEW_SECONDS} s): a replay or a wrong clock`,
+    );
+  if (-age > MAX_SKEW_SECONDS)
+    return refuse(401, `request timestamp is ${-age} s in the future (more than ${MAX_SKEW_SECONDS} s)`);
 
   if (!signature.startsWith('v0=')) return refuse(401, 'X-Slack-Signature has an unsupported version (expected v0=)');
-  if (!SIGNATURE.test(signature)) return refuse(401, 'X-Slack-Signature is not v0= followed by 64 lower-case hex digits');
+  if (!SIGNATURE.test(signature))
+    return refuse(401, 'X-Slack-Signature is not v0= followed by 64 lower-case hex digits');
 
   const expected = createHmac('sha256', signingSecret).update(`v0:${timestamp}:`).update(rawBody).digest();
   const given = Buffer.from(signature.slice(3), 'hex');
   // Both are 32 bytes here (the pattern above); the length check keeps timingSafeEqual from throwing regardless.
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return refuse(401, 'signature does not match');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    return refuse(401, 'signature does not match');
   return { ok: true };
 }

@@ -4,7 +4,12 @@ import type { RemediationOutcome, RunPort } from '../remediation/types.js';
 import type { StateStore } from '../state/types.js';
 import { type Verdict, verdictWithoutAction } from './verdict.js';
 
-export type RemediateFn = (action: string, resourceName: string, params: Record<string, unknown>, run: RunPort) => Promise<RemediationOutcome>;
+export type RemediateFn = (
+  action: string,
+  resourceName: string,
+  params: Record<string, unknown>,
+  run: RunPort,
+) => Promise<RemediationOutcome>;
 
 export interface ActDeps {
   getRun: () => Promise<RunPort>;

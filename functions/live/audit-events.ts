@@ -37,7 +37,10 @@ const LEASE_MS = 5 * 60_000;
  * CloudEvent. Returns normally for everything that a redelivery would not change (malformed input
  * included: logged with its id and reason); throws only what is worth a redelivery.
  */
-export async function handleAuditEvent(cloudEvent: { id?: string; data?: unknown }, deps: LiveDeps): Promise<HandleResult> {
+export async function handleAuditEvent(
+  cloudEvent: { id?: string; data?: unknown },
+  deps: LiveDeps,
+): Promise<HandleResult> {
   const decoded = decodeItem(cloudEvent.data ?? null);
   if (!decoded.messageId && cloudEvent.id) decoded.messageId = cloudEvent.id;
   const now = deps.now();
@@ -51,10 +54,17 @@ export async function handleAuditEvent(cloudEvent: { id?: string; data?: unknown
   const keys = claimKeys(prepared.event);
   const claim = await deps.state.claim(keys, now, LEASE_MS);
   if (claim.status === 'duplicate') {
-    deps.log({ severity: 'INFO', message: `duplicate delivery of ${prepared.base.insertId}: already handled`, event: 'duplicate', insertId: prepared.base.insertId, messageId: prepared.base.messageId });
+    deps.log({
+      severity: 'INFO',
+      message: `duplicate delivery of ${prepared.base.insertId}: already handled`,
+      event: 'duplicate',
+      insertId: prepared.base.insertId,
+      messageId: prepared.base.messageId,
+    });
     return { status: 'duplicate', verdicts: [] };
   }
-  if (claim.status === 'busy') throw new TransientError(`entry ${prepared.base.insertId} is being handled by another delivery`);
+  if (claim.status === 'busy')
+    throw new TransientError(`entry ${prepared.base.insertId} is being handled by another delivery`);
 
   const progress: Progress = claim.progress ?? { verdicts: [], notified: [] };
   const verdicts = new Map(progress.verdicts.map((v) => [v.decision.finding.key, v]));
@@ -68,15 +78,28 @@ export async function handleAuditEvent(cloudEvent: { id?: string; data?: unknown
     // Breakglass acknowledgements from Slack sit beside the configuration's reviewed exemptions.
     const breakglass = (await deps.state.exemptionsFor(event.resource.name)).map(compileExactExemption);
     const result = judge({ ...prepared, event }, { ...core, exemptions: breakglass });
-    for (const e of result.ruleErrors) deps.log({ severity: 'ERROR', message: `rule ${e.rule} failed on ${result.insertId}: ${e.message}`, event: 'rule-error', rule: e.rule, insertId: result.insertId });
+    for (const e of result.ruleErrors)
+      deps.log({
+        severity: 'ERROR',
+        message: `rule ${e.rule} failed on ${result.insertId}: ${e.message}`,
+        event: 'rule-error',
+        rule: e.rule,
+        insertId: result.insertId,
+      });
     // A redelivery keeps what the failed delivery already did: no second revert, no second alert.
     for (const decision of result.findings) {
-      if (!verdicts.has(decision.finding.key)) verdicts.set(decision.finding.key, await act(decision, event, deps, now));
+      if (!verdicts.has(decision.finding.key))
+        verdicts.set(decision.finding.key, await act(decision, event, deps, now));
     }
     const change = alertChange(result, event);
     for (const [key, verdict] of verdicts) {
       if (progress.notified.includes(key)) continue;
-      await notifyOnce(deps, { change, verdict, observation, rule: ruleText(deps.rules, verdict.decision.finding.rule, event) });
+      await notifyOnce(deps, {
+        change,
+        verdict,
+        observation,
+        rule: ruleText(deps.rules, verdict.decision.finding.rule, event),
+      });
       progress.notified.push(key);
     }
     for (const verdict of verdicts.values()) recordDecision(deps.log, result, verdict, observation);
@@ -86,7 +109,14 @@ export async function handleAuditEvent(cloudEvent: { id?: string; data?: unknown
   } catch (e) {
     if (!isTransient(e)) return permanentFailure(deps, keys, prepared.base.insertId, e, [...verdicts.values()]);
     await deps.state.release(keys, { verdicts: [...verdicts.values()], notified: progress.notified });
-    deps.log({ severity: 'WARNING', message: `transient failure on ${prepared.base.insertId}, Pub/Sub will redeliver: ${describeError(e)}`, event: 'transient', insertId: prepared.base.insertId, messageId: prepared.base.messageId, done: [...verdicts.keys()] });
+    deps.log({
+      severity: 'WARNING',
+      message: `transient failure on ${prepared.base.insertId}, Pub/Sub will redeliver: ${describeError(e)}`,
+      event: 'transient',
+      insertId: prepared.base.insertId,
+      messageId: prepared.base.messageId,
+      done: [...verdicts.keys()],
+    });
     throw e;
   }
 }
@@ -99,13 +129,34 @@ async function notifyOnce(deps: LiveDeps, alert: Parameters<Notifier['notify']>[
   } catch (e) {
     if (isTransient(e)) throw e;
     const f = alert.verdict.decision.finding;
-    deps.log({ severity: 'ERROR', message: `alert for ${f.rule} on ${f.resource} NOT DELIVERED: ${describeError(e)}`, event: 'alert-undelivered', insertId: alert.change.insertId, findingKey: f.key, done: alert.verdict.done, summary: alert.verdict.summary });
+    deps.log({
+      severity: 'ERROR',
+      message: `alert for ${f.rule} on ${f.resource} NOT DELIVERED: ${describeError(e)}`,
+      event: 'alert-undelivered',
+      insertId: alert.change.insertId,
+      findingKey: f.key,
+      done: alert.verdict.done,
+      summary: alert.verdict.summary,
+    });
   }
 }
 
 // A bug or a permanent error must not spin in redelivery: say everything we know, loudly, and acknowledge.
-async function permanentFailure(deps: LiveDeps, keys: string[], insertId: string, e: unknown, verdicts: Verdict[]): Promise<HandleResult> {
-  deps.log({ severity: 'ERROR', message: `could not handle ${insertId}: ${describeError(e)}`, event: 'failed', insertId, verdicts: verdicts.map((v) => ({ key: v.decision.finding.key, done: v.done, summary: v.summary })), stack: e instanceof Error ? e.stack : undefined });
+async function permanentFailure(
+  deps: LiveDeps,
+  keys: string[],
+  insertId: string,
+  e: unknown,
+  verdicts: Verdict[],
+): Promise<HandleResult> {
+  deps.log({
+    severity: 'ERROR',
+    message: `could not handle ${insertId}: ${describeError(e)}`,
+    event: 'failed',
+    insertId,
+    verdicts: verdicts.map((v) => ({ key: v.decision.finding.key, done: v.done, summary: v.summary })),
+    stack: e instanceof Error ? e.stack : undefined,
+  });
   await deps.state.complete(keys, deps.now());
   return { status: 'failed', verdicts };
 }
@@ -120,10 +171,17 @@ export function claimKeys(event: ChangeEvent): string[] {
 /** The rule's words for an alert: title, why it matters, and the fix command for this resource. */
 export function ruleText(rules: readonly CompiledRule[], id: string, event: ChangeEvent): Alert['rule'] {
   const rule = rules.find((r) => r.id === id);
-  return { title: rule?.title ?? id, explanation: rule?.explanation ?? '', fix: rule ? fillFix(rule.fix, event.resource) : '' };
+  return {
+    title: rule?.title ?? id,
+    explanation: rule?.explanation ?? '',
+    fix: rule ? fillFix(rule.fix, event.resource) : '',
+  };
 }
 
-function alertChange(result: { insertId: string; messageId?: string; method: string; timestamp: string }, event: ChangeEvent) {
+function alertChange(
+  result: { insertId: string; messageId?: string; method: string; timestamp: string },
+  event: ChangeEvent,
+) {
   return {
     insertId: result.insertId,
     ...(result.messageId ? { messageId: result.messageId } : {}),

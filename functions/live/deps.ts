@@ -22,9 +22,18 @@ import type { StateStore } from '../state/types.js';
 export function createLiveDeps(env: NodeJS.ProcessEnv, log: Logger = stdoutLogger): LiveDeps {
   const { config, problems } = loadConfigFile(env.RUNGUARD_CONFIG);
   const { rules, errors } = loadRules(env.RUNGUARD_RULES_DIR);
-  const all = [...problems, ...errors.map((e) => `${e.file}: ${e.field}: ${e.message}`), ...(config ? checkConfigAgainstRules(config, rules) : [])];
+  const all = [
+    ...problems,
+    ...errors.map((e) => `${e.file}: ${e.field}: ${e.message}`),
+    ...(config ? checkConfigAgainstRules(config, rules) : []),
+  ];
   if (!config || all.length > 0) {
-    log({ severity: 'CRITICAL', message: `runguard cannot start: ${all.join('; ')}`, event: 'startup-failed', problems: all });
+    log({
+      severity: 'CRITICAL',
+      message: `runguard cannot start: ${all.join('; ')}`,
+      event: 'startup-failed',
+      problems: all,
+    });
     throw new Error(`runguard configuration is invalid: ${all.join('; ')}`);
   }
   const state = chooseStateStore(env, log);
@@ -51,22 +60,41 @@ function chooseStateStore(env: NodeJS.ProcessEnv, log: Logger): StateStore {
   const choice = env.RUNGUARD_STATE_STORE ?? (env.K_SERVICE || env.FIRESTORE_EMULATOR_HOST ? 'firestore' : 'memory');
   if (choice === 'firestore') return firestoreStateFromEnv(env);
   if (choice !== 'memory') throw new Error(`RUNGUARD_STATE_STORE must be "firestore" or "memory", not "${choice}"`);
-  if (env.K_SERVICE) log({ severity: 'WARNING', message: 'state is in memory (RUNGUARD_STATE_STORE=memory): instances do not share claims, exemptions or threads', event: 'state-in-memory' });
+  if (env.K_SERVICE)
+    log({
+      severity: 'WARNING',
+      message: 'state is in memory (RUNGUARD_STATE_STORE=memory): instances do not share claims, exemptions or threads',
+      event: 'state-in-memory',
+    });
   return new MemoryStateStore();
 }
 
 /** runguard's Firestore: RUNGUARD_FIRESTORE_DATABASE names a database other than (default); FIRESTORE_EMULATOR_HOST the emulator. */
 export function firestoreStateFromEnv(env: NodeJS.ProcessEnv): StateStore {
-  return createFirestoreStateStore({ ...(env.RUNGUARD_FIRESTORE_DATABASE ? { databaseId: env.RUNGUARD_FIRESTORE_DATABASE } : {}), ...(env.FIRESTORE_EMULATOR_HOST ? { emulatorHost: env.FIRESTORE_EMULATOR_HOST } : {}) });
+  return createFirestoreStateStore({
+    ...(env.RUNGUARD_FIRESTORE_DATABASE ? { databaseId: env.RUNGUARD_FIRESTORE_DATABASE } : {}),
+    ...(env.FIRESTORE_EMULATOR_HOST ? { emulatorHost: env.FIRESTORE_EMULATOR_HOST } : {}),
+  });
 }
 
 /** Slack when the configuration names a channel and a token is given; otherwise the log, said once at start. */
-function chooseNotifier(env: NodeJS.ProcessEnv, config: Config, state: StateStore, log: Logger, now: () => number): Notifier {
+function chooseNotifier(
+  env: NodeJS.ProcessEnv,
+  config: Config,
+  state: StateStore,
+  log: Logger,
+  now: () => number,
+): Notifier {
   const token = env.SLACK_BOT_TOKEN;
-  if (config.slack && token) return slackNotifier(lazySlackApi(token, env.SLACK_API_URL), config.slack, state, log, now);
+  if (config.slack && token)
+    return slackNotifier(lazySlackApi(token, env.SLACK_API_URL), config.slack, state, log, now);
   if (config.slack || token) {
     const missing = config.slack ? 'SLACK_BOT_TOKEN is not set' : 'the configuration has no slack.defaultChannel';
-    log({ severity: 'WARNING', message: `Slack is half configured (${missing}): alerts go to the log`, event: 'slack-not-configured' });
+    log({
+      severity: 'WARNING',
+      message: `Slack is half configured (${missing}): alerts go to the log`,
+      event: 'slack-not-configured',
+    });
   }
   return logNotifier(log);
 }
@@ -84,10 +112,16 @@ function lazySlackApi(token: string, apiUrl: string | undefined): SlackApi {
 
 // The Cloud Run client costs ~300 ms to load; events about projects or service accounts never need it.
 // One client serves both the remediation port and the sweep's listing.
-export function lazyRunClient(endpoint: string | undefined): { getRun: () => Promise<RunPort>; inventory: RunInventory } {
+export function lazyRunClient(endpoint: string | undefined): {
+  getRun: () => Promise<RunPort>;
+  inventory: RunInventory;
+} {
   let ready: Promise<{ port: RunPort; inventory: RunInventory }> | undefined;
   const get = () => {
-    ready ??= createServicesClient(endpoint ? { endpoint } : {}).then((c) => ({ port: createRunPort(c), inventory: createRunInventory(c) }));
+    ready ??= createServicesClient(endpoint ? { endpoint } : {}).then((c) => ({
+      port: createRunPort(c),
+      inventory: createRunInventory(c),
+    }));
     // A failed construction is not cached, so the next call tries again.
     ready.catch(() => {
       ready = undefined;

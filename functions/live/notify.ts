@@ -39,7 +39,15 @@ export interface SweepSummary {
   projects: number;
   services: number;
   /** The new or changed findings, most severe first. */
-  news: Array<{ severity: string; rule: string; resource: string; project: string; message: string; done: string; summary: string }>;
+  news: Array<{
+    severity: string;
+    rule: string;
+    resource: string;
+    project: string;
+    message: string;
+    done: string;
+    summary: string;
+  }>;
   /** Findings already alerted earlier and still there. */
   ongoing: number;
   /** What could not be read: a project, a region, a policy; and why. */

@@ -2,39 +2,56 @@ import type { ChangeEvent } from '../core/types.js';
 import { type RunPort, RunPortError } from '../remediation/types.js';
 
 /** Where the state that was evaluated came from; the alert says so when it is not the live state. */
-export type Observation =
-  | { source: 'live' }
-  | { source: 'event'; note: string }
-  | { source: 'gone'; note: string };
+export type Observation = { source: 'live' } | { source: 'event'; note: string } | { source: 'gone'; note: string };
 
 /**
  * The event says who and what; the live state says what is true now. For a Cloud Run service,
  * evaluate the live service and policy; when reading fails, fall back to the entry's own state.
  * Other resource types carry their whole change in the entry.
  */
-export async function observe(event: ChangeEvent, getRun: () => Promise<RunPort>): Promise<{ event: ChangeEvent; observation: Observation }> {
-  if (event.resource.type !== 'run.googleapis.com/Service') return { event, observation: { source: 'event', note: 'the audit entry carries the change' } };
+export async function observe(
+  event: ChangeEvent,
+  getRun: () => Promise<RunPort>,
+): Promise<{ event: ChangeEvent; observation: Observation }> {
+  if (event.resource.type !== 'run.googleapis.com/Service')
+    return { event, observation: { source: 'event', note: 'the audit entry carries the change' } };
   const name = event.resource.name;
   let run: RunPort;
   try {
     run = await getRun();
   } catch (e) {
-    return { event, observation: { source: 'event', note: `live state not read (${(e as Error).message}); evaluated the state in the audit entry` } };
+    return {
+      event,
+      observation: {
+        source: 'event',
+        note: `live state not read (${(e as Error).message}); evaluated the state in the audit entry`,
+      },
+    };
   }
   const [service, policy] = await Promise.allSettled([run.getService(name), run.getIamPolicy(name)]);
   if (service.status === 'fulfilled' && service.value === null) {
     return { event, observation: { source: 'gone', note: `${name} no longer exists` } };
   }
-  const failures = [service, policy].filter((r) => r.status === 'rejected').map((r) => reason((r as PromiseRejectedResult).reason));
+  const failures = [service, policy]
+    .filter((r) => r.status === 'rejected')
+    .map((r) => reason((r as PromiseRejectedResult).reason));
   const live: ChangeEvent = {
     ...event,
-    ...(service.status === 'fulfilled' && service.value ? { service: service.value, serviceSource: 'live' as const } : {}),
+    ...(service.status === 'fulfilled' && service.value
+      ? { service: service.value, serviceSource: 'live' as const }
+      : {}),
     ...(policy.status === 'fulfilled' && policy.value ? { policy: policy.value } : {}),
   };
   if (failures.length === 0) return { event: live, observation: { source: 'live' } };
-  return { event: live, observation: { source: 'event', note: `live state partly unavailable (${failures.join('; ')}); used the audit entry's state where it was missing` } };
+  return {
+    event: live,
+    observation: {
+      source: 'event',
+      note: `live state partly unavailable (${failures.join('; ')}); used the audit entry's state where it was missing`,
+    },
+  };
 }
 
 function reason(e: unknown): string {
-  return e instanceof RunPortError ? `${e.code}: ${e.message}` : (e as Error)?.message ?? String(e);
+  return e instanceof RunPortError ? `${e.code}: ${e.message}` : ((e as Error)?.message ?? String(e));
 }

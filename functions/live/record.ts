@@ -37,20 +37,50 @@ export function recordDecision(log: Logger, r: EntryResult, v: Verdict, observat
     observed: observation.source === 'live' ? 'live' : `${observation.source}: ${observation.note}`,
     exemption: v.decision.exemption,
     expiredExemptions: v.decision.expiredExemptions.length > 0 ? v.decision.expiredExemptions : undefined,
-    outcome: v.outcome ? { status: v.outcome.status, attempts: v.outcome.attempts, verified: v.outcome.verified, now: v.outcome.now, error: v.outcome.error } : undefined,
+    outcome: v.outcome
+      ? {
+          status: v.outcome.status,
+          attempts: v.outcome.attempts,
+          verified: v.outcome.verified,
+          now: v.outcome.now,
+          error: v.outcome.error,
+        }
+      : undefined,
     fight: v.fight ?? undefined,
   });
 }
 
 export function recordEntry(log: Logger, r: EntryResult): void {
   if (r.error !== undefined) {
-    log({ severity: 'ERROR', message: `malformed entry${r.insertId ? ` ${r.insertId}` : ''}${r.messageId ? ` (message ${r.messageId})` : ''}: ${r.error}`, event: 'malformed', ...identity(r), reason: r.error });
+    log({
+      severity: 'ERROR',
+      message: `malformed entry${r.insertId ? ` ${r.insertId}` : ''}${r.messageId ? ` (message ${r.messageId})` : ''}: ${r.error}`,
+      event: 'malformed',
+      ...identity(r),
+      reason: r.error,
+    });
     return;
   }
   const message = r.skipped !== null ? `skipped ${r.insertId}: ${r.skipped}` : `evaluated ${r.insertId}: no rule fired`;
-  log({ severity: 'INFO', message, event: r.skipped !== null ? 'skip' : 'clean', ...identity(r), skipped: r.skipped, skipCode: r.skipCode });
+  log({
+    severity: 'INFO',
+    message,
+    event: r.skipped !== null ? 'skip' : 'clean',
+    ...identity(r),
+    skipped: r.skipped,
+    skipCode: r.skipCode,
+  });
 }
 
 function identity(r: EntryResult) {
-  return { insertId: r.insertId, messageId: r.messageId, method: r.method, resource: r.resource, project: r.project, actor: r.actor, tool: r.tool, timestamp: r.timestamp };
+  return {
+    insertId: r.insertId,
+    messageId: r.messageId,
+    method: r.method,
+    resource: r.resource,
+    project: r.project,
+    actor: r.actor,
+    tool: r.tool,
+    timestamp: r.timestamp,
+  };
 }

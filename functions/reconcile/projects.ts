@@ -24,7 +24,10 @@ export type ProjectListErrorCode = 'permission-denied' | 'invalid' | 'unavailabl
 
 export class ProjectListError extends Error {
   override readonly name = 'ProjectListError';
-  constructor(readonly code: ProjectListErrorCode, message: string) {
+  constructor(
+    readonly code: ProjectListErrorCode,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -51,9 +54,14 @@ const CALL_OPTIONS = {
   retry: {
     retryCodes: [14],
     backoffSettings: {
-      initialRetryDelayMillis: 100, retryDelayMultiplier: 2, maxRetryDelayMillis: 1000,
+      initialRetryDelayMillis: 100,
+      retryDelayMultiplier: 2,
+      maxRetryDelayMillis: 1000,
       // Attempts in all: gax counts the first call. Exhausted retries surface as DEADLINE_EXCEEDED.
-      initialRpcTimeoutMillis: 60_000, rpcTimeoutMultiplier: 1, maxRpcTimeoutMillis: 60_000, maxRetries: 3,
+      initialRpcTimeoutMillis: 60_000,
+      rpcTimeoutMultiplier: 1,
+      maxRpcTimeoutMillis: 60_000,
+      maxRetries: 3,
     },
   },
 };
@@ -79,7 +87,8 @@ export async function createProjectLister(opts: { endpoint?: string } = {}): Pro
       try {
         for await (const p of client.searchProjectsAsync(query ? { query } : {}, CALL_OPTIONS)) {
           // Enums arrive as names from unary/paged calls; accept the number too in case that changes.
-          const state = typeof p.state === 'number' ? (p.state === 1 ? 'ACTIVE' : String(p.state)) : String(p.state ?? '');
+          const state =
+            typeof p.state === 'number' ? (p.state === 1 ? 'ACTIVE' : String(p.state)) : String(p.state ?? '');
           // DELETE_REQUESTED projects are on their way out and can no longer be changed; skip them.
           if (state !== 'ACTIVE') continue;
           out.push({
@@ -100,8 +109,13 @@ export async function createProjectLister(opts: { endpoint?: string } = {}): Pro
 }
 
 const BY_GRPC: ReadonlyMap<number, ProjectListErrorCode> = new Map([
-  [7, 'permission-denied'], [16, 'permission-denied'], [3, 'invalid'],
-  [14, 'unavailable'], [4, 'unavailable'], [13, 'unavailable'], [8, 'unavailable'],
+  [7, 'permission-denied'],
+  [16, 'permission-denied'],
+  [3, 'invalid'],
+  [14, 'unavailable'],
+  [4, 'unavailable'],
+  [13, 'unavailable'],
+  [8, 'unavailable'],
 ]);
 // System errors from sockets and DNS: the request may never have arrived, so it is worth retrying.
 const NETWORK = /^(ECONN|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EPIPE|ENETUNREACH|EHOSTUNREACH|ERR_SOCKET)/;
@@ -110,7 +124,8 @@ const NETWORK = /^(ECONN|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EPIPE|ENETUNREACH|EHOSTUN
 export function toProjectListError(err: unknown): ProjectListError {
   if (err instanceof ProjectListError) return err;
   const e = (typeof err === 'object' && err !== null ? err : {}) as Record<string, unknown>;
-  const message = typeof e.details === 'string' && e.details ? e.details : err instanceof Error ? err.message : String(err);
+  const message =
+    typeof e.details === 'string' && e.details ? e.details : err instanceof Error ? err.message : String(err);
   if (typeof e.code === 'number') return new ProjectListError(BY_GRPC.get(e.code) ?? 'unknown', message);
   return new ProjectListError(typeof e.code === 'string' && NETWORK.test(e.code) ? 'unavailable' : 'unknown', message);
 }

@@ -46,7 +46,9 @@ export async function projectsInScope(
   getLister: () => Promise<ProjectLister>,
   log: Logger,
 ): Promise<{ projects: string[]; listError?: string }> {
-  const named = config.projects.filter((p) => p.mode !== 'off' && A_PROJECT_ID.test(p.match.source)).map((p) => p.match.source);
+  const named = config.projects
+    .filter((p) => p.mode !== 'off' && A_PROJECT_ID.test(p.match.source))
+    .map((p) => p.match.source);
   const single = /^projects\/([^/]+)$/.exec(scope);
   if (single) return { projects: [single[1]!] };
   if (scope === '') return { projects: [...new Set(named)] };
@@ -60,7 +62,12 @@ export async function projectsInScope(
     }
   } catch (e) {
     const listError = `could not list the projects in ${scope}: ${describeError(e)}`;
-    log({ severity: 'ERROR', message: `${listError}; sweeping the ${named.length} project(s) the configuration names`, event: 'sweep-list-failed', scope });
+    log({
+      severity: 'ERROR',
+      message: `${listError}; sweeping the ${named.length} project(s) the configuration names`,
+      event: 'sweep-list-failed',
+      scope,
+    });
     return { projects: [...new Set(named)], listError };
   }
 }

@@ -1,7 +1,14 @@
 import pLimit from 'p-limit';
 import { projectMode } from '../config/load.js';
 import { type EntryResult, judge } from '../core/pipeline.js';
-import { type ChangeEvent, type Decision, type ProjectMode, type RunService, type Severity, SEVERITY_RANK } from '../core/types.js';
+import {
+  type ChangeEvent,
+  type Decision,
+  type ProjectMode,
+  type RunService,
+  type Severity,
+  SEVERITY_RANK,
+} from '../core/types.js';
 import { compileExactExemption } from '../decisions/exemptions.js';
 import { act } from '../live/act.js';
 import { type LiveDeps, ruleText } from '../live/audit-events.js';
@@ -92,7 +99,15 @@ export async function sweep(projects: readonly string[], deps: SweepDeps): Promi
   // project's time budget measures its own work, not its wait behind the others.
   const calls = pLimit(concurrency);
   const projectSlots = pLimit(Math.max(1, Math.min(4, Math.ceil(concurrency / 4))));
-  const report: SweepReport = { startedAt, finishedAt: startedAt, projects: [], findings: [], unread: [], ruleErrors: [], planned: [] };
+  const report: SweepReport = {
+    startedAt,
+    finishedAt: startedAt,
+    projects: [],
+    findings: [],
+    unread: [],
+    ruleErrors: [],
+    planned: [],
+  };
   const sweepDeadline = startedAt + deps.config.reconcile.sweepBudgetMs;
   const late: string[] = [];
   const results = await Promise.all(
@@ -107,9 +122,19 @@ export async function sweep(projects: readonly string[], deps: SweepDeps): Promi
       }),
     ),
   );
-  if (late.length > 0) report.unread.push({ project: late.length === 1 ? late[0]! : `${late.length} projects`, what: 'sweep budget', reason: `not started within ${deps.config.reconcile.sweepBudgetMs} ms: ${late.sort().join(', ')}` });
+  if (late.length > 0)
+    report.unread.push({
+      project: late.length === 1 ? late[0]! : `${late.length} projects`,
+      what: 'sweep budget',
+      reason: `not started within ${deps.config.reconcile.sweepBudgetMs} ms: ${late.sort().join(', ')}`,
+    });
   report.projects = results.filter((r): r is ProjectReport => r !== null);
-  report.findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.resource.localeCompare(b.resource) || a.rule.localeCompare(b.rule));
+  report.findings.sort(
+    (a, b) =>
+      SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
+      a.resource.localeCompare(b.resource) ||
+      a.rule.localeCompare(b.rule),
+  );
   report.finishedAt = deps.now();
   if (deps.notify) await summarize(report, deps);
   deps.log({
@@ -124,7 +149,12 @@ export async function sweep(projects: readonly string[], deps: SweepDeps): Promi
 
 type Limit = ReturnType<typeof pLimit>;
 
-async function sweepProject(project: string, deps: SweepDeps, calls: Limit, report: SweepReport): Promise<ProjectReport | null> {
+async function sweepProject(
+  project: string,
+  deps: SweepDeps,
+  calls: Limit,
+  report: SweepReport,
+): Promise<ProjectReport | null> {
   const started = deps.now();
   const mode = projectMode(deps.config, project, `projects/${project}`);
   if (mode === 'off') return null;
@@ -132,7 +162,17 @@ async function sweepProject(project: string, deps: SweepDeps, calls: Limit, repo
   const progress: SweepProgress = { project, total: 0, scanned: 0, listed: false, done: false };
   const tell = () => deps.onProgress?.({ ...progress });
   const unread = (what: string, e: unknown) => report.unread.push({ project, what, reason: reasonOf(e) });
-  const out: ProjectReport = { project, mode, locations: 0, services: 0, scanned: 0, gone: 0, findings: 0, complete: false, ms: 0 };
+  const out: ProjectReport = {
+    project,
+    mode,
+    locations: 0,
+    services: 0,
+    scanned: 0,
+    gone: 0,
+    findings: 0,
+    complete: false,
+    ms: 0,
+  };
   tell();
 
   let locations = deps.config.reconcile.locations;
@@ -153,7 +193,9 @@ async function sweepProject(project: string, deps: SweepDeps, calls: Limit, repo
   // Services are judged as their region's list arrives, so a slow region does not hold the rest up.
   await Promise.all(
     locations.map(async (location) => {
-      const services = await calls(async () => (pastBudget() ? null : deps.inventory.listServices(project, location))).catch((e: unknown) => {
+      const services = await calls(async () =>
+        pastBudget() ? null : deps.inventory.listServices(project, location),
+      ).catch((e: unknown) => {
         const reason = reasonOf(e);
         regionErrors.set(reason, [...(regionErrors.get(reason) ?? []), location]);
         return null;
@@ -181,27 +223,50 @@ async function sweepProject(project: string, deps: SweepDeps, calls: Limit, repo
   );
   // A project runguard may not read answers the same in every region: one line, not forty.
   for (const [reason, regions] of regionErrors) {
-    report.unread.push({ project, what: regions.length === 1 ? `region ${regions[0]}` : `${regions.length} regions (${regions.sort().join(', ')})`, reason });
+    report.unread.push({
+      project,
+      what: regions.length === 1 ? `region ${regions[0]}` : `${regions.length} regions (${regions.sort().join(', ')})`,
+      reason,
+    });
   }
   out.services = progress.total;
   out.scanned = progress.scanned;
-  if (timedOut) report.unread.push({ project, what: 'budget', reason: `stopped after ${deps.config.reconcile.projectBudgetMs} ms with ${progress.total - progress.scanned} of ${progress.total} services not judged` });
+  if (timedOut)
+    report.unread.push({
+      project,
+      what: 'budget',
+      reason: `stopped after ${deps.config.reconcile.projectBudgetMs} ms with ${progress.total - progress.scanned} of ${progress.total} services not judged`,
+    });
 
   // Acting and alerting happen after reading, one service at a time, so reverts and Slack keep their own pace.
   const verdicts = await decideAndAct(judged, deps);
-  const news = deps.notify ? await newness(project, verdicts, started, deps) : new Set(verdicts.map((v) => v.verdict.decision.finding.key));
+  const news = deps.notify
+    ? await newness(project, verdicts, started, deps)
+    : new Set(verdicts.map((v) => v.verdict.decision.finding.key));
   for (const v of verdicts) {
     const f = v.verdict.decision.finding;
     const isNew = news.has(f.key);
     report.findings.push({
-      project, resource: f.resource, location: v.event.resource.location, rule: f.rule, severity: f.severity, message: f.message,
-      mode, action: v.verdict.decision.action, done: v.verdict.done, summary: v.verdict.summary, isNew,
+      project,
+      resource: f.resource,
+      location: v.event.resource.location,
+      rule: f.rule,
+      severity: f.severity,
+      message: f.message,
+      mode,
+      action: v.verdict.decision.action,
+      done: v.verdict.done,
+      summary: v.verdict.summary,
+      isNew,
     });
     recordDecision(deps.log, v.result, v.verdict, SWEPT);
-    if (v.verdict.done === 'dry-run' && !deps.act && v.verdict.decision.action === 'revert') report.planned.push({ decision: v.verdict.decision, event: v.event });
+    if (v.verdict.done === 'dry-run' && !deps.act && v.verdict.decision.action === 'revert')
+      report.planned.push({ decision: v.verdict.decision, event: v.event });
     if (deps.notify && isNew && v.verdict.done !== 'exempt') await notify(v, deps);
   }
-  for (const j of judged) for (const e of j.result.ruleErrors) report.ruleErrors.push({ resource: j.result.resource, rule: e.rule, message: e.message });
+  for (const j of judged)
+    for (const e of j.result.ruleErrors)
+      report.ruleErrors.push({ resource: j.result.resource, rule: e.rule, message: e.message });
   out.findings = verdicts.length;
   out.complete = !timedOut && !report.unread.some((u) => u.project === project);
   if (deps.notify && out.complete) await deps.state.setLastSweep(project, started);
@@ -224,7 +289,13 @@ interface Judged {
 const SWEPT: Observation = { source: 'live' };
 
 /** The live service and its policy, as a change with no change behind it: the actor is "found by sweep". */
-export function sweptEvent(service: RunService, policy: ChangeEvent['policy'], project: string, location: string, now: number): ChangeEvent {
+export function sweptEvent(
+  service: RunService,
+  policy: ChangeEvent['policy'],
+  project: string,
+  location: string,
+  now: number,
+): ChangeEvent {
   return {
     insertId: '',
     logName: '',
@@ -285,7 +356,11 @@ async function decideAndAct(judged: readonly Judged[], deps: SweepDeps): Promise
       const verdict: Verdict =
         decision.action !== 'revert' || deps.act
           ? await actOrReport(decision, j.event, deps, '; the next sweep tries again')
-          : { ...verdictWithoutAction(decision), done: 'dry-run', summary: `would ${decision.finding.remediation?.action ?? 'revert'} (enforce mode); read-only: nothing was changed` };
+          : {
+              ...verdictWithoutAction(decision),
+              done: 'dry-run',
+              summary: `would ${decision.finding.remediation?.action ?? 'revert'} (enforce mode); read-only: nothing was changed`,
+            };
       out.push({ ...j, verdict });
     }
   }
@@ -293,11 +368,22 @@ async function decideAndAct(judged: readonly Judged[], deps: SweepDeps): Promise
 }
 
 /** A failure to act is this finding's verdict, not the sweep's end: the others go on. */
-async function actOrReport(decision: Decision, event: ChangeEvent, deps: Omit<SweepDeps, 'onProgress'>, after = ''): Promise<Verdict> {
+async function actOrReport(
+  decision: Decision,
+  event: ChangeEvent,
+  deps: Omit<SweepDeps, 'onProgress'>,
+  after = '',
+): Promise<Verdict> {
   try {
     return await act(decision, event, deps, deps.now());
   } catch (e) {
-    return { decision, done: 'failed', summary: `could not revert: ${describeError(e)}${after}`, outcome: null, fight: null };
+    return {
+      decision,
+      done: 'failed',
+      summary: `could not revert: ${describeError(e)}${after}`,
+      outcome: null,
+      fight: null,
+    };
   }
 }
 
@@ -312,13 +398,24 @@ export async function applyPlanned(report: SweepReport, deps: Omit<SweepDeps, 'o
     const verdict = await actOrReport(decision, event, deps);
     const i = findings.findIndex((f) => f.resource === decision.finding.resource && f.rule === decision.finding.rule);
     if (i >= 0) findings[i] = { ...findings[i]!, done: verdict.done, summary: verdict.summary };
-    deps.log({ severity: verdict.done === 'failed' ? 'ERROR' : 'NOTICE', message: `${verdict.done}: ${decision.finding.rule} on ${decision.finding.resource} — ${verdict.summary}`, event: 'decision', findingKey: decision.finding.key, done: verdict.done });
+    deps.log({
+      severity: verdict.done === 'failed' ? 'ERROR' : 'NOTICE',
+      message: `${verdict.done}: ${decision.finding.rule} on ${decision.finding.resource} — ${verdict.summary}`,
+      event: 'decision',
+      findingKey: decision.finding.key,
+      done: verdict.done,
+    });
   }
   return { ...report, findings, planned: [], finishedAt: deps.now() };
 }
 
 /** Which findings are news: never seen, changed, or not seen by the previous complete sweep. */
-async function newness(project: string, acted: readonly Acted[], started: number, deps: SweepDeps): Promise<Set<string>> {
+async function newness(
+  project: string,
+  acted: readonly Acted[],
+  started: number,
+  deps: SweepDeps,
+): Promise<Set<string>> {
   const keys = acted.map((a) => a.verdict.decision.finding.key);
   const [marks, previous] = await Promise.all([deps.state.sweepMarks(keys), deps.state.lastSweep(project)]);
   const news = new Set<string>();
@@ -338,7 +435,12 @@ async function newness(project: string, acted: readonly Acted[], started: number
 
 function fingerprintOf(v: Verdict): string {
   const d = v.decision;
-  return [d.action, d.finding.severity, d.finding.message, d.exemption ? `${d.exemption.approvedBy}|${d.exemption.expires}` : ''].join('\n');
+  return [
+    d.action,
+    d.finding.severity,
+    d.finding.message,
+    d.exemption ? `${d.exemption.approvedBy}|${d.exemption.expires}` : '',
+  ].join('\n');
 }
 
 async function notify(a: Acted, deps: SweepDeps): Promise<void> {
@@ -363,7 +465,13 @@ async function notify(a: Acted, deps: SweepDeps): Promise<void> {
   try {
     await deps.notifier.notify(alert);
   } catch (e) {
-    deps.log({ severity: 'ERROR', message: `sweep alert for ${f.rule} on ${f.resource} NOT DELIVERED: ${describeError(e)}`, event: 'alert-undelivered', findingKey: f.key, done: a.verdict.done });
+    deps.log({
+      severity: 'ERROR',
+      message: `sweep alert for ${f.rule} on ${f.resource} NOT DELIVERED: ${describeError(e)}`,
+      event: 'alert-undelivered',
+      findingKey: f.key,
+      done: a.verdict.done,
+    });
   }
 }
 
@@ -375,14 +483,26 @@ async function summarize(report: SweepReport, deps: SweepDeps): Promise<void> {
     finishedAt: report.finishedAt,
     projects: report.projects.length,
     services: report.projects.reduce((n, p) => n + p.scanned, 0),
-    news: news.map(({ severity, rule, resource, project, message, done, summary: s }) => ({ severity, rule, resource, project, message, done, summary: s })),
+    news: news.map(({ severity, rule, resource, project, message, done, summary: s }) => ({
+      severity,
+      rule,
+      resource,
+      project,
+      message,
+      done,
+      summary: s,
+    })),
     ongoing: report.findings.length - report.findings.filter((f) => f.isNew).length,
     unread: report.unread,
   };
   try {
     await deps.notifier.summarize(summary);
   } catch (e) {
-    deps.log({ severity: 'ERROR', message: `sweep summary NOT DELIVERED: ${describeError(e)}`, event: 'alert-undelivered' });
+    deps.log({
+      severity: 'ERROR',
+      message: `sweep summary NOT DELIVERED: ${describeError(e)}`,
+      event: 'alert-undelivered',
+    });
   }
 }
 

@@ -44,14 +44,16 @@ export const REMEDIATION_ACTIONS: Readonly<Record<RemediationName, RemediationAc
   },
   'remove-public-members': {
     name: 'remove-public-members',
-    description: 'Removes allUsers and allAuthenticatedUsers from every role of the service IAM policy, keeping every other member.',
+    description:
+      'Removes allUsers and allAuthenticatedUsers from every role of the service IAM policy, keeping every other member.',
     resourceTypes: RUN,
     permissions: ['run.services.getIamPolicy', 'run.services.setIamPolicy'],
     params: z.looseObject({
       publicMembers: z
         .array(
           z.enum(PUBLIC_MEMBERS, {
-            error: (iss) => `${JSON.stringify(iss.input)} is not a public member; only ${PUBLIC_MEMBERS.join(' and ')} may be removed`,
+            error: (iss) =>
+              `${JSON.stringify(iss.input)} is not a public member; only ${PUBLIC_MEMBERS.join(' and ')} may be removed`,
           }),
         )
         .min(1, 'must name at least one public member'),
@@ -84,4 +86,7 @@ export function validateRemediationParams(action: string, params: Record<string,
 }
 
 const keyPath = (path: PropertyKey[]) =>
-  path.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${String(seg)}` : String(seg)), '');
+  path.reduce<string>(
+    (acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${String(seg)}` : String(seg)),
+    '',
+  );

@@ -1,7 +1,15 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Ingress } from '../core/types.js';
 import { PUBLIC_MEMBERS, validateRemediationParams } from './catalog.js';
-import { describePublicAccess, describeRemoval, ingressFix, invokerCheckFix, publicGrants, withoutPublicMembers, type ServiceFix } from './plan.js';
+import {
+  describePublicAccess,
+  describeRemoval,
+  ingressFix,
+  invokerCheckFix,
+  publicGrants,
+  withoutPublicMembers,
+  type ServiceFix,
+} from './plan.js';
 import { RunPortError, type RemediationOutcome, type RunPort } from './types.js';
 
 // Carries out one remediation: read live state, change only the offending part guarded by its
@@ -29,8 +37,14 @@ interface Job {
 
 type Outcome = RemediationOutcome;
 
-const outcome = (r: Job, status: Outcome['status'], summary: string, verified: boolean): Outcome =>
-  ({ action: r.action, status, summary, now: r.now, verified, attempts: r.attempts });
+const outcome = (r: Job, status: Outcome['status'], summary: string, verified: boolean): Outcome => ({
+  action: r.action,
+  status,
+  summary,
+  now: r.now,
+  verified,
+  attempts: r.attempts,
+});
 
 const gone = (r: Job): Outcome => {
   r.now = 'the service does not exist';
@@ -88,7 +102,8 @@ async function removeMembers(r: Job, members: readonly string[]): Promise<Outcom
     const after = await r.port.getIamPolicy(r.name);
     if (!after) return gone(r);
     r.now = describePublicAccess(after, members);
-    if (publicGrants(after, members).length > 0) return fighting(r, goal, `the write succeeded but a re-read shows ${r.now}`);
+    if (publicGrants(after, members).length > 0)
+      return fighting(r, goal, `the write succeeded but a re-read shows ${r.now}`);
     return outcome(r, 'reverted', describeRemoval(removed, after), true);
   }
 }
@@ -121,8 +136,10 @@ export async function remediate(
   };
   const goal = GOALS.get(action) ?? action;
   // publicMembers is optional here: absent means both public members.
-  const effective = action === 'remove-public-members' && params.publicMembers === undefined
-    ? { ...params, publicMembers: [...PUBLIC_MEMBERS] } : params;
+  const effective =
+    action === 'remove-public-members' && params.publicMembers === undefined
+      ? { ...params, publicMembers: [...PUBLIC_MEMBERS] }
+      : params;
   // The catalog's own validation, before any call, whatever the caller already checked.
   const problems = validateRemediationParams(action, effective);
   if (problems.length > 0) return failed(r, goal, new RunPortError('invalid', `refused: ${problems.join('; ')}`));

@@ -4,14 +4,20 @@ import type { ServiceChange } from './types.js';
 // Pure helpers for remediation: what to change, and how to say it in an alert. No I/O here, so
 // every edge case (conditions, emptied bindings, duplicates) is a table row in plan.test.ts.
 
-export interface Removal { role: string; member: string }
+export interface Removal {
+  role: string;
+  member: string;
+}
 
 /**
  * The policy with exactly `members` taken out of every binding. Everything else is kept as it
  * was — other members, binding order, conditions (a conditional binding still grants access) —
  * and bindings left empty are dropped, as IAM itself would.
  */
-export function withoutPublicMembers(policy: Policy, members: readonly string[]): { policy: Policy; removed: Removal[] } {
+export function withoutPublicMembers(
+  policy: Policy,
+  members: readonly string[],
+): { policy: Policy; removed: Removal[] } {
   const drop = new Set(members);
   const removed: Removal[] = [];
   const bindings: Binding[] = [];
@@ -29,7 +35,8 @@ export function publicGrants(policy: Policy, members: readonly string[]): Remova
   return withoutPublicMembers(policy, members).removed;
 }
 
-const plural = (n: number, word: string): string => (n === 0 ? `no other ${word}s` : `${n} other ${word}${n === 1 ? '' : 's'}`);
+const plural = (n: number, word: string): string =>
+  n === 0 ? `no other ${word}s` : `${n} other ${word}${n === 1 ? '' : 's'}`;
 
 const listWords = (items: readonly string[]): string =>
   items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
@@ -87,7 +94,8 @@ export const invokerCheckFix: ServiceFix = {
   change: { invokerIamDisabled: false },
   goal: 'turn the invoker IAM check back on',
   isSafe: (s) => !s.invokerIamDisabled,
-  now: (s) => (s.invokerIamDisabled ? 'the invoker IAM check is off (invokerIamDisabled: true)' : 'the invoker IAM check is on'),
+  now: (s) =>
+    s.invokerIamDisabled ? 'the invoker IAM check is off (invokerIamDisabled: true)' : 'the invoker IAM check is on',
   done: () => 'turned the invoker IAM check back on (invokerIamDisabled was true)',
   unchanged: () => 'the invoker IAM check is already on; nothing to change',
 };

@@ -9,7 +9,10 @@ import { RunPortError, type RunInventory, type RunPort, type RunPortErrorCode, t
 // so the executor never reads gRPC numbers or message text.
 
 type Rec = Record<string, unknown>;
-interface OperationLike { name?: string | null; promise(): Promise<readonly unknown[]> }
+interface OperationLike {
+  name?: string | null;
+  promise(): Promise<readonly unknown[]>;
+}
 type WireBinding = { role: string; members: string[]; condition?: Binding['condition'] };
 
 /** The part of ServicesClient RunPort uses; a fake can implement just this. */
@@ -20,13 +23,22 @@ export interface ServicesClientLike {
     updateMask: { paths: string[] };
   }): Promise<readonly [OperationLike, ...unknown[]]>;
   checkUpdateServiceProgress(name: string): Promise<OperationLike>;
-  getIamPolicy(req: { resource: string; options: { requestedPolicyVersion: number } }): Promise<readonly [object | null | undefined, ...unknown[]]>;
-  setIamPolicy(req: { resource: string; policy: { version: number; bindings: WireBinding[]; etag: Uint8Array } }): Promise<readonly [object | null | undefined, ...unknown[]]>;
+  getIamPolicy(req: {
+    resource: string;
+    options: { requestedPolicyVersion: number };
+  }): Promise<readonly [object | null | undefined, ...unknown[]]>;
+  setIamPolicy(req: {
+    resource: string;
+    policy: { version: number; bindings: WireBinding[]; etag: Uint8Array };
+  }): Promise<readonly [object | null | undefined, ...unknown[]]>;
 }
 
 /** The listing part of ServicesClient (the Locations mixin included) the sweep uses. */
 export interface InventoryClientLike {
-  listLocationsAsync(req: { name: string }, opts: { autoPaginate: false }): AsyncIterable<{ locationId?: string | null }>;
+  listLocationsAsync(
+    req: { name: string },
+    opts: { autoPaginate: false },
+  ): AsyncIterable<{ locationId?: string | null }>;
   listServicesAsync(req: { parent: string; pageSize: number }, opts: { autoPaginate: false }): AsyncIterable<object>;
 }
 
@@ -53,7 +65,11 @@ function decodeOperationsOnce(client: ServicesClient): ServicesClient {
   const { protobuf } = require('google-gax') as typeof import('google-gax');
   const service = protobuf.Root.fromJSON(require('../protos/protos.json')).lookupType('google.cloud.run.v2.Service');
   const decode = (bytes: Uint8Array) => service.decode(bytes);
-  const descriptors = (client as unknown as { descriptors?: { longrunning?: Record<string, { responseDecoder?: unknown; metadataDecoder?: unknown }> } }).descriptors;
+  const descriptors = (
+    client as unknown as {
+      descriptors?: { longrunning?: Record<string, { responseDecoder?: unknown; metadataDecoder?: unknown }> };
+    }
+  ).descriptors;
   for (const d of Object.values(descriptors?.longrunning ?? {})) {
     if (d.responseDecoder) d.responseDecoder = decode;
     if (d.metadataDecoder) d.metadataDecoder = decode;
@@ -62,8 +78,14 @@ function decodeOperationsOnce(client: ServicesClient): ServicesClient {
 }
 
 const BY_GRPC: ReadonlyMap<number, RunPortErrorCode> = new Map([
-  [14, 'unavailable'], [4, 'unavailable'], [13, 'unavailable'], [8, 'unavailable'],
-  [10, 'conflict'], [7, 'permission-denied'], [5, 'not-found'], [3, 'invalid'],
+  [14, 'unavailable'],
+  [4, 'unavailable'],
+  [13, 'unavailable'],
+  [8, 'unavailable'],
+  [10, 'conflict'],
+  [7, 'permission-denied'],
+  [5, 'not-found'],
+  [3, 'invalid'],
 ]);
 // System errors from sockets and DNS: the request may never have arrived, so it is worth retrying.
 const NETWORK = /^(ECONN|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EPIPE|ENETUNREACH|EHOSTUNREACH|ERR_SOCKET)/;
@@ -72,7 +94,8 @@ const NETWORK = /^(ECONN|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EPIPE|ENETUNREACH|EHOSTUN
 export function toRunPortError(err: unknown): RunPortError {
   if (err instanceof RunPortError) return err;
   const e = (typeof err === 'object' && err !== null ? err : {}) as Rec;
-  const message = typeof e.details === 'string' && e.details ? e.details : err instanceof Error ? err.message : String(err);
+  const message =
+    typeof e.details === 'string' && e.details ? e.details : err instanceof Error ? err.message : String(err);
   const grpcCode = typeof e.code === 'number' ? e.code : null;
   if (grpcCode === null) {
     const code = typeof e.code === 'string' && NETWORK.test(e.code) ? 'unavailable' : 'unknown';
@@ -81,8 +104,12 @@ export function toRunPortError(err: unknown): RunPortError {
   let code = BY_GRPC.get(grpcCode) ?? 'unknown';
   if (grpcCode === 9 && /etag/i.test(message)) code = 'conflict';
   const info = (e.errorInfoMetadata ?? {}) as Rec;
-  const permission = code !== 'permission-denied' ? null
-    : typeof info.permission === 'string' ? info.permission : (/Permission '([^']+)' denied/.exec(message)?.[1] ?? null);
+  const permission =
+    code !== 'permission-denied'
+      ? null
+      : typeof info.permission === 'string'
+        ? info.permission
+        : (/Permission '([^']+)' denied/.exec(message)?.[1] ?? null);
   return new RunPortError(code, message, grpcCode, permission);
 }
 
@@ -141,7 +168,10 @@ const etagString = (v: unknown): string =>
 function toPolicy(v: unknown): Policy {
   const p = (v ?? {}) as Rec;
   const bindings = (Array.isArray(p.bindings) ? p.bindings : []).map((raw: Rec): Binding => {
-    const b: Binding = { role: String(raw.role ?? ''), members: Array.isArray(raw.members) ? raw.members.map(String) : [] };
+    const b: Binding = {
+      role: String(raw.role ?? ''),
+      members: Array.isArray(raw.members) ? raw.members.map(String) : [],
+    };
     // Kept whole (description, location too): a conditional binding must be written back as it was.
     if (raw.condition) b.condition = raw.condition as Binding['condition'];
     return b;
@@ -157,10 +187,18 @@ export function createRunPort(client: ServicesClientLike): RunPort {
     },
 
     async updateService(name: string, change: ServiceChange, etag: string): Promise<RunService> {
-      const paths = (Object.keys(change) as (keyof ServiceChange)[]).filter((k) => change[k] !== undefined).map((k) => SNAKE[k]);
+      const paths = (Object.keys(change) as (keyof ServiceChange)[])
+        .filter((k) => change[k] !== undefined)
+        .map((k) => SNAKE[k]);
       if (paths.length === 0) throw new RunPortError('invalid', 'updateService needs at least one field to change');
-      if (!etag) throw new RunPortError('invalid', 'refusing to update a service without its etag: the write would not be guarded');
-      const [op] = await call(() => client.updateService({ service: { name, ...change, etag }, updateMask: { paths } }));
+      if (!etag)
+        throw new RunPortError(
+          'invalid',
+          'refusing to update a service without its etag: the write would not be guarded',
+        );
+      const [op] = await call(() =>
+        client.updateService({ service: { name, ...change, etag }, updateMask: { paths } }),
+      );
       return fromV2(plain(await settle(client, op)), name);
     },
 
@@ -172,10 +210,18 @@ export function createRunPort(client: ServicesClientLike): RunPort {
 
     async setIamPolicy(name: string, policy: Policy): Promise<Policy> {
       // etag is a bytes field; the canonical Policy carries it as base64, as the REST API does.
-      if (!policy.etag) throw new RunPortError('invalid', 'refusing to write an IAM policy without its etag: the write would not be guarded');
+      if (!policy.etag)
+        throw new RunPortError(
+          'invalid',
+          'refusing to write an IAM policy without its etag: the write would not be guarded',
+        );
       const etag = Buffer.from(policy.etag, 'base64');
       const version = policy.bindings.some((b) => b.condition) ? 3 : 1;
-      const bindings = policy.bindings.map((b) => ({ role: b.role, members: [...b.members], ...(b.condition ? { condition: b.condition } : {}) }));
+      const bindings = policy.bindings.map((b) => ({
+        role: b.role,
+        members: [...b.members],
+        ...(b.condition ? { condition: b.condition } : {}),
+      }));
       const [res] = await call(() => client.setIamPolicy({ resource: name, policy: { version, bindings, etag } }));
       return toPolicy(res);
     },
@@ -190,13 +236,17 @@ export function createRunInventory(client: InventoryClientLike): RunInventory {
   };
   return {
     async listLocations(project: string): Promise<string[]> {
-      const locations = await call(() => collect(client.listLocationsAsync({ name: `projects/${project}` }, { autoPaginate: false })));
+      const locations = await call(() =>
+        collect(client.listLocationsAsync({ name: `projects/${project}` }, { autoPaginate: false })),
+      );
       return locations.map((l) => l.locationId ?? '').filter((id) => id !== '');
     },
     async listServices(project: string, location: string): Promise<RunService[]> {
       const parent = `projects/${project}/locations/${location}`;
       // autoPaginate:false stops gax warning on async iteration; the iterator still follows page tokens.
-      const services = await call(() => collect(client.listServicesAsync({ parent, pageSize: 500 }, { autoPaginate: false })));
+      const services = await call(() =>
+        collect(client.listServicesAsync({ parent, pageSize: 500 }, { autoPaginate: false })),
+      );
       return services.map((s) => fromV2(plain(s), String((s as Rec).name ?? '')));
     },
   };

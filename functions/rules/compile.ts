@@ -34,7 +34,10 @@ for (const name of ['resource', 'service', 'policy', 'change', 'params', 'settin
 }
 
 /** Compiles every source; rules with any problem are left out, and every problem is reported. */
-export function compileRules(sources: ReadonlyArray<{ file: string; text: string }>, opts: CompileOptions = {}): { rules: CompiledRule[]; errors: RuleError[] } {
+export function compileRules(
+  sources: ReadonlyArray<{ file: string; text: string }>,
+  opts: CompileOptions = {},
+): { rules: CompiledRule[]; errors: RuleError[] } {
   const rules: CompiledRule[] = [];
   const errors: RuleError[] = [];
   const firstFileOf = new Map<string, string>();
@@ -53,7 +56,11 @@ export function compileRules(sources: ReadonlyArray<{ file: string; text: string
   return { rules, errors };
 }
 
-function compileSource(file: string, text: string, opts: CompileOptions): { id: string | null; rule: CompiledRule | null; problems: SchemaProblem[] } {
+function compileSource(
+  file: string,
+  text: string,
+  opts: CompileOptions,
+): { id: string | null; rule: CompiledRule | null; problems: SchemaProblem[] } {
   const parsed = parseYaml(text);
   if ('problems' in parsed) return { id: null, rule: null, problems: parsed.problems };
   const { spec, problems } = parseRuleFile(parsed.data, file);
@@ -61,18 +68,24 @@ function compileSource(file: string, text: string, opts: CompileOptions): { id: 
   const raw: Record<string, unknown> = isRecord(parsed.data) ? parsed.data : {};
   const id = typeof raw.id === 'string' ? raw.id : null;
   const expectedId = /([^/\\]+?)\.ya?ml$/.exec(file)?.[1] ?? file;
-  if (id !== null && id !== expectedId) problems.push({ field: 'id', message: `"${id}" must equal the file name "${expectedId}"` });
+  if (id !== null && id !== expectedId)
+    problems.push({ field: 'id', message: `"${id}" must equal the file name "${expectedId}"` });
 
   const condition = typeof raw.condition === 'string' && raw.condition ? compileExpr(raw.condition, 'bool') : null;
   if (condition?.error) problems.push({ field: 'condition', message: condition.error });
   const message = typeof raw.message === 'string' && raw.message ? compileExpr(raw.message, 'string') : null;
   if (message?.error) problems.push({ field: 'message', message: message.error });
 
-  const action = isRecord(raw.remediation) && typeof raw.remediation.action === 'string' ? raw.remediation.action : null;
+  const action =
+    isRecord(raw.remediation) && typeof raw.remediation.action === 'string' ? raw.remediation.action : null;
   if (action !== null) {
     // Unknown types are the schema's to report; only known ones are matched against the action.
-    const types = Array.isArray(raw.resourceTypes) ? raw.resourceTypes.filter((t): t is ResourceType => RESOURCE_TYPES.includes(t)) : [];
-    problems.push(...remediationProblems(action, types, isRecord(raw.params) ? raw.params : {}, opts.remediationActions));
+    const types = Array.isArray(raw.resourceTypes)
+      ? raw.resourceTypes.filter((t): t is ResourceType => RESOURCE_TYPES.includes(t))
+      : [];
+    problems.push(
+      ...remediationProblems(action, types, isRecord(raw.params) ? raw.params : {}, opts.remediationActions),
+    );
   }
 
   if (!spec || problems.length > 0 || !condition?.program) return { id, rule: null, problems };
@@ -99,17 +112,29 @@ function parseYaml(text: string): { data: unknown } | { problems: SchemaProblem[
   };
 }
 
-function remediationProblems(action: string, types: ResourceType[], params: Record<string, unknown>, known: ReadonlySet<string> | undefined): SchemaProblem[] {
+function remediationProblems(
+  action: string,
+  types: ResourceType[],
+  params: Record<string, unknown>,
+  known: ReadonlySet<string> | undefined,
+): SchemaProblem[] {
   if (known && !known.has(action)) {
-    return [{ field: 'remediation.action', message: `unknown remediation action "${action}" (known: ${[...known].join(', ')})` }];
+    return [
+      {
+        field: 'remediation.action',
+        message: `unknown remediation action "${action}" (known: ${[...known].join(', ')})`,
+      },
+    ];
   }
   const def = remediationAction(action);
   // Not in the catalog: only a caller that names its actions (loadRules does) can say it is unknown.
   if (!def) return [];
   const problems: SchemaProblem[] = [];
   const unsupported = types.filter((t) => !def.resourceTypes.includes(t));
-  if (unsupported.length > 0) problems.push({ field: 'remediation.action', message: `${action} cannot act on ${unsupported.join(', ')}` });
-  for (const p of validateRemediationParams(action, params)) problems.push({ field: 'params', message: `${p} (for remediation ${action})` });
+  if (unsupported.length > 0)
+    problems.push({ field: 'remediation.action', message: `${action} cannot act on ${unsupported.join(', ')}` });
+  for (const p of validateRemediationParams(action, params))
+    problems.push({ field: 'params', message: `${p} (for remediation ${action})` });
   return problems;
 }
 

@@ -75,7 +75,8 @@ export function evaluateRule(rule: CompiledRule, input: RuleInput): RuleOutcome 
   } catch (err) {
     return { fired: false, error: `condition: ${celError(err, rule.condition)}` };
   }
-  if (typeof verdict !== 'boolean') return { fired: false, error: `condition: evaluated to ${typeName(verdict)}, not bool` };
+  if (typeof verdict !== 'boolean')
+    return { fired: false, error: `condition: evaluated to ${typeName(verdict)}, not bool` };
   if (!verdict) return { fired: false, error: null };
   if (!rule.messageProgram) return { fired: true, message: rule.title, error: null };
   // The condition held: a message that fails still yields the finding, under its title.
@@ -85,9 +86,15 @@ export function evaluateRule(rule: CompiledRule, input: RuleInput): RuleOutcome 
   } catch (err) {
     return { fired: true, message: rule.title, error: `message: ${celError(err, rule.message ?? '')}` };
   }
-  if (typeof message !== 'string') return { fired: true, message: rule.title, error: `message: evaluated to ${typeName(message)}, not string` };
+  if (typeof message !== 'string')
+    return { fired: true, message: rule.title, error: `message: evaluated to ${typeName(message)}, not string` };
   // Literal env values arrive as REDACTED; a message that quotes one is a rule bug, and says so.
-  if (message.includes(REDACTED)) return { fired: true, message: rule.title, error: 'message: quotes a redacted value; messages name fields, never values' };
+  if (message.includes(REDACTED))
+    return {
+      fired: true,
+      message: rule.title,
+      error: 'message: quotes a redacted value; messages name fields, never values',
+    };
   return { fired: true, message, error: null };
 }
 

@@ -19,12 +19,42 @@ const LOCATION = 'europe-west1';
 
 // A realistic resource per type, so an example only writes what its rule looks at.
 const RESOURCES: Record<ResourceType, RuleInput['resource']> = {
-  'run.googleapis.com/Service': { type: 'run.googleapis.com/Service', name: `projects/${PROJECT}/locations/${LOCATION}/services/example`, project: PROJECT, location: LOCATION },
-  'cloudresourcemanager.googleapis.com/Project': { type: 'cloudresourcemanager.googleapis.com/Project', name: `projects/${PROJECT}`, project: PROJECT, location: '' },
-  'cloudresourcemanager.googleapis.com/Folder': { type: 'cloudresourcemanager.googleapis.com/Folder', name: 'folders/123456789012', project: '', location: '' },
-  'cloudresourcemanager.googleapis.com/Organization': { type: 'cloudresourcemanager.googleapis.com/Organization', name: 'organizations/123456789012', project: '', location: '' },
-  'iam.googleapis.com/ServiceAccount': { type: 'iam.googleapis.com/ServiceAccount', name: `projects/${PROJECT}/serviceAccounts/example@${PROJECT}.iam.gserviceaccount.com`, project: PROJECT, location: '' },
-  'cloudfunctions.googleapis.com/Function': { type: 'cloudfunctions.googleapis.com/Function', name: `projects/${PROJECT}/locations/${LOCATION}/functions/example`, project: PROJECT, location: LOCATION },
+  'run.googleapis.com/Service': {
+    type: 'run.googleapis.com/Service',
+    name: `projects/${PROJECT}/locations/${LOCATION}/services/example`,
+    project: PROJECT,
+    location: LOCATION,
+  },
+  'cloudresourcemanager.googleapis.com/Project': {
+    type: 'cloudresourcemanager.googleapis.com/Project',
+    name: `projects/${PROJECT}`,
+    project: PROJECT,
+    location: '',
+  },
+  'cloudresourcemanager.googleapis.com/Folder': {
+    type: 'cloudresourcemanager.googleapis.com/Folder',
+    name: 'folders/123456789012',
+    project: '',
+    location: '',
+  },
+  'cloudresourcemanager.googleapis.com/Organization': {
+    type: 'cloudresourcemanager.googleapis.com/Organization',
+    name: 'organizations/123456789012',
+    project: '',
+    location: '',
+  },
+  'iam.googleapis.com/ServiceAccount': {
+    type: 'iam.googleapis.com/ServiceAccount',
+    name: `projects/${PROJECT}/serviceAccounts/example@${PROJECT}.iam.gserviceaccount.com`,
+    project: PROJECT,
+    location: '',
+  },
+  'cloudfunctions.googleapis.com/Function': {
+    type: 'cloudfunctions.googleapis.com/Function',
+    name: `projects/${PROJECT}/locations/${LOCATION}/functions/example`,
+    project: PROJECT,
+    location: LOCATION,
+  },
 };
 
 /** The input an example starts from: every field present at its zero value, params at the rule's defaults. */
@@ -57,7 +87,14 @@ export function runExamples(rules: readonly CompiledRule[]): ExampleResult[] {
 }
 
 function runExample(rule: CompiledRule, example: RuleExample, path: string, mustFire: boolean): ExampleResult {
-  const result = (ok: boolean, reason?: string): ExampleResult => ({ rule: rule.id, file: rule.file, path, name: example.name, ok, ...(reason ? { reason } : {}) });
+  const result = (ok: boolean, reason?: string): ExampleResult => ({
+    rule: rule.id,
+    file: rule.file,
+    path,
+    name: example.name,
+    ok,
+    ...(reason ? { reason } : {}),
+  });
   const [type] = rule.resourceTypes;
   if (!type) return result(false, 'the rule names no resource type');
   const unknown: string[] = [];

@@ -1,5 +1,5 @@
 import type { ChangeEvent } from '../core/types.js';
-import { FIX_PLACEHOLDERS } from './schema.js';
+import type { FIX_PLACEHOLDERS } from './schema.js';
 
 type Placeholder = (typeof FIX_PLACEHOLDERS)[number];
 

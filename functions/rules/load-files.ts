@@ -18,11 +18,14 @@ export function loadRules(dir?: string): { rules: CompiledRule[]; errors: RuleEr
   const label = dir ?? 'rules';
   let names: string[];
   try {
-    names = readdirSync(root).filter((n) => n.endsWith('.yaml')).sort();
+    names = readdirSync(root)
+      .filter((n) => n.endsWith('.yaml'))
+      .sort();
   } catch (err) {
     return { rules: [], errors: [{ file: label, field: '(directory)', message: reason(err) }] };
   }
-  if (names.length === 0) return { rules: [], errors: [{ file: label, field: '(directory)', message: 'no *.yaml rule files' }] };
+  if (names.length === 0)
+    return { rules: [], errors: [{ file: label, field: '(directory)', message: 'no *.yaml rule files' }] };
 
   const sources: Array<{ file: string; text: string }> = [];
   const errors: RuleError[] = [];

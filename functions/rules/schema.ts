@@ -13,7 +13,8 @@ const text = z.string().trim().min(1, 'must not be empty');
 const celSource = z.string().min(1, 'must not be empty');
 
 const fixCommand = text.refine((s) => unknownPlaceholders(s).length === 0, {
-  error: (iss) => `unknown placeholder ${unknownPlaceholders(String(iss.input)).join(', ')} (known: ${FIX_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')})`,
+  error: (iss) =>
+    `unknown placeholder ${unknownPlaceholders(String(iss.input)).join(', ')} (known: ${FIX_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')})`,
 });
 
 const fireExample = z.strictObject({
@@ -27,7 +28,9 @@ const passExample = z.strictObject({ name: text, input: z.record(z.string(), z.u
 export const ruleFileSchema = z.strictObject({
   id: z.string().regex(RULE_ID, 'must be lower-case words joined by "-" (e.g. run-ingress-all)'),
   title: text,
-  severity: z.enum(SEVERITIES, { error: (iss) => `${JSON.stringify(iss.input)} is not a severity (one of ${SEVERITIES.join(', ')})` }),
+  severity: z.enum(SEVERITIES, {
+    error: (iss) => `${JSON.stringify(iss.input)} is not a severity (one of ${SEVERITIES.join(', ')})`,
+  }),
   resourceTypes: z
     .array(
       z.enum(RESOURCE_TYPES as [string, ...string[]], {
@@ -71,10 +74,16 @@ function toProblems(issue: z.core.$ZodIssue): SchemaProblem[] {
 
 /** ["examples", "fire", 1, "input"] → "examples.fire[1].input" */
 export function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${String(seg)}` : String(seg)), '');
+  return path.reduce<string>(
+    (acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${String(seg)}` : String(seg)),
+    '',
+  );
 }
 
 function unknownPlaceholders(s: string): string[] {
   const known = new Set<string>(FIX_PLACEHOLDERS);
-  return [...s.matchAll(/\{([^{}]*)\}/g)].map((m) => m[1] ?? '').filter((p) => !known.has(p)).map((p) => `{${p}}`);
+  return [...s.matchAll(/\{([^{}]*)\}/g)]
+    .map((m) => m[1] ?? '')
+    .filter((p) => !known.has(p))
+    .map((p) => `{${p}}`);
 }

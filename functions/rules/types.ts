@@ -50,10 +50,7 @@ export interface RuleInput {
   resource: ChangeEvent['resource'];
   service: ChangeEvent['service'];
   policy: NonNullable<ChangeEvent['policy']>;
-  change: Pick<
-    ChangeEvent,
-    'method' | 'kind' | 'deltas' | 'deltaSource' | 'actor' | 'serviceSource' | 'updateMask'
-  >;
+  change: Pick<ChangeEvent, 'method' | 'kind' | 'deltas' | 'deltaSource' | 'actor' | 'serviceSource' | 'updateMask'>;
   params: Record<string, unknown>;
   settings: RuleSettings;
 }

@@ -4,7 +4,14 @@ import type { Alert } from '../live/notify.js';
 // Logs Explorer. Every part taken from the alert is percent-encoded, so a URL never holds a
 // space, "|" or ">" that would end a Slack link early, nor a raw "&".
 
-export type ResourceKind = 'run-service' | 'function' | 'service-account' | 'project' | 'folder' | 'organization' | 'other';
+export type ResourceKind =
+  | 'run-service'
+  | 'function'
+  | 'service-account'
+  | 'project'
+  | 'folder'
+  | 'organization'
+  | 'other';
 
 export interface ResourceRef {
   kind: ResourceKind;
@@ -57,7 +64,15 @@ export function resourceRef(change: Change): ResourceRef {
     const id = kind === 'folder' || kind === 'organization' ? last : '';
     return { kind, name, short, label: LABEL[kind], project, location, id };
   }
-  return { kind: 'other', name, short: name.split('/').pop() || name, label: LABEL.other, project: change.project, location: change.location, id: '' };
+  return {
+    kind: 'other',
+    name,
+    short: name.split('/').pop() || name,
+    label: LABEL.other,
+    project: change.project,
+    location: change.location,
+    id: '',
+  };
 }
 
 /** encodeURIComponent, plus the characters it leaves alone that Google's console treats as syntax. */
@@ -72,9 +87,13 @@ export function consoleUrl(ref: ResourceRef): string | null {
   const p = enc(ref.project);
   switch (ref.kind) {
     case 'run-service':
-      return ref.location && ref.project ? `${CONSOLE}/run/detail/${enc(ref.location)}/${enc(ref.short)}/security?project=${p}` : null;
+      return ref.location && ref.project
+        ? `${CONSOLE}/run/detail/${enc(ref.location)}/${enc(ref.short)}/security?project=${p}`
+        : null;
     case 'function':
-      return ref.location && ref.project ? `${CONSOLE}/functions/details/${enc(ref.location)}/${enc(ref.short)}?project=${p}` : null;
+      return ref.location && ref.project
+        ? `${CONSOLE}/functions/details/${enc(ref.location)}/${enc(ref.short)}?project=${p}`
+        : null;
     case 'service-account':
       // The details page is keyed by the numeric id, which the alert does not carry.
       return ref.project && ref.project !== '-' ? `${CONSOLE}/iam-admin/serviceaccounts?project=${p}` : null;
@@ -100,12 +119,17 @@ function lit(s: string): string {
  * Logs Explorer otherwise opens on the last hour, and alerts are read later than that.
  * Parenthesised throughout: in this language OR binds tighter than AND.
  */
-export function logsQuery(change: Pick<Alert['change'], 'insertId' | 'timestamp' | 'resource' | 'project' | 'location'>): string {
+export function logsQuery(
+  change: Pick<Alert['change'], 'insertId' | 'timestamp' | 'resource' | 'project' | 'location'>,
+): string {
   const ref = resourceRef(change);
   let about: string;
   if (ref.kind === 'run-service' && ref.project && ref.location) {
     // v2 names the service projects/P/locations/L/services/S, v1 namespaces/P/services/S.
-    const names = [`projects/${ref.project}/locations/${ref.location}/services/${ref.short}`, `namespaces/${ref.project}/services/${ref.short}`];
+    const names = [
+      `projects/${ref.project}/locations/${ref.location}/services/${ref.short}`,
+      `namespaces/${ref.project}/services/${ref.short}`,
+    ];
     about = `protoPayload.resourceName=(${names.map(lit).join(' OR ')})`;
   } else if (ref.kind === 'service-account') {
     // Its log entries name it by numeric id; the e-mail is in the resource labels.
@@ -121,7 +145,11 @@ export function logsQuery(change: Pick<Alert['change'], 'insertId' | 'timestamp'
 /** Logs Explorer with `query`, scoped to the project (or folder or organization) whose logs hold the entry. */
 export function logsExplorerUrl(ref: Pick<ResourceRef, 'kind' | 'project' | 'id'>, query: string): string {
   const scope =
-    ref.kind === 'folder' ? `folder=${enc(ref.id)}` : ref.kind === 'organization' ? `organizationId=${enc(ref.id)}` : `project=${enc(ref.project)}`;
+    ref.kind === 'folder'
+      ? `folder=${enc(ref.id)}`
+      : ref.kind === 'organization'
+        ? `organizationId=${enc(ref.id)}`
+        : `project=${enc(ref.project)}`;
   return `${CONSOLE}/logs/query;query=${enc(query)}?${scope}`;
 }
 

@@ -12,14 +12,27 @@ import { renderSweepSummary } from './render-sweep.js';
 /** The part of @slack/web-api's WebClient used here; a fake can implement just this. */
 export interface SlackApi {
   chat: {
-    postMessage(args: { channel: string; text: string; blocks: unknown[]; thread_ts?: string; unfurl_links?: boolean; unfurl_media?: boolean }): Promise<{ ok?: boolean; channel?: string; ts?: string }>;
+    postMessage(args: {
+      channel: string;
+      text: string;
+      blocks: unknown[];
+      thread_ts?: string;
+      unfurl_links?: boolean;
+      unfurl_media?: boolean;
+    }): Promise<{ ok?: boolean; channel?: string; ts?: string }>;
     update(args: { channel: string; ts: string; text: string; blocks: unknown[] }): Promise<{ ok?: boolean }>;
   };
 }
 
 const THREAD_MS = 7 * 24 * 3_600_000;
 
-export function slackNotifier(api: SlackApi, routing: SlackRouting, state: StateStore, log: Logger, now: () => number): Notifier {
+export function slackNotifier(
+  api: SlackApi,
+  routing: SlackRouting,
+  state: StateStore,
+  log: Logger,
+  now: () => number,
+): Notifier {
   // One alert at a time per channel. Slack allows about one message per second per channel; with
   // many calls in flight each one meets its own 429 and the client gives up on half of them
   // (measured: 103 of 200 failed), while in a line each waits out Retry-After once. It also keeps
@@ -43,7 +56,9 @@ export function slackNotifier(api: SlackApi, routing: SlackRouting, state: State
     summarize(summary: SweepSummary): Promise<void> {
       const channel = routing.defaultChannel;
       return inLine(channel, async () => {
-        await call(() => api.chat.postMessage({ channel, ...renderSweepSummary(summary), unfurl_links: false, unfurl_media: false }));
+        await call(() =>
+          api.chat.postMessage({ channel, ...renderSweepSummary(summary), unfurl_links: false, unfurl_media: false }),
+        );
       });
     },
   };
@@ -54,25 +69,53 @@ export function slackNotifier(api: SlackApi, routing: SlackRouting, state: State
     const thread = await state.getThread(key, now());
     const message = renderAlert(alert, { threadCount: (thread?.alerts ?? 0) + 1 });
     if (!thread) {
-      const res = await call(() => api.chat.postMessage({ channel, ...message, unfurl_links: false, unfurl_media: false }));
-      await state.setThread(key, { channel: res.channel ?? channel, ts: res.ts ?? '', alerts: 1, until: now() + THREAD_MS });
+      const res = await call(() =>
+        api.chat.postMessage({ channel, ...message, unfurl_links: false, unfurl_media: false }),
+      );
+      await state.setThread(key, {
+        channel: res.channel ?? channel,
+        ts: res.ts ?? '',
+        alerts: 1,
+        until: now() + THREAD_MS,
+      });
       return;
     }
-    await call(() => api.chat.postMessage({ channel: thread.channel, thread_ts: thread.ts, ...renderAlert(alert), unfurl_links: false, unfurl_media: false }));
+    await call(() =>
+      api.chat.postMessage({
+        channel: thread.channel,
+        thread_ts: thread.ts,
+        ...renderAlert(alert),
+        unfurl_links: false,
+        unfurl_media: false,
+      }),
+    );
     await state.setThread(key, { ...thread, alerts: thread.alerts + 1 });
     try {
       await call(() => api.chat.update({ channel: thread.channel, ts: thread.ts, ...message }));
     } catch (e) {
       // The reply is posted; a first message that cannot be updated (deleted, too old) is worth a line, not a retry.
       if (e instanceof NotifyError && e.transient) throw e;
-      log({ severity: 'WARNING', message: `could not update the first alert of the thread about ${f.resource}: ${(e as Error).message}`, event: 'slack-update-failed', channel: thread.channel, ts: thread.ts });
+      log({
+        severity: 'WARNING',
+        message: `could not update the first alert of the thread about ${f.resource}: ${(e as Error).message}`,
+        event: 'slack-update-failed',
+        channel: thread.channel,
+        ts: thread.ts,
+      });
     }
   }
 }
 
 // Slack errors that a later attempt can fix; anything else (channel_not_found, not_in_channel,
 // invalid_auth, msg_too_long…) will fail the same way every time.
-const TRANSIENT_PLATFORM = new Set(['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'team_added_to_org']);
+const TRANSIENT_PLATFORM = new Set([
+  'ratelimited',
+  'internal_error',
+  'fatal_error',
+  'service_unavailable',
+  'request_timeout',
+  'team_added_to_org',
+]);
 
 async function call<T>(fn: () => Promise<T>): Promise<T> {
   try {

@@ -56,13 +56,19 @@ export function decodeActionValue(value: string): ActionValue | null {
   if (typeof v !== 'object' || v === null) return null;
   const { k, i, h } = v as Record<string, unknown>;
   if (typeof k !== 'string') return null;
-  return { key: k, ...(typeof i === 'string' ? { insertId: i } : {}), ...(typeof h === 'string' ? { keyHash: h } : {}) };
+  return {
+    key: k,
+    ...(typeof i === 'string' ? { insertId: i } : {}),
+    ...(typeof h === 'string' ? { keyHash: h } : {}),
+  };
 }
 
 /** Revert now is offered only where runguard did not act but could: alert-only or dry-run, with a remediation. */
 export function offersRevert(alert: Alert): boolean {
   const { done, decision } = alert.verdict;
-  return (done === 'alerted' || done === 'dry-run') && decision.finding.remediation !== null && decision.action !== 'exempt';
+  return (
+    (done === 'alerted' || done === 'dry-run') && decision.finding.remediation !== null && decision.action !== 'exempt'
+  );
 }
 
 /** The actions block, or null when no button applies (an exempt finding has nothing to acknowledge). */
@@ -71,7 +77,12 @@ export function actionsBlock(alert: Alert, shortName: string): ActionsBlock | nu
   if (alert.verdict.done === 'exempt' || alert.verdict.decision.action === 'exempt') return null;
   const value = encodeActionValue(f.key, alert.change.insertId);
   const elements: Button[] = [
-    { type: 'button', action_id: ACKNOWLEDGE_ACTION_ID, text: { type: 'plain_text', text: 'Acknowledge (breakglass)', emoji: true }, value },
+    {
+      type: 'button',
+      action_id: ACKNOWLEDGE_ACTION_ID,
+      text: { type: 'plain_text', text: 'Acknowledge (breakglass)', emoji: true },
+      value,
+    },
   ];
   if (offersRevert(alert)) {
     const where = alert.change.project ? `${shortName} in ${alert.change.project}` : shortName;
@@ -84,7 +95,13 @@ export function actionsBlock(alert: Alert, shortName: string): ActionsBlock | nu
       confirm: {
         title: { type: 'plain_text', text: 'Revert now?' },
         // plain_text: the service name is user data and a confirm dialog is no place for links.
-        text: { type: 'plain_text', text: plain(`runguard will ${remediationWords(f.remediation)} on ${where}. Nothing else is changed.`, CONFIRM_TEXT) },
+        text: {
+          type: 'plain_text',
+          text: plain(
+            `runguard will ${remediationWords(f.remediation)} on ${where}. Nothing else is changed.`,
+            CONFIRM_TEXT,
+          ),
+        },
         confirm: { type: 'plain_text', text: 'Revert now' },
         deny: { type: 'plain_text', text: 'Cancel' },
         style: 'danger',

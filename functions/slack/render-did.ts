@@ -73,13 +73,27 @@ function headline(alert: Alert, kindWord: string): Omit<Did, 'more'> & { detail:
       };
     }
     case 'already-safe':
-      return { line: `${e} *Already safe* — ${md(outcome?.now || after(summary, /^nothing to revert: /), L)}`, detail: '', short: 'already safe, nothing to revert' };
+      return {
+        line: `${e} *Already safe* — ${md(outcome?.now || after(summary, /^nothing to revert: /), L)}`,
+        detail: '',
+        short: 'already safe, nothing to revert',
+      };
     case 'gone':
-      return { line: `${e} *${kindWord} no longer exists* — nothing to revert`, detail: md(outcome?.summary || summary, D), short: `${kindWord.toLowerCase()} no longer exists` };
+      return {
+        line: `${e} *${kindWord} no longer exists* — nothing to revert`,
+        detail: md(outcome?.summary || summary, D),
+        short: `${kindWord.toLowerCase()} no longer exists`,
+      };
     case 'failed': {
       const perm = outcome?.error?.permission;
-      const why = perm ? `runguard lacks ${code(perm, 200)}` : md(outcome?.error?.message || after(summary, /^could not revert[^:]*: /), L);
-      return { line: `${e} *Could not revert* — ${why}`, detail: 'The insecure setting may still be in place: fix it by hand.', short: 'COULD NOT REVERT' };
+      const why = perm
+        ? `runguard lacks ${code(perm, 200)}`
+        : md(outcome?.error?.message || after(summary, /^could not revert[^:]*: /), L);
+      return {
+        line: `${e} *Could not revert* — ${why}`,
+        detail: 'The insecure setting may still be in place: fix it by hand.',
+        short: 'COULD NOT REVERT',
+      };
     }
     case 'fighting': {
       const who = fight?.actor || 'another actor';
@@ -90,9 +104,17 @@ function headline(alert: Alert, kindWord: string): Omit<Did, 'more'> & { detail:
       };
     }
     case 'dry-run':
-      return { line: `${e} *Dry run* — would ${md(remediationWords(decision.finding.remediation), L)}, nothing changed`, detail: '', short: 'dry run, nothing changed' };
+      return {
+        line: `${e} *Dry run* — would ${md(remediationWords(decision.finding.remediation), L)}, nothing changed`,
+        detail: '',
+        short: 'dry run, nothing changed',
+      };
     case 'alerted':
-      return { line: `${e} *Alert only* — ${md(after(decision.reason, /^alert only: /), L)}`, detail: '', short: 'alert only, nothing changed' };
+      return {
+        line: `${e} *Alert only* — ${md(after(decision.reason, /^alert only: /), L)}`,
+        detail: '',
+        short: 'alert only, nothing changed',
+      };
     case 'exempt': {
       const x = decision.exemption;
       if (!x) return { line: `${e} *Exempt* — ${md(decision.reason, L)}`, detail: '', short: 'exempt' };
@@ -119,7 +141,8 @@ export function describeDid(alert: Alert, kindWord: string): Did {
   }
   const obs = alert.observation;
   if (obs.source !== 'live') {
-    const why = obs.source === 'gone' ? 'the resource was gone when runguard looked' : "runguard judged the audit entry's copy";
+    const why =
+      obs.source === 'gone' ? 'the resource was gone when runguard looked' : "runguard judged the audit entry's copy";
     more.push(`⚠️ _Not the live state — ${why}:_ “${md(obs.note, BUDGET.note)}”`);
   }
   return { line, more, short };

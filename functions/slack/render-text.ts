@@ -7,6 +7,7 @@ const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
 // A lone surrogate is not a character: JSON would carry it as \udXXX and Slack may refuse it.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 // Control characters other than \n and \t render as boxes or break layouts.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F]/g;
 
 export function wellFormed(s: string): string {

@@ -2,7 +2,16 @@ import type { ContextBlock, KnownBlock, MrkdwnElement, SectionBlock } from '@sla
 import type { Severity } from '../core/types.js';
 import type { Alert } from '../live/notify.js';
 import { consoleUrl, logsExplorerUrl, logsQuery, resourceRef } from './links.js';
-import { BUDGET, CONTEXT_ELEMENTS, FIELD_TEXT, HEADER_TEXT, MAX_BLOCKS, SECTION_FIELDS, SECTION_TEXT, TEXT_OBJECT } from './limits.js';
+import {
+  BUDGET,
+  CONTEXT_ELEMENTS,
+  FIELD_TEXT,
+  HEADER_TEXT,
+  MAX_BLOCKS,
+  SECTION_FIELDS,
+  SECTION_TEXT,
+  TEXT_OBJECT,
+} from './limits.js';
 import { actionsBlock } from './render-actions.js';
 import { describeDid } from './render-did.js';
 import { code, codeBlock, fitMrkdwn, link, md, oneLine, plain, utc } from './render-text.js';
@@ -37,7 +46,11 @@ const TOOL_WORDS: Record<string, string> = {
 
 // verbatim: Slack then links no bare URL or channel name and parses no bare mention in user text;
 // the links runguard writes itself (<url|label>) still work.
-const mrkdwn = (text: string, max: number): MrkdwnElement => ({ type: 'mrkdwn', text: fitMrkdwn(text, max), verbatim: true });
+const mrkdwn = (text: string, max: number): MrkdwnElement => ({
+  type: 'mrkdwn',
+  text: fitMrkdwn(text, max),
+  verbatim: true,
+});
 const section = (text: string): SectionBlock => ({ type: 'section', text: mrkdwn(text, SECTION_TEXT) });
 
 export function renderAlert(alert: Alert, opts: RenderOptions = {}): RenderedAlert {
@@ -57,10 +70,15 @@ export function renderAlert(alert: Alert, opts: RenderOptions = {}): RenderedAle
   blocks.push({ type: 'section', fields: fields(alert, ref, marker) });
 
   const logs = logsExplorerUrl(ref, logsQuery(change));
-  const why = rule.explanation ? `*Why it matters:* ${md(rule.title, 200)}\n${md(oneLine(rule.explanation), BUDGET.explanation)}\n` : '';
+  const why = rule.explanation
+    ? `*Why it matters:* ${md(rule.title, 200)}\n${md(oneLine(rule.explanation), BUDGET.explanation)}\n`
+    : '';
   blocks.push(section(`${why}🔎 ${link(logs, 'Audit log entry and history in Logs Explorer', 100, BUDGET.logsUrl)}`));
   if (rule.fix && verdict.done !== 'gone') {
-    const title = verdict.done === 'reverted' || verdict.done === 'already-safe' ? '*If it comes back, fix by hand:*' : '*Fix by hand:*';
+    const title =
+      verdict.done === 'reverted' || verdict.done === 'already-safe'
+        ? '*If it comes back, fix by hand:*'
+        : '*Fix by hand:*';
     blocks.push(section(`${title}\n${codeBlock(rule.fix, BUDGET.fix)}`));
   }
   blocks.push(context(alert, opts));
@@ -81,7 +99,7 @@ function fields(alert: Alert, ref: ReturnType<typeof resourceRef>, marker: strin
   const { change, verdict } = alert;
   const v = BUDGET.fieldValue;
   const swept = change.foundBy === 'sweep';
-  const tool = swept ? 'runguard sweep' : TOOL_WORDS[change.tool] ?? md(change.tool || 'unknown tool', 40);
+  const tool = swept ? 'runguard sweep' : (TOOL_WORDS[change.tool] ?? md(change.tool || 'unknown tool', 40));
   const detail = change.toolDetail ? ` · ${code(oneLine(change.toolDetail), v)}` : '';
   const pairs: Array<[string, string]> = [
     ['Project', change.project ? code(change.project, v) : '—'],

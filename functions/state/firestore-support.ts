@@ -27,8 +27,13 @@ const METHODS = ['BatchGetDocuments', 'Commit', 'RunQuery', 'GetDocument', 'Begi
 export function firestoreSettings(opts: FirestoreConnectOptions = {}): Settings {
   const deadline = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
   const retryParams = {
-    initial_retry_delay_millis: 100, retry_delay_multiplier: 1.3, max_retry_delay_millis: Math.min(deadline, 5_000),
-    initial_rpc_timeout_millis: deadline, rpc_timeout_multiplier: 1, max_rpc_timeout_millis: deadline, total_timeout_millis: deadline,
+    initial_retry_delay_millis: 100,
+    retry_delay_multiplier: 1.3,
+    max_retry_delay_millis: Math.min(deadline, 5_000),
+    initial_rpc_timeout_millis: deadline,
+    rpc_timeout_multiplier: 1,
+    max_rpc_timeout_millis: deadline,
+    total_timeout_millis: deadline,
   };
   const settings: Settings = {
     ignoreUndefinedProperties: true,
@@ -36,7 +41,9 @@ export function firestoreSettings(opts: FirestoreConnectOptions = {}): Settings 
       interfaces: {
         'google.firestore.v1.Firestore': {
           retry_params: { runguard: retryParams },
-          methods: Object.fromEntries(METHODS.map((m) => [m, { timeout_millis: deadline, retry_params_name: 'runguard' }])),
+          methods: Object.fromEntries(
+            METHODS.map((m) => [m, { timeout_millis: deadline, retry_params_name: 'runguard' }]),
+          ),
         },
       },
     },
@@ -58,10 +65,18 @@ export function firestoreSettings(opts: FirestoreConnectOptions = {}): Settings 
 }
 
 /** gRPC status codes. */
-const Code = { ALREADY_EXISTS: 6, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, FAILED_PRECONDITION: 9, ABORTED: 10, UNAVAILABLE: 14 };
+const Code = {
+  ALREADY_EXISTS: 6,
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  FAILED_PRECONDITION: 9,
+  ABORTED: 10,
+  UNAVAILABLE: 14,
+};
 const TRANSIENT = new Set([Code.DEADLINE_EXCEEDED, Code.ABORTED, Code.UNAVAILABLE]);
 
-const codeOf = (e: unknown): unknown => (typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined);
+const codeOf = (e: unknown): unknown =>
+  typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
 
 /** UNAVAILABLE, DEADLINE_EXCEEDED and ABORTED (after the client's own retries) become TransientError. */
 export function toStoreError(op: string, e: unknown): unknown {
@@ -105,7 +120,11 @@ export async function commitIfUnchanged(batch: WriteBatch): Promise<true | typeo
  * Optimistic concurrency: read, decide, commit with preconditions on what was read, and start over
  * when another writer got there first. A short jittered pause keeps racers from colliding in step.
  */
-export async function optimistic<T>(op: string, attempt: () => Promise<T | typeof RETRY>, maxAttempts = 60): Promise<T> {
+export async function optimistic<T>(
+  op: string,
+  attempt: () => Promise<T | typeof RETRY>,
+  maxAttempts = 60,
+): Promise<T> {
   for (let i = 1; ; i++) {
     const result = await attempt();
     if (result !== RETRY) return result;

@@ -1,6 +1,13 @@
 import type { DocumentData, DocumentReference, DocumentSnapshot, Firestore } from '@google-cloud/firestore';
 import {
-  connectFirestore, DEFAULT_DEADLINE_MS, docId, type FirestoreConnectOptions, optimistic, commitIfUnchanged, RETRY, withDeadline,
+  connectFirestore,
+  DEFAULT_DEADLINE_MS,
+  docId,
+  type FirestoreConnectOptions,
+  optimistic,
+  commitIfUnchanged,
+  RETRY,
+  withDeadline,
   writeIfUnchanged,
 } from './firestore-support.js';
 import type { BreakglassExemption, ClaimResult, Fight, Progress, StateStore, SweepMark, ThreadRef } from './types.js';
@@ -18,7 +25,13 @@ export interface FirestoreStateStoreOptions {
   retentionMs?: number;
 }
 
-type ClaimDoc = { key: string; state: 'processing' | 'released' | 'done'; leaseUntil: number; progress: string | null; expireAt: Date };
+type ClaimDoc = {
+  key: string;
+  state: 'processing' | 'released' | 'done';
+  leaseUntil: number;
+  progress: string | null;
+  expireAt: Date;
+};
 type ExemptionHead = { findingKey: string; exemptionId: string; expiresMs: number; expireAt: Date };
 
 /**
@@ -44,23 +57,33 @@ export class FirestoreStateStore implements StateStore {
   }
 
   async claim(keys: readonly string[], now: number, leaseMs: number): Promise<ClaimResult> {
-    return this.run('claim', (db) => optimistic('claim', async (): Promise<ClaimResult | typeof RETRY> => {
-      const unique = [...new Set(keys)];
-      if (unique.length === 0) return { status: 'claimed', progress: null };
-      const snaps = await db.getAll(...unique.map((k) => this.ref(db, 'claims', k)));
-      const existing = snaps.find((s) => s.exists)?.data() as ClaimDoc | undefined;
-      if (existing?.state === 'done') return { status: 'duplicate' };
-      if (existing?.state === 'processing' && existing.leaseUntil > now) return { status: 'busy' };
-      const progress = existing?.progress ?? null;
-      const batch = db.batch();
-      snaps.forEach((snap, i) => writeIfUnchanged(batch, snap, this.claimDoc(unique[i]!, 'processing', now + leaseMs, progress, now + leaseMs)));
-      if ((await commitIfUnchanged(batch)) === RETRY) return RETRY;
-      return { status: 'claimed', progress: progress === null ? null : (JSON.parse(progress) as Progress) };
-    }));
+    return this.run('claim', (db) =>
+      optimistic('claim', async (): Promise<ClaimResult | typeof RETRY> => {
+        const unique = [...new Set(keys)];
+        if (unique.length === 0) return { status: 'claimed', progress: null };
+        const snaps = await db.getAll(...unique.map((k) => this.ref(db, 'claims', k)));
+        const existing = snaps.find((s) => s.exists)?.data() as ClaimDoc | undefined;
+        if (existing?.state === 'done') return { status: 'duplicate' };
+        if (existing?.state === 'processing' && existing.leaseUntil > now) return { status: 'busy' };
+        const progress = existing?.progress ?? null;
+        const batch = db.batch();
+        snaps.forEach((snap, i) => {
+          writeIfUnchanged(
+            batch,
+            snap,
+            this.claimDoc(unique[i]!, 'processing', now + leaseMs, progress, now + leaseMs),
+          );
+        });
+        if ((await commitIfUnchanged(batch)) === RETRY) return RETRY;
+        return { status: 'claimed', progress: progress === null ? null : (JSON.parse(progress) as Progress) };
+      }),
+    );
   }
 
   async release(keys: readonly string[], progress: Progress): Promise<void> {
-    await this.setClaims('release', keys, (key) => this.claimDoc(key, 'released', 0, JSON.stringify(progress), Date.now()));
+    await this.setClaims('release', keys, (key) =>
+      this.claimDoc(key, 'released', 0, JSON.stringify(progress), Date.now()),
+    );
   }
 
   async complete(keys: readonly string[], now: number): Promise<void> {
@@ -68,17 +91,22 @@ export class FirestoreStateStore implements StateStore {
   }
 
   async recordRevert(findingKey: string, at: number, windowMs: number): Promise<number> {
-    return this.run('recordRevert', (db) => optimistic('recordRevert', async () => {
-      const snap = await this.ref(db, 'reverts', findingKey).get();
-      const times = [...recent(snap, at, windowMs), at];
-      const batch = db.batch();
-      writeIfUnchanged(batch, snap, { findingKey, times, expireAt: this.expireAt(Math.max(...times) + windowMs) });
-      return (await commitIfUnchanged(batch)) === RETRY ? RETRY : times.length;
-    }));
+    return this.run('recordRevert', (db) =>
+      optimistic('recordRevert', async () => {
+        const snap = await this.ref(db, 'reverts', findingKey).get();
+        const times = [...recent(snap, at, windowMs), at];
+        const batch = db.batch();
+        writeIfUnchanged(batch, snap, { findingKey, times, expireAt: this.expireAt(Math.max(...times) + windowMs) });
+        return (await commitIfUnchanged(batch)) === RETRY ? RETRY : times.length;
+      }),
+    );
   }
 
   async revertCount(findingKey: string, now: number, windowMs: number): Promise<number> {
-    return this.run('revertCount', async (db) => recent(await this.ref(db, 'reverts', findingKey).get(), now, windowMs).length);
+    return this.run(
+      'revertCount',
+      async (db) => recent(await this.ref(db, 'reverts', findingKey).get(), now, windowMs).length,
+    );
   }
 
   async getFight(findingKey: string, now: number): Promise<Fight | null> {
@@ -91,7 +119,15 @@ export class FirestoreStateStore implements StateStore {
   async setFight(findingKey: string, fight: Fight): Promise<void> {
     const { actor, since, until, reverts } = fight;
     await this.run('setFight', (db) =>
-      this.ref(db, 'fights', findingKey).set({ findingKey, actor, since, until, reverts, expireAt: this.expireAt(until) }));
+      this.ref(db, 'fights', findingKey).set({
+        findingKey,
+        actor,
+        since,
+        until,
+        reverts,
+        expireAt: this.expireAt(until),
+      }),
+    );
   }
 
   async getThread(key: string, now: number): Promise<ThreadRef | null> {
@@ -103,7 +139,9 @@ export class FirestoreStateStore implements StateStore {
 
   async setThread(key: string, ref: ThreadRef): Promise<void> {
     const { channel, ts, alerts, until } = ref;
-    await this.run('setThread', (db) => this.ref(db, 'threads', key).set({ key, channel, ts, alerts, until, expireAt: this.expireAt(until) }));
+    await this.run('setThread', (db) =>
+      this.ref(db, 'threads', key).set({ key, channel, ts, alerts, until, expireAt: this.expireAt(until) }),
+    );
   }
 
   /**
@@ -111,23 +149,33 @@ export class FirestoreStateStore implements StateStore {
    * the head and the new exemption are written in one batch, the head only if it is unchanged since it
    * was read, so of two approvers acknowledging at once exactly one creates.
    */
-  async recordExemption(exemption: BreakglassExemption, now: number): Promise<{ created: boolean; exemption: BreakglassExemption }> {
-    return this.run('recordExemption', (db) => optimistic('recordExemption', async () => {
-      const headRef = this.ref(db, 'exemptions-current', exemption.findingKey);
-      const head = await headRef.get();
-      const current = head.data() as ExemptionHead | undefined;
-      if (current && current.expiresMs > now) {
-        const standing = await this.ref(db, 'exemptions', current.exemptionId).get();
-        if (standing.exists) return { created: false, exemption: toExemption(standing.data()!) };
-      }
-      const expiresMs = Date.parse(exemption.expires);
-      const expireAt = this.expireAt(Number.isFinite(expiresMs) ? expiresMs : now);
-      const batch = db.batch();
-      writeIfUnchanged(batch, head, { findingKey: exemption.findingKey, exemptionId: exemption.id, expiresMs, expireAt } satisfies ExemptionHead);
-      const expiresAt = Number.isFinite(expiresMs) ? new Date(expiresMs) : null;
-      batch.set(this.ref(db, 'exemptions', exemption.id), { ...toExemption(exemption), expiresAt });
-      return (await commitIfUnchanged(batch)) === RETRY ? RETRY : { created: true, exemption };
-    }));
+  async recordExemption(
+    exemption: BreakglassExemption,
+    now: number,
+  ): Promise<{ created: boolean; exemption: BreakglassExemption }> {
+    return this.run('recordExemption', (db) =>
+      optimistic('recordExemption', async () => {
+        const headRef = this.ref(db, 'exemptions-current', exemption.findingKey);
+        const head = await headRef.get();
+        const current = head.data() as ExemptionHead | undefined;
+        if (current && current.expiresMs > now) {
+          const standing = await this.ref(db, 'exemptions', current.exemptionId).get();
+          if (standing.exists) return { created: false, exemption: toExemption(standing.data()!) };
+        }
+        const expiresMs = Date.parse(exemption.expires);
+        const expireAt = this.expireAt(Number.isFinite(expiresMs) ? expiresMs : now);
+        const batch = db.batch();
+        writeIfUnchanged(batch, head, {
+          findingKey: exemption.findingKey,
+          exemptionId: exemption.id,
+          expiresMs,
+          expireAt,
+        } satisfies ExemptionHead);
+        const expiresAt = Number.isFinite(expiresMs) ? new Date(expiresMs) : null;
+        batch.set(this.ref(db, 'exemptions', exemption.id), { ...toExemption(exemption), expiresAt });
+        return (await commitIfUnchanged(batch)) === RETRY ? RETRY : { created: true, exemption };
+      }),
+    );
   }
 
   async exemptionsFor(resource: string): Promise<BreakglassExemption[]> {
@@ -168,11 +216,16 @@ export class FirestoreStateStore implements StateStore {
   }
 
   async lastSweep(project: string): Promise<number | null> {
-    return this.run('lastSweep', async (db) => ((await this.ref(db, 'sweeps', project).get()).get('startedAt') as number | undefined) ?? null);
+    return this.run(
+      'lastSweep',
+      async (db) => ((await this.ref(db, 'sweeps', project).get()).get('startedAt') as number | undefined) ?? null,
+    );
   }
 
   async setLastSweep(project: string, startedAt: number): Promise<void> {
-    await this.run('setLastSweep', (db) => this.ref(db, 'sweeps', project).set({ project, startedAt, expireAt: this.expireAt(startedAt) }));
+    await this.run('setLastSweep', (db) =>
+      this.ref(db, 'sweeps', project).set({ project, startedAt, expireAt: this.expireAt(startedAt) }),
+    );
   }
 
   /**
@@ -188,7 +241,10 @@ export class FirestoreStateStore implements StateStore {
 
   private run<T>(op: string, fn: (db: Firestore) => Promise<T>): Promise<T> {
     const work = this.firestore().then(fn);
-    const settled = work.then(() => undefined, () => undefined);
+    const settled = work.then(
+      () => undefined,
+      () => undefined,
+    );
     this.pending.add(settled);
     void settled.then(() => this.pending.delete(settled));
     return withDeadline(op, this.deadlineMs, () => work);
@@ -214,7 +270,13 @@ export class FirestoreStateStore implements StateStore {
     });
   }
 
-  private claimDoc(key: string, state: ClaimDoc['state'], leaseUntil: number, progress: string | null, from: number): ClaimDoc {
+  private claimDoc(
+    key: string,
+    state: ClaimDoc['state'],
+    leaseUntil: number,
+    progress: string | null,
+    from: number,
+  ): ClaimDoc {
     return { key, state, leaseUntil, progress, expireAt: this.expireAt(from) };
   }
 
@@ -224,7 +286,9 @@ export class FirestoreStateStore implements StateStore {
 }
 
 /** A store on the project's Firestore (or the emulator); the client library is loaded on first use. */
-export function createFirestoreStateStore(opts: FirestoreConnectOptions & FirestoreStateStoreOptions = {}): FirestoreStateStore {
+export function createFirestoreStateStore(
+  opts: FirestoreConnectOptions & FirestoreStateStoreOptions = {},
+): FirestoreStateStore {
   return new FirestoreStateStore(() => connectFirestore(opts), opts);
 }
 
@@ -235,8 +299,17 @@ function recent(snap: DocumentSnapshot, now: number, windowMs: number): number[]
 /** Exactly the BreakglassExemption fields, whatever else the object or document holds. */
 function toExemption(d: DocumentData | BreakglassExemption): BreakglassExemption {
   return {
-    resource: d.resource, rule: d.rule, reason: d.reason, expires: d.expires, approvedBy: d.approvedBy, source: 'breakglass',
-    id: d.id, findingKey: d.findingKey, requester: d.requester, createdAt: d.createdAt, slackUserId: d.slackUserId,
+    resource: d.resource,
+    rule: d.rule,
+    reason: d.reason,
+    expires: d.expires,
+    approvedBy: d.approvedBy,
+    source: 'breakglass',
+    id: d.id,
+    findingKey: d.findingKey,
+    requester: d.requester,
+    createdAt: d.createdAt,
+    slackUserId: d.slackUserId,
     slackMessage: d.slackMessage ? { channel: d.slackMessage.channel, ts: d.slackMessage.ts } : null,
   };
 }

@@ -57,7 +57,10 @@ export class MemoryStateStore implements StateStore {
     this.threads.set(key, ref);
   }
 
-  async recordExemption(exemption: BreakglassExemption, now: number): Promise<{ created: boolean; exemption: BreakglassExemption }> {
+  async recordExemption(
+    exemption: BreakglassExemption,
+    now: number,
+  ): Promise<{ created: boolean; exemption: BreakglassExemption }> {
     const active = this.exemptions.find((e) => e.findingKey === exemption.findingKey && Date.parse(e.expires) > now);
     if (active) return { created: false, exemption: active };
     this.exemptions.push(exemption);

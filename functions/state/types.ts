@@ -32,7 +32,10 @@ export interface StateStore {
    * resource) — two approvers acknowledging the same alert at once leave exactly one. Returns the
    * exemption that stands and whether it is the one just given.
    */
-  recordExemption(exemption: BreakglassExemption, now: number): Promise<{ created: boolean; exemption: BreakglassExemption }>;
+  recordExemption(
+    exemption: BreakglassExemption,
+    now: number,
+  ): Promise<{ created: boolean; exemption: BreakglassExemption }>;
   /** Every breakglass exemption on a resource, active or expired (an expired one is reported, not honoured). */
   exemptionsFor(resource: string): Promise<BreakglassExemption[]>;
 
@@ -81,7 +84,10 @@ export interface ThreadRef {
   until: number;
 }
 
-export type ClaimResult = { status: 'claimed'; progress: Progress | null } | { status: 'duplicate' } | { status: 'busy' };
+export type ClaimResult =
+  | { status: 'claimed'; progress: Progress | null }
+  | { status: 'duplicate' }
+  | { status: 'busy' };
 
 /** What a delivery finished before it failed: verdicts already acted on, alerts already sent. */
 export interface Progress {

@@ -5,7 +5,10 @@ import * as grpc from '@grpc/grpc-js';
 import { v2 } from '@google-cloud/logging';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
-  createLoggingSource, LoggingReadError, toExportedEntry, type AuditEntrySource,
+  createLoggingSource,
+  LoggingReadError,
+  toExportedEntry,
+  type AuditEntrySource,
 } from '../../functions/backtest/read-entries.js';
 import type { LogEntry } from '../../functions/core/types.js';
 import { sinkFilter } from '../../functions/events/sink-filter.js';
@@ -16,7 +19,9 @@ process.env.METADATA_SERVER_DETECTION = 'none';
 const REAL = new URL('../../../shared/fixtures/auditlogs/', import.meta.url);
 const CONSTRUCTED = new URL('../fixtures/auditlogs/', import.meta.url);
 const load = (dir: URL): LogEntry[] =>
-  readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(new URL(f, dir), 'utf8')) as LogEntry);
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(new URL(f, dir), 'utf8')) as LogEntry);
 const FIXTURES = [...load(REAL), ...load(CONSTRUCTED)];
 /**
  * What a sink would have written for each fixture. Proto3 JSON leaves out a field at its default,
@@ -29,7 +34,12 @@ const byId = EXPORTED;
 const parentOf = (e: LogEntry): string => /^([^/]+\/[^/]+)\/logs\//.exec(e.logName!)![1]!;
 const PROJECT = 'test-project-1234';
 
-async function collect(source: AuditEntrySource, project: string, filter: string, pageSize?: number): Promise<LogEntry[]> {
+async function collect(
+  source: AuditEntrySource,
+  project: string,
+  filter: string,
+  pageSize?: number,
+): Promise<LogEntry[]> {
   const out: LogEntry[] = [];
   for await (const e of source.entries({ project, filter, ...(pageSize ? { pageSize } : {}) })) out.push(e);
   return out;
@@ -70,7 +80,10 @@ describe('createLoggingSource: entries as a sink exports them', () => {
     expect(others.length).toBe(2);
     standIn.addEntries(others);
     const client = new v2.LoggingServiceV2Client({
-      apiEndpoint: '127.0.0.1', port: standIn.port, sslCreds: grpc.credentials.createInsecure(), universeDomain: 'googleapis.com',
+      apiEndpoint: '127.0.0.1',
+      port: standIn.port,
+      sslCreds: grpc.credentials.createInsecure(),
+      universeDomain: 'googleapis.com',
     }) as { listLogEntries(r: object, o: object): Promise<[Record<string, unknown>[]]>; close(): Promise<void> };
     const [raw] = await client.listLogEntries({ resourceNames: others.map(parentOf) }, { autoPaginate: false });
     await client.close();
@@ -86,10 +99,20 @@ describe('createLoggingSource: entries as a sink exports them', () => {
     // ReplaceInternalService (03-26), not the Functions entry of 03-27, nothing before 03-14, and
     // not the folder and organization entries (another resource).
     expect(entries.map((e) => e.insertId)).toEqual([
-      '7h2j5k8l1m4n', 'c4d1e8f5a2b7', 'w5x8y1z4a7b0', 'm2n5p8q1r4s7', 't6u9v2w5x8y1',
-      '5v8w1x4y7z0a', 'fk2h8d3e7xq', 'p0o9i8u7y6t5', '-2b5c8d1e4f7g', 'z1y2x3w4v5u6',
+      '7h2j5k8l1m4n',
+      'c4d1e8f5a2b7',
+      'w5x8y1z4a7b0',
+      'm2n5p8q1r4s7',
+      't6u9v2w5x8y1',
+      '5v8w1x4y7z0a',
+      'fk2h8d3e7xq',
+      'p0o9i8u7y6t5',
+      '-2b5c8d1e4f7g',
+      'z1y2x3w4v5u6',
     ]);
-    expect(standIn.calls).toEqual([{ resourceNames: [`projects/${PROJECT}`], filter, orderBy: 'timestamp asc', pageSize: 1000, pageToken: '' }]);
+    expect(standIn.calls).toEqual([
+      { resourceNames: [`projects/${PROJECT}`], filter, orderBy: 'timestamp asc', pageSize: 1000, pageToken: '' },
+    ]);
   });
 
   it('follows page tokens: pageSize 3 over 10 entries is 4 calls, each entry once', async () => {
@@ -110,17 +133,28 @@ describe('createLoggingSource: entries as a sink exports them', () => {
   });
 
   it('an entry whose payload cannot be read is skipped and recorded; the stream goes on', async () => {
-    const [first, second, third] = FIXTURES.filter((e) => parentOf(e) === `projects/${PROJECT}`)
-      .sort((a, b) => a.timestamp!.localeCompare(b.timestamp!));
+    const [first, second, third] = FIXTURES.filter((e) => parentOf(e) === `projects/${PROJECT}`).sort((a, b) =>
+      a.timestamp!.localeCompare(b.timestamp!),
+    );
     standIn.addEntries([first!, third!]);
-    standIn.addEntries([second!], { rawPayload: { typeUrl: 'type.googleapis.com/example.v1.Unknown', value: Uint8Array.of(8, 1) } });
+    standIn.addEntries([second!], {
+      rawPayload: { typeUrl: 'type.googleapis.com/example.v1.Unknown', value: Uint8Array.of(8, 1) },
+    });
     const garbled = { ...structuredClone(third!), insertId: 'garbled', timestamp: '2030-01-01T00:00:00Z' };
-    standIn.addEntries([garbled], { rawPayload: { typeUrl: 'type.googleapis.com/google.cloud.audit.AuditLog', value: Uint8Array.of(0x0a, 0x05, 0x41) } });
+    standIn.addEntries([garbled], {
+      rawPayload: {
+        typeUrl: 'type.googleapis.com/google.cloud.audit.AuditLog',
+        value: Uint8Array.of(0x0a, 0x05, 0x41),
+      },
+    });
     const entries = await collect(source, PROJECT, `timestamp<="${third!.timestamp}" OR insertId=garbled`);
     expect(entries.map((e) => e.insertId)).toEqual([first!.insertId, third!.insertId]);
     expect(source.skipped).toEqual([
       { insertId: second!.insertId, reason: 'no schema for payload type type.googleapis.com/example.v1.Unknown' },
-      { insertId: 'garbled', reason: expect.stringMatching(/^cannot decode type\.googleapis\.com\/google\.cloud\.audit\.AuditLog: /) },
+      {
+        insertId: 'garbled',
+        reason: expect.stringMatching(/^cannot decode type\.googleapis\.com\/google\.cloud\.audit\.AuditLog: /),
+      },
     ]);
     // A new iteration starts a new count.
     await collect(source, PROJECT, `insertId="${first!.insertId}"`);
@@ -131,7 +165,10 @@ describe('createLoggingSource: entries as a sink exports them', () => {
 describe('createLoggingSource: failures', () => {
   it('PERMISSION_DENIED becomes LoggingReadError permission-denied naming the project', async () => {
     standIn.addEntries(FIXTURES);
-    standIn.fail({ code: grpc.status.PERMISSION_DENIED, message: "Permission 'logging.logEntries.list' denied on resource (or it may not exist)." });
+    standIn.fail({
+      code: grpc.status.PERMISSION_DENIED,
+      message: "Permission 'logging.logEntries.list' denied on resource (or it may not exist).",
+    });
     const error = await collect(source, PROJECT, '').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LoggingReadError);
     expect(error).toMatchObject({ code: 'permission-denied' });
@@ -161,7 +198,8 @@ describe('createLoggingSource: failures', () => {
   });
 
   it.each(['logging.googleapis.com:443', '10.0.0.1:8080', '127.0.0.1', 'http://127.0.0.1:80', '127.0.0.2:80'])(
-    'refuses the plaintext endpoint %j before loading the library', async (endpoint) => {
+    'refuses the plaintext endpoint %j before loading the library',
+    async (endpoint) => {
       await expect(createLoggingSource({ endpoint })).rejects.toThrow(/loopback/);
     },
   );

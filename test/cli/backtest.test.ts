@@ -12,12 +12,15 @@ import { type LoggingStandIn, startLoggingStandIn } from '../stand-ins/logging/i
 
 const dir = mkdtempSync(join(tmpdir(), 'runguard-backtest-'));
 const CONFIG = join(dir, 'runguard.yaml');
-writeFileSync(CONFIG, `
+writeFileSync(
+  CONFIG,
+  `
 selfPrincipals: [runguard@ops.iam.gserviceaccount.com]
 projects: [{ match: "shop-prod", mode: monitor }]
 exemptions:
   - { resource: "projects/shop-prod/locations/*/services/landing", rule: run-ingress-all, reason: "public landing page, SEC-9", expires: 2027-01-01 }
-`);
+`,
+);
 const svc = (name: string) => `projects/shop-prod/locations/europe-west1/services/${name}`;
 
 function at(entry: LogEntry, iso: string): LogEntry {
@@ -34,15 +37,78 @@ afterAll(async () => {
 beforeEach(() => {
   logging.reset();
   logging.addEntries([
-    at(updateServiceEntry({ name: svc('checkout'), insertId: 'a1', actor: 'dana@example.com', service: { ingress: 'INGRESS_TRAFFIC_ALL' } }), '2026-11-20T09:00:00Z'),
-    at(updateServiceEntry({ name: svc('checkout'), insertId: 'a2', actor: 'dana@example.com', service: { ingress: 'INGRESS_TRAFFIC_ALL' } }), '2026-11-21T09:00:00Z'),
-    at(updateServiceEntry({ name: svc('cart'), insertId: 'a3', actor: 'lee@example.com', service: { ingress: 'INGRESS_TRAFFIC_ALL' } }), '2026-11-22T09:00:00Z'),
-    at(updateServiceEntry({ name: svc('landing'), insertId: 'a4', actor: 'lee@example.com', service: { ingress: 'INGRESS_TRAFFIC_ALL' } }), '2026-11-22T10:00:00Z'),
-    at(setIamPolicyEntry({ name: svc('cart'), insertId: 'b1', actor: 'lee@example.com', bindings: [{ role: 'roles/run.invoker', members: ['allUsers'] }] }), '2026-11-22T11:00:00Z'),
-    at(updateServiceEntry({ name: svc('cart'), insertId: 'c1', actor: 'runguard@ops.iam.gserviceaccount.com', service: { ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY' } }), '2026-11-22T11:30:00Z'),
+    at(
+      updateServiceEntry({
+        name: svc('checkout'),
+        insertId: 'a1',
+        actor: 'dana@example.com',
+        service: { ingress: 'INGRESS_TRAFFIC_ALL' },
+      }),
+      '2026-11-20T09:00:00Z',
+    ),
+    at(
+      updateServiceEntry({
+        name: svc('checkout'),
+        insertId: 'a2',
+        actor: 'dana@example.com',
+        service: { ingress: 'INGRESS_TRAFFIC_ALL' },
+      }),
+      '2026-11-21T09:00:00Z',
+    ),
+    at(
+      updateServiceEntry({
+        name: svc('cart'),
+        insertId: 'a3',
+        actor: 'lee@example.com',
+        service: { ingress: 'INGRESS_TRAFFIC_ALL' },
+      }),
+      '2026-11-22T09:00:00Z',
+    ),
+    at(
+      updateServiceEntry({
+        name: svc('landing'),
+        insertId: 'a4',
+        actor: 'lee@example.com',
+        service: { ingress: 'INGRESS_TRAFFIC_ALL' },
+      }),
+      '2026-11-22T10:00:00Z',
+    ),
+    at(
+      setIamPolicyEntry({
+        name: svc('cart'),
+        insertId: 'b1',
+        actor: 'lee@example.com',
+        bindings: [{ role: 'roles/run.invoker', members: ['allUsers'] }],
+      }),
+      '2026-11-22T11:00:00Z',
+    ),
+    at(
+      updateServiceEntry({
+        name: svc('cart'),
+        insertId: 'c1',
+        actor: 'runguard@ops.iam.gserviceaccount.com',
+        service: { ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY' },
+      }),
+      '2026-11-22T11:30:00Z',
+    ),
     // Outside the window, and another project: neither is counted.
-    at(updateServiceEntry({ name: svc('old'), insertId: 'z1', actor: 'dana@example.com', service: { ingress: 'INGRESS_TRAFFIC_ALL' } }), '2026-11-01T09:00:00Z'),
-    at(updateServiceEntry({ name: 'projects/other-proj/locations/europe-west1/services/x', insertId: 'z2', service: { ingress: 'INGRESS_TRAFFIC_ALL' } }), '2026-11-22T09:00:00Z'),
+    at(
+      updateServiceEntry({
+        name: svc('old'),
+        insertId: 'z1',
+        actor: 'dana@example.com',
+        service: { ingress: 'INGRESS_TRAFFIC_ALL' },
+      }),
+      '2026-11-01T09:00:00Z',
+    ),
+    at(
+      updateServiceEntry({
+        name: 'projects/other-proj/locations/europe-west1/services/x',
+        insertId: 'z2',
+        service: { ingress: 'INGRESS_TRAFFIC_ALL' },
+      }),
+      '2026-11-22T09:00:00Z',
+    ),
   ]);
 });
 
@@ -52,14 +118,37 @@ function runguard(args: string[]) {
 
 describe('runguard backtest', () => {
   it('reads the window with the sink filter and says per rule what runguard would have done', async () => {
-    const { code, stdout, stderr } = await runguard(['backtest', '--project', 'shop-prod', '--since', '2026-11-16T12:00:00Z', '--config', CONFIG, '--json']);
+    const { code, stdout, stderr } = await runguard([
+      'backtest',
+      '--project',
+      'shop-prod',
+      '--since',
+      '2026-11-16T12:00:00Z',
+      '--config',
+      CONFIG,
+      '--json',
+    ]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const out = JSON.parse(stdout);
-    expect(out).toMatchObject({ project: 'shop-prod', since: '2026-11-16T12:00:00.000Z', entries: 6, unreadable: 0, unconvertible: 0, skipped: { self: 1 } });
+    expect(out).toMatchObject({
+      project: 'shop-prod',
+      since: '2026-11-16T12:00:00.000Z',
+      entries: 6,
+      unreadable: 0,
+      unconvertible: 0,
+      skipped: { self: 1 },
+    });
     const ingress = out.rules.find((r: { rule: string }) => r.rule === 'run-ingress-all');
-    expect(ingress).toMatchObject({ actions: { alert: 3, revert: 0, 'dry-run': 0, exempt: 1 }, wouldRevertIfEnforced: 3, resources: 3 });
-    expect(ingress.topActors).toEqual([{ actor: 'dana@example.com', count: 2 }, { actor: 'lee@example.com', count: 2 }]);
+    expect(ingress).toMatchObject({
+      actions: { alert: 3, revert: 0, 'dry-run': 0, exempt: 1 },
+      wouldRevertIfEnforced: 3,
+      resources: 3,
+    });
+    expect(ingress.topActors).toEqual([
+      { actor: 'dana@example.com', count: 2 },
+      { actor: 'lee@example.com', count: 2 },
+    ]);
     expect(ingress.topResources[0]).toEqual({ resource: svc('checkout'), count: 2 });
     const invoker = out.rules.find((r: { rule: string }) => r.rule === 'run-public-invoker');
     expect(invoker).toMatchObject({ actions: { alert: 1 }, topActors: [{ actor: 'lee@example.com', count: 1 }] });
@@ -71,7 +160,15 @@ describe('runguard backtest', () => {
   });
 
   it('prints a table a person can read', async () => {
-    const { code, stdout } = await runguard(['backtest', '--project', 'shop-prod', '--since', '2026-11-16T12:00:00Z', '--config', CONFIG]);
+    const { code, stdout } = await runguard([
+      'backtest',
+      '--project',
+      'shop-prod',
+      '--since',
+      '2026-11-16T12:00:00Z',
+      '--config',
+      CONFIG,
+    ]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/6 change entries: 5 with findings, 1 skipped by design \(self 1\), 0 unreadable/);
     expect(stdout).toMatch(/run-ingress-all\s+HIGH\s+3\s+0\s+0\s+1\s+3\s+3/);
@@ -79,8 +176,20 @@ describe('runguard backtest', () => {
   });
 
   it('exit 2 with the reason when Cloud Logging refuses', async () => {
-    logging.fail({ code: grpc.status.PERMISSION_DENIED, message: "Permission 'logging.logEntries.list' denied on resource (or it may not exist).", times: Infinity });
-    const { code, stderr } = await runguard(['backtest', '--project', 'shop-prod', '--since', '7d', '--config', CONFIG]);
+    logging.fail({
+      code: grpc.status.PERMISSION_DENIED,
+      message: "Permission 'logging.logEntries.list' denied on resource (or it may not exist).",
+      times: Infinity,
+    });
+    const { code, stderr } = await runguard([
+      'backtest',
+      '--project',
+      'shop-prod',
+      '--since',
+      '7d',
+      '--config',
+      CONFIG,
+    ]);
     expect(code).toBe(2);
     expect(stderr).toMatch(/logging\.logEntries\.list/);
   });

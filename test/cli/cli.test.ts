@@ -43,7 +43,9 @@ describe('runguard evaluate', () => {
       actor: 'masatonaka1989@gmail.com',
       skipped: null,
     });
-    expect(entry!.findings).toContainEqual(expect.objectContaining({ rule: 'run-ingress-all', action: 'alert', severity: 'HIGH' }));
+    expect(entry!.findings).toContainEqual(
+      expect.objectContaining({ rule: 'run-ingress-all', action: 'alert', severity: 'HIGH' }),
+    );
   });
 
   it('decides revert when the project is enforced, and dry-run when the configuration says dryRun', () => {
@@ -66,12 +68,21 @@ describe('runguard evaluate', () => {
   });
 
   it('evaluates JSON Lines from stdin, naming the unreadable entry and keeping the others', () => {
-    const lines = [readFileSync(INGRESS_ALL, 'utf8').trim(), '{"protoPayload": {"serviceName": "run.googleapis.com"}, "insertId": "x1"}', readFileSync(CONFLICT, 'utf8').trim()];
+    const lines = [
+      readFileSync(INGRESS_ALL, 'utf8').trim(),
+      '{"protoPayload": {"serviceName": "run.googleapis.com"}, "insertId": "x1"}',
+      readFileSync(CONFLICT, 'utf8').trim(),
+    ];
     const { code, stdout, stderr } = runguard(['evaluate', '--json', '-'], { stdin: lines.join('\n') });
     expect(code).toBe(0);
     const out = json(stdout);
     expect(out).toHaveLength(3);
-    expect(out[1]).toMatchObject({ input: 'stdin', index: 2, insertId: 'x1', error: expect.stringMatching(/protoPayload\.methodName missing/) });
+    expect(out[1]).toMatchObject({
+      input: 'stdin',
+      index: 2,
+      insertId: 'x1',
+      error: expect.stringMatching(/protoPayload\.methodName missing/),
+    });
     expect(out[0]!.findings.length).toBeGreaterThan(0);
     expect(stderr).toMatch(/stdin: entry 2 \(x1\): protoPayload\.methodName missing/);
   });
@@ -94,7 +105,10 @@ describe('runguard evaluate', () => {
   });
 
   it('exits 2 on an invalid configuration, listing every problem with its key', () => {
-    const bad = tempFile('bad.yaml', 'dryRun: maybe\nprojects:\n  - { match: "x", mode: loud }\nrules:\n  no-such-rule: { enabled: false }\n');
+    const bad = tempFile(
+      'bad.yaml',
+      'dryRun: maybe\nprojects:\n  - { match: "x", mode: loud }\nrules:\n  no-such-rule: { enabled: false }\n',
+    );
     const { code, stderr } = runguard(['evaluate', '--config', bad, INGRESS_ALL]);
     expect(code).toBe(2);
     expect(stderr).toMatch(/dryRun: /);
@@ -102,11 +116,16 @@ describe('runguard evaluate', () => {
   });
 
   it('exits 2 when the configuration names a rule or a parameter that does not exist', () => {
-    const bad = tempFile('rules.yaml', 'rules:\n  no-such-rule: { enabled: false }\n  iam-privileged-role: { params: { role: [] } }\nexemptions:\n  - { resource: "x", rule: typo, reason: r, expires: 2030-01-01 }\n');
+    const bad = tempFile(
+      'rules.yaml',
+      'rules:\n  no-such-rule: { enabled: false }\n  iam-privileged-role: { params: { role: [] } }\nexemptions:\n  - { resource: "x", rule: typo, reason: r, expires: 2030-01-01 }\n',
+    );
     const { code, stderr } = runguard(['evaluate', '--config', bad, INGRESS_ALL]);
     expect(code).toBe(2);
     expect(stderr).toMatch(/rules\.no-such-rule: no such rule/);
-    expect(stderr).toMatch(/rules\.iam-privileged-role\.params\.role: rule iam-privileged-role has no parameter "role"/);
+    expect(stderr).toMatch(
+      /rules\.iam-privileged-role\.params\.role: rule iam-privileged-role has no parameter "role"/,
+    );
     expect(stderr).toMatch(/exemptions\[0\]\.rule: no such rule "typo"/);
   });
 
@@ -120,7 +139,11 @@ describe('runguard evaluate', () => {
 
 describe('runguard publish', () => {
   it('says how to start the local loop when none is running', () => {
-    const r = spawnSync(process.execPath, [join(ROOT, 'bin/runguard.js'), 'publish', INGRESS_ALL], { cwd: mkdtempSync(join(tmpdir(), 'runguard-pub-')), encoding: 'utf8', env: { PATH: process.env.PATH } });
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin/runguard.js'), 'publish', INGRESS_ALL], {
+      cwd: mkdtempSync(join(tmpdir(), 'runguard-pub-')),
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH },
+    });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/no running local loop.*npm start/);
   });
@@ -156,7 +179,12 @@ describe('runguard rules', () => {
 
   it('fails, naming file and example, when an example disagrees with its rule', () => {
     const dir = mkdtempSync(join(tmpdir(), 'runguard-rules-'));
-    writeFileSync(join(dir, 'wrong-example.yaml'), readFileSync(join(ROOT, 'rules/run-ingress-all.yaml'), 'utf8').replace(/^id: run-ingress-all$/m, 'id: wrong-example').replace(/INGRESS_TRAFFIC_INTERNAL_ONLY/g, 'INGRESS_TRAFFIC_ALL'));
+    writeFileSync(
+      join(dir, 'wrong-example.yaml'),
+      readFileSync(join(ROOT, 'rules/run-ingress-all.yaml'), 'utf8')
+        .replace(/^id: run-ingress-all$/m, 'id: wrong-example')
+        .replace(/INGRESS_TRAFFIC_INTERNAL_ONLY/g, 'INGRESS_TRAFFIC_ALL'),
+    );
     const { code, stdout } = runguard(['rules', 'test', '--rules', dir]);
     expect(code).toBe(1);
     expect(stdout).toMatch(/FAIL .*wrong-example\.yaml: examples\.pass\[\d+\]/);
@@ -164,7 +192,12 @@ describe('runguard rules', () => {
 
   it('exits 2, naming file and field, when a rule does not compile', () => {
     const dir = mkdtempSync(join(tmpdir(), 'runguard-rules-'));
-    writeFileSync(join(dir, 'broken.yaml'), readFileSync(join(ROOT, 'rules/run-ingress-all.yaml'), 'utf8').replace(/^id: run-ingress-all$/m, 'id: broken').replace(/^condition: .*$/m, 'condition: service.ingress ==='));
+    writeFileSync(
+      join(dir, 'broken.yaml'),
+      readFileSync(join(ROOT, 'rules/run-ingress-all.yaml'), 'utf8')
+        .replace(/^id: run-ingress-all$/m, 'id: broken')
+        .replace(/^condition: .*$/m, 'condition: service.ingress ==='),
+    );
     const { code, stderr } = runguard(['rules', 'test', '--rules', dir]);
     expect(code).toBe(2);
     expect(stderr).toMatch(/broken\.yaml: condition: /);

@@ -7,7 +7,10 @@ const ROOT = new URL('../../', import.meta.url).pathname;
  * bin/runguard.js as users run it, asynchronously, so stand-ins served by the test process keep
  * answering while it runs. The environment is only PATH, no metadata probing, and `env`.
  */
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(ROOT, 'bin/runguard.js'), ...args], {
       cwd: ROOT,

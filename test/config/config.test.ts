@@ -98,9 +98,12 @@ describe('slack routing', () => {
     ['CRITICAL', 'dev-1', 'C0SECURITY1'],
     ['HIGH', 'prod-web', '#prod-alerts'],
     ['LOW', 'dev-1', '#runguard-alerts'],
-  ] as const)('routes a %s finding in %s to %s (first match wins, both conditions must hold)', (severity, project, channel) => {
-    expect(slackChannel(config!.slack!, severity, project)).toBe(channel);
-  });
+  ] as const)(
+    'routes a %s finding in %s to %s (first match wins, both conditions must hold)',
+    (severity, project, channel) => {
+      expect(slackChannel(config!.slack!, severity, project)).toBe(channel);
+    },
+  );
 
   it('has no Slack routing when the configuration names no channel', () => {
     expect(defaultConfig().slack).toBeNull();

@@ -13,7 +13,10 @@ const finding = (rule: string, remediation: Finding['remediation']): Finding => 
   key: `${rule}|${RESOURCE}`,
   remediation,
 });
-const ingress = finding('run-ingress-all', { action: 'set-ingress', params: { safeIngress: 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER' } });
+const ingress = finding('run-ingress-all', {
+  action: 'set-ingress',
+  params: { safeIngress: 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER' },
+});
 const defaultSa = finding('run-default-service-account', null);
 
 const exemptions = parseConfig(

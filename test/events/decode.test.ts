@@ -8,7 +8,12 @@ const entry = JSON.parse(raw);
 const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64');
 const push = (data: string, messageId = 'm-1') => ({
   subscription: 'projects/p/subscriptions/s',
-  message: { data, messageId, publishTime: '2024-05-06T22:58:05.000Z', attributes: { 'logging.googleapis.com/timestamp': entry.timestamp } },
+  message: {
+    data,
+    messageId,
+    publishTime: '2024-05-06T22:58:05.000Z',
+    attributes: { 'logging.googleapis.com/timestamp': entry.timestamp },
+  },
 });
 
 describe('decodeInput', () => {
@@ -26,7 +31,13 @@ describe('decodeInput', () => {
   });
 
   it('unwraps a structured CloudEvent whose data is the push body (2nd-gen functions)', () => {
-    const ce = { specversion: '1.0', id: 'ce-7', type: 'google.cloud.pubsub.topic.v1.messagePublished', source: '//pubsub.googleapis.com/projects/p/topics/t', data: push(b64(entry), '7') };
+    const ce = {
+      specversion: '1.0',
+      id: 'ce-7',
+      type: 'google.cloud.pubsub.topic.v1.messagePublished',
+      source: '//pubsub.googleapis.com/projects/p/topics/t',
+      data: push(b64(entry), '7'),
+    };
     const [d] = decodeInput(JSON.stringify(ce));
     expect(d).toMatchObject({ envelope: 'cloudevent', messageId: '7' });
     expect(d!.entry!.insertId).toBe('qd23mgd4u3f');

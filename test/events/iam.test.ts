@@ -28,7 +28,11 @@ describe('member types and domains', () => {
     ['allUsers', 'allUsers', ''],
     ['allAuthenticatedUsers', 'allAuthenticatedUsers', ''],
     ['deleted:user:gone@example.com?uid=123456789', 'deleted', ''],
-    ['principal://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/gh/subject/repo:o/r', 'principal', ''],
+    [
+      'principal://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/gh/subject/repo:o/r',
+      'principal',
+      '',
+    ],
     ['principalSet://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/gh/*', 'principalSet', ''],
     ['projectOwner:my-project', 'other', ''],
     ['constructor:x', 'other', ''],
@@ -41,8 +45,29 @@ describe('member types and domains', () => {
 
 describe('policies', () => {
   it('reads bindings, conditions and etag', () => {
-    const policy = parsePolicy({ etag: 'BwX=', bindings: [{ role: 'roles/run.invoker', members: ['allUsers'], condition: { title: 'office hours', expression: 'request.time.getHours("UTC") < 18', description: 'x' } }] }, 'p');
-    expect(policy).toEqual({ etag: 'BwX=', bindings: [{ role: 'roles/run.invoker', members: ['allUsers'], condition: { title: 'office hours', expression: 'request.time.getHours("UTC") < 18' } }] });
+    const policy = parsePolicy(
+      {
+        etag: 'BwX=',
+        bindings: [
+          {
+            role: 'roles/run.invoker',
+            members: ['allUsers'],
+            condition: { title: 'office hours', expression: 'request.time.getHours("UTC") < 18', description: 'x' },
+          },
+        ],
+      },
+      'p',
+    );
+    expect(policy).toEqual({
+      etag: 'BwX=',
+      bindings: [
+        {
+          role: 'roles/run.invoker',
+          members: ['allUsers'],
+          condition: { title: 'office hours', expression: 'request.time.getHours("UTC") < 18' },
+        },
+      ],
+    });
   });
 
   it('reads a policy with no bindings key as empty, since proto3 JSON omits empty lists', () => {
@@ -53,30 +78,52 @@ describe('policies', () => {
     ['a string', 'x', 'pol is not an object'],
     ['bindings as an object', { bindings: {} }, 'pol.bindings is not an array'],
     ['a binding that is a string', { bindings: ['roles/owner'] }, 'pol.bindings[0] is not an object'],
-    ['members as a string', { bindings: [{ role: 'r', members: 'allUsers' }] }, 'pol.bindings[0].members is not an array'],
+    [
+      'members as a string',
+      { bindings: [{ role: 'r', members: 'allUsers' }] },
+      'pol.bindings[0].members is not an array',
+    ],
   ])('names the path when given %s', (_, value, error) => {
     expect(parsePolicy(value, 'pol')).toEqual({ error });
   });
 
   it('turns every member of every binding into an ADD, in policy order', () => {
-    const policy = parsePolicy(pp(load('crm-project-setiampolicy-console-add-securityreviewer-2019.json')).response, 'r');
+    const policy = parsePolicy(
+      pp(load('crm-project-setiampolicy-console-add-securityreviewer-2019.json')).response,
+      'r',
+    );
     if ('error' in policy) throw new Error(policy.error);
     const deltas = deltasFromPolicy(policy);
     expect(deltas).toHaveLength(8); // 7 bindings, roles/editor has two members
     expect(deltas.every((d) => d.action === 'ADD')).toBe(true);
-    expect(deltas[0]).toEqual({ action: 'ADD', role: 'roles/compute.admin', member: 'user:barnabyskeggs@gmail.com', memberType: 'user', memberDomain: 'gmail.com' });
+    expect(deltas[0]).toEqual({
+      action: 'ADD',
+      role: 'roles/compute.admin',
+      member: 'user:barnabyskeggs@gmail.com',
+      memberType: 'user',
+      memberDomain: 'gmail.com',
+    });
   });
 });
 
 describe('policy deltas', () => {
   it('keeps ADD and REMOVE and drops actions that are not changes', () => {
-    const deltas = deltasFromPolicyDelta([
-      { action: 'ADD', role: 'roles/owner', member: 'domain:outside.example' },
-      { action: 'ACTION_UNSPECIFIED', role: 'roles/owner', member: 'user:a@b.c' },
-      { action: 'REMOVE', role: 'roles/viewer', member: 'allUsers' },
-    ], 'd');
+    const deltas = deltasFromPolicyDelta(
+      [
+        { action: 'ADD', role: 'roles/owner', member: 'domain:outside.example' },
+        { action: 'ACTION_UNSPECIFIED', role: 'roles/owner', member: 'user:a@b.c' },
+        { action: 'REMOVE', role: 'roles/viewer', member: 'allUsers' },
+      ],
+      'd',
+    );
     expect(deltas).toEqual([
-      { action: 'ADD', role: 'roles/owner', member: 'domain:outside.example', memberType: 'domain', memberDomain: 'outside.example' },
+      {
+        action: 'ADD',
+        role: 'roles/owner',
+        member: 'domain:outside.example',
+        memberType: 'domain',
+        memberDomain: 'outside.example',
+      },
       { action: 'REMOVE', role: 'roles/viewer', member: 'allUsers', memberType: 'allUsers', memberDomain: '' },
     ]);
   });
@@ -89,22 +136,40 @@ describe('policy deltas', () => {
 
   it('trusts an audit-config-only policyDelta: no binding deltas, still from policyDelta', () => {
     const entry = load('crm-project-setiampolicy-console-add-securityreviewer-2019.json');
-    pp(entry).serviceData.policyDelta = { auditConfigDeltas: [{ action: 'ADD', service: 'allServices', logType: 'DATA_READ' }] };
+    pp(entry).serviceData.policyDelta = {
+      auditConfigDeltas: [{ action: 'ADD', service: 'allServices', logType: 'DATA_READ' }],
+    };
     expect(asEvent(run(entry))).toMatchObject({ deltas: [], deltaSource: 'policyDelta' });
   });
 
   it('falls back to request.policy when there is no response (a skeletal entry)', () => {
     const entry = load('gcf-v1-setiampolicy-allusers-invoker.json');
     delete pp(entry).response;
-    expect(asEvent(run(entry)).policy).toEqual({ bindings: [{ role: 'roles/cloudfunctions.invoker', members: ['allUsers'] }], etag: 'BwWP3fXnMuQ=' });
+    expect(asEvent(run(entry)).policy).toEqual({
+      bindings: [{ role: 'roles/cloudfunctions.invoker', members: ['allUsers'] }],
+      etag: 'BwWP3fXnMuQ=',
+    });
   });
 });
 
 describe('IAM changes through normalize', () => {
   it('names a folder folders/<n> with no project', () => {
     const e = asEvent(run(load('crm-v2-setiampolicy--folder-add-owner-gmail--constructed.json')));
-    expect(e.resource).toEqual({ type: 'cloudresourcemanager.googleapis.com/Folder', name: 'folders/418203746512', project: '', location: '' });
-    expect(e.deltas).toEqual([{ action: 'ADD', role: 'roles/owner', member: 'user:someone@gmail.com', memberType: 'user', memberDomain: 'gmail.com' }]);
+    expect(e.resource).toEqual({
+      type: 'cloudresourcemanager.googleapis.com/Folder',
+      name: 'folders/418203746512',
+      project: '',
+      location: '',
+    });
+    expect(e.deltas).toEqual([
+      {
+        action: 'ADD',
+        role: 'roles/owner',
+        member: 'user:someone@gmail.com',
+        memberType: 'user',
+        memberDomain: 'gmail.com',
+      },
+    ]);
   });
 
   it('decides folder vs organization from resource.type when resourceName is missing', () => {
@@ -125,15 +190,30 @@ describe('IAM changes through normalize', () => {
 
   it('names a service account by the e-mail from resource.labels when resourceName has only the unique id', () => {
     const e = asEvent(run(load('iam-v1-setiampolicy--serviceaccount-user-snake-case--constructed.json')));
-    expect(e.resource).toEqual({ type: 'iam.googleapis.com/ServiceAccount', name: 'projects/test-project-1234/serviceAccounts/deployer@test-project-1234.iam.gserviceaccount.com', project: 'test-project-1234', location: '' });
-    expect(e.deltas).toEqual([{ action: 'ADD', role: 'roles/iam.serviceAccountUser', member: 'user:contractor@partner.example', memberType: 'user', memberDomain: 'partner.example' }]);
+    expect(e.resource).toEqual({
+      type: 'iam.googleapis.com/ServiceAccount',
+      name: 'projects/test-project-1234/serviceAccounts/deployer@test-project-1234.iam.gserviceaccount.com',
+      project: 'test-project-1234',
+      location: '',
+    });
+    expect(e.deltas).toEqual([
+      {
+        action: 'ADD',
+        role: 'roles/iam.serviceAccountUser',
+        member: 'user:contractor@partner.example',
+        memberType: 'user',
+        memberDomain: 'partner.example',
+      },
+    ]);
     expect(e.timestamp).toBe('2025-03-21T12:01:44.210734916Z');
   });
 
   it('does not take a bare SetIamPolicy from another API for a project change', () => {
     const entry = load('crm-project-setiampolicy-console-add-securityreviewer-2019.json');
     pp(entry).serviceName = 'storage.googleapis.com';
-    expect(asSkip(run(entry))).toMatchObject({ code: 'unhandled-method', reason: expect.stringContaining('SetIamPolicy on storage.googleapis.com') });
+    expect(asSkip(run(entry))).toMatchObject({
+      code: 'unhandled-method',
+      reason: expect.stringContaining('SetIamPolicy on storage.googleapis.com'),
+    });
   });
 });
-

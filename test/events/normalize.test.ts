@@ -1,15 +1,20 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ChangeEvent, LogEntry, Normalized, Skip } from '../../functions/core/types.js';
-import { REDACTED } from '../../functions/core/types.js';
 import { HANDLED_METHODS, lookupMethod } from '../../functions/events/methods.js';
 import { normalize } from '../../functions/events/normalize.js';
 import type { NormalizeError } from '../../functions/events/normalize.js';
 
 const REAL = new URL('../../../shared/fixtures/auditlogs/', import.meta.url);
 const CONSTRUCTED = new URL('../fixtures/auditlogs/', import.meta.url);
-const jsonFiles = (dir: URL) => readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
-const ALL = [...jsonFiles(REAL).map((f) => new URL(f, REAL)), ...jsonFiles(CONSTRUCTED).map((f) => new URL(f, CONSTRUCTED))];
+const jsonFiles = (dir: URL) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
+const ALL = [
+  ...jsonFiles(REAL).map((f) => new URL(f, REAL)),
+  ...jsonFiles(CONSTRUCTED).map((f) => new URL(f, CONSTRUCTED)),
+];
 const load = (name: string): LogEntry => {
   const url = ALL.find((u) => u.pathname.endsWith(`/${name}`));
   if (!url) throw new Error(`no fixture ${name}`);
@@ -29,21 +34,111 @@ const pp = (e: LogEntry) => e.protoPayload as Record<string, any>;
 
 // What each fixture must become, read off the fixture by hand.
 const CHANGES: Record<string, Partial<ChangeEvent> & { name: string; tool: string }> = {
-  'run-v1-replaceservice-console-ingress-all.json': { kind: 'update', name: 'projects/test-project-1234/locations/asia-northeast1/services/cloud-run-slack-bot', tool: 'console', serviceSource: 'response', deltaSource: 'none' },
-  'crm-project-setiampolicy-console-add-securityreviewer-2019.json': { kind: 'setIamPolicy', name: 'projects/peak-empire-243713', tool: 'console', serviceSource: 'none', deltaSource: 'policyDelta' },
-  'gcf-v1-setiampolicy-allusers-invoker.json': { kind: 'setIamPolicy', name: 'projects/example-project/locations/us-central1/functions/example_function', tool: 'other', serviceSource: 'none', deltaSource: 'policy' },
-  'run-v2-createservice--lro-first-ingress-all-env-secrets--constructed.json': { kind: 'create', name: 'projects/test-project-1234/locations/us-central1/services/payments-api', tool: 'terraform', serviceSource: 'request', deltaSource: 'none' },
-  'run-v2-updateservice--mask-ingress-internal-only--constructed.json': { kind: 'update', name: 'projects/test-project-1234/locations/us-central1/services/orders-api', tool: 'client-library', serviceSource: 'request', deltaSource: 'none' },
-  'run-v2-updateservice--invoker-iam-disabled--constructed.json': { kind: 'update', name: 'projects/test-project-1234/locations/europe-west1/services/webhook-receiver', tool: 'client-library', serviceSource: 'request', deltaSource: 'none' },
-  'run-v2-updateservice--impersonated-delegation-chain--constructed.json': { kind: 'update', name: 'projects/test-project-1234/locations/us-central1/services/checkout', tool: 'gcloud', serviceSource: 'request', deltaSource: 'none' },
-  'run-v2-setiampolicy--allauthenticatedusers-invoker--constructed.json': { kind: 'setIamPolicy', name: 'projects/test-project-1234/locations/us-central1/services/internal-dashboard', tool: 'console', serviceSource: 'none', deltaSource: 'policy' },
-  'run-v1-createservice--gcloud-invoker-iam-disabled--constructed.json': { kind: 'create', name: 'projects/test-project-1234/locations/us-central1/services/hello-public', tool: 'gcloud', serviceSource: 'response', deltaSource: 'none' },
-  'run-v1-setiampolicy--allusers-invoker--constructed.json': { kind: 'setIamPolicy', name: 'projects/test-project-1234/locations/us-central1/services/promo-site', tool: 'gcloud', serviceSource: 'none', deltaSource: 'policy' },
-  'crm-v2-setiampolicy--folder-add-owner-gmail--constructed.json': { kind: 'setIamPolicy', name: 'folders/418203746512', tool: 'console', serviceSource: 'none', deltaSource: 'policyDelta' },
-  'crm-v1-setiampolicy--organization-allauthenticatedusers-viewer--constructed.json': { kind: 'setIamPolicy', name: 'organizations/658743219054', tool: 'gcloud', serviceSource: 'none', deltaSource: 'policyDelta' },
-  'crm-v1-setiampolicy--project-terraform-tokencreator-outside--constructed.json': { kind: 'setIamPolicy', name: 'projects/test-project-1234', tool: 'terraform', serviceSource: 'none', deltaSource: 'policyDelta' },
-  'iam-v1-setiampolicy--serviceaccount-user-snake-case--constructed.json': { kind: 'setIamPolicy', name: 'projects/test-project-1234/serviceAccounts/deployer@test-project-1234.iam.gserviceaccount.com', tool: 'gcloud', serviceSource: 'none', deltaSource: 'policyDelta' },
-  'gcf-v2-setiampolicy--allusers-invoker--constructed.json': { kind: 'setIamPolicy', name: 'projects/test-project-1234/locations/europe-west1/functions/thumbnailer', tool: 'gcloud', serviceSource: 'none', deltaSource: 'policy' },
+  'run-v1-replaceservice-console-ingress-all.json': {
+    kind: 'update',
+    name: 'projects/test-project-1234/locations/asia-northeast1/services/cloud-run-slack-bot',
+    tool: 'console',
+    serviceSource: 'response',
+    deltaSource: 'none',
+  },
+  'crm-project-setiampolicy-console-add-securityreviewer-2019.json': {
+    kind: 'setIamPolicy',
+    name: 'projects/peak-empire-243713',
+    tool: 'console',
+    serviceSource: 'none',
+    deltaSource: 'policyDelta',
+  },
+  'gcf-v1-setiampolicy-allusers-invoker.json': {
+    kind: 'setIamPolicy',
+    name: 'projects/example-project/locations/us-central1/functions/example_function',
+    tool: 'other',
+    serviceSource: 'none',
+    deltaSource: 'policy',
+  },
+  'run-v2-createservice--lro-first-ingress-all-env-secrets--constructed.json': {
+    kind: 'create',
+    name: 'projects/test-project-1234/locations/us-central1/services/payments-api',
+    tool: 'terraform',
+    serviceSource: 'request',
+    deltaSource: 'none',
+  },
+  'run-v2-updateservice--mask-ingress-internal-only--constructed.json': {
+    kind: 'update',
+    name: 'projects/test-project-1234/locations/us-central1/services/orders-api',
+    tool: 'client-library',
+    serviceSource: 'request',
+    deltaSource: 'none',
+  },
+  'run-v2-updateservice--invoker-iam-disabled--constructed.json': {
+    kind: 'update',
+    name: 'projects/test-project-1234/locations/europe-west1/services/webhook-receiver',
+    tool: 'client-library',
+    serviceSource: 'request',
+    deltaSource: 'none',
+  },
+  'run-v2-updateservice--impersonated-delegation-chain--constructed.json': {
+    kind: 'update',
+    name: 'projects/test-project-1234/locations/us-central1/services/checkout',
+    tool: 'gcloud',
+    serviceSource: 'request',
+    deltaSource: 'none',
+  },
+  'run-v2-setiampolicy--allauthenticatedusers-invoker--constructed.json': {
+    kind: 'setIamPolicy',
+    name: 'projects/test-project-1234/locations/us-central1/services/internal-dashboard',
+    tool: 'console',
+    serviceSource: 'none',
+    deltaSource: 'policy',
+  },
+  'run-v1-createservice--gcloud-invoker-iam-disabled--constructed.json': {
+    kind: 'create',
+    name: 'projects/test-project-1234/locations/us-central1/services/hello-public',
+    tool: 'gcloud',
+    serviceSource: 'response',
+    deltaSource: 'none',
+  },
+  'run-v1-setiampolicy--allusers-invoker--constructed.json': {
+    kind: 'setIamPolicy',
+    name: 'projects/test-project-1234/locations/us-central1/services/promo-site',
+    tool: 'gcloud',
+    serviceSource: 'none',
+    deltaSource: 'policy',
+  },
+  'crm-v2-setiampolicy--folder-add-owner-gmail--constructed.json': {
+    kind: 'setIamPolicy',
+    name: 'folders/418203746512',
+    tool: 'console',
+    serviceSource: 'none',
+    deltaSource: 'policyDelta',
+  },
+  'crm-v1-setiampolicy--organization-allauthenticatedusers-viewer--constructed.json': {
+    kind: 'setIamPolicy',
+    name: 'organizations/658743219054',
+    tool: 'gcloud',
+    serviceSource: 'none',
+    deltaSource: 'policyDelta',
+  },
+  'crm-v1-setiampolicy--project-terraform-tokencreator-outside--constructed.json': {
+    kind: 'setIamPolicy',
+    name: 'projects/test-project-1234',
+    tool: 'terraform',
+    serviceSource: 'none',
+    deltaSource: 'policyDelta',
+  },
+  'iam-v1-setiampolicy--serviceaccount-user-snake-case--constructed.json': {
+    kind: 'setIamPolicy',
+    name: 'projects/test-project-1234/serviceAccounts/deployer@test-project-1234.iam.gserviceaccount.com',
+    tool: 'gcloud',
+    serviceSource: 'none',
+    deltaSource: 'policyDelta',
+  },
+  'gcf-v2-setiampolicy--allusers-invoker--constructed.json': {
+    kind: 'setIamPolicy',
+    name: 'projects/test-project-1234/locations/europe-west1/functions/thumbnailer',
+    tool: 'gcloud',
+    serviceSource: 'none',
+    deltaSource: 'policy',
+  },
 };
 const SKIPS: Record<string, Skip['code']> = {
   'run-v1-replaceservice-conflict-error.json': 'failed-call',
@@ -63,19 +158,22 @@ describe('normalize over every fixture', () => {
     expect(jsonFiles(REAL)).toHaveLength(4);
   });
 
-  it.each(Object.entries(CHANGES))('turns %s into a change with the canonical name and the right sources', (file, want) => {
-    const entry = load(file);
-    const e = asEvent(run(entry));
-    const { name, tool, ...rest } = want;
-    expect(e).toMatchObject(rest);
-    expect(e.resource.name).toBe(name);
-    expect(e.actor.tool).toBe(tool);
-    expect(e.insertId).toBe(entry.insertId);
-    expect(e.timestamp).toBe(entry.timestamp);
-    expect(e.logName).toBe(entry.logName);
-    if (e.service) expect(e.service.name).toBe(name);
-    expect(e.policy === null).toBe(e.kind !== 'setIamPolicy');
-  });
+  it.each(Object.entries(CHANGES))(
+    'turns %s into a change with the canonical name and the right sources',
+    (file, want) => {
+      const entry = load(file);
+      const e = asEvent(run(entry));
+      const { name, tool, ...rest } = want;
+      expect(e).toMatchObject(rest);
+      expect(e.resource.name).toBe(name);
+      expect(e.actor.tool).toBe(tool);
+      expect(e.insertId).toBe(entry.insertId);
+      expect(e.timestamp).toBe(entry.timestamp);
+      expect(e.logName).toBe(entry.logName);
+      if (e.service) expect(e.service.name).toBe(name);
+      expect(e.policy === null).toBe(e.kind !== 'setIamPolicy');
+    },
+  );
 
   it.each(Object.entries(SKIPS))('skips %s with code %s and a reason', (file, code) => {
     const s = asSkip(run(load(file)));
@@ -93,13 +191,23 @@ describe('normalize over every fixture', () => {
 describe('the real entries', () => {
   it('reads the console ReplaceService state from the response: ingress all, generation 23, the run.app URL', () => {
     const e = asEvent(run(load('run-v1-replaceservice-console-ingress-all.json')));
-    expect(e.resource).toEqual({ type: 'run.googleapis.com/Service', name: 'projects/test-project-1234/locations/asia-northeast1/services/cloud-run-slack-bot', project: 'test-project-1234', location: 'asia-northeast1' });
+    expect(e.resource).toEqual({
+      type: 'run.googleapis.com/Service',
+      name: 'projects/test-project-1234/locations/asia-northeast1/services/cloud-run-slack-bot',
+      project: 'test-project-1234',
+      location: 'asia-northeast1',
+    });
     expect(e.service!.ingress).toBe('INGRESS_TRAFFIC_ALL');
     expect(e.service!.generation).toBe('23'); // the request says 22: this proves the response won
     expect(e.service!.uri).toBe('https://cloud-run-slack-bot-cznco5ogzq-an.a.run.app');
     expect(e.service!.template.serviceAccount).toBe('cloud-run-slack-bot@test-project-1234.iam.gserviceaccount.com');
     expect(e.service!.template.containers).toEqual([]);
-    expect(e.actor).toMatchObject({ email: 'masatonaka1989@gmail.com', ip: '2400:4050:8e02:1600:4972:ac1a:6f34:a2b2', tool: 'console', toolDetail: '' });
+    expect(e.actor).toMatchObject({
+      email: 'masatonaka1989@gmail.com',
+      ip: '2400:4050:8e02:1600:4972:ac1a:6f34:a2b2',
+      tool: 'console',
+      toolDetail: '',
+    });
     expect(e.operation).toBeNull();
     expect(e.updateMask).toEqual([]);
   });
@@ -115,20 +223,43 @@ describe('the real entries', () => {
     const e = asEvent(run(load('crm-project-setiampolicy-console-add-securityreviewer-2019.json')));
     expect(e.deltaSource).toBe('policyDelta');
     expect(e.deltas).toEqual([
-      { action: 'ADD', role: 'roles/iam.securityReviewer', member: 'serviceAccount:logcollector@peak-empire-243713.iam.gserviceaccount.com', memberType: 'serviceAccount', memberDomain: 'peak-empire-243713.iam.gserviceaccount.com' },
+      {
+        action: 'ADD',
+        role: 'roles/iam.securityReviewer',
+        member: 'serviceAccount:logcollector@peak-empire-243713.iam.gserviceaccount.com',
+        memberType: 'serviceAccount',
+        memberDomain: 'peak-empire-243713.iam.gserviceaccount.com',
+      },
     ]);
     expect(e.policy!.etag).toBe('BwWLbsx/jl4='); // the response etag, not the request's BwWLXEtneGc=
     expect(e.policy!.bindings).toHaveLength(7);
-    expect(e.resource).toEqual({ type: 'cloudresourcemanager.googleapis.com/Project', name: 'projects/peak-empire-243713', project: 'peak-empire-243713', location: '' });
+    expect(e.resource).toEqual({
+      type: 'cloudresourcemanager.googleapis.com/Project',
+      name: 'projects/peak-empire-243713',
+      project: 'peak-empire-243713',
+      location: '',
+    });
     expect(e.timestamp).toBe('2019-06-16T11:01:16.571Z');
   });
 
   it('takes the Cloud Function grant from the policy, since the entry has no policyDelta', () => {
     const e = asEvent(run(load('gcf-v1-setiampolicy-allusers-invoker.json')));
     expect(e.deltaSource).toBe('policy');
-    expect(e.deltas).toEqual([{ action: 'ADD', role: 'roles/cloudfunctions.invoker', member: 'allUsers', memberType: 'allUsers', memberDomain: '' }]);
+    expect(e.deltas).toEqual([
+      {
+        action: 'ADD',
+        role: 'roles/cloudfunctions.invoker',
+        member: 'allUsers',
+        memberType: 'allUsers',
+        memberDomain: '',
+      },
+    ]);
     expect(e.policy!.etag).toBe('BwWP6bTHbeg=');
-    expect(e.resource).toMatchObject({ type: 'cloudfunctions.googleapis.com/Function', project: 'example-project', location: 'us-central1' });
+    expect(e.resource).toMatchObject({
+      type: 'cloudfunctions.googleapis.com/Function',
+      project: 'example-project',
+      location: 'us-central1',
+    });
     expect(e.actor).toMatchObject({ userAgent: 'curl', tool: 'other', ip: '0.0.0.0' });
   });
 });
@@ -141,7 +272,9 @@ describe('skips and actors', () => {
   });
 
   it('names the failure code, its name and message for a failed v2 call', () => {
-    expect(asSkip(run(load('run-v2-updateservice--failed-permission-denied--constructed.json'))).reason).toMatch(/^the call failed with status 7 PERMISSION_DENIED \(Permission 'run\.services\.update' denied/);
+    expect(asSkip(run(load('run-v2-updateservice--failed-permission-denied--constructed.json'))).reason).toMatch(
+      /^the call failed with status 7 PERMISSION_DENIED \(Permission 'run\.services\.update' denied/,
+    );
   });
 
   it('treats status {} and status.code 0 as success', () => {
@@ -151,7 +284,9 @@ describe('skips and actors', () => {
   });
 
   it('names method and service of an unhandled method', () => {
-    expect(asSkip(run(load('run-v2-getservice--unhandled-data-access--constructed.json'))).reason).toBe('google.cloud.run.v2.Services.GetService on run.googleapis.com is not a method runguard handles');
+    expect(asSkip(run(load('run-v2-getservice--unhandled-data-access--constructed.json'))).reason).toBe(
+      'google.cloud.run.v2.Services.GetService on run.googleapis.com is not a method runguard handles',
+    );
   });
 
   it.each([['validateOnly'], ['validate_only']])('skips a %s request, which changes nothing', (key) => {
@@ -170,10 +305,16 @@ describe('skips and actors', () => {
 });
 
 describe('the method table', () => {
-  it('holds each service and method once, including the brief\'s required ones', () => {
+  it("holds each service and method once, including the brief's required ones", () => {
     const keys = HANDLED_METHODS.map((m) => `${m.serviceName} ${m.methodName}`);
     expect(new Set(keys).size).toBe(keys.length);
-    for (const k of ['run.googleapis.com google.cloud.run.v1.Services.ReplaceService', 'run.googleapis.com google.cloud.run.v2.Services.UpdateService', 'cloudresourcemanager.googleapis.com SetIamPolicy', 'iam.googleapis.com google.iam.admin.v1.SetIAMPolicy', 'cloudfunctions.googleapis.com google.cloud.functions.v2.FunctionService.SetIamPolicy']) {
+    for (const k of [
+      'run.googleapis.com google.cloud.run.v1.Services.ReplaceService',
+      'run.googleapis.com google.cloud.run.v2.Services.UpdateService',
+      'cloudresourcemanager.googleapis.com SetIamPolicy',
+      'iam.googleapis.com google.iam.admin.v1.SetIAMPolicy',
+      'cloudfunctions.googleapis.com google.cloud.functions.v2.FunctionService.SetIamPolicy',
+    ]) {
       expect(keys).toContain(k);
     }
   });
@@ -190,16 +331,81 @@ describe('malformed input', () => {
   const CRM = 'crm-project-setiampolicy-console-add-securityreviewer-2019.json';
   const cases: Array<[string, () => unknown, string]> = [
     ['the entry is not an object', () => ['not', 'an', 'entry'], 'entry is not an object'],
-    ['there is no protoPayload', () => ({ ...load(CRM), protoPayload: undefined }), 'protoPayload missing (not an audit log entry)'],
-    ['protoPayload is a string', () => ({ ...load(CRM), protoPayload: 'SetIamPolicy' }), 'protoPayload is not an object'],
+    [
+      'there is no protoPayload',
+      () => ({ ...load(CRM), protoPayload: undefined }),
+      'protoPayload missing (not an audit log entry)',
+    ],
+    [
+      'protoPayload is a string',
+      () => ({ ...load(CRM), protoPayload: 'SetIamPolicy' }),
+      'protoPayload is not an object',
+    ],
     ['protoPayload is an array', () => ({ ...load(CRM), protoPayload: [] }), 'protoPayload is not an object'],
-    ['methodName is missing', () => { const e = load(CRM); delete pp(e).methodName; return e; }, 'protoPayload.methodName missing'],
-    ['insertId is missing', () => { const e = load(CRM); delete e.insertId; return e; }, 'insertId missing'],
-    ['response.bindings is not an array', () => { const e = load(CRM); pp(e).response.bindings = { role: 'roles/owner' }; return e; }, 'protoPayload.response.bindings is not an array'],
-    ['request.policy.bindings is not an array', () => { const e = load('gcf-v1-setiampolicy-allusers-invoker.json'); delete pp(e).response; pp(e).request.policy.bindings = 'allUsers'; return e; }, 'protoPayload.request.policy.bindings is not an array'],
-    ['bindingDeltas is not an array', () => { const e = load(CRM); pp(e).serviceData.policyDelta.bindingDeltas = 7; return e; }, 'protoPayload.serviceData.policyDelta.bindingDeltas is not an array'],
-    ['request.service is a string', () => { const e = load(CREATE); pp(e).request.service = 'payments-api'; return e; }, 'protoPayload.request.service is not an object'],
-    ['status.code is a string', () => { const e = load(CRM); pp(e).status = { code: 'ABORTED' }; return e; }, 'protoPayload.status.code is not a number'],
+    [
+      'methodName is missing',
+      () => {
+        const e = load(CRM);
+        delete pp(e).methodName;
+        return e;
+      },
+      'protoPayload.methodName missing',
+    ],
+    [
+      'insertId is missing',
+      () => {
+        const e = load(CRM);
+        delete e.insertId;
+        return e;
+      },
+      'insertId missing',
+    ],
+    [
+      'response.bindings is not an array',
+      () => {
+        const e = load(CRM);
+        pp(e).response.bindings = { role: 'roles/owner' };
+        return e;
+      },
+      'protoPayload.response.bindings is not an array',
+    ],
+    [
+      'request.policy.bindings is not an array',
+      () => {
+        const e = load('gcf-v1-setiampolicy-allusers-invoker.json');
+        delete pp(e).response;
+        pp(e).request.policy.bindings = 'allUsers';
+        return e;
+      },
+      'protoPayload.request.policy.bindings is not an array',
+    ],
+    [
+      'bindingDeltas is not an array',
+      () => {
+        const e = load(CRM);
+        pp(e).serviceData.policyDelta.bindingDeltas = 7;
+        return e;
+      },
+      'protoPayload.serviceData.policyDelta.bindingDeltas is not an array',
+    ],
+    [
+      'request.service is a string',
+      () => {
+        const e = load(CREATE);
+        pp(e).request.service = 'payments-api';
+        return e;
+      },
+      'protoPayload.request.service is not an object',
+    ],
+    [
+      'status.code is a string',
+      () => {
+        const e = load(CRM);
+        pp(e).status = { code: 'ABORTED' };
+        return e;
+      },
+      'protoPayload.status.code is not a number',
+    ],
   ];
   it.each(cases)('says which path is wrong when %s', (_, make, error) => {
     expect(run(make())).toEqual({ error });
@@ -222,13 +428,36 @@ function mulberry32(seed: number) {
 
 /** Every [container, key] pair in a JSON tree, so a mutation can hit any depth. */
 function slots(node: unknown, out: Array<[Record<string, unknown> | unknown[], string | number]> = []) {
-  if (Array.isArray(node)) node.forEach((v, i) => { out.push([node, i]); slots(v, out); });
-  else if (node && typeof node === 'object') for (const [k, v] of Object.entries(node)) { out.push([node as Record<string, unknown>, k]); slots(v, out); }
+  if (Array.isArray(node))
+    node.forEach((v, i) => {
+      out.push([node, i]);
+      slots(v, out);
+    });
+  else if (node && typeof node === 'object')
+    for (const [k, v] of Object.entries(node)) {
+      out.push([node as Record<string, unknown>, k]);
+      slots(v, out);
+    }
   return out;
 }
 
 describe('normalize under random damage', () => {
-  const WRONG: unknown[] = [undefined, null, 0, -1, 1.5, '', 'x', true, [], {}, [1, 'a'], { code: 7 }, 'constructor', '__proto__'];
+  const WRONG: unknown[] = [
+    undefined,
+    null,
+    0,
+    -1,
+    1.5,
+    '',
+    'x',
+    true,
+    [],
+    {},
+    [1, 'a'],
+    { code: 7 },
+    'constructor',
+    '__proto__',
+  ];
   const fixtures = ALL.map((u) => JSON.parse(readFileSync(u, 'utf8')) as LogEntry);
   const rand = mulberry32(20260123);
   const variants = Array.from({ length: 600 }, (_, n) => {

@@ -17,7 +17,12 @@ const asEvent = (r: ReturnType<typeof run>): ChangeEvent => {
 };
 const pp = (e: LogEntry) => e.protoPayload as Record<string, any>;
 const NAME = 'projects/p/locations/us-central1/services/s';
-const v1 = (annotations: Record<string, string>, spec: Record<string, unknown> = {}) => ({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { annotations }, spec });
+const v1 = (annotations: Record<string, string>, spec: Record<string, unknown> = {}) => ({
+  apiVersion: 'serving.knative.dev/v1',
+  kind: 'Service',
+  metadata: { annotations },
+  spec,
+});
 
 describe('v1 Knative services', () => {
   const real = pp(load('run-v1-replaceservice-console-ingress-all.json'));
@@ -54,7 +59,9 @@ describe('v1 Knative services', () => {
   });
 
   it('ignores the server-owned ingress-status annotation', () => {
-    expect(fromV1(v1({ 'run.googleapis.com/ingress-status': 'all' }), NAME).ingress).toBe('INGRESS_TRAFFIC_UNSPECIFIED');
+    expect(fromV1(v1({ 'run.googleapis.com/ingress-status': 'all' }), NAME).ingress).toBe(
+      'INGRESS_TRAFFIC_UNSPECIFIED',
+    );
   });
 
   it('reads invoker-iam-disabled only when it is the string "true"', () => {
@@ -63,34 +70,84 @@ describe('v1 Knative services', () => {
   });
 
   it('reads binary authorization: "default" means the default policy, anything else names a policy', () => {
-    expect(fromV1(v1({ 'run.googleapis.com/binary-authorization': 'default', 'run.googleapis.com/binary-authorization-breakglass': 'outage' }), NAME).binaryAuthorization).toEqual({ useDefault: true, policy: '', breakglassJustification: 'outage' });
-    expect(fromV1(v1({ 'run.googleapis.com/binary-authorization': 'projects/p/platforms/cloudRun/policies/strict' }), NAME).binaryAuthorization).toEqual({ useDefault: false, policy: 'projects/p/platforms/cloudRun/policies/strict', breakglassJustification: '' });
+    expect(
+      fromV1(
+        v1({
+          'run.googleapis.com/binary-authorization': 'default',
+          'run.googleapis.com/binary-authorization-breakglass': 'outage',
+        }),
+        NAME,
+      ).binaryAuthorization,
+    ).toEqual({ useDefault: true, policy: '', breakglassJustification: 'outage' });
+    expect(
+      fromV1(v1({ 'run.googleapis.com/binary-authorization': 'projects/p/platforms/cloudRun/policies/strict' }), NAME)
+        .binaryAuthorization,
+    ).toEqual({
+      useDefault: false,
+      policy: 'projects/p/platforms/cloudRun/policies/strict',
+      breakglassJustification: '',
+    });
   });
 
   it('maps containers, redacting literal env values and mapping secretKeyRef name/key to secret/version', () => {
-    const spec = { template: { metadata: { name: 's-00002-abc' }, spec: { serviceAccountName: 'sa@p.iam.gserviceaccount.com', containers: [{ name: 'app', image: 'gcr.io/p/app:1', env: [{ name: 'A', value: 'not-a-real-password' }, { name: 'B', value: '' }, { name: 'C', valueFrom: { secretKeyRef: { name: 'db', key: '4' } } }] }] } } };
+    const spec = {
+      template: {
+        metadata: { name: 's-00002-abc' },
+        spec: {
+          serviceAccountName: 'sa@p.iam.gserviceaccount.com',
+          containers: [
+            {
+              name: 'app',
+              image: 'gcr.io/p/app:1',
+              env: [
+                { name: 'A', value: 'not-a-real-password' },
+                { name: 'B', value: '' },
+                { name: 'C', valueFrom: { secretKeyRef: { name: 'db', key: '4' } } },
+              ],
+            },
+          ],
+        },
+      },
+    };
     const s = fromV1(v1({}, spec), NAME);
     expect(s.template.revision).toBe('s-00002-abc');
     expect(s.template.serviceAccount).toBe('sa@p.iam.gserviceaccount.com');
-    expect(s.template.containers).toEqual([{ name: 'app', image: 'gcr.io/p/app:1', env: [
-      { name: 'A', value: REDACTED, valueSource: { secretKeyRef: { secret: '', version: '' } } },
-      { name: 'B', value: '', valueSource: { secretKeyRef: { secret: '', version: '' } } },
-      { name: 'C', value: '', valueSource: { secretKeyRef: { secret: 'db', version: '4' } } },
-    ] }]);
+    expect(s.template.containers).toEqual([
+      {
+        name: 'app',
+        image: 'gcr.io/p/app:1',
+        env: [
+          { name: 'A', value: REDACTED, valueSource: { secretKeyRef: { secret: '', version: '' } } },
+          { name: 'B', value: '', valueSource: { secretKeyRef: { secret: '', version: '' } } },
+          { name: 'C', value: '', valueSource: { secretKeyRef: { secret: 'db', version: '4' } } },
+        ],
+      },
+    ]);
     expect(JSON.stringify(s)).not.toContain('not-a-real-password');
   });
 
   it('redacts the kubectl last-applied-configuration annotation, which echoes env values', () => {
-    const s = fromV1(v1({ 'kubectl.kubernetes.io/last-applied-configuration': '{"env":[{"value":"not-a-real-password"}]}' }), NAME);
+    const s = fromV1(
+      v1({ 'kubectl.kubernetes.io/last-applied-configuration': '{"env":[{"value":"not-a-real-password"}]}' }),
+      NAME,
+    );
     expect(s.annotations['kubectl.kubernetes.io/last-applied-configuration']).toBe(REDACTED);
   });
 });
 
 describe('v2 services', () => {
-  it.each([[0, 'INGRESS_TRAFFIC_UNSPECIFIED'], [1, 'INGRESS_TRAFFIC_ALL'], [2, 'INGRESS_TRAFFIC_INTERNAL_ONLY'], [3, 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER'], [4, 'INGRESS_TRAFFIC_NONE'], [9, 'INGRESS_TRAFFIC_UNSPECIFIED'], ['INGRESS_TRAFFIC_NONE', 'INGRESS_TRAFFIC_NONE'], ['all', 'INGRESS_TRAFFIC_UNSPECIFIED']])(
-    'reads ingress %s as %s', (ingress, want) => {
-      expect(fromV2({ ingress }, NAME).ingress).toBe(want);
-    });
+  it.each([
+    [0, 'INGRESS_TRAFFIC_UNSPECIFIED'],
+    [1, 'INGRESS_TRAFFIC_ALL'],
+    [2, 'INGRESS_TRAFFIC_INTERNAL_ONLY'],
+    [3, 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER'],
+    [4, 'INGRESS_TRAFFIC_NONE'],
+    [9, 'INGRESS_TRAFFIC_UNSPECIFIED'],
+    ['INGRESS_TRAFFIC_NONE', 'INGRESS_TRAFFIC_NONE'],
+    ['all', 'INGRESS_TRAFFIC_UNSPECIFIED'],
+  ])('reads ingress %s as %s', (ingress, want) => {
+    expect(fromV2({ ingress }, NAME).ingress).toBe(want);
+  });
 
   it('reads launch stages as names or google.api.LaunchStage numbers', () => {
     expect(fromV2({ launchStage: 3 }, NAME).launchStage).toBe('BETA');
@@ -99,26 +156,58 @@ describe('v2 services', () => {
   });
 
   it('reads snake_case the same as camelCase', () => {
-    const camel = fromV2({ invokerIamDisabled: true, defaultUriDisabled: true, lastModifier: 'a@b.c', binaryAuthorization: { useDefault: true, breakglassJustification: 'why' }, template: { serviceAccount: 'sa@x', containers: [{ env: [{ name: 'K', valueSource: { secretKeyRef: { secret: 's', version: '1' } } }] }] } }, NAME);
-    const snake = fromV2({ invoker_iam_disabled: true, default_uri_disabled: true, last_modifier: 'a@b.c', binary_authorization: { use_default: true, breakglass_justification: 'why' }, template: { service_account: 'sa@x', containers: [{ env: [{ name: 'K', value_source: { secret_key_ref: { secret: 's', version: '1' } } }] }] } }, NAME);
+    const camel = fromV2(
+      {
+        invokerIamDisabled: true,
+        defaultUriDisabled: true,
+        lastModifier: 'a@b.c',
+        binaryAuthorization: { useDefault: true, breakglassJustification: 'why' },
+        template: {
+          serviceAccount: 'sa@x',
+          containers: [{ env: [{ name: 'K', valueSource: { secretKeyRef: { secret: 's', version: '1' } } }] }],
+        },
+      },
+      NAME,
+    );
+    const snake = fromV2(
+      {
+        invoker_iam_disabled: true,
+        default_uri_disabled: true,
+        last_modifier: 'a@b.c',
+        binary_authorization: { use_default: true, breakglass_justification: 'why' },
+        template: {
+          service_account: 'sa@x',
+          containers: [{ env: [{ name: 'K', value_source: { secret_key_ref: { secret: 's', version: '1' } } }] }],
+        },
+      },
+      NAME,
+    );
     expect(snake).toEqual(camel);
     expect(camel.template.containers[0]!.env[0]!.valueSource.secretKeyRef).toEqual({ secret: 's', version: '1' });
   });
 
   it('gives every field its zero value when the object is empty or has wrong types', () => {
     expect(fromV2({}, NAME)).toEqual(emptyService(NAME));
-    expect(fromV2({ labels: 'x', template: [], generation: {}, ingress: null, binaryAuthorization: 'yes' }, NAME)).toEqual(emptyService(NAME));
+    expect(
+      fromV2({ labels: 'x', template: [], generation: {}, ingress: null, binaryAuthorization: 'yes' }, NAME),
+    ).toEqual(emptyService(NAME));
     expect(Object.keys(fromV1({}, NAME)).sort()).toEqual(Object.keys(emptyService()).sort());
   });
 
   it('redacts a numeric literal env value too', () => {
-    expect(fromV2({ template: { containers: [{ env: [{ name: 'PORT_SECRET', value: 4242 }] }] } }, NAME).template.containers[0]!.env[0]!.value).toBe(REDACTED);
+    expect(
+      fromV2({ template: { containers: [{ env: [{ name: 'PORT_SECRET', value: 4242 }] }] } }, NAME).template
+        .containers[0]!.env[0]!.value,
+    ).toBe(REDACTED);
   });
 
   it('tells v1 from v2 by shape and names the result canonically', () => {
     expect(isV1Service({ apiVersion: 'serving.knative.dev/v1' })).toBe(true);
     expect(isV1Service({ template: {} })).toBe(false);
-    expect(toRunService({ name: 'short', ingress: 'INGRESS_TRAFFIC_ALL' }, NAME)).toMatchObject({ name: NAME, ingress: 'INGRESS_TRAFFIC_ALL' });
+    expect(toRunService({ name: 'short', ingress: 'INGRESS_TRAFFIC_ALL' }, NAME)).toMatchObject({
+      name: NAME,
+      ingress: 'INGRESS_TRAFFIC_ALL',
+    });
   });
 });
 
@@ -129,13 +218,26 @@ describe('Cloud Run changes through normalize', () => {
     const e = asEvent(run(load(CREATE)));
     const s = e.service!;
     expect(e.serviceSource).toBe('request');
-    expect(e.operation).toEqual({ id: 'projects/test-project-1234/locations/us-central1/operations/5c1f7e2a-9d34-4b6e-a0c1-7f2e8d9b3a41', producer: 'run.googleapis.com', first: true, last: false });
+    expect(e.operation).toEqual({
+      id: 'projects/test-project-1234/locations/us-central1/operations/5c1f7e2a-9d34-4b6e-a0c1-7f2e8d9b3a41',
+      producer: 'run.googleapis.com',
+      first: true,
+      last: false,
+    });
     expect(s.ingress).toBe('INGRESS_TRAFFIC_ALL');
     expect(s.template.serviceAccount).toBe('123456789012-compute@developer.gserviceaccount.com');
-    expect(s.binaryAuthorization).toEqual({ useDefault: true, policy: '', breakglassJustification: 'INC-4711 hotfix approved by on-call (constructed)' });
+    expect(s.binaryAuthorization).toEqual({
+      useDefault: true,
+      policy: '',
+      breakglassJustification: 'INC-4711 hotfix approved by on-call (constructed)',
+    });
     expect(s.template.containers[0]!.env).toEqual([
       { name: 'DB_PASSWORD', value: REDACTED, valueSource: { secretKeyRef: { secret: '', version: '' } } },
-      { name: 'API_KEY', value: '', valueSource: { secretKeyRef: { secret: 'projects/123456789012/secrets/payments-api-key', version: 'latest' } } },
+      {
+        name: 'API_KEY',
+        value: '',
+        valueSource: { secretKeyRef: { secret: 'projects/123456789012/secrets/payments-api-key', version: 'latest' } },
+      },
       { name: 'LOG_LEVEL', value: REDACTED, valueSource: { secretKeyRef: { secret: '', version: '' } } },
     ]);
     expect(s.launchStage).toBe('GA');
@@ -156,32 +258,63 @@ describe('Cloud Run changes through normalize', () => {
 
   it('prefers the Service inside a finished Operation over the request', () => {
     const entry = load(CREATE);
-    pp(entry).response = { '@type': 'type.googleapis.com/google.longrunning.Operation', done: true, response: { '@type': 'type.googleapis.com/google.cloud.run.v2.Service', ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY', uri: 'https://payments-api-abc-uc.a.run.app' } };
+    pp(entry).response = {
+      '@type': 'type.googleapis.com/google.longrunning.Operation',
+      done: true,
+      response: {
+        '@type': 'type.googleapis.com/google.cloud.run.v2.Service',
+        ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY',
+        uri: 'https://payments-api-abc-uc.a.run.app',
+      },
+    };
     const e = asEvent(run(entry));
     expect(e.serviceSource).toBe('response');
-    expect(e.service).toMatchObject({ ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY', uri: 'https://payments-api-abc-uc.a.run.app', name: 'projects/test-project-1234/locations/us-central1/services/payments-api' });
+    expect(e.service).toMatchObject({
+      ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY',
+      uri: 'https://payments-api-abc-uc.a.run.app',
+      name: 'projects/test-project-1234/locations/us-central1/services/payments-api',
+    });
   });
 
   it('reads an update mask given as {paths}, as a comma string, and in snake_case', () => {
-    expect(asEvent(run(load('run-v2-updateservice--mask-ingress-internal-only--constructed.json'))).updateMask).toEqual(['ingress']);
-    expect(asEvent(run(load('run-v2-updateservice--invoker-iam-disabled--constructed.json'))).updateMask).toEqual(['invoker_iam_disabled', 'ingress']);
-    expect(asEvent(run(load('iam-v1-setiampolicy--serviceaccount-user-snake-case--constructed.json'))).updateMask).toEqual(['bindings', 'etag']);
+    expect(asEvent(run(load('run-v2-updateservice--mask-ingress-internal-only--constructed.json'))).updateMask).toEqual(
+      ['ingress'],
+    );
+    expect(asEvent(run(load('run-v2-updateservice--invoker-iam-disabled--constructed.json'))).updateMask).toEqual([
+      'invoker_iam_disabled',
+      'ingress',
+    ]);
+    expect(
+      asEvent(run(load('iam-v1-setiampolicy--serviceaccount-user-snake-case--constructed.json'))).updateMask,
+    ).toEqual(['bindings', 'etag']);
   });
 
   it('sees INTERNAL_ONLY on the masked update and invokerIamDisabled on the snake_case one', () => {
-    expect(asEvent(run(load('run-v2-updateservice--mask-ingress-internal-only--constructed.json'))).service!.ingress).toBe('INGRESS_TRAFFIC_INTERNAL_ONLY');
+    expect(
+      asEvent(run(load('run-v2-updateservice--mask-ingress-internal-only--constructed.json'))).service!.ingress,
+    ).toBe('INGRESS_TRAFFIC_INTERNAL_ONLY');
     const s = asEvent(run(load('run-v2-updateservice--invoker-iam-disabled--constructed.json'))).service!;
     expect(s.invokerIamDisabled).toBe(true);
     expect(s.ingress).toBe('INGRESS_TRAFFIC_ALL'); // given as the enum number 1
-    expect(s.template.containers[0]!.env[0]!.valueSource.secretKeyRef).toEqual({ secret: 'webhook-signing-key', version: '3' });
+    expect(s.template.containers[0]!.env[0]!.valueSource.secretKeyRef).toEqual({
+      secret: 'webhook-signing-key',
+      version: '3',
+    });
   });
 
   it('reads a gcloud v1 create from the response, finding the location in resource.labels when parent is namespaces/<id>', () => {
     const e = asEvent(run(load('run-v1-createservice--gcloud-invoker-iam-disabled--constructed.json')));
     expect(e.resource.location).toBe('us-central1');
-    expect(e.service).toMatchObject({ ingress: 'INGRESS_TRAFFIC_ALL', invokerIamDisabled: true, creator: 'sam.builder@example.com', generation: '1' });
+    expect(e.service).toMatchObject({
+      ingress: 'INGRESS_TRAFFIC_ALL',
+      invokerIamDisabled: true,
+      creator: 'sam.builder@example.com',
+      generation: '1',
+    });
     expect(e.service!.template.revision).toBe('hello-public-00001-vzq');
-    expect(e.service!.template.containers[0]!.env.map((v) => [v.name, v.value, v.valueSource.secretKeyRef.secret])).toEqual([
+    expect(
+      e.service!.template.containers[0]!.env.map((v) => [v.name, v.value, v.valueSource.secretKeyRef.secret]),
+    ).toEqual([
       ['SESSION_SECRET', REDACTED, ''],
       ['API_TOKEN', '', 'hello-api-token'],
     ]);
@@ -206,10 +339,12 @@ describe('Cloud Run changes through normalize', () => {
   it('names a Run SetIamPolicy resource from resourceName although service_name is "", and carries no service', () => {
     const e = asEvent(run(load('run-v2-setiampolicy--allauthenticatedusers-invoker--constructed.json')));
     expect(e.service).toBeNull();
-    expect(e.deltas.map((d) => [d.member, d.memberType])).toEqual([['allAuthenticatedUsers', 'allAuthenticatedUsers'], ['group:dashboard-users@example.com', 'group']]);
+    expect(e.deltas.map((d) => [d.member, d.memberType])).toEqual([
+      ['allAuthenticatedUsers', 'allAuthenticatedUsers'],
+      ['group:dashboard-users@example.com', 'group'],
+    ]);
     const v1 = asEvent(run(load('run-v1-setiampolicy--allusers-invoker--constructed.json')));
     expect(v1.policy!.etag).toBe('BwYQ4ab2xq8=');
     expect(v1.deltas.find((d) => d.role === 'roles/run.invoker')!.member).toBe('allUsers');
   });
 });
-

@@ -32,7 +32,12 @@ describe('Acknowledge (breakglass) clicks', () => {
 
     const [open] = calls('views.open');
     expect(open!.args.trigger_id).toBe(payload.trigger_id);
-    const view = open!.args.view as { callback_id: string; private_metadata: string; submit: unknown; blocks: Array<Record<string, any>> };
+    const view = open!.args.view as {
+      callback_id: string;
+      private_metadata: string;
+      submit: unknown;
+      blocks: Array<Record<string, any>>;
+    };
     expect(view.callback_id).toBe('runguard_breakglass');
     expect(view.submit).toBeTruthy();
     expect(JSON.stringify(view.blocks[0])).toContain(`this rule on this resource: \`run-ingress-all\` on \`${PROD}\``);
@@ -42,9 +47,16 @@ describe('Acknowledge (breakglass) clicks', () => {
     const duration = view.blocks.find((b) => b.block_id === 'duration')!;
     expect(duration.element.type).toBe('static_select');
     expect(duration.element.options.map((o: { value: string }) => o.value)).toEqual(['1h', '4h', '24h']);
-    expect(decodeContext(view.private_metadata)).toEqual({ key: `run-ingress-all|${PROD}`, channel: msg.channel, ts: msg.ts, requester: 'dana@example.com' });
+    expect(decodeContext(view.private_metadata)).toEqual({
+      key: `run-ingress-all|${PROD}`,
+      channel: msg.channel,
+      ts: msg.ts,
+      requester: 'dana@example.com',
+    });
     expect(k.state.calls).toEqual([]); // a click records nothing
-    expect(k.logs).toContainEqual(expect.objectContaining({ event: 'breakglass-modal', slackUserId: 'U0ALICE', requester: 'dana@example.com' }));
+    expect(k.logs).toContainEqual(
+      expect.objectContaining({ event: 'breakglass-modal', slackUserId: 'U0ALICE', requester: 'dana@example.com' }),
+    );
   });
 
   it('opens the modal for a member of an approver group, asking Slack once per minute', async () => {
@@ -69,7 +81,14 @@ describe('Acknowledge (breakglass) clicks', () => {
     expect(note!.text).toMatch(/Only runguard approvers can acknowledge/);
     expect(note!.text).toContain('<@U0ALICE>');
     expect(note!.text).toContain('<!subteam^S0ONCALL>');
-    expect(k.logs).toContainEqual(expect.objectContaining({ event: 'interaction-refused', action: 'acknowledge', slackUserId: 'U0CAROL', reason: 'not an approver' }));
+    expect(k.logs).toContainEqual(
+      expect.objectContaining({
+        event: 'interaction-refused',
+        action: 'acknowledge',
+        slackUserId: 'U0CAROL',
+        reason: 'not an approver',
+      }),
+    );
   });
 
   it('refuses when the group cannot be read, rather than letting anyone in', async () => {
@@ -77,7 +96,9 @@ describe('Acknowledge (breakglass) clicks', () => {
     slack.failWith('usergroups.users.list', { error: 'missing_scope', times: 5 });
     await send(k, clickPayload(msg, 'U0BOB', 'runguard_acknowledge'));
     expect(calls('views.open')).toHaveLength(0);
-    expect(slack.ephemeral[0]!.text).toMatch(/could not check whether you are an approver \(Slack said missing_scope\)/);
+    expect(slack.ephemeral[0]!.text).toMatch(
+      /could not check whether you are an approver \(Slack said missing_scope\)/,
+    );
   });
 
   it('refuses everyone when the configuration has no breakglass section', async () => {
@@ -92,14 +113,35 @@ describe('Acknowledge (breakglass) clicks', () => {
     slack.failWith('views.open', { error: 'expired_trigger_id' });
     await send(k, clickPayload(msg, 'U0ALICE', 'runguard_acknowledge'));
     expect(slack.ephemeral[0]!.text).toMatch(/click Acknowledge again/);
-    expect(k.logs).toContainEqual(expect.objectContaining({ event: 'breakglass-modal-failed', code: 'expired_trigger_id' }));
+    expect(k.logs).toContainEqual(
+      expect.objectContaining({ event: 'breakglass-modal-failed', code: 'expired_trigger_id' }),
+    );
   });
 
   it('refuses a button whose value names no known rule or resource', async () => {
     const k = kit(slack);
-    await send(k, clickPayload(msg, 'U0ALICE', 'runguard_acknowledge', JSON.stringify({ k: 'no-such-rule|projects/p/locations/l/services/s' })));
-    await send(k, clickPayload(msg, 'U0ALICE', 'runguard_acknowledge', JSON.stringify({ k: 'run-ingress-all|not a resource' })));
-    await send(k, clickPayload(msg, 'U0ALICE', 'runguard_acknowledge', JSON.stringify({ k: 'run-ingress-all|projects/p', h: 'ab12' })));
+    await send(
+      k,
+      clickPayload(
+        msg,
+        'U0ALICE',
+        'runguard_acknowledge',
+        JSON.stringify({ k: 'no-such-rule|projects/p/locations/l/services/s' }),
+      ),
+    );
+    await send(
+      k,
+      clickPayload(msg, 'U0ALICE', 'runguard_acknowledge', JSON.stringify({ k: 'run-ingress-all|not a resource' })),
+    );
+    await send(
+      k,
+      clickPayload(
+        msg,
+        'U0ALICE',
+        'runguard_acknowledge',
+        JSON.stringify({ k: 'run-ingress-all|projects/p', h: 'ab12' }),
+      ),
+    );
     expect(calls('views.open')).toHaveLength(0);
     expect(slack.ephemeral.map((e) => e.text)).toEqual([
       expect.stringMatching(/rule no-such-rule is not loaded/),
@@ -111,15 +153,27 @@ describe('Acknowledge (breakglass) clicks', () => {
   it('answers 400 to a signed body that is not an interaction, and 200 to interactions that are not runguard’s', async () => {
     const k = kit(slack);
     const raw = (body: string) => signedRaw(Buffer.from(body), k.clock.now);
-    for (const body of ['', 'payload=not-json', 'payload=%5B%5D', 'payload=%7B%7D', 'other=1', 'payload=%7B%22type%22%3A1%7D']) {
+    for (const body of [
+      '',
+      'payload=not-json',
+      'payload=%5B%5D',
+      'payload=%7B%7D',
+      'other=1',
+      'payload=%7B%22type%22%3A1%7D',
+    ]) {
       expect((await handleSlackInteraction(raw(body), k.deps)).status, body).toBe(400);
     }
     const noUser = clickPayload(msg, 'U0ALICE', 'runguard_acknowledge');
     delete noUser.user;
     expect((await handleSlackInteraction(signed(noUser, k.clock.now), k.deps)).status).toBe(400);
-    const notOurs = { ...clickPayload(msg, 'U0ALICE', 'runguard_acknowledge'), actions: [{ action_id: 'someone_else', value: 'x' }] };
+    const notOurs = {
+      ...clickPayload(msg, 'U0ALICE', 'runguard_acknowledge'),
+      actions: [{ action_id: 'someone_else', value: 'x' }],
+    };
     expect(await handleSlackInteraction(signed(notOurs, k.clock.now), k.deps)).toEqual({ status: 200 });
-    expect(await handleSlackInteraction(signed({ type: 'view_closed', user: { id: 'U0ALICE' } }, k.clock.now), k.deps)).toEqual({ status: 200 });
+    expect(
+      await handleSlackInteraction(signed({ type: 'view_closed', user: { id: 'U0ALICE' } }, k.clock.now), k.deps),
+    ).toEqual({ status: 200 });
     expect(slack.requests.filter((r) => r.method !== 'chat.postMessage')).toHaveLength(0);
   });
 });

@@ -33,7 +33,12 @@ describe.skipIf(!host)('breakglass on Firestore', () => {
     await Promise.all([a.after?.(), b.after?.()]);
     const stored = await store.exemptionsFor(PROD);
     expect(stored).toHaveLength(1);
-    expect(stored[0]).toMatchObject({ source: 'breakglass', rule: 'run-ingress-all', resource: PROD, requester: expect.stringContaining('@') });
+    expect(stored[0]).toMatchObject({
+      source: 'breakglass',
+      rule: 'run-ingress-all',
+      resource: PROD,
+      requester: expect.stringContaining('@'),
+    });
     const loser = stored[0]!.slackUserId === 'U0ALICE' ? b : a;
     expect(JSON.stringify(loser.body)).toContain('Already acknowledged by');
   });

@@ -29,29 +29,78 @@ function flipBit(s: string, rnd: () => number): string {
 }
 
 const MUTATIONS: Array<[string, (r: Req, rnd: () => number, now: number) => Req]> = [
-  ['bit flip in the body', (r, rnd) => {
-    const b = Buffer.from(r.rawBody);
-    b[Math.floor(rnd() * b.length)]! ^= 1 << Math.floor(rnd() * 8);
-    return { ...r, rawBody: b };
-  }],
-  ['bit flip in the signature', (r, rnd) => ({ ...r, headers: { ...r.headers, 'x-slack-signature': flipBit(r.headers['x-slack-signature']!, rnd) } })],
-  ['bit flip in the timestamp', (r, rnd) => ({ ...r, headers: { ...r.headers, 'x-slack-request-timestamp': flipBit(r.headers['x-slack-request-timestamp']!, rnd) } })],
+  [
+    'bit flip in the body',
+    (r, rnd) => {
+      const b = Buffer.from(r.rawBody);
+      b[Math.floor(rnd() * b.length)]! ^= 1 << Math.floor(rnd() * 8);
+      return { ...r, rawBody: b };
+    },
+  ],
+  [
+    'bit flip in the signature',
+    (r, rnd) => ({
+      ...r,
+      headers: { ...r.headers, 'x-slack-signature': flipBit(r.headers['x-slack-signature']!, rnd) },
+    }),
+  ],
+  [
+    'bit flip in the timestamp',
+    (r, rnd) => ({
+      ...r,
+      headers: { ...r.headers, 'x-slack-request-timestamp': flipBit(r.headers['x-slack-request-timestamp']!, rnd) },
+    }),
+  ],
   ['truncated body', (r, rnd) => ({ ...r, rawBody: r.rawBody.subarray(0, Math.floor(rnd() * r.rawBody.length)) })],
-  ['extended body', (r, rnd) => ({ ...r, rawBody: Buffer.concat([r.rawBody, Buffer.from(rnd() < 0.5 ? '&x=1' : '%20')]) })],
-  ['truncated signature', (r, rnd) => ({ ...r, headers: { ...r.headers, 'x-slack-signature': r.headers['x-slack-signature']!.slice(0, Math.floor(rnd() * 67)) } })],
+  [
+    'extended body',
+    (r, rnd) => ({ ...r, rawBody: Buffer.concat([r.rawBody, Buffer.from(rnd() < 0.5 ? '&x=1' : '%20')]) }),
+  ],
+  [
+    'truncated signature',
+    (r, rnd) => ({
+      ...r,
+      headers: { ...r.headers, 'x-slack-signature': r.headers['x-slack-signature']!.slice(0, Math.floor(rnd() * 67)) },
+    }),
+  ],
   ['signature dropped', (r) => ({ ...r, headers: { ...r.headers, 'x-slack-signature': undefined } })],
   ['timestamp dropped', (r) => ({ ...r, headers: { ...r.headers, 'x-slack-request-timestamp': undefined } })],
   ['both headers dropped', (r) => ({ ...r, headers: { 'content-type': r.headers['content-type'] } })],
-  ['signed with another secret', (r, rnd) => ({ ...r, headers: { ...r.headers, 'x-slack-signature': signSlackRequest(`other-${rnd()}`, r.headers['x-slack-request-timestamp']!, r.rawBody) } })],
-  ['correctly signed but stale or early', (r, rnd, now) => {
-    const ts = String(Math.floor(now / 1000) + (rnd() < 0.5 ? -1 : 1) * (301 + Math.floor(rnd() * 100_000)));
-    return { ...r, headers: { ...r.headers, 'x-slack-request-timestamp': ts, 'x-slack-signature': signSlackRequest(SECRET, ts, r.rawBody) } };
-  }],
-  ['signature moved to another version', (r) => ({ ...r, headers: { ...r.headers, 'x-slack-signature': `v1=${r.headers['x-slack-signature']!.slice(3)}` } })],
-  ['signature of a neighbouring timestamp', (r, rnd) => {
-    const ts = String(Number(r.headers['x-slack-request-timestamp']) + 1 + Math.floor(rnd() * 5));
-    return { ...r, headers: { ...r.headers, 'x-slack-signature': signSlackRequest(SECRET, ts, r.rawBody) } };
-  }],
+  [
+    'signed with another secret',
+    (r, rnd) => ({
+      ...r,
+      headers: {
+        ...r.headers,
+        'x-slack-signature': signSlackRequest(`other-${rnd()}`, r.headers['x-slack-request-timestamp']!, r.rawBody),
+      },
+    }),
+  ],
+  [
+    'correctly signed but stale or early',
+    (r, rnd, now) => {
+      const ts = String(Math.floor(now / 1000) + (rnd() < 0.5 ? -1 : 1) * (301 + Math.floor(rnd() * 100_000)));
+      return {
+        ...r,
+        headers: {
+          ...r.headers,
+          'x-slack-request-timestamp': ts,
+          'x-slack-signature': signSlackRequest(SECRET, ts, r.rawBody),
+        },
+      };
+    },
+  ],
+  [
+    'signature moved to another version',
+    (r) => ({ ...r, headers: { ...r.headers, 'x-slack-signature': `v1=${r.headers['x-slack-signature']!.slice(3)}` } }),
+  ],
+  [
+    'signature of a neighbouring timestamp',
+    (r, rnd) => {
+      const ts = String(Number(r.headers['x-slack-request-timestamp']) + 1 + Math.floor(rnd() * 5));
+      return { ...r, headers: { ...r.headers, 'x-slack-signature': signSlackRequest(SECRET, ts, r.rawBody) } };
+    },
+  ],
 ];
 
 describe('forged and damaged requests', () => {
@@ -70,7 +119,18 @@ describe('forged and damaged requests', () => {
     const bases = [
       clickPayload(msg, 'U0ALICE', 'runguard_acknowledge'),
       clickPayload(msg, 'U0ALICE', 'runguard_revert_now'),
-      submitPayload('U0ALICE', JSON.stringify({ v: 1, k: 'run-ingress-all|projects/shop-dev/locations/europe-west1/services/checkout', c: msg.channel, t: msg.ts, r: 'dana@example.com' }), 'deploy freeze', '4h'),
+      submitPayload(
+        'U0ALICE',
+        JSON.stringify({
+          v: 1,
+          k: 'run-ingress-all|projects/shop-dev/locations/europe-west1/services/checkout',
+          c: msg.channel,
+          t: msg.ts,
+          r: 'dana@example.com',
+        }),
+        'deploy freeze',
+        '4h',
+      ),
     ].map((p) => signed(p, k.clock.now));
     slack.reset();
     const rnd = random(20261123);
@@ -105,17 +165,27 @@ describe('forged and damaged requests', () => {
     const again = await handleSlackInteraction(req, k.deps);
     expect(again).toMatchObject({ status: 401 });
     expect(again.after).toBeUndefined();
-    expect(k.logs).toContainEqual(expect.objectContaining({ event: 'slack-request-refused', reason: expect.stringMatching(/replayed/) }));
+    expect(k.logs).toContainEqual(
+      expect.objectContaining({ event: 'slack-request-refused', reason: expect.stringMatching(/replayed/) }),
+    );
   });
 
   it('refuses every request, with a CRITICAL line at start, when SLACK_SIGNING_SECRET is not set', async () => {
     const logs: LogLine[] = [];
-    const deps = createInteractionDeps({ SLACK_BOT_TOKEN: 'xoxb-interactions', SLACK_API_URL: slack.apiUrl }, { log: (l) => logs.push(l) });
-    expect(logs).toContainEqual(expect.objectContaining({ severity: 'CRITICAL', event: 'slack-signing-secret-missing' }));
+    const deps = createInteractionDeps(
+      { SLACK_BOT_TOKEN: 'xoxb-interactions', SLACK_API_URL: slack.apiUrl },
+      { log: (l) => logs.push(l) },
+    );
+    expect(logs).toContainEqual(
+      expect.objectContaining({ severity: 'CRITICAL', event: 'slack-signing-secret-missing' }),
+    );
     slack.reset();
     const now = Date.now();
     for (const secret of [SECRET, '']) {
-      const reply = await handleSlackInteraction(signed(clickPayload(msg, 'U0ALICE', 'runguard_acknowledge'), now, secret), deps);
+      const reply = await handleSlackInteraction(
+        signed(clickPayload(msg, 'U0ALICE', 'runguard_acknowledge'), now, secret),
+        deps,
+      );
       expect(reply).toMatchObject({ status: 401 });
       expect(reply.after).toBeUndefined();
     }

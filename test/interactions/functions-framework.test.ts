@@ -5,7 +5,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SlackStandIn } from '../stand-ins/slack/index.js';
-import { CONFIG, clickPayload, formBody, type Posted, postAlert, SECRET, signedRaw, startSlack, submitPayload, TOKEN } from './helpers.js';
+import {
+  CONFIG,
+  clickPayload,
+  formBody,
+  type Posted,
+  postAlert,
+  SECRET,
+  signedRaw,
+  startSlack,
+  submitPayload,
+  TOKEN,
+} from './helpers.js';
 
 // The registered `slackInteractions` entry point behind the Functions Framework's own Express
 // server (getTestServer), configured only through the environment, on 127.0.0.1.
@@ -19,7 +30,12 @@ describe('slackInteractions served by the Functions Framework', () => {
     slack = await startSlack();
     const dir = mkdtempSync(join(tmpdir(), 'runguard-interactions-'));
     writeFileSync(join(dir, 'runguard.yaml'), CONFIG);
-    Object.assign(process.env, { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: TOKEN, SLACK_API_URL: slack.apiUrl, RUNGUARD_CONFIG: join(dir, 'runguard.yaml') });
+    Object.assign(process.env, {
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_BOT_TOKEN: TOKEN,
+      SLACK_API_URL: slack.apiUrl,
+      RUNGUARD_CONFIG: join(dir, 'runguard.yaml'),
+    });
     await import('../../functions/index.js');
     const { getTestServer } = await import('@google-cloud/functions-framework/testing');
     server = getTestServer('slackInteractions');
@@ -32,7 +48,8 @@ describe('slackInteractions served by the Functions Framework', () => {
     await slack?.close();
   });
 
-  const post = (rawBody: Buffer, headers: Record<string, string>) => fetch(url, { method: 'POST', headers, body: new Uint8Array(rawBody) });
+  const post = (rawBody: Buffer, headers: Record<string, string>) =>
+    fetch(url, { method: 'POST', headers, body: new Uint8Array(rawBody) });
   const signedNow = (payload: unknown) => signedRaw(formBody(payload), Date.now());
 
   it('answers a signed Acknowledge click with an empty 200, then opens the modal', async () => {
@@ -66,14 +83,34 @@ describe('slackInteractions served by the Functions Framework', () => {
     const { rawBody, headers } = signedNow(submitPayload('U0BOB', metadata, 'load test with the partner', '1h'));
     const res = await post(rawBody, headers);
     expect(res.status).toBe(200);
-    await expect.poll(() => JSON.stringify(slack.messages('C0RUNGUARD1').find((m) => m.ts === msg.ts)!.blocks), { timeout: 5_000 }).toContain('Acknowledged by <@U0BOB>');
+    await expect
+      .poll(() => JSON.stringify(slack.messages('C0RUNGUARD1').find((m) => m.ts === msg.ts)!.blocks), {
+        timeout: 5_000,
+      })
+      .toContain('Acknowledged by <@U0BOB>');
   });
 
   it('answers a view_submission with errors as JSON', async () => {
-    const { rawBody, headers } = signedNow(submitPayload('U0CAROL', JSON.stringify({ v: 1, k: 'run-ingress-all|projects/shop-dev/locations/europe-west1/services/checkout', c: 'C0RUNGUARD1', t: msg.ts, r: '' }), 'x', '1h'));
+    const { rawBody, headers } = signedNow(
+      submitPayload(
+        'U0CAROL',
+        JSON.stringify({
+          v: 1,
+          k: 'run-ingress-all|projects/shop-dev/locations/europe-west1/services/checkout',
+          c: 'C0RUNGUARD1',
+          t: msg.ts,
+          r: '',
+        }),
+        'x',
+        '1h',
+      ),
+    );
     const res = await post(rawBody, headers);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/application\/json/);
-    expect(await res.json()).toMatchObject({ response_action: 'errors', errors: { justification: expect.stringMatching(/Only runguard approvers/) } });
+    expect(await res.json()).toMatchObject({
+      response_action: 'errors',
+      errors: { justification: expect.stringMatching(/Only runguard approvers/) },
+    });
   });
 });

@@ -10,7 +10,12 @@ import { renderAlert } from '../../functions/slack/render.js';
 import { MemoryStateStore } from '../../functions/state/memory.js';
 import type { StateStore } from '../../functions/state/types.js';
 import { alertFor } from '../slack/alerts.js';
-import { type SlackStandIn, slackSignatureHeaders, startSlackStandIn, type UserSpec } from '../stand-ins/slack/index.js';
+import {
+  type SlackStandIn,
+  slackSignatureHeaders,
+  startSlackStandIn,
+  type UserSpec,
+} from '../stand-ins/slack/index.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
 
@@ -70,7 +75,10 @@ export interface Kit {
   state: StateStore & { calls: string[] };
 }
 
-export function kit(slack: SlackStandIn, over: Partial<InteractionDeps> & { configText?: string; clock?: { now: number } } = {}): Kit {
+export function kit(
+  slack: SlackStandIn,
+  over: Partial<InteractionDeps> & { configText?: string; clock?: { now: number } } = {},
+): Kit {
   const logs: LogLine[] = [];
   const { configText, clock = { now: START }, state: inner, ...rest } = over;
   const state = countingStore(inner);
@@ -101,7 +109,10 @@ export interface Posted {
 }
 
 /** Posts a rendered alert to the stand-in, as the notifier would, and returns it as Slack stores it. */
-export async function postAlert(slack: SlackStandIn, o: Parameters<typeof alertFor>[0] & { actor?: string; noRemediation?: boolean } = {}): Promise<Posted> {
+export async function postAlert(
+  slack: SlackStandIn,
+  o: Parameters<typeof alertFor>[0] & { actor?: string; noRemediation?: boolean } = {},
+): Promise<Posted> {
   const alert = alertFor({ done: 'alerted' as Done, ...o });
   if (o.actor !== undefined) alert.change.actor = o.actor;
   if (o.noRemediation) alert.verdict.decision.finding.remediation = null;
@@ -128,7 +139,12 @@ export function buttonValue(msg: Posted, actionId: string): string {
 }
 
 let triggers = 0;
-export function clickPayload(msg: Posted, user: string, actionId: string, value = buttonValue(msg, actionId)): Record<string, unknown> {
+export function clickPayload(
+  msg: Posted,
+  user: string,
+  actionId: string,
+  value = buttonValue(msg, actionId),
+): Record<string, unknown> {
   return {
     type: 'block_actions',
     user: { id: user, username: user.toLowerCase(), team_id: 'T0RUNGUARD' },
@@ -139,11 +155,18 @@ export function clickPayload(msg: Posted, user: string, actionId: string, value 
     channel: { id: msg.channel, name: 'runguard-alerts' },
     message: { type: 'message', ts: msg.ts, text: msg.text, blocks: msg.blocks, bot_id: 'B0RUNGUARD' },
     response_url: 'https://hooks.slack.com/actions/T0RUNGUARD/1/abc',
-    actions: [{ type: 'button', action_id: actionId, block_id: 'runguard_actions', value, action_ts: '1732356000.000200' }],
+    actions: [
+      { type: 'button', action_id: actionId, block_id: 'runguard_actions', value, action_ts: '1732356000.000200' },
+    ],
   };
 }
 
-export function submitPayload(user: string, metadata: string, justification: string | null, duration: string | null): Record<string, unknown> {
+export function submitPayload(
+  user: string,
+  metadata: string,
+  justification: string | null,
+  duration: string | null,
+): Record<string, unknown> {
   return {
     type: 'view_submission',
     user: { id: user, username: user.toLowerCase(), team_id: 'T0RUNGUARD' },
@@ -154,7 +177,13 @@ export function submitPayload(user: string, metadata: string, justification: str
       state: {
         values: {
           justification: { value: { type: 'plain_text_input', value: justification } },
-          duration: { value: { type: 'static_select', selected_option: duration === null ? null : { text: { type: 'plain_text', text: duration }, value: duration } } },
+          duration: {
+            value: {
+              type: 'static_select',
+              selected_option:
+                duration === null ? null : { text: { type: 'plain_text', text: duration }, value: duration },
+            },
+          },
         },
       },
     },
@@ -166,12 +195,26 @@ export function formBody(payload: unknown): Buffer {
 }
 
 /** A request as Slack sends it: form body, signed now. */
-export function signed(payload: unknown, now: number, secret = SECRET): { rawBody: Buffer; headers: Record<string, string> } {
+export function signed(
+  payload: unknown,
+  now: number,
+  secret = SECRET,
+): { rawBody: Buffer; headers: Record<string, string> } {
   return signedRaw(formBody(payload), now, secret);
 }
 
-export function signedRaw(rawBody: Buffer, now: number, secret = SECRET): { rawBody: Buffer; headers: Record<string, string> } {
-  return { rawBody, headers: { 'content-type': 'application/x-www-form-urlencoded', ...slackSignatureHeaders(secret, rawBody, Math.floor(now / 1000)) } };
+export function signedRaw(
+  rawBody: Buffer,
+  now: number,
+  secret = SECRET,
+): { rawBody: Buffer; headers: Record<string, string> } {
+  return {
+    rawBody,
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      ...slackSignatureHeaders(secret, rawBody, Math.floor(now / 1000)),
+    },
+  };
 }
 
 /** Sends a signed payload to the handler and runs its `after` part, as index.ts does. */

@@ -8,7 +8,8 @@ import { clickPayload, kit, postAlert, signed, startSlack } from './helpers.js';
 // local stand-in through the real WebClient). Printed, never asserted: machines differ.
 
 const N = 500;
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 const summary = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return { p50: +pct(s, 50).toFixed(2), p99: +pct(s, 99).toFixed(2), max: +s.at(-1)!.toFixed(2) };

@@ -41,13 +41,18 @@ describe('rewriting the alert', () => {
   });
 
   it('never holds more than 50 blocks', () => {
-    const many = [...Array.from({ length: 49 }, (_, i) => section(`b${i}`)), { type: 'actions', block_id: 'runguard_actions', elements: [] }];
+    const many = [
+      ...Array.from({ length: 49 }, (_, i) => section(`b${i}`)),
+      { type: 'actions', block_id: 'runguard_actions', elements: [] },
+    ];
     expect(withNote(many, section('note'), true)).toHaveLength(50);
   });
 
   it('escapes the justification and names the approver and the expiry', () => {
     const text = acknowledgedText('U0ALICE', Date.parse('2026-11-23T14:00:00Z'), 'a <b> & c');
-    expect(text).toBe('🛡️ Acknowledged by <@U0ALICE> until <!date^1795442400^{date_short_pretty} {time}|2026-11-23T14:00:00Z>: a &lt;b&gt; &amp; c');
+    expect(text).toBe(
+      '🛡️ Acknowledged by <@U0ALICE> until <!date^1795442400^{date_short_pretty} {time}|2026-11-23T14:00:00Z>: a &lt;b&gt; &amp; c',
+    );
   });
 });
 
@@ -61,30 +66,65 @@ describe('the modal', () => {
   });
 
   it('accepts only configured durations within the maximum', () => {
-    const policy = { ...config().breakglass!, durations: [{ label: '1h', ms: 3_600_000 }, { label: '48h', ms: 172_800_000 }] };
-    expect(checkSubmission({ userId: 'U', metadata: '', justification: 'why', duration: '1h' }, policy)).toMatchObject({ ok: true, durationMs: 3_600_000 });
-    expect(checkSubmission({ userId: 'U', metadata: '', justification: 'why', duration: '48h' }, policy)).toMatchObject({ ok: false, errors: { duration: expect.stringMatching(/maximum/) } });
+    const policy = {
+      ...config().breakglass!,
+      durations: [
+        { label: '1h', ms: 3_600_000 },
+        { label: '48h', ms: 172_800_000 },
+      ],
+    };
+    expect(checkSubmission({ userId: 'U', metadata: '', justification: 'why', duration: '1h' }, policy)).toMatchObject({
+      ok: true,
+      durationMs: 3_600_000,
+    });
+    expect(checkSubmission({ userId: 'U', metadata: '', justification: 'why', duration: '48h' }, policy)).toMatchObject(
+      { ok: false, errors: { duration: expect.stringMatching(/maximum/) } },
+    );
   });
 
   it('resolves a finding key to its rule, resource, project and mode', () => {
     const c = config();
-    expect(resolveFinding({ key: 'run-ingress-all|projects/shop-prod/locations/l/services/s' }, rules, c)).toMatchObject({ project: 'shop-prod', mode: 'enforce', resource: 'projects/shop-prod/locations/l/services/s' });
-    expect(resolveFinding({ key: 'run-ingress-all|projects/elsewhere/locations/l/services/s' }, rules, c)).toMatchObject({ mode: 'monitor' });
+    expect(
+      resolveFinding({ key: 'run-ingress-all|projects/shop-prod/locations/l/services/s' }, rules, c),
+    ).toMatchObject({ project: 'shop-prod', mode: 'enforce', resource: 'projects/shop-prod/locations/l/services/s' });
+    expect(
+      resolveFinding({ key: 'run-ingress-all|projects/elsewhere/locations/l/services/s' }, rules, c),
+    ).toMatchObject({ mode: 'monitor' });
     expect(resolveFinding({ key: 'run-ingress-all' }, rules, c)).toHaveProperty('error');
   });
 });
 
 describe('parsing interactions', () => {
   it('reads a view_submission of runguard’s modal, and ignores other modals', () => {
-    const view = (callback_id: string) => ({ type: 'view_submission', user: { id: 'U0ALICE' }, view: { callback_id, private_metadata: 'm', state: { values: {} } } });
-    expect(parseInteraction(formBody(view('runguard_breakglass')))).toEqual({ kind: 'submit', submission: { userId: 'U0ALICE', metadata: 'm', justification: null, duration: null } });
+    const view = (callback_id: string) => ({
+      type: 'view_submission',
+      user: { id: 'U0ALICE' },
+      view: { callback_id, private_metadata: 'm', state: { values: {} } },
+    });
+    expect(parseInteraction(formBody(view('runguard_breakglass')))).toEqual({
+      kind: 'submit',
+      submission: { userId: 'U0ALICE', metadata: 'm', justification: null, duration: null },
+    });
     expect(parseInteraction(formBody(view('other')))).toMatchObject({ kind: 'ignored' });
   });
 
   it('calls a click without a trigger, a channel, the message or runguard’s value malformed', () => {
-    const base = { type: 'block_actions', user: { id: 'U0ALICE' }, trigger_id: 't', container: { channel_id: 'C0RUNGUARD1', message_ts: '1.2' }, message: { ts: '1.2', blocks: [] }, actions: [{ action_id: 'runguard_acknowledge', value: '{"k":"a|projects/p"}' }] };
+    const base = {
+      type: 'block_actions',
+      user: { id: 'U0ALICE' },
+      trigger_id: 't',
+      container: { channel_id: 'C0RUNGUARD1', message_ts: '1.2' },
+      message: { ts: '1.2', blocks: [] },
+      actions: [{ action_id: 'runguard_acknowledge', value: '{"k":"a|projects/p"}' }],
+    };
     expect(parseInteraction(formBody(base))).toMatchObject({ kind: 'acknowledge' });
-    for (const broken of [{ trigger_id: undefined }, { container: {} }, { message: { ts: '1.2' } }, { actions: [{ action_id: 'runguard_acknowledge', value: 'x' }] }, { user: { id: 'alice' } }]) {
+    for (const broken of [
+      { trigger_id: undefined },
+      { container: {} },
+      { message: { ts: '1.2' } },
+      { actions: [{ action_id: 'runguard_acknowledge', value: 'x' }] },
+      { user: { id: 'alice' } },
+    ]) {
       expect(parseInteraction(formBody({ ...base, ...broken })).kind).toBe('malformed');
     }
   });

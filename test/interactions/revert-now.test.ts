@@ -52,7 +52,9 @@ describe('Revert now', () => {
     expect(text).toContain('INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER');
     expect(text).not.toContain('runguard_revert_now');
     expect(await k.deps.state.revertCount(`run-ingress-all|${DEV}`, k.clock.now, 3_600_000)).toBe(1);
-    expect(k.logs).toContainEqual(expect.objectContaining({ event: 'revert-now', slackUserId: 'U0BOB', findingKey: `run-ingress-all|${DEV}` }));
+    expect(k.logs).toContainEqual(
+      expect.objectContaining({ event: 'revert-now', slackUserId: 'U0BOB', findingKey: `run-ingress-all|${DEV}` }),
+    );
 
     // A second click finds nothing to do and changes nothing.
     await send(k, clickPayload(msg, 'U0ALICE', 'runguard_revert_now'));
@@ -62,7 +64,10 @@ describe('Revert now', () => {
 
   it('answers before the revert starts: the slow part runs after the acknowledgement', async () => {
     const k = setup();
-    const reply = await handleSlackInteraction(signed(clickPayload(msg, 'U0ALICE', 'runguard_revert_now'), k.clock.now), k.deps);
+    const reply = await handleSlackInteraction(
+      signed(clickPayload(msg, 'U0ALICE', 'runguard_revert_now'), k.clock.now),
+      k.deps,
+    );
     expect(run.callsTo('GetService')).toHaveLength(0);
     await reply.after!();
     expect(run.service(DEV)!.ingress).toBe('INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER');
@@ -73,31 +78,49 @@ describe('Revert now', () => {
     await send(k, clickPayload(msg, 'U0CAROL', 'runguard_revert_now'));
     expect(run.callsTo('GetService')).toHaveLength(0);
     expect(run.service(DEV)!.ingress).toBe('INGRESS_TRAFFIC_ALL');
-    expect(slack.ephemeral[0]).toMatchObject({ user: 'U0CAROL', text: expect.stringMatching(/Only runguard approvers can revert/) });
+    expect(slack.ephemeral[0]).toMatchObject({
+      user: 'U0CAROL',
+      text: expect.stringMatching(/Only runguard approvers can revert/),
+    });
     expect(stored().edited).toBeUndefined();
   });
 
   it('refuses a rule that has no remediation', async () => {
     const k = setup();
-    await send(k, clickPayload(msg, 'U0ALICE', 'runguard_revert_now', JSON.stringify({ k: `run-default-service-account|${DEV}` })));
+    await send(
+      k,
+      clickPayload(msg, 'U0ALICE', 'runguard_revert_now', JSON.stringify({ k: `run-default-service-account|${DEV}` })),
+    );
     expect(run.callsTo('GetService')).toHaveLength(0);
     expect(slack.ephemeral[0]!.text).toMatch(/run-default-service-account has no automatic remediation/);
   });
 
   it('refuses in dry-run, and where runguard is off', async () => {
     await send(setup(`dryRun: true\n${CONFIG}`), clickPayload(msg, 'U0ALICE', 'runguard_revert_now'));
-    await send(setup(CONFIG.replace('mode: monitor', 'mode: off')), clickPayload(msg, 'U0ALICE', 'runguard_revert_now'));
+    await send(
+      setup(CONFIG.replace('mode: monitor', 'mode: off')),
+      clickPayload(msg, 'U0ALICE', 'runguard_revert_now'),
+    );
     expect(run.callsTo('GetService')).toHaveLength(0);
-    expect(slack.ephemeral.map((e) => e.text)).toEqual([expect.stringMatching(/dry-run/), expect.stringMatching(/off for project shop-dev/)]);
+    expect(slack.ephemeral.map((e) => e.text)).toEqual([
+      expect.stringMatching(/dry-run/),
+      expect.stringMatching(/off for project shop-dev/),
+    ]);
   });
 
   it('uses the configuration’s params, and never one that would widen access', async () => {
-    await send(setup(`${CONFIG}rules:\n  run-ingress-all: { params: { safeIngress: INGRESS_TRAFFIC_INTERNAL_ONLY } }\n`), clickPayload(msg, 'U0ALICE', 'runguard_revert_now'));
+    await send(
+      setup(`${CONFIG}rules:\n  run-ingress-all: { params: { safeIngress: INGRESS_TRAFFIC_INTERNAL_ONLY } }\n`),
+      clickPayload(msg, 'U0ALICE', 'runguard_revert_now'),
+    );
     expect(run.service(DEV)!.ingress).toBe('INGRESS_TRAFFIC_INTERNAL_ONLY');
 
     run.seedService({ name: DEV, ingress: 'INGRESS_TRAFFIC_ALL' });
     const before = writes().length;
-    await send(setup(`${CONFIG}rules:\n  run-ingress-all: { params: { safeIngress: INGRESS_TRAFFIC_ALL } }\n`), clickPayload(msg, 'U0ALICE', 'runguard_revert_now'));
+    await send(
+      setup(`${CONFIG}rules:\n  run-ingress-all: { params: { safeIngress: INGRESS_TRAFFIC_ALL } }\n`),
+      clickPayload(msg, 'U0ALICE', 'runguard_revert_now'),
+    );
     expect(writes()).toHaveLength(before);
     expect(JSON.stringify(stored().blocks)).toMatch(/Could not revert\* .*\(invalid\): refused: safeIngress/);
   });
@@ -108,7 +131,9 @@ describe('Revert now', () => {
     await send(k, clickPayload(msg, 'U0ALICE', 'runguard_revert_now'));
     expect(run.service(DEV)!.ingress).toBe('INGRESS_TRAFFIC_ALL');
     const text = JSON.stringify(stored().blocks);
-    expect(text).toMatch(/Could not revert\* at the request of <@U0ALICE>.*: runguard lacks the permission `run.services.update`/);
+    expect(text).toMatch(
+      /Could not revert\* at the request of <@U0ALICE>.*: runguard lacks the permission `run.services.update`/,
+    );
     expect(text).toContain('runguard_revert_now');
     expect(k.logs).toContainEqual(expect.objectContaining({ event: 'revert-now', severity: 'ERROR' }));
   });

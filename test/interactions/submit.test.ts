@@ -2,7 +2,18 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handleSlackInteraction } from '../../functions/interactions/handler.js';
 import type { BreakglassExemption } from '../../functions/state/types.js';
 import type { SlackStandIn } from '../stand-ins/slack/index.js';
-import { CHANNEL, kit, type Kit, openModal, type Posted, postAlert, send, signed, startSlack, submitPayload } from './helpers.js';
+import {
+  CHANNEL,
+  kit,
+  type Kit,
+  openModal,
+  type Posted,
+  postAlert,
+  send,
+  signed,
+  startSlack,
+  submitPayload,
+} from './helpers.js';
 
 const PROD = 'projects/shop-prod/locations/europe-west1/services/checkout';
 const DEV = 'projects/shop-dev/locations/europe-west1/services/checkout';
@@ -27,7 +38,10 @@ describe('the breakglass modal’s submission', () => {
 
   it('records the exemption — approver, requester, justification, created, expires — and rewrites the alert in place', async () => {
     const metadata = await openModal(k, slack, msg, 'U0ALICE');
-    const reply = await send(k, submitPayload('U0ALICE', metadata, '  Black Friday: the partner API must reach checkout directly  ', '4h'));
+    const reply = await send(
+      k,
+      submitPayload('U0ALICE', metadata, '  Black Friday: the partner API must reach checkout directly  ', '4h'),
+    );
     expect(reply.status).toBe(200);
     expect(reply.body).toBeUndefined(); // closes the modal
 
@@ -57,7 +71,15 @@ describe('the breakglass modal’s submission', () => {
     expect(JSON.stringify(after.blocks!.slice(0, -2))).toBe(JSON.stringify(msg.blocks.slice(0, -2)));
     expect(slack.requests.filter((r) => r.method === 'chat.update')).toHaveLength(1);
     const line = k.logs.find((l) => l.event === 'breakglass')!;
-    expect(line).toMatchObject({ severity: 'NOTICE', approvedBy: 'alice@example.com', slackUserId: 'U0ALICE', requester: 'dana@example.com', findingKey: `run-ingress-all|${PROD}`, reason: 'Black Friday: the partner API must reach checkout directly', until: '2026-11-23T14:00:00.000Z' });
+    expect(line).toMatchObject({
+      severity: 'NOTICE',
+      approvedBy: 'alice@example.com',
+      slackUserId: 'U0ALICE',
+      requester: 'dana@example.com',
+      findingKey: `run-ingress-all|${PROD}`,
+      reason: 'Black Friday: the partner API must reach checkout directly',
+      until: '2026-11-23T14:00:00.000Z',
+    });
   });
 
   it('escapes the justification for mrkdwn: no mention, link or channel ping can be smuggled in', async () => {
@@ -71,10 +93,15 @@ describe('the breakglass modal’s submission', () => {
   it('refuses a submission from a non-approver, even with a valid private_metadata', async () => {
     const metadata = await openModal(k, slack, msg, 'U0ALICE');
     const reply = await send(k, submitPayload('U0CAROL', metadata, 'I want it', '1h'));
-    expect(reply).toMatchObject({ status: 200, body: { response_action: 'errors', errors: { justification: expect.stringMatching(/Only runguard approvers/) } } });
+    expect(reply).toMatchObject({
+      status: 200,
+      body: { response_action: 'errors', errors: { justification: expect.stringMatching(/Only runguard approvers/) } },
+    });
     expect(await exemptions()).toEqual([]);
     expect(slack.requests.filter((r) => r.method === 'chat.update')).toHaveLength(0);
-    expect(k.logs).toContainEqual(expect.objectContaining({ event: 'interaction-refused', action: 'breakglass', slackUserId: 'U0CAROL' }));
+    expect(k.logs).toContainEqual(
+      expect.objectContaining({ event: 'interaction-refused', action: 'breakglass', slackUserId: 'U0CAROL' }),
+    );
   });
 
   it('asks for a justification and for one of the configured durations', async () => {
@@ -95,7 +122,14 @@ describe('the breakglass modal’s submission', () => {
   it('under the two-person rule refuses the approver who made the change in an enforce project, whatever the case of the address', async () => {
     const metadata = await openModal(k, slack, msg, 'U0DANA');
     const reply = await send(k, submitPayload('U0DANA', metadata, 'my own change', '1h'));
-    expect(reply.body).toEqual({ response_action: 'errors', errors: { justification: expect.stringMatching(/You made this change \(Dana@Example.com\)\. Under the two-person rule another approver/) } });
+    expect(reply.body).toEqual({
+      response_action: 'errors',
+      errors: {
+        justification: expect.stringMatching(
+          /You made this change \(Dana@Example.com\)\. Under the two-person rule another approver/,
+        ),
+      },
+    });
     expect(await exemptions()).toEqual([]);
     // Another approver may.
     expect((await send(k, submitPayload('U0ALICE', metadata, 'reviewed with Dana', '1h'))).body).toBeUndefined();
@@ -108,7 +142,10 @@ describe('the breakglass modal’s submission', () => {
     expect((await send(k, submitPayload('U0DANA', metadata, 'testing', '1h'))).body).toBeUndefined();
     expect(await exemptions(DEV)).toMatchObject([{ approvedBy: 'Dana@Example.com', requester: 'dana@example.com' }]);
 
-    const off = kit(slack, { configText: 'projects: [{ match: "shop-prod", mode: enforce }]\nbreakglass:\n  approvers: { users: [U0DANA] }\n  twoPersonRule: false\n' });
+    const off = kit(slack, {
+      configText:
+        'projects: [{ match: "shop-prod", mode: enforce }]\nbreakglass:\n  approvers: { users: [U0DANA] }\n  twoPersonRule: false\n',
+    });
     const prodMeta = await openModal(off, slack, msg, 'U0DANA');
     expect((await send(off, submitPayload('U0DANA', prodMeta, 'solo on-call', '1h'))).body).toBeUndefined();
     expect(await off.deps.state.exemptionsFor(PROD)).toHaveLength(1);
@@ -117,11 +154,15 @@ describe('the breakglass modal’s submission', () => {
   it('refuses in an enforce project when the alert does not say who made the change, or Slack hides the approver’s e-mail', async () => {
     const anonymous = await postAlert(slack, { service: 'anon', actor: '' });
     const metadata = await openModal(k, slack, anonymous, 'U0ALICE');
-    expect((await send(k, submitPayload('U0ALICE', metadata, 'x', '1h'))).body).toMatchObject({ errors: { justification: expect.stringMatching(/does not say who made the change/) } });
+    expect((await send(k, submitPayload('U0ALICE', metadata, 'x', '1h'))).body).toMatchObject({
+      errors: { justification: expect.stringMatching(/does not say who made the change/) },
+    });
 
     const other = await openModal(k, slack, msg, 'U0ALICE');
     slack.failWith('users.info', { error: 'missing_scope', times: 5 });
-    expect((await send(k, submitPayload('U0ALICE', other, 'x', '1h'))).body).toMatchObject({ errors: { justification: expect.stringMatching(/cannot read your e-mail address/) } });
+    expect((await send(k, submitPayload('U0ALICE', other, 'x', '1h'))).body).toMatchObject({
+      errors: { justification: expect.stringMatching(/cannot read your e-mail address/) },
+    });
     expect(await exemptions()).toEqual([]);
   });
 
@@ -137,9 +178,11 @@ describe('the breakglass modal’s submission', () => {
     const [winner] = await exemptions();
     const loser = winner!.slackUserId === 'U0ALICE' ? b : a;
     expect(loser.after).toBeUndefined();
-    const view = (loser.body as { response_action: string; view: { blocks: Array<{ text: { text: string } }> } });
+    const view = loser.body as { response_action: string; view: { blocks: Array<{ text: { text: string } }> } };
     expect(view.response_action).toBe('update');
-    expect(view.view.blocks[0]!.text.text).toContain(`Already acknowledged by ${winner!.approvedBy} until ${winner!.expires}`);
+    expect(view.view.blocks[0]!.text.text).toContain(
+      `Already acknowledged by ${winner!.approvedBy} until ${winner!.expires}`,
+    );
     expect(slack.requests.filter((r) => r.method === 'chat.update')).toHaveLength(1);
     expect(k.logs.filter((l) => l.event === 'breakglass')).toHaveLength(1);
     expect(k.logs).toContainEqual(expect.objectContaining({ event: 'breakglass-duplicate' }));
@@ -151,7 +194,9 @@ describe('the breakglass modal’s submission', () => {
     await send(elsewhere, submitPayload('U0ALICE', metadata, 'deploy freeze', '1h'));
     expect(await elsewhere.deps.state.exemptionsFor(PROD)).toHaveLength(1);
     const [thread] = slack.messages(CHANNEL).filter((m) => m.ts === msg.ts);
-    expect(thread!.replies.map((r) => r.text)).toEqual([expect.stringMatching(/^🛡️ Acknowledged by <@U0ALICE> until .*: deploy freeze$/)]);
+    expect(thread!.replies.map((r) => r.text)).toEqual([
+      expect.stringMatching(/^🛡️ Acknowledged by <@U0ALICE> until .*: deploy freeze$/),
+    ]);
     expect(elsewhere.logs).toContainEqual(expect.objectContaining({ event: 'breakglass-message-unknown' }));
   });
 
@@ -159,7 +204,10 @@ describe('the breakglass modal’s submission', () => {
     const metadata = await openModal(k, slack, msg, 'U0ALICE');
     slack.latency(5_000, 'users.info');
     const t0 = performance.now();
-    const reply = await handleSlackInteraction(signed(submitPayload('U0ALICE', metadata, 'x', '1h'), k.clock.now), k.deps);
+    const reply = await handleSlackInteraction(
+      signed(submitPayload('U0ALICE', metadata, 'x', '1h'), k.clock.now),
+      k.deps,
+    );
     expect(performance.now() - t0).toBeLessThan(2_900);
     expect(reply.body).toMatchObject({ response_action: 'errors' });
     expect(await exemptions()).toEqual([]);

@@ -10,8 +10,12 @@ import { SECRET } from './helpers.js';
 const NOW = Date.parse('2026-11-23T10:00:00Z');
 const TS = Math.floor(NOW / 1000);
 const body = Buffer.from('payload=%7B%22type%22%3A%22block_actions%22%7D');
-const verify = (headers: Record<string, string | string[] | undefined>, rawBody: Buffer = body, now = NOW, signingSecret = SECRET) =>
-  verifySlackRequest({ signingSecret, rawBody, headers, now });
+const verify = (
+  headers: Record<string, string | string[] | undefined>,
+  rawBody: Buffer = body,
+  now = NOW,
+  signingSecret = SECRET,
+) => verifySlackRequest({ signingSecret, rawBody, headers, now });
 const headersAt = (ts: number, b: Buffer = body, secret = SECRET) => slackSignatureHeaders(secret, b, ts);
 
 describe('verifySlackRequest', () => {
@@ -22,18 +26,29 @@ describe('verifySlackRequest', () => {
   });
 
   it('computes the documented base string v0:{timestamp}:{body}', () => {
-    const sig = `v0=${createHmac('sha256', SECRET).update(`v0:${TS}:${body.toString('utf8')}`).digest('hex')}`;
+    const sig = `v0=${createHmac('sha256', SECRET)
+      .update(`v0:${TS}:${body.toString('utf8')}`)
+      .digest('hex')}`;
     expect(sig).toBe(signSlackRequest(SECRET, TS, body));
     expect(verify({ 'x-slack-request-timestamp': String(TS), 'x-slack-signature': sig })).toEqual({ ok: true });
   });
 
   it('reads header names in any case, as a proxy may pass them', () => {
     const h = headersAt(TS);
-    expect(verify({ 'X-Slack-Request-Timestamp': h['x-slack-request-timestamp'], 'X-Slack-Signature': h['x-slack-signature'] })).toEqual({ ok: true });
+    expect(
+      verify({
+        'X-Slack-Request-Timestamp': h['x-slack-request-timestamp'],
+        'X-Slack-Signature': h['x-slack-signature'],
+      }),
+    ).toEqual({ ok: true });
   });
 
   it('refuses a request signed with another secret', () => {
-    expect(verify(headersAt(TS, body, 'another-secret'))).toMatchObject({ ok: false, status: 401, reason: 'signature does not match' });
+    expect(verify(headersAt(TS, body, 'another-secret'))).toMatchObject({
+      ok: false,
+      status: 401,
+      reason: 'signature does not match',
+    });
   });
 
   it('refuses a body changed by one byte', () => {
@@ -44,17 +59,36 @@ describe('verifySlackRequest', () => {
   });
 
   it('refuses a request 6 minutes old and one 6 minutes in the future, correctly signed', () => {
-    expect(verify(headersAt(TS - 360))).toMatchObject({ ok: false, status: 401, reason: expect.stringMatching(/360 s old/) });
-    expect(verify(headersAt(TS + 360))).toMatchObject({ ok: false, status: 401, reason: expect.stringMatching(/360 s in the future/) });
+    expect(verify(headersAt(TS - 360))).toMatchObject({
+      ok: false,
+      status: 401,
+      reason: expect.stringMatching(/360 s old/),
+    });
+    expect(verify(headersAt(TS + 360))).toMatchObject({
+      ok: false,
+      status: 401,
+      reason: expect.stringMatching(/360 s in the future/),
+    });
   });
 
   it('refuses missing, empty and repeated headers', () => {
     const h = headersAt(TS);
-    expect(verify({ 'x-slack-signature': h['x-slack-signature'] })).toMatchObject({ ok: false, status: 401, reason: expect.stringMatching(/Timestamp/) });
-    expect(verify({ 'x-slack-request-timestamp': h['x-slack-request-timestamp'] })).toMatchObject({ ok: false, status: 401, reason: expect.stringMatching(/Signature/) });
+    expect(verify({ 'x-slack-signature': h['x-slack-signature'] })).toMatchObject({
+      ok: false,
+      status: 401,
+      reason: expect.stringMatching(/Timestamp/),
+    });
+    expect(verify({ 'x-slack-request-timestamp': h['x-slack-request-timestamp'] })).toMatchObject({
+      ok: false,
+      status: 401,
+      reason: expect.stringMatching(/Signature/),
+    });
     expect(verify({})).toMatchObject({ ok: false, status: 401 });
     expect(verify({ ...h, 'x-slack-signature': '' })).toMatchObject({ ok: false, status: 401 });
-    expect(verify({ ...h, 'x-slack-signature': [h['x-slack-signature']!, h['x-slack-signature']!] })).toMatchObject({ ok: false, status: 401 });
+    expect(verify({ ...h, 'x-slack-signature': [h['x-slack-signature']!, h['x-slack-signature']!] })).toMatchObject({
+      ok: false,
+      status: 401,
+    });
     expect(verify({ ...h, 'X-SLACK-SIGNATURE': h['x-slack-signature'] })).toMatchObject({ ok: false, status: 401 });
   });
 
@@ -68,7 +102,11 @@ describe('verifySlackRequest', () => {
   it('refuses another signature version and a malformed signature', () => {
     const h = headersAt(TS);
     const hex = h['x-slack-signature']!.slice(3);
-    expect(verify({ ...h, 'x-slack-signature': `v1=${hex}` })).toMatchObject({ ok: false, status: 401, reason: expect.stringMatching(/version/) });
+    expect(verify({ ...h, 'x-slack-signature': `v1=${hex}` })).toMatchObject({
+      ok: false,
+      status: 401,
+      reason: expect.stringMatching(/version/),
+    });
     expect(verify({ ...h, 'x-slack-signature': hex })).toMatchObject({ ok: false, status: 401 });
     expect(verify({ ...h, 'x-slack-signature': `v0=${hex.toUpperCase()}` })).toMatchObject({ ok: false, status: 401 });
     expect(verify({ ...h, 'x-slack-signature': `v0=${hex.slice(2)}` })).toMatchObject({ ok: false, status: 401 });
@@ -78,12 +116,21 @@ describe('verifySlackRequest', () => {
   it('refuses a signature of the right length and form that is wrong', () => {
     const h = headersAt(TS);
     const wrong = `v0=${'0'.repeat(64)}`;
-    expect(verify({ ...h, 'x-slack-signature': wrong })).toMatchObject({ ok: false, status: 401, reason: 'signature does not match' });
+    expect(verify({ ...h, 'x-slack-signature': wrong })).toMatchObject({
+      ok: false,
+      status: 401,
+      reason: 'signature does not match',
+    });
   });
 
   it('never puts the secret or the expected signature in its reason', () => {
     const expected = signSlackRequest(SECRET, TS, body);
-    const cases = [headersAt(TS, body, 'x'), headersAt(TS - 999), { ...headersAt(TS), 'x-slack-signature': 'v0=zz' }, {}];
+    const cases = [
+      headersAt(TS, body, 'x'),
+      headersAt(TS - 999),
+      { ...headersAt(TS), 'x-slack-signature': 'v0=zz' },
+      {},
+    ];
     for (const h of cases) {
       const r = verify(h);
       expect(r.ok).toBe(false);
@@ -95,7 +142,11 @@ describe('verifySlackRequest', () => {
 
   it('refuses everything when no signing secret is configured, even a request signed with the empty key', () => {
     const h = headersAt(TS, body, '');
-    expect(verify(h, body, NOW, '')).toMatchObject({ ok: false, status: 401, reason: expect.stringMatching(/no signing secret/) });
+    expect(verify(h, body, NOW, '')).toMatchObject({
+      ok: false,
+      status: 401,
+      reason: expect.stringMatching(/no signing secret/),
+    });
   });
 
   it('answers 400 when the raw body is missing or far larger than any interaction', () => {

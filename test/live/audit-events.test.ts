@@ -27,7 +27,16 @@ function seed(name: string, service: Record<string, unknown> = {}, members: stri
 }
 const writes = () => [...standIn.callsTo('UpdateService'), ...standIn.callsTo('SetIamPolicy')];
 let n = 0;
-const ingressAll = (name: string, actor?: string) => cloudEventFor(updateServiceEntry({ name, insertId: `ins-${++n}`, service: { ingress: 'INGRESS_TRAFFIC_ALL' }, ...(actor ? { actor } : {}) }), `msg-${n}`);
+const ingressAll = (name: string, actor?: string) =>
+  cloudEventFor(
+    updateServiceEntry({
+      name,
+      insertId: `ins-${++n}`,
+      service: { ingress: 'INGRESS_TRAFFIC_ALL' },
+      ...(actor ? { actor } : {}),
+    }),
+    `msg-${n}`,
+  );
 
 beforeEach(() => standIn.reset());
 
@@ -46,23 +55,44 @@ describe('auditEvents: reverting in enforce mode', () => {
     expect(alert.verdict.summary).toMatch(/INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER/);
     expect(alert.observation.source).toBe('live');
     const line = h.logs.find((l) => l.event === 'decision' && l.rule === 'run-ingress-all')!;
-    expect(line).toMatchObject({ severity: 'NOTICE', action: 'revert', done: 'reverted', insertId: `ins-${n}`, actor: 'dev@example.com' });
+    expect(line).toMatchObject({
+      severity: 'NOTICE',
+      action: 'revert',
+      done: 'reverted',
+      insertId: `ins-${n}`,
+      actor: 'dev@example.com',
+    });
   });
 
   it('re-enables the invoker IAM check', async () => {
     seed(PROD, { invokerIamDisabled: true });
     const h = harness(standIn, client);
-    const event = cloudEventFor(updateServiceEntry({ name: PROD, insertId: 'iam-off', service: { invokerIamDisabled: true } }), 'm-iam-off');
+    const event = cloudEventFor(
+      updateServiceEntry({ name: PROD, insertId: 'iam-off', service: { invokerIamDisabled: true } }),
+      'm-iam-off',
+    );
     await handleAuditEvent(event, h.deps);
     expect(standIn.service(PROD)!.invokerIamDisabled).toBeFalsy();
-    expect(h.notifier.alerts.map((a) => [a.verdict.decision.finding.rule, a.verdict.done])).toContainEqual(['run-invoker-iam-disabled', 'reverted']);
+    expect(h.notifier.alerts.map((a) => [a.verdict.decision.finding.rule, a.verdict.done])).toContainEqual([
+      'run-invoker-iam-disabled',
+      'reverted',
+    ]);
   });
 
   it('removes exactly allUsers and allAuthenticatedUsers from the policy, keeping every other member', async () => {
     seed(PROD, {}, ['allUsers', 'group:shoppers@example.com', 'allAuthenticatedUsers']);
-    standIn.seedPolicy(PROD, { bindings: [{ role: INVOKER, members: ['allUsers', 'group:shoppers@example.com'] }, { role: 'roles/run.viewer', members: ['allAuthenticatedUsers', 'user:ana@example.com'] }] });
+    standIn.seedPolicy(PROD, {
+      bindings: [
+        { role: INVOKER, members: ['allUsers', 'group:shoppers@example.com'] },
+        { role: 'roles/run.viewer', members: ['allAuthenticatedUsers', 'user:ana@example.com'] },
+      ],
+    });
     const h = harness(standIn, client);
-    const entry = setIamPolicyEntry({ name: PROD, insertId: 'pub-1', bindings: [{ role: INVOKER, members: ['allUsers', 'group:shoppers@example.com'] }] });
+    const entry = setIamPolicyEntry({
+      name: PROD,
+      insertId: 'pub-1',
+      bindings: [{ role: INVOKER, members: ['allUsers', 'group:shoppers@example.com'] }],
+    });
     await handleAuditEvent(cloudEventFor(entry, 'm-pub-1'), h.deps);
     expect(standIn.policy(PROD)!.bindings).toEqual([
       { role: INVOKER, members: ['group:shoppers@example.com'] },
@@ -88,7 +118,10 @@ describe('auditEvents: not acting', () => {
     const h = harness(standIn, client, `dryRun: true\nprojects: [{ match: "shop-prod", mode: enforce }]\n`);
     await handleAuditEvent(ingressAll(PROD), h.deps);
     expect(writes()).toEqual([]);
-    expect(h.notifier.alerts[0]!.verdict).toMatchObject({ done: 'dry-run', summary: expect.stringMatching(/would set-ingress/) });
+    expect(h.notifier.alerts[0]!.verdict).toMatchObject({
+      done: 'dry-run',
+      summary: expect.stringMatching(/would set-ingress/),
+    });
   });
 
   it("skips runguard's own change without reading or writing anything", async () => {
@@ -120,7 +153,13 @@ describe('auditEvents: not acting', () => {
 
   it('never loads the Cloud Run client for a change that is not about Cloud Run', async () => {
     const { readFileSync } = await import('node:fs');
-    const entry = readFileSync(new URL('../../../shared/fixtures/auditlogs/crm-project-setiampolicy-console-add-securityreviewer-2019.json', import.meta.url), 'utf8');
+    const entry = readFileSync(
+      new URL(
+        '../../../shared/fixtures/auditlogs/crm-project-setiampolicy-console-add-securityreviewer-2019.json',
+        import.meta.url,
+      ),
+      'utf8',
+    );
     const h = harness(standIn, client);
     await handleAuditEvent(cloudEventFor(entry, 'crm-1'), h.deps);
     expect(h.runLoads.count).toBe(0);
@@ -142,13 +181,27 @@ describe('auditEvents: at least once delivery and failures', () => {
 
   it('keeps the other writer’s member when the policy changes between read and write', async () => {
     seed(PROD, {}, ['allUsers', 'group:shoppers@example.com']);
-    standIn.onBefore('SetIamPolicy', () => {
-      const current = standIn.policy(PROD)!;
-      standIn.seedPolicy(PROD, { bindings: current.bindings.map((b) => ({ ...b, members: [...b.members, 'user:late@example.com'] })) });
-    }, { times: 1 });
+    standIn.onBefore(
+      'SetIamPolicy',
+      () => {
+        const current = standIn.policy(PROD)!;
+        standIn.seedPolicy(PROD, {
+          bindings: current.bindings.map((b) => ({ ...b, members: [...b.members, 'user:late@example.com'] })),
+        });
+      },
+      { times: 1 },
+    );
     const h = harness(standIn, client);
-    await handleAuditEvent(cloudEventFor(setIamPolicyEntry({ name: PROD, insertId: 'race-1', bindings: [{ role: INVOKER, members: ['allUsers'] }] }), 'm-race'), h.deps);
-    expect(standIn.policy(PROD)!.bindings).toEqual([{ role: INVOKER, members: ['group:shoppers@example.com', 'user:late@example.com'] }]);
+    await handleAuditEvent(
+      cloudEventFor(
+        setIamPolicyEntry({ name: PROD, insertId: 'race-1', bindings: [{ role: INVOKER, members: ['allUsers'] }] }),
+        'm-race',
+      ),
+      h.deps,
+    );
+    expect(standIn.policy(PROD)!.bindings).toEqual([
+      { role: INVOKER, members: ['group:shoppers@example.com', 'user:late@example.com'] },
+    ]);
     expect(h.notifier.alerts[0]!.verdict.outcome!.attempts).toBe(2);
   });
 
@@ -183,14 +236,23 @@ describe('auditEvents: at least once delivery and failures', () => {
     h.notifier.failNext.push(new NotifyError('channel_not_found', false));
     expect((await handleAuditEvent(ingressAll(PROD), h.deps)).status).toBe('handled');
     expect(standIn.service(PROD)!.ingress).toBe('INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER');
-    expect(h.logs.find((l) => l.event === 'alert-undelivered')).toMatchObject({ severity: 'ERROR', message: expect.stringMatching(/NOT DELIVERED.*channel_not_found/) });
+    expect(h.logs.find((l) => l.event === 'alert-undelivered')).toMatchObject({
+      severity: 'ERROR',
+      message: expect.stringMatching(/NOT DELIVERED.*channel_not_found/),
+    });
   });
 
   it('turns a missing permission into an alert that names it', async () => {
     seed(PROD, {}, ['allUsers']);
     standIn.fail('SetIamPolicy', { code: 7, times: Infinity });
     const h = harness(standIn, client);
-    await handleAuditEvent(cloudEventFor(setIamPolicyEntry({ name: PROD, insertId: 'perm-1', bindings: [{ role: INVOKER, members: ['allUsers'] }] }), 'm-perm'), h.deps);
+    await handleAuditEvent(
+      cloudEventFor(
+        setIamPolicyEntry({ name: PROD, insertId: 'perm-1', bindings: [{ role: INVOKER, members: ['allUsers'] }] }),
+        'm-perm',
+      ),
+      h.deps,
+    );
     const alert = h.notifier.alerts.find((a) => a.verdict.decision.finding.rule === 'run-public-invoker')!;
     expect(alert.verdict.done).toBe('failed');
     expect(alert.verdict.summary).toMatch(/lacks the permission run\.services\.setIamPolicy/);
@@ -217,7 +279,12 @@ describe('auditEvents: fighting another automation', () => {
       h.clock.now += 60_000;
       const before = h.notifier.alerts.length;
       await handleAuditEvent(ingressAll(PROD, terraform), h.deps);
-      done.push(...h.notifier.alerts.slice(before).filter((a) => a.verdict.decision.finding.rule === 'run-ingress-all').map((a) => a.verdict.done));
+      done.push(
+        ...h.notifier.alerts
+          .slice(before)
+          .filter((a) => a.verdict.decision.finding.rule === 'run-ingress-all')
+          .map((a) => a.verdict.done),
+      );
     }
     expect(done).toEqual(['reverted', 'reverted', 'reverted', 'fighting', 'fighting']);
     expect(standIn.callsTo('UpdateService')).toHaveLength(3);

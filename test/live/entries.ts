@@ -17,7 +17,16 @@ function pointAt(template: LogEntry, name: string, insertId: string, actor: stri
   const pp = entry.protoPayload as Pp;
   entry.insertId = insertId;
   entry.logName = `projects/${project}/logs/cloudaudit.googleapis.com%2Factivity`;
-  entry.resource = { type: 'cloud_run_revision', labels: { configuration_name: '', location: location!, project_id: project!, revision_name: '', service_name: service! } };
+  entry.resource = {
+    type: 'cloud_run_revision',
+    labels: {
+      configuration_name: '',
+      location: location!,
+      project_id: project!,
+      revision_name: '',
+      service_name: service!,
+    },
+  };
   pp.resourceName = name;
   pp.resourceLocation = { currentLocations: [location] };
   pp.authenticationInfo = { principalEmail: actor, principalSubject: `user:${actor}` };
@@ -26,7 +35,14 @@ function pointAt(template: LogEntry, name: string, insertId: string, actor: stri
 }
 
 /** A v2 UpdateService entry (operation first) that set the given fields. */
-export function updateServiceEntry(opts: { name: string; insertId: string; actor?: string; service: Record<string, unknown>; updateMask?: string[]; userAgent?: string }): LogEntry {
+export function updateServiceEntry(opts: {
+  name: string;
+  insertId: string;
+  actor?: string;
+  service: Record<string, unknown>;
+  updateMask?: string[];
+  userAgent?: string;
+}): LogEntry {
   const entry = pointAt(UPDATE, opts.name, opts.insertId, opts.actor ?? 'dev@example.com');
   const pp = entry.protoPayload as Pp;
   pp.request.service = { name: opts.name, ...opts.service };
@@ -39,12 +55,22 @@ export function updateServiceEntry(opts: { name: string; insertId: string; actor
 }
 
 /** A v2 SetIamPolicy entry whose new policy has these bindings. */
-export function setIamPolicyEntry(opts: { name: string; insertId: string; actor?: string; bindings: Array<{ role: string; members: string[] }> }): LogEntry {
+export function setIamPolicyEntry(opts: {
+  name: string;
+  insertId: string;
+  actor?: string;
+  bindings: Array<{ role: string; members: string[] }>;
+}): LogEntry {
   const entry = pointAt(SET_IAM, opts.name, opts.insertId, opts.actor ?? 'dev@example.com');
   const pp = entry.protoPayload as Pp;
   pp.request.resource = opts.name;
   pp.request.policy = { bindings: opts.bindings, etag: 'BwYQ3kX1p9E=' };
-  pp.response = { '@type': 'type.googleapis.com/google.iam.v1.Policy', version: 1, bindings: opts.bindings, etag: 'BwYQ3lA7c2M=' };
+  pp.response = {
+    '@type': 'type.googleapis.com/google.iam.v1.Policy',
+    version: 1,
+    bindings: opts.bindings,
+    etag: 'BwYQ3lA7c2M=',
+  };
   return entry;
 }
 
@@ -56,6 +82,9 @@ export function cloudEventFor(entry: LogEntry | string, messageId: string) {
     specversion: '1.0',
     type: 'google.cloud.pubsub.topic.v1.messagePublished',
     source: '//pubsub.googleapis.com/projects/ops/topics/runguard-audit',
-    data: { subscription: 'projects/ops/subscriptions/runguard', message: { data, messageId, publishTime: new Date(0).toISOString(), attributes: {} } },
+    data: {
+      subscription: 'projects/ops/subscriptions/runguard',
+      message: { data, messageId, publishTime: new Date(0).toISOString(), attributes: {} },
+    },
   };
 }

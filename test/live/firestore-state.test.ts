@@ -30,7 +30,11 @@ describe.skipIf(!host)('auditEvents with Firestore state', () => {
     await run?.close();
   });
 
-  const ingressAll = (insertId: string) => cloudEventFor(updateServiceEntry({ name: NAME, insertId, service: { ingress: 'INGRESS_TRAFFIC_ALL' } }), `m-${insertId}`);
+  const ingressAll = (insertId: string) =>
+    cloudEventFor(
+      updateServiceEntry({ name: NAME, insertId, service: { ingress: 'INGRESS_TRAFFIC_ALL' } }),
+      `m-${insertId}`,
+    );
   const reopen = () => run.seedService({ ...(run.service(NAME) ?? { name: NAME }), ingress: 'INGRESS_TRAFFIC_ALL' });
 
   it('handles a message delivered to two instances once', async () => {
@@ -41,7 +45,10 @@ describe.skipIf(!host)('auditEvents with Firestore state', () => {
     a.deps.state = shared;
     b.deps.state = shared;
     const before = run.callsTo('UpdateService').length;
-    const results = await Promise.allSettled([handleAuditEvent(ingressAll('fs-dup'), a.deps), handleAuditEvent(ingressAll('fs-dup'), b.deps)]);
+    const results = await Promise.allSettled([
+      handleAuditEvent(ingressAll('fs-dup'), a.deps),
+      handleAuditEvent(ingressAll('fs-dup'), b.deps),
+    ]);
     // One instance handles it; the other either sees it done or is told to come back later (busy).
     expect(results.filter((r) => r.status === 'fulfilled' && r.value.status === 'handled')).toHaveLength(1);
     expect(run.callsTo('UpdateService').length - before).toBe(1);
@@ -74,7 +81,10 @@ describe.skipIf(!host)('auditEvents with Firestore state', () => {
     reopen();
     await handleAuditEvent(ingressAll('fs-exempt-1'), h.deps);
     expect(run.service(NAME)!.ingress).toBe('INGRESS_TRAFFIC_ALL');
-    expect(h.notifier.alerts.at(-1)!.verdict).toMatchObject({ done: 'exempt', decision: { exemption: { approvedBy: 'alice@example.com' } } });
+    expect(h.notifier.alerts.at(-1)!.verdict).toMatchObject({
+      done: 'exempt',
+      decision: { exemption: { approvedBy: 'alice@example.com' } },
+    });
 
     h.clock.now += 2 * 3_600_000;
     await handleAuditEvent(ingressAll('fs-exempt-2'), h.deps);

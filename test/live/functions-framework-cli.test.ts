@@ -38,7 +38,10 @@ describe('the built auditEvents function served by the Functions Framework CLI',
     standIn.seedService({ name: NAME, ingress: 'INGRESS_TRAFFIC_ALL' });
     standIn.seedPolicy(NAME, { bindings: [] });
     const entry = updateServiceEntry({ name: NAME, insertId: 'ff-cli-1', service: { ingress: 'INGRESS_TRAFFIC_ALL' } });
-    const body = { subscription: 'projects/ops/subscriptions/runguard', message: { data: Buffer.from(JSON.stringify(entry)).toString('base64'), messageId: 'ff-msg-1' } };
+    const body = {
+      subscription: 'projects/ops/subscriptions/runguard',
+      message: { data: Buffer.from(JSON.stringify(entry)).toString('base64'), messageId: 'ff-msg-1' },
+    };
     const res = await fetch(`http://127.0.0.1:${port}/`, {
       method: 'POST',
       headers: {
@@ -52,14 +55,29 @@ describe('the built auditEvents function served by the Functions Framework CLI',
     });
     expect(res.status).toBeLessThan(300);
     expect(standIn.service(NAME)!.ingress).toBe('INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER');
-    const decision = stdout().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).find((l) => l.event === 'decision' && l.rule === 'run-ingress-all');
-    expect(decision).toMatchObject({ severity: 'NOTICE', done: 'reverted', insertId: 'ff-cli-1', 'logging.googleapis.com/labels': { component: 'runguard', rule: 'run-ingress-all', action: 'revert' } });
+    const decision = stdout()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l))
+      .find((l) => l.event === 'decision' && l.rule === 'run-ingress-all');
+    expect(decision).toMatchObject({
+      severity: 'NOTICE',
+      done: 'reverted',
+      insertId: 'ff-cli-1',
+      'logging.googleapis.com/labels': { component: 'runguard', rule: 'run-ingress-all', action: 'revert' },
+    });
   });
 
   it('answers a malformed body with success, so Pub/Sub does not redeliver it, and logs why', async () => {
     const res = await fetch(`http://127.0.0.1:${port}/`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'ce-id': 'bad-1', 'ce-specversion': '1.0', 'ce-type': 'google.cloud.pubsub.topic.v1.messagePublished', 'ce-source': '//pubsub.googleapis.com/projects/ops/topics/t' },
+      headers: {
+        'content-type': 'application/json',
+        'ce-id': 'bad-1',
+        'ce-specversion': '1.0',
+        'ce-type': 'google.cloud.pubsub.topic.v1.messagePublished',
+        'ce-source': '//pubsub.googleapis.com/projects/ops/topics/t',
+      },
       body: JSON.stringify({ message: { data: 'bm90IGpzb24=', messageId: 'bad-1' } }),
     });
     expect(res.status).toBeLessThan(300);

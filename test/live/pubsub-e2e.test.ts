@@ -29,7 +29,9 @@ describe.skipIf(!host)('auditEvents through the Pub/Sub emulator and the Functio
     standIn = await startCloudRunStandIn();
     client = await newClient(standIn);
     h = harness(standIn, client);
-    ff.cloudEvent('auditEventsE2E', (event: ff.CloudEvent<unknown>) => handleAuditEvent(event, h.deps).then(() => undefined));
+    ff.cloudEvent('auditEventsE2E', (event: ff.CloudEvent<unknown>) =>
+      handleAuditEvent(event, h.deps).then(() => undefined),
+    );
     server = getTestServer('auditEventsE2E');
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
@@ -37,7 +39,9 @@ describe.skipIf(!host)('auditEvents through the Pub/Sub emulator and the Functio
     [topic] = await pubsub.createTopic(`audit-${Date.now()}`);
     // The push path names the topic so the Functions Framework builds the CloudEvent source from it.
     await topic.createSubscription(`push-${Date.now()}`, {
-      pushConfig: { pushEndpoint: `http://127.0.0.1:${port}/projects/${PROJECT}/topics/${topic.name.split('/').pop()}` },
+      pushConfig: {
+        pushEndpoint: `http://127.0.0.1:${port}/projects/${PROJECT}/topics/${topic.name.split('/').pop()}`,
+      },
       ackDeadlineSeconds: 10,
     });
   });
@@ -50,7 +54,8 @@ describe.skipIf(!host)('auditEvents through the Pub/Sub emulator and the Functio
     await standIn?.close();
   });
 
-  const publish = (entry: unknown) => topic.publishMessage({ data: Buffer.from(typeof entry === 'string' ? entry : JSON.stringify(entry)) });
+  const publish = (entry: unknown) =>
+    topic.publishMessage({ data: Buffer.from(typeof entry === 'string' ? entry : JSON.stringify(entry)) });
   const alertsFor = (name: string) => h.notifier.alerts.filter((a) => a.change.resource === name);
 
   it('reverts an insecure change pushed by Pub/Sub', async () => {
@@ -58,7 +63,9 @@ describe.skipIf(!host)('auditEvents through the Pub/Sub emulator and the Functio
     standIn.seedService({ name, ingress: 'INGRESS_TRAFFIC_ALL' });
     standIn.seedPolicy(name, { bindings: [] });
     await publish(updateServiceEntry({ name, insertId: 'e2e-1', service: { ingress: 'INGRESS_TRAFFIC_ALL' } }));
-    await expect.poll(() => standIn.service(name)!.ingress, { timeout: 10_000 }).toBe('INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER');
+    await expect
+      .poll(() => standIn.service(name)!.ingress, { timeout: 10_000 })
+      .toBe('INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER');
     await expect.poll(() => alertsFor(name).map((a) => a.verdict.done), { timeout: 5_000 }).toEqual(['reverted']);
   });
 
@@ -68,8 +75,12 @@ describe.skipIf(!host)('auditEvents through the Pub/Sub emulator and the Functio
     standIn.seedPolicy(name, { bindings: [] });
     const entry = updateServiceEntry({ name, insertId: 'e2e-2', service: { ingress: 'INGRESS_TRAFFIC_ALL' } });
     await Promise.all([publish(entry), publish(entry)]);
-    await expect.poll(() => h.logs.filter((l) => l.event === 'duplicate' && l.insertId === 'e2e-2').length, { timeout: 10_000 }).toBe(1);
-    expect(standIn.callsTo('UpdateService').filter((c) => (c.request.service as { name: string }).name === name)).toHaveLength(1);
+    await expect
+      .poll(() => h.logs.filter((l) => l.event === 'duplicate' && l.insertId === 'e2e-2').length, { timeout: 10_000 })
+      .toBe(1);
+    expect(
+      standIn.callsTo('UpdateService').filter((c) => (c.request.service as { name: string }).name === name),
+    ).toHaveLength(1);
     expect(alertsFor(name)).toHaveLength(1);
   });
 
@@ -87,7 +98,9 @@ describe.skipIf(!host)('auditEvents through the Pub/Sub emulator and the Functio
     standIn.seedPolicy(name, { bindings: [] });
     standIn.fail('UpdateService', { code: 14, times: 1 });
     await publish(updateServiceEntry({ name, insertId: 'e2e-3', service: { ingress: 'INGRESS_TRAFFIC_ALL' } }));
-    await expect.poll(() => standIn.service(name)!.ingress, { timeout: 15_000 }).toBe('INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER');
+    await expect
+      .poll(() => standIn.service(name)!.ingress, { timeout: 15_000 })
+      .toBe('INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER');
     expect(h.logs.some((l) => l.event === 'transient' && l.insertId === 'e2e-3')).toBe(true);
     await expect.poll(() => alertsFor(name).length, { timeout: 5_000 }).toBe(1);
   });

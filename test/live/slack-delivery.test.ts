@@ -33,10 +33,19 @@ describe('auditEvents with Slack down', () => {
     run.seedPolicy(NAME, { bindings: [] });
     const h = harness(run, client);
     const { config } = parseConfig('slack:\n  defaultChannel: "#runguard-alerts"\n', 'x');
-    const api = await createSlackApi('xoxb-live', slack.apiUrl, { retries: 2, factor: 1, minTimeout: 5, maxTimeout: 10, randomize: false });
+    const api = await createSlackApi('xoxb-live', slack.apiUrl, {
+      retries: 2,
+      factor: 1,
+      minTimeout: 5,
+      maxTimeout: 10,
+      randomize: false,
+    });
     h.deps.notifier = slackNotifier(api, config!.slack!, h.deps.state, h.deps.log, h.deps.now);
     slack.fail('chat.postMessage', { status: 503, times: 3 });
-    const event = cloudEventFor(updateServiceEntry({ name: NAME, insertId: 'slack-down-1', service: { ingress: 'INGRESS_TRAFFIC_ALL' } }), 'm-slack-down');
+    const event = cloudEventFor(
+      updateServiceEntry({ name: NAME, insertId: 'slack-down-1', service: { ingress: 'INGRESS_TRAFFIC_ALL' } }),
+      'm-slack-down',
+    );
 
     await expect(handleAuditEvent(event, h.deps)).rejects.toMatchObject({ transient: true });
     expect(run.service(NAME)!.ingress).toBe('INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER');

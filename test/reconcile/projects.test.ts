@@ -2,9 +2,16 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import {
-  createProjectLister, ProjectListError, searchQueryForScope, type ProjectLister,
+  createProjectLister,
+  ProjectListError,
+  searchQueryForScope,
+  type ProjectLister,
 } from '../../functions/reconcile/projects.js';
-import { DEFAULT_PAGE_SIZE, startResourceManagerStandIn, type ResourceManagerStandIn } from '../stand-ins/resource-manager/index.js';
+import {
+  DEFAULT_PAGE_SIZE,
+  startResourceManagerStandIn,
+  type ResourceManagerStandIn,
+} from '../stand-ins/resource-manager/index.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
 
@@ -21,7 +28,8 @@ afterAll(async () => {
 });
 beforeEach(() => standIn.reset());
 
-const searchCalls = (): Record<string, unknown>[] => standIn.calls.filter((c) => c.method === 'SearchProjects').map((c) => c.request);
+const searchCalls = (): Record<string, unknown>[] =>
+  standIn.calls.filter((c) => c.method === 'SearchProjects').map((c) => c.request);
 
 describe('createProjectLister().list', () => {
   it('follows page tokens through 1,200 active projects, each once, skipping DELETE_REQUESTED ones among them', async () => {
@@ -30,7 +38,11 @@ describe('createProjectLister().list', () => {
       const projectId = `team-${String(i).padStart(4, '0')}`;
       // Every 25th project is pending deletion: 50 of them, spread over every page.
       const deleting = i % 25 === 24;
-      standIn.addProject({ projectId, parent: `folders/${100 + (i % 3)}`, state: deleting ? 'DELETE_REQUESTED' : 'ACTIVE' });
+      standIn.addProject({
+        projectId,
+        parent: `folders/${100 + (i % 3)}`,
+        state: deleting ? 'DELETE_REQUESTED' : 'ACTIVE',
+      });
       if (!deleting) active.add(projectId);
     }
     expect(active.size).toBe(1200);
@@ -41,14 +53,29 @@ describe('createProjectLister().list', () => {
     expect(new Set(ids)).toEqual(active);
     expect(projects.every((p) => p.state === 'ACTIVE')).toBe(true);
     expect(searchCalls()).toHaveLength(Math.ceil(1250 / DEFAULT_PAGE_SIZE));
-    expect(searchCalls().slice(1).every((r) => typeof r.pageToken === 'string' && r.pageToken !== '')).toBe(true);
+    expect(
+      searchCalls()
+        .slice(1)
+        .every((r) => typeof r.pageToken === 'string' && r.pageToken !== ''),
+    ).toBe(true);
   });
 
   it('returns the fields the sweep needs, in the documented shapes', async () => {
-    standIn.addProject({ projectId: 'payments-prod', number: '415104041262', parent: 'folders/77', displayName: 'Payments (prod)' });
-    expect(await lister.list()).toEqual([{
-      projectId: 'payments-prod', name: 'projects/415104041262', parent: 'folders/77', state: 'ACTIVE', displayName: 'Payments (prod)',
-    }]);
+    standIn.addProject({
+      projectId: 'payments-prod',
+      number: '415104041262',
+      parent: 'folders/77',
+      displayName: 'Payments (prod)',
+    });
+    expect(await lister.list()).toEqual([
+      {
+        projectId: 'payments-prod',
+        name: 'projects/415104041262',
+        parent: 'folders/77',
+        state: 'ACTIVE',
+        displayName: 'Payments (prod)',
+      },
+    ]);
   });
 
   it('a project pending deletion is never returned, even when the query asks for it', async () => {
@@ -95,7 +122,10 @@ describe('errors', () => {
     standIn.fail('SearchProjects', { code: grpc.status.PERMISSION_DENIED });
     const err = await lister.list().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProjectListError);
-    expect(err).toMatchObject({ code: 'permission-denied', message: expect.stringContaining("Permission 'resourcemanager.projects.get' denied") });
+    expect(err).toMatchObject({
+      code: 'permission-denied',
+      message: expect.stringContaining("Permission 'resourcemanager.projects.get' denied"),
+    });
     expect(searchCalls()).toHaveLength(1); // not retried
   });
 
@@ -104,7 +134,8 @@ describe('errors', () => {
   });
 
   it('a single UNAVAILABLE on a later page is retried with the same token, and the listing completes without duplicates', async () => {
-    for (let i = 0; i < DEFAULT_PAGE_SIZE + 5; i++) standIn.addProject({ projectId: `svc-${String(i).padStart(3, '0')}` });
+    for (let i = 0; i < DEFAULT_PAGE_SIZE + 5; i++)
+      standIn.addProject({ projectId: `svc-${String(i).padStart(3, '0')}` });
     standIn.fail('SearchProjects', { code: grpc.status.UNAVAILABLE, times: 1, after: 1 });
     const ids = (await lister.list()).map((p) => p.projectId);
     expect(ids).toHaveLength(DEFAULT_PAGE_SIZE + 5);
@@ -118,18 +149,27 @@ describe('errors', () => {
   it('a lasting outage gives up after a few attempts as unavailable', async () => {
     standIn.fail('SearchProjects', { code: grpc.status.UNAVAILABLE, times: Infinity });
     const started = Date.now();
-    await expect(lister.list()).rejects.toMatchObject({ name: 'ProjectListError', code: 'unavailable', message: expect.stringContaining('UNAVAILABLE') });
+    await expect(lister.list()).rejects.toMatchObject({
+      name: 'ProjectListError',
+      code: 'unavailable',
+      message: expect.stringContaining('UNAVAILABLE'),
+    });
     expect(searchCalls()).toHaveLength(3);
     expect(Date.now() - started).toBeLessThan(5000);
   });
 });
 
 describe('createProjectLister endpoint', () => {
-  it.each(['10.0.0.1:443', 'cloudresourcemanager.googleapis.com:443', '127.0.0.1.nip.io:80', 'localhost.example.com:80', '127.0.0.1', '[::2]:80'])(
-    'refuses plaintext to a non-loopback endpoint (%s)', async (endpoint) => {
-      await expect(createProjectLister({ endpoint })).rejects.toThrow(/endpoint must be loopback host:port/);
-    },
-  );
+  it.each([
+    '10.0.0.1:443',
+    'cloudresourcemanager.googleapis.com:443',
+    '127.0.0.1.nip.io:80',
+    'localhost.example.com:80',
+    '127.0.0.1',
+    '[::2]:80',
+  ])('refuses plaintext to a non-loopback endpoint (%s)', async (endpoint) => {
+    await expect(createProjectLister({ endpoint })).rejects.toThrow(/endpoint must be loopback host:port/);
+  });
 
   it('accepts localhost as loopback and reaches the stand-in', async () => {
     standIn.addProject({ projectId: 'via-localhost' });

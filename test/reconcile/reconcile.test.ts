@@ -45,7 +45,15 @@ beforeEach(() => {
 
 function deps(scope: string): { deps: ReconcileDeps; h: ReturnType<typeof harness> } {
   const h = harness(run, client, CONFIG);
-  return { h, deps: { ...h.deps, inventory: createRunInventory(client), scope, getProjectLister: () => createProjectLister({ endpoint: rm.endpoint }) } };
+  return {
+    h,
+    deps: {
+      ...h.deps,
+      inventory: createRunInventory(client),
+      scope,
+      getProjectLister: () => createProjectLister({ endpoint: rm.endpoint }),
+    },
+  };
 }
 
 describe('reconcile: what is in scope', () => {
@@ -54,7 +62,11 @@ describe('reconcile: what is in scope', () => {
     const { projects, report } = await handleReconcile(d);
     expect(projects).toEqual(['sandbox-1', 'shop-prod', 'team-a', 'team-b']);
     expect(report.projects.map((p) => p.project).sort()).toEqual(['shop-prod', 'team-a', 'team-b']);
-    expect(report.findings.map((f) => [f.project, f.done]).sort()).toEqual([['shop-prod', 'reverted'], ['team-a', 'alerted'], ['team-b', 'alerted']]);
+    expect(report.findings.map((f) => [f.project, f.done]).sort()).toEqual([
+      ['shop-prod', 'reverted'],
+      ['team-a', 'alerted'],
+      ['team-b', 'alerted'],
+    ]);
     expect(run.service(svc('leaving'))!.ingress).toBe('INGRESS_TRAFFIC_ALL');
     expect(h.notifier.summaries).toHaveLength(1);
   });
@@ -68,7 +80,11 @@ describe('reconcile: what is in scope', () => {
   });
 
   it('a listing that fails still sweeps the named projects, and says what it could not list', async () => {
-    rm.fail('SearchProjects', { code: grpc.status.PERMISSION_DENIED, message: "Permission 'resourcemanager.projects.get' denied", times: Infinity });
+    rm.fail('SearchProjects', {
+      code: grpc.status.PERMISSION_DENIED,
+      message: "Permission 'resourcemanager.projects.get' denied",
+      times: Infinity,
+    });
     const { deps: d, h } = deps('folders/200');
     const { projects, report, listError } = await handleReconcile(d);
     expect(projects).toEqual(['shop-prod']);

@@ -1,15 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { RESOURCE_TYPES } from '../../functions/core/types.js';
-import { REMEDIATION_ACTIONS, remediationAction, SAFE_INGRESS, validateRemediationParams } from '../../functions/remediation/catalog.js';
+import {
+  REMEDIATION_ACTIONS,
+  remediationAction,
+  SAFE_INGRESS,
+  validateRemediationParams,
+} from '../../functions/remediation/catalog.js';
 
 describe('the remediation catalog', () => {
-  it.each(Object.entries(REMEDIATION_ACTIONS))('%s is registered under its own name with permissions and resource types', (key, action) => {
-    expect(action.name).toBe(key);
-    expect(action.description.length).toBeGreaterThan(10);
-    expect(action.permissions.length).toBeGreaterThan(0);
-    for (const p of action.permissions) expect(p).toMatch(/^[a-z]+\.[a-zA-Z]+\.[a-zA-Z]+$/);
-    for (const t of action.resourceTypes) expect(RESOURCE_TYPES).toContain(t);
-  });
+  it.each(Object.entries(REMEDIATION_ACTIONS))(
+    '%s is registered under its own name with permissions and resource types',
+    (key, action) => {
+      expect(action.name).toBe(key);
+      expect(action.description.length).toBeGreaterThan(10);
+      expect(action.permissions.length).toBeGreaterThan(0);
+      for (const p of action.permissions) expect(p).toMatch(/^[a-z]+\.[a-zA-Z]+\.[a-zA-Z]+$/);
+      for (const t of action.resourceTypes) expect(RESOURCE_TYPES).toContain(t);
+    },
+  );
 
   it('declares exactly the permissions each action needs', () => {
     expect(Object.fromEntries(Object.values(REMEDIATION_ACTIONS).map((a) => [a.name, [...a.permissions]]))).toEqual({
@@ -33,9 +41,12 @@ describe('validateRemediationParams', () => {
     ]);
   });
 
-  it.each(['INGRESS_TRAFFIC_INTERNAL_ONLY', 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER'])('accepts set-ingress to %s next to the rule’s own params', (value) => {
-    expect(validateRemediationParams('set-ingress', { safeIngress: value, other: 1 })).toEqual([]);
-  });
+  it.each(['INGRESS_TRAFFIC_INTERNAL_ONLY', 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER'])(
+    'accepts set-ingress to %s next to the rule’s own params',
+    (value) => {
+      expect(validateRemediationParams('set-ingress', { safeIngress: value, other: 1 })).toEqual([]);
+    },
+  );
 
   it('requires safeIngress and refuses values that are not ingress settings', () => {
     expect(validateRemediationParams('set-ingress', {})).toEqual(['safeIngress: required']);
@@ -43,11 +54,17 @@ describe('validateRemediationParams', () => {
   });
 
   it('lets remove-public-members remove only allUsers and allAuthenticatedUsers', () => {
-    expect(validateRemediationParams('remove-public-members', { publicMembers: ['allUsers', 'allAuthenticatedUsers'] })).toEqual([]);
-    expect(validateRemediationParams('remove-public-members', { publicMembers: ['allUsers', 'user:ceo@example.com'] })).toEqual([
+    expect(
+      validateRemediationParams('remove-public-members', { publicMembers: ['allUsers', 'allAuthenticatedUsers'] }),
+    ).toEqual([]);
+    expect(
+      validateRemediationParams('remove-public-members', { publicMembers: ['allUsers', 'user:ceo@example.com'] }),
+    ).toEqual([
       'publicMembers[1]: "user:ceo@example.com" is not a public member; only allUsers and allAuthenticatedUsers may be removed',
     ]);
-    expect(validateRemediationParams('remove-public-members', { publicMembers: [] })).toEqual(['publicMembers: must name at least one public member']);
+    expect(validateRemediationParams('remove-public-members', { publicMembers: [] })).toEqual([
+      'publicMembers: must name at least one public member',
+    ]);
   });
 
   it('accepts enable-invoker-iam-check with any rule params, and names an unknown action', () => {

@@ -31,24 +31,53 @@ beforeEach(() => {
   sleeps = [];
   standIn.reset();
   standIn.seedService({
-    name: NAME, ingress: 'INGRESS_TRAFFIC_ALL', invokerIamDisabled: true, labels: { team: 'a' }, annotations: { note: 'x' },
-    template: { serviceAccount: 'sa@p1.iam.gserviceaccount.com', containers: [{ image: 'gcr.io/p1/app', env: [{ name: 'TOKEN', value: 's3cret' }] }] },
+    name: NAME,
+    ingress: 'INGRESS_TRAFFIC_ALL',
+    invokerIamDisabled: true,
+    labels: { team: 'a' },
+    annotations: { note: 'x' },
+    template: {
+      serviceAccount: 'sa@p1.iam.gserviceaccount.com',
+      containers: [{ image: 'gcr.io/p1/app', env: [{ name: 'TOKEN', value: 's3cret' }] }],
+    },
   });
-  standIn.seedPolicy(NAME, { bindings: [
-    { role: INVOKER, members: ['user:alice@example.com', 'allUsers', 'serviceAccount:ci@p1.iam.gserviceaccount.com'] },
-    { role: 'roles/run.developer', members: ['group:devs@example.com'] },
-  ] });
+  standIn.seedPolicy(NAME, {
+    bindings: [
+      {
+        role: INVOKER,
+        members: ['user:alice@example.com', 'allUsers', 'serviceAccount:ci@p1.iam.gserviceaccount.com'],
+      },
+      { role: 'roles/run.developer', members: ['group:devs@example.com'] },
+    ],
+  });
 });
 
 // Output-only fields the server rewrites on every update; everything else must be as it was.
-const stable = ({ etag, generation, observedGeneration, updateTime, lastModifier, ...rest }: Record<string, unknown>) => rest;
+const stable = ({ etag, generation, observedGeneration, updateTime, lastModifier, ...rest }: Record<string, unknown>) =>
+  rest;
 const writes = () => standIn.calls.filter((c) => c.method === 'UpdateService' || c.method === 'SetIamPolicy');
 
 describe.each([
-  { action: 'set-ingress', params: { safeIngress: LB }, field: 'ingress', value: LB, mask: 'ingress', sent: { ingress: LB },
-    summary: `set ingress to ${LB} (was INGRESS_TRAFFIC_ALL)`, now: `ingress is ${LB}` },
-  { action: 'enable-invoker-iam-check', params: {}, field: 'invokerIamDisabled', value: false, mask: 'invoker_iam_disabled', sent: { invokerIamDisabled: false },
-    summary: 'turned the invoker IAM check back on (invokerIamDisabled was true)', now: 'the invoker IAM check is on' },
+  {
+    action: 'set-ingress',
+    params: { safeIngress: LB },
+    field: 'ingress',
+    value: LB,
+    mask: 'ingress',
+    sent: { ingress: LB },
+    summary: `set ingress to ${LB} (was INGRESS_TRAFFIC_ALL)`,
+    now: `ingress is ${LB}`,
+  },
+  {
+    action: 'enable-invoker-iam-check',
+    params: {},
+    field: 'invokerIamDisabled',
+    value: false,
+    mask: 'invoker_iam_disabled',
+    sent: { invokerIamDisabled: false },
+    summary: 'turned the invoker IAM check back on (invokerIamDisabled was true)',
+    now: 'the invoker IAM check is on',
+  },
 ])('$action', ({ action, params, field, value, mask, sent, summary, now }) => {
   it('changes only that field, with an update mask of that path and the etag read', async () => {
     const before = standIn.service(NAME)!;
@@ -58,7 +87,10 @@ describe.each([
     expect(after[field]).toBe(value);
     expect(stable(after)).toEqual({ ...stable(before), [field]: value });
     const [update] = standIn.callsTo('UpdateService');
-    expect(update?.request).toEqual({ service: { name: NAME, ...sent, etag: before.etag }, updateMask: { paths: [mask] } });
+    expect(update?.request).toEqual({
+      service: { name: NAME, ...sent, etag: before.etag },
+      updateMask: { paths: [mask] },
+    });
   });
 
   it('changes nothing the second time', async () => {
@@ -70,7 +102,9 @@ describe.each([
   });
 
   it('re-reads and retries when another writer changed the service first, keeping their change', async () => {
-    standIn.onBefore('UpdateService', (_req, s) => void s.seedService({ ...s.service(NAME), labels: { team: 'b' } }), { times: 1 });
+    standIn.onBefore('UpdateService', (_req, s) => void s.seedService({ ...s.service(NAME), labels: { team: 'b' } }), {
+      times: 1,
+    });
     const out = await remediate(action, NAME, params, port, opts());
     expect(out).toMatchObject({ status: 'reverted', attempts: 2, verified: true });
     expect(standIn.service(NAME)).toMatchObject({ [field]: value, labels: { team: 'b' } });
@@ -83,14 +117,22 @@ describe.each([
   ])('waits out $case', async ({ unavailablePolls, polls }) => {
     standIn.pendingPolls(2);
     if (unavailablePolls) standIn.fail('GetOperation', { code: 14, times: unavailablePolls });
-    expect(await remediate(action, NAME, params, port, opts())).toMatchObject({ status: 'reverted', verified: true, attempts: 1 });
+    expect(await remediate(action, NAME, params, port, opts())).toMatchObject({
+      status: 'reverted',
+      verified: true,
+      attempts: 1,
+    });
     expect(standIn.callsTo('UpdateService')).toHaveLength(1);
     expect(standIn.callsTo('GetOperation')).toHaveLength(polls);
   });
 
   it('reports a service that does not exist as gone, without writing', async () => {
     standIn.reset();
-    expect(await remediate(action, NAME, params, port, opts())).toMatchObject({ status: 'gone', attempts: 0, verified: false });
+    expect(await remediate(action, NAME, params, port, opts())).toMatchObject({
+      status: 'gone',
+      attempts: 0,
+      verified: false,
+    });
     expect(writes()).toEqual([]);
   });
 });
@@ -116,7 +158,9 @@ describe('set-ingress safety and failures', () => {
     const err = await remediate('set-ingress', NAME, { safeIngress: LB }, port, opts()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RunPortError);
     expect(err).toMatchObject({ code: 'unavailable', grpcCode: 14 });
-    expect(await remediate('set-ingress', NAME, { safeIngress: LB }, port, opts())).toMatchObject({ status: 'reverted' });
+    expect(await remediate('set-ingress', NAME, { safeIngress: LB }, port, opts())).toMatchObject({
+      status: 'reverted',
+    });
   });
 });
 
@@ -129,8 +173,14 @@ describe('remove-public-members', () => {
   it('removes allUsers only, writing with the etag read; everything else in the policy stays', async () => {
     const before = standIn.policy(NAME)!;
     const out = await remediate('remove-public-members', NAME, { publicMembers: ['allUsers'] }, port, opts());
-    expect(out).toEqual({ action: 'remove-public-members', status: 'reverted', verified: true, attempts: 1,
-      summary: 'removed allUsers from roles/run.invoker; kept 2 other members', now: 'no allUsers in the IAM policy' });
+    expect(out).toEqual({
+      action: 'remove-public-members',
+      status: 'reverted',
+      verified: true,
+      attempts: 1,
+      summary: 'removed allUsers from roles/run.invoker; kept 2 other members',
+      now: 'no allUsers in the IAM policy',
+    });
     const { etag, ...after } = standIn.policy(NAME)!;
     const { etag: read, ...rest } = before;
     expect(after).toEqual({ ...rest, bindings: KEPT });
@@ -142,18 +192,33 @@ describe('remove-public-members', () => {
   it('changes nothing the second time', async () => {
     await remediate('remove-public-members', NAME, {}, port, opts());
     standIn.calls.length = 0;
-    expect(await remediate('remove-public-members', NAME, {}, port, opts())).toMatchObject({ status: 'already-safe', attempts: 0 });
+    expect(await remediate('remove-public-members', NAME, {}, port, opts())).toMatchObject({
+      status: 'already-safe',
+      attempts: 0,
+    });
     expect(writes()).toEqual([]);
   });
 
   it('keeps a concurrent writer’s member after an etag conflict and retries once', async () => {
-    standIn.onBefore('SetIamPolicy', (_req, s) => {
-      s.seedPolicy(NAME, { bindings: [...s.policy(NAME)!.bindings, { role: INVOKER, members: ['user:bob@example.com'] }] });
-    }, { times: 1 });
+    standIn.onBefore(
+      'SetIamPolicy',
+      (_req, s) => {
+        s.seedPolicy(NAME, {
+          bindings: [...s.policy(NAME)!.bindings, { role: INVOKER, members: ['user:bob@example.com'] }],
+        });
+      },
+      { times: 1 },
+    );
     const out = await remediate('remove-public-members', NAME, {}, port, opts());
     expect(out).toMatchObject({ status: 'reverted', attempts: 2, verified: true });
     expect(standIn.policy(NAME)!.bindings).toEqual([...KEPT, { role: INVOKER, members: ['user:bob@example.com'] }]);
-    expect(standIn.calls.map((c) => c.method)).toEqual(['GetIamPolicy', 'SetIamPolicy', 'GetIamPolicy', 'SetIamPolicy', 'GetIamPolicy']);
+    expect(standIn.calls.map((c) => c.method)).toEqual([
+      'GetIamPolicy',
+      'SetIamPolicy',
+      'GetIamPolicy',
+      'SetIamPolicy',
+      'GetIamPolicy',
+    ]);
     expect(sleeps).toHaveLength(1);
   });
 
@@ -167,33 +232,56 @@ describe('remove-public-members', () => {
   it('turns PERMISSION_DENIED on SetIamPolicy into a failure naming the permission', async () => {
     standIn.fail('SetIamPolicy', { code: 7 });
     const out = await remediate('remove-public-members', NAME, {}, port, opts());
-    expect(out).toMatchObject({ status: 'failed', attempts: 1, verified: false,
-      error: { code: 'permission-denied', permission: 'run.services.setIamPolicy' } });
+    expect(out).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      verified: false,
+      error: { code: 'permission-denied', permission: 'run.services.setIamPolicy' },
+    });
     expect(standIn.policy(NAME)!.bindings[0]!.members).toContain('allUsers');
   });
 
   it('writes a conditional binding back whole, as a version 3 policy', async () => {
-    const condition = { expression: 'request.time < timestamp("2030-01-01T00:00:00Z")', title: 'temp', description: 'd' };
-    standIn.seedPolicy(NAME, { version: 3, bindings: [{ role: INVOKER, members: ['allUsers', 'user:c@example.com'], condition }] });
+    const condition = {
+      expression: 'request.time < timestamp("2030-01-01T00:00:00Z")',
+      title: 'temp',
+      description: 'd',
+    };
+    standIn.seedPolicy(NAME, {
+      version: 3,
+      bindings: [{ role: INVOKER, members: ['allUsers', 'user:c@example.com'], condition }],
+    });
     await remediate('remove-public-members', NAME, {}, port, opts());
-    expect(standIn.policy(NAME)).toMatchObject({ version: 3, bindings: [{ role: INVOKER, members: ['user:c@example.com'], condition }] });
+    expect(standIn.policy(NAME)).toMatchObject({
+      version: 3,
+      bindings: [{ role: INVOKER, members: ['user:c@example.com'], condition }],
+    });
   });
 
   it('reports a service that does not exist as gone', async () => {
     standIn.reset();
-    expect(await remediate('remove-public-members', NAME, {}, port, opts())).toMatchObject({ status: 'gone', attempts: 0 });
+    expect(await remediate('remove-public-members', NAME, {}, port, opts())).toMatchObject({
+      status: 'gone',
+      attempts: 0,
+    });
   });
 });
 
 describe('toRunPortError', () => {
   it.each([
-    [{ code: 4, details: 'deadline' }, 'unavailable'], [{ code: 8, details: 'quota' }, 'unavailable'],
+    [{ code: 4, details: 'deadline' }, 'unavailable'],
+    [{ code: 8, details: 'quota' }, 'unavailable'],
     [Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), 'unavailable'],
-    [{ code: 9, details: 'etag mismatch' }, 'conflict'], [{ code: 9, details: 'service is being deleted' }, 'unknown'],
-    [{ code: 3, details: 'bad' }, 'invalid'], [new TypeError('x is not a function'), 'unknown'],
+    [{ code: 9, details: 'etag mismatch' }, 'conflict'],
+    [{ code: 9, details: 'service is being deleted' }, 'unknown'],
+    [{ code: 3, details: 'bad' }, 'invalid'],
+    [new TypeError('x is not a function'), 'unknown'],
   ])('%o → %s', (err, code) => expect(toRunPortError(err).code).toBe(code));
 
   it('prefers the permission from ErrorInfo', () => {
-    expect(toRunPortError({ code: 7, details: 'denied', errorInfoMetadata: { permission: 'run.services.update' } }).permission).toBe('run.services.update');
+    expect(
+      toRunPortError({ code: 7, details: 'denied', errorInfoMetadata: { permission: 'run.services.update' } })
+        .permission,
+    ).toBe('run.services.update');
   });
 });

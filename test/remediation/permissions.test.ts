@@ -19,8 +19,16 @@ const PERMISSION: Record<keyof RunPort, string> = {
 /** An in-memory RunPort, insecure in every way, that records which methods were called. */
 function recordingPort(): { port: RunPort; called: Set<keyof RunPort> } {
   const called = new Set<keyof RunPort>();
-  let service: RunService = { ...emptyService(NAME), ingress: 'INGRESS_TRAFFIC_ALL', invokerIamDisabled: true, etag: 'e1' };
-  let policy: Policy = { bindings: [{ role: 'roles/run.invoker', members: ['allUsers', 'user:a@example.com'] }], etag: 'AAE=' };
+  let service: RunService = {
+    ...emptyService(NAME),
+    ingress: 'INGRESS_TRAFFIC_ALL',
+    invokerIamDisabled: true,
+    etag: 'e1',
+  };
+  let policy: Policy = {
+    bindings: [{ role: 'roles/run.invoker', members: ['allUsers', 'user:a@example.com'] }],
+    etag: 'AAE=',
+  };
   const port: RunPort = {
     getService: async () => (called.add('getService'), structuredClone(service)),
     updateService: async (_name: string, change: ServiceChange) => {
@@ -45,18 +53,23 @@ const PARAMS: Record<string, Record<string, unknown>> = {
 };
 
 describe('remediation stays within its declared permissions', () => {
-  it.each(Object.values(REMEDIATION_ACTIONS))('$name uses every permission it declares and no other', async (action) => {
-    const { port, called } = recordingPort();
-    const out = await remediate(action.name, NAME, PARAMS[action.name]!, port, { sleep: async () => {} });
-    expect(out.status).toBe('reverted');
-    expect([...called].map((m) => PERMISSION[m]).sort()).toEqual([...action.permissions].sort());
-  });
+  it.each(Object.values(REMEDIATION_ACTIONS))(
+    '$name uses every permission it declares and no other',
+    async (action) => {
+      const { port, called } = recordingPort();
+      const out = await remediate(action.name, NAME, PARAMS[action.name]!, port, { sleep: async () => {} });
+      expect(out.status).toBe('reverted');
+      expect([...called].map((m) => PERMISSION[m]).sort()).toEqual([...action.permissions].sort());
+    },
+  );
 
   it.each(['delete-service', 'toString'])('refuses the unknown action %s without calling anything', async (name) => {
     const { port, called } = recordingPort();
     const out = await remediate(name, NAME, {}, port);
     expect(out).toMatchObject({ status: 'failed', attempts: 0, error: { code: 'invalid' } });
-    expect(out.summary).toBe(`could not ${name}: refused: unknown remediation action "${name}" (known: set-ingress, remove-public-members, enable-invoker-iam-check)`);
+    expect(out.summary).toBe(
+      `could not ${name}: refused: unknown remediation action "${name}" (known: set-ingress, remove-public-members, enable-invoker-iam-check)`,
+    );
     expect(called.size).toBe(0);
   });
 

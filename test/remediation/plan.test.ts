@@ -1,15 +1,31 @@
 import { describe, expect, it } from 'vitest';
 import { emptyService } from '../../functions/core/service.js';
 import type { Binding, Policy } from '../../functions/core/types.js';
-import { describePublicAccess, describeRemoval, ingressFix, invokerCheckFix, withoutPublicMembers } from '../../functions/remediation/plan.js';
+import {
+  describePublicAccess,
+  describeRemoval,
+  ingressFix,
+  invokerCheckFix,
+  withoutPublicMembers,
+} from '../../functions/remediation/plan.js';
 
 const INVOKER = 'roles/run.invoker';
 const PUBLIC = ['allUsers', 'allAuthenticatedUsers'];
 const policy = (...bindings: Binding[]): Policy => ({ bindings, etag: 'BwY=' });
-const COND = { expression: 'request.time < timestamp("2030-01-01T00:00:00Z")', title: 'until 2030', description: 'kept verbatim' };
+const COND = {
+  expression: 'request.time < timestamp("2030-01-01T00:00:00Z")',
+  title: 'until 2030',
+  description: 'kept verbatim',
+};
 
 describe('withoutPublicMembers', () => {
-  const cases: { name: string; in: Policy; members?: string[]; out: Binding[]; removed: { role: string; member: string }[] }[] = [
+  const cases: {
+    name: string;
+    in: Policy;
+    members?: string[];
+    out: Binding[];
+    removed: { role: string; member: string }[];
+  }[] = [
     {
       name: 'removes allUsers from the invoker role and keeps the other members in order',
       in: policy({ role: INVOKER, members: ['user:a@example.com', 'allUsers', 'group:g@example.com'] }),
@@ -18,15 +34,29 @@ describe('withoutPublicMembers', () => {
     },
     {
       name: 'drops a binding left empty and keeps the order of the others',
-      in: policy({ role: 'roles/a', members: ['user:a@example.com'] }, { role: INVOKER, members: ['allUsers'] }, { role: 'roles/z', members: ['user:z@example.com'] }),
-      out: [{ role: 'roles/a', members: ['user:a@example.com'] }, { role: 'roles/z', members: ['user:z@example.com'] }],
+      in: policy(
+        { role: 'roles/a', members: ['user:a@example.com'] },
+        { role: INVOKER, members: ['allUsers'] },
+        { role: 'roles/z', members: ['user:z@example.com'] },
+      ),
+      out: [
+        { role: 'roles/a', members: ['user:a@example.com'] },
+        { role: 'roles/z', members: ['user:z@example.com'] },
+      ],
       removed: [{ role: INVOKER, member: 'allUsers' }],
     },
     {
       name: 'removes public members from every role, both kinds',
-      in: policy({ role: INVOKER, members: ['allAuthenticatedUsers', 'allUsers'] }, { role: 'roles/run.viewer', members: ['allUsers', 'user:v@example.com'] }),
+      in: policy(
+        { role: INVOKER, members: ['allAuthenticatedUsers', 'allUsers'] },
+        { role: 'roles/run.viewer', members: ['allUsers', 'user:v@example.com'] },
+      ),
       out: [{ role: 'roles/run.viewer', members: ['user:v@example.com'] }],
-      removed: [{ role: INVOKER, member: 'allAuthenticatedUsers' }, { role: INVOKER, member: 'allUsers' }, { role: 'roles/run.viewer', member: 'allUsers' }],
+      removed: [
+        { role: INVOKER, member: 'allAuthenticatedUsers' },
+        { role: INVOKER, member: 'allUsers' },
+        { role: 'roles/run.viewer', member: 'allUsers' },
+      ],
     },
     {
       name: 'removes only the members asked for',
@@ -43,14 +73,28 @@ describe('withoutPublicMembers', () => {
     },
     {
       name: 'keeps two bindings of the same role apart (one conditional)',
-      in: policy({ role: INVOKER, members: ['allUsers', 'user:a@example.com'] }, { role: INVOKER, members: ['user:b@example.com'], condition: COND }),
-      out: [{ role: INVOKER, members: ['user:a@example.com'] }, { role: INVOKER, members: ['user:b@example.com'], condition: COND }],
+      in: policy(
+        { role: INVOKER, members: ['allUsers', 'user:a@example.com'] },
+        { role: INVOKER, members: ['user:b@example.com'], condition: COND },
+      ),
+      out: [
+        { role: INVOKER, members: ['user:a@example.com'] },
+        { role: INVOKER, members: ['user:b@example.com'], condition: COND },
+      ],
       removed: [{ role: INVOKER, member: 'allUsers' }],
     },
     {
       name: 'does not mistake look-alike members for public ones',
-      in: policy({ role: INVOKER, members: ['user:allUsers@example.com', 'domain:allusers.example', 'principalSet://x/allUsers'] }),
-      out: [{ role: INVOKER, members: ['user:allUsers@example.com', 'domain:allusers.example', 'principalSet://x/allUsers'] }],
+      in: policy({
+        role: INVOKER,
+        members: ['user:allUsers@example.com', 'domain:allusers.example', 'principalSet://x/allUsers'],
+      }),
+      out: [
+        {
+          role: INVOKER,
+          members: ['user:allUsers@example.com', 'domain:allusers.example', 'principalSet://x/allUsers'],
+        },
+      ],
       removed: [],
     },
     { name: 'leaves an empty policy empty', in: policy(), out: [], removed: [] },
@@ -69,27 +113,46 @@ describe('describing removals and access in words', () => {
   it.each([
     {
       removed: [{ role: INVOKER, member: 'allUsers' }],
-      after: policy({ role: INVOKER, members: ['user:a@example.com', 'user:b@example.com'] }, { role: 'roles/other', members: ['user:c@example.com'] }),
+      after: policy(
+        { role: INVOKER, members: ['user:a@example.com', 'user:b@example.com'] },
+        { role: 'roles/other', members: ['user:c@example.com'] },
+      ),
       words: 'removed allUsers from roles/run.invoker; kept 2 other members',
     },
-    { removed: [{ role: INVOKER, member: 'allUsers' }], after: policy(), words: 'removed allUsers from roles/run.invoker; kept no other members' },
     {
-      removed: [{ role: INVOKER, member: 'allUsers' }, { role: 'roles/run.viewer', member: 'allUsers' }, { role: INVOKER, member: 'allAuthenticatedUsers' }],
+      removed: [{ role: INVOKER, member: 'allUsers' }],
+      after: policy(),
+      words: 'removed allUsers from roles/run.invoker; kept no other members',
+    },
+    {
+      removed: [
+        { role: INVOKER, member: 'allUsers' },
+        { role: 'roles/run.viewer', member: 'allUsers' },
+        { role: INVOKER, member: 'allAuthenticatedUsers' },
+      ],
       after: policy({ role: INVOKER, members: ['user:a@example.com'] }),
-      words: 'removed allUsers from roles/run.invoker and roles/run.viewer, allAuthenticatedUsers from roles/run.invoker; kept 1 other member',
+      words:
+        'removed allUsers from roles/run.invoker and roles/run.viewer, allAuthenticatedUsers from roles/run.invoker; kept 1 other member',
     },
   ])('$words', ({ removed, after, words }) => {
     expect(describeRemoval(removed, after)).toBe(words);
   });
 
   it('says who holds which role publicly, or that no one does', () => {
-    expect(describePublicAccess(policy({ role: INVOKER, members: ['allUsers'] }), PUBLIC)).toBe('allUsers holds roles/run.invoker');
-    expect(describePublicAccess(policy({ role: INVOKER, members: ['user:a@example.com'] }), PUBLIC)).toBe('no allUsers and allAuthenticatedUsers in the IAM policy');
+    expect(describePublicAccess(policy({ role: INVOKER, members: ['allUsers'] }), PUBLIC)).toBe(
+      'allUsers holds roles/run.invoker',
+    );
+    expect(describePublicAccess(policy({ role: INVOKER, members: ['user:a@example.com'] }), PUBLIC)).toBe(
+      'no allUsers and allAuthenticatedUsers in the IAM policy',
+    );
   });
 });
 
 describe('service fixes', () => {
-  const svc = (over: Partial<ReturnType<typeof emptyService>>) => ({ ...emptyService('projects/p/locations/l/services/s'), ...over });
+  const svc = (over: Partial<ReturnType<typeof emptyService>>) => ({
+    ...emptyService('projects/p/locations/l/services/s'),
+    ...over,
+  });
 
   it.each([
     { ingress: 'INGRESS_TRAFFIC_ALL', safe: false },
@@ -104,7 +167,9 @@ describe('service fixes', () => {
   it('writes only the one field and says what it did', () => {
     const fix = ingressFix('INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER');
     expect(fix.change).toEqual({ ingress: 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER' });
-    expect(fix.done(svc({ ingress: 'INGRESS_TRAFFIC_ALL' }))).toBe('set ingress to INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER (was INGRESS_TRAFFIC_ALL)');
+    expect(fix.done(svc({ ingress: 'INGRESS_TRAFFIC_ALL' }))).toBe(
+      'set ingress to INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER (was INGRESS_TRAFFIC_ALL)',
+    );
     expect(invokerCheckFix.change).toEqual({ invokerIamDisabled: false });
     expect(invokerCheckFix.isSafe(svc({ invokerIamDisabled: true }))).toBe(false);
     expect(invokerCheckFix.now(svc({}))).toBe('the invoker IAM check is on');

@@ -6,8 +6,14 @@ process.env.METADATA_SERVER_DETECTION = 'none';
 describe('createServicesClient', () => {
   it('decodes long-running-operation results with a set-up Service type, not the regenerating protobufjs stub', async () => {
     const client = await createServicesClient({ endpoint: '127.0.0.1:1' });
-    const descriptors = (client as unknown as { descriptors: { longrunning: Record<string, { responseDecoder: (b: Uint8Array) => { name?: string } }> } }).descriptors.longrunning;
-    expect(Object.keys(descriptors)).toEqual(expect.arrayContaining(['createService', 'updateService', 'deleteService']));
+    const descriptors = (
+      client as unknown as {
+        descriptors: { longrunning: Record<string, { responseDecoder: (b: Uint8Array) => { name?: string } }> };
+      }
+    ).descriptors.longrunning;
+    expect(Object.keys(descriptors)).toEqual(
+      expect.arrayContaining(['createService', 'updateService', 'deleteService']),
+    );
     for (const d of Object.values(descriptors)) {
       // protobufjs's stub is `decode_setup`; bound by the generated client it would run setup() on every call.
       expect(d.responseDecoder.name).not.toMatch(/decode_setup/);

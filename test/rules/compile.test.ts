@@ -39,7 +39,12 @@ describe('compileRules', () => {
     expect(errors).toEqual([]);
     expect(rules).toHaveLength(1);
     const [rule] = rules;
-    expect(rule).toMatchObject({ id: 'sample-rule', severity: 'HIGH', file: FILE, remediation: { action: 'set-ingress' } });
+    expect(rule).toMatchObject({
+      id: 'sample-rule',
+      severity: 'HIGH',
+      file: FILE,
+      remediation: { action: 'set-ingress' },
+    });
     expect([...rule!.appliesTo]).toEqual(['run.googleapis.com/Service']);
     expect(Object.isFrozen(rule!.params)).toBe(true);
     expect(rule!.messageProgram).not.toBeNull();
@@ -59,7 +64,10 @@ describe('compileRules', () => {
   });
 
   it('names each unknown key, at the top level and inside an example', () => {
-    const text = withLine('severity:', 'severity: HIGH\nseverty: LOW').replace('{ name: all, input:', '{ name: all, inputs: {}, input:');
+    const text = withLine('severity:', 'severity: HIGH\nseverty: LOW').replace(
+      '{ name: all, input:',
+      '{ name: all, inputs: {}, input:',
+    );
     const { errors } = compile(text);
     expect(errors).toContainEqual({ file: FILE, field: 'severty', message: 'unknown key' });
     expect(errors).toContainEqual({ file: FILE, field: 'examples.fire[0].inputs', message: 'unknown key' });
@@ -76,18 +84,26 @@ describe('compileRules', () => {
   });
 
   it('reports line and column inside a multi-line condition', () => {
-    const { errors } = compile(withLine('condition:', 'condition: |-\n  service.ingress == "A" &&\n  service.ingress ==)'));
-    expect(errors).toEqual([{ file: FILE, field: 'condition', message: 'Unexpected token: RPAREN at line 2, column 19' }]);
+    const { errors } = compile(
+      withLine('condition:', 'condition: |-\n  service.ingress == "A" &&\n  service.ingress ==)'),
+    );
+    expect(errors).toEqual([
+      { file: FILE, field: 'condition', message: 'Unexpected token: RPAREN at line 2, column 19' },
+    ]);
   });
 
   it('refuses a condition that returns a string instead of a bool', () => {
     const { errors } = compile(withLine('condition:', `condition: '"INGRESS_TRAFFIC_ALL"'`));
-    expect(errors).toEqual([{ file: FILE, field: 'condition', message: 'must evaluate to bool, but evaluates to string' }]);
+    expect(errors).toEqual([
+      { file: FILE, field: 'condition', message: 'must evaluate to bool, but evaluates to string' },
+    ]);
   });
 
   it('refuses a message that returns a bool instead of a string', () => {
     const { errors } = compile(withLine('message:', 'message: service.ingress == "x"'));
-    expect(errors).toEqual([{ file: FILE, field: 'message', message: 'must evaluate to string, but evaluates to bool' }]);
+    expect(errors).toEqual([
+      { file: FILE, field: 'message', message: 'must evaluate to string, but evaluates to bool' },
+    ]);
   });
 
   it('refuses a variable that is not one of the six', () => {
@@ -96,17 +112,26 @@ describe('compileRules', () => {
   });
 
   it('refuses an unknown resource type, naming the list entry', () => {
-    const { errors } = compile(withLine('resourceTypes:', 'resourceTypes: [run.googleapis.com/Service, run.googleapis.com/Services]'));
+    const { errors } = compile(
+      withLine('resourceTypes:', 'resourceTypes: [run.googleapis.com/Service, run.googleapis.com/Services]'),
+    );
     expect(errors).toHaveLength(1);
     expect(errors[0]!.field).toBe('resourceTypes[1]');
-    expect(errors[0]!.message).toMatch(/^unknown resource type "run\.googleapis\.com\/Services" \(known: run\.googleapis\.com\/Service, /);
+    expect(errors[0]!.message).toMatch(
+      /^unknown resource type "run\.googleapis\.com\/Services" \(known: run\.googleapis\.com\/Service, /,
+    );
   });
 
   it('refuses an unknown remediation action when the catalog is given, and not otherwise', () => {
     const text = withLine('remediation:', 'remediation: { action: set-ingres }');
     const { errors } = compile(text);
     expect(errors).toEqual([
-      { file: FILE, field: 'remediation.action', message: 'unknown remediation action "set-ingres" (known: set-ingress, remove-public-members, enable-invoker-iam-check)' },
+      {
+        file: FILE,
+        field: 'remediation.action',
+        message:
+          'unknown remediation action "set-ingres" (known: set-ingress, remove-public-members, enable-invoker-iam-check)',
+      },
     ]);
     expect(compileRules([{ file: FILE, text }]).errors).toEqual([]);
   });
@@ -115,13 +140,23 @@ describe('compileRules', () => {
     const { errors } = compile(withLine('params:', 'params: { safeIngress: INGRESS_TRAFFIC_ALL }'));
     expect(errors).toHaveLength(1);
     expect(errors[0]!.field).toBe('params');
-    expect(errors[0]!.message).toMatch(/^safeIngress: "INGRESS_TRAFFIC_ALL" is not allowed: remediation never widens access/);
+    expect(errors[0]!.message).toMatch(
+      /^safeIngress: "INGRESS_TRAFFIC_ALL" is not allowed: remediation never widens access/,
+    );
   });
 
   it('refuses a remediation that cannot act on the rule resource type', () => {
-    const text = withLine('resourceTypes:', 'resourceTypes: [cloudresourcemanager.googleapis.com/Project]').replace(/^condition:.*$/m, 'condition: resource.project == "p"').replace(/^message:.*$/m, "message: '\"x\"'");
+    const text = withLine('resourceTypes:', 'resourceTypes: [cloudresourcemanager.googleapis.com/Project]')
+      .replace(/^condition:.*$/m, 'condition: resource.project == "p"')
+      .replace(/^message:.*$/m, 'message: \'"x"\'');
     const { errors } = compile(text);
-    expect(errors).toEqual([{ file: FILE, field: 'remediation.action', message: 'set-ingress cannot act on cloudresourcemanager.googleapis.com/Project' }]);
+    expect(errors).toEqual([
+      {
+        file: FILE,
+        field: 'remediation.action',
+        message: 'set-ingress cannot act on cloudresourcemanager.googleapis.com/Project',
+      },
+    ]);
   });
 
   it('refuses an id that differs from the file name, and one that is not kebab-case', () => {
@@ -135,7 +170,13 @@ describe('compileRules', () => {
 
   it('refuses an unknown placeholder in the fix command', () => {
     const { errors } = compile(withLine('fix:', 'fix: gcloud run services update {service} --region {region}'));
-    expect(errors).toEqual([{ file: FILE, field: 'fix', message: 'unknown placeholder {region} (known: {project}, {location}, {service}, {resource})' }]);
+    expect(errors).toEqual([
+      {
+        file: FILE,
+        field: 'fix',
+        message: 'unknown placeholder {region} (known: {project}, {location}, {service}, {resource})',
+      },
+    ]);
   });
 
   it('reports a duplicate id on the second file and keeps the first rule', () => {
@@ -147,7 +188,9 @@ describe('compileRules', () => {
       CATALOG,
     );
     expect(rules.map((r) => r.file)).toEqual([FILE]);
-    expect(errors).toEqual([{ file: 'more-rules/sample-rule.yaml', field: 'id', message: `duplicate id "sample-rule" (also in ${FILE})` }]);
+    expect(errors).toEqual([
+      { file: 'more-rules/sample-rule.yaml', field: 'id', message: `duplicate id "sample-rule" (also in ${FILE})` },
+    ]);
   });
 
   it('reports every problem of one file at once, not only the first', () => {
@@ -155,11 +198,21 @@ describe('compileRules', () => {
       .replace(/^condition:.*$/m, 'condition: service.ingress ===')
       .replace(/^message:.*$/m, 'message: nosuch.field')
       .replace('action: set-ingress', 'action: delete-everything')
-      .replace(/^  pass:\n.*\n/m, '  pass: []\n');
+      .replace(/^ {2}pass:\n.*\n/m, '  pass: []\n');
     const { rules, errors } = compile(text, 'rules/wrong-name.yaml');
     expect(rules).toEqual([]);
-    expect(fields(errors).sort()).toEqual(['colour', 'condition', 'examples.pass', 'id', 'message', 'remediation.action', 'severity']);
-    expect(errors.find((e) => e.field === 'severity')!.message).toBe('"URGENT" is not a severity (one of CRITICAL, HIGH, MEDIUM, LOW)');
+    expect(fields(errors).sort()).toEqual([
+      'colour',
+      'condition',
+      'examples.pass',
+      'id',
+      'message',
+      'remediation.action',
+      'severity',
+    ]);
+    expect(errors.find((e) => e.field === 'severity')!.message).toBe(
+      '"URGENT" is not a severity (one of CRITICAL, HIGH, MEDIUM, LOW)',
+    );
     expect(errors.every((e) => e.file === 'rules/wrong-name.yaml')).toBe(true);
   });
 

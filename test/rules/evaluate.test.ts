@@ -17,7 +17,15 @@ function runEvent(service: Partial<RunService> | null, extra: Partial<ChangeEven
     serviceName: 'run.googleapis.com',
     kind: 'update',
     resource: { type: 'run.googleapis.com/Service', name: SERVICE, project: 'shop-prod', location: 'europe-west1' },
-    actor: { email: 'dev@example.com', subject: '', delegation: [], ip: '203.0.113.7', userAgent: 'gcloud', tool: 'gcloud', toolDetail: '' },
+    actor: {
+      email: 'dev@example.com',
+      subject: '',
+      delegation: [],
+      ip: '203.0.113.7',
+      userAgent: 'gcloud',
+      tool: 'gcloud',
+      toolDetail: '',
+    },
     operation: null,
     service: service && { ...emptyService(SERVICE), ...service },
     serviceSource: service ? 'response' : 'none',
@@ -34,7 +42,12 @@ function projectEvent(extra: Partial<ChangeEvent> = {}): ChangeEvent {
     method: 'SetIamPolicy',
     serviceName: 'cloudresourcemanager.googleapis.com',
     kind: 'setIamPolicy',
-    resource: { type: 'cloudresourcemanager.googleapis.com/Project', name: 'projects/shop-prod', project: 'shop-prod', location: '' },
+    resource: {
+      type: 'cloudresourcemanager.googleapis.com/Project',
+      name: 'projects/shop-prod',
+      project: 'shop-prod',
+      location: '',
+    },
     ...extra,
   });
 }
@@ -50,7 +63,11 @@ function rules(...specs: Array<{ id: string; condition: string; more?: string; t
   return compiled.rules;
 }
 
-const env = (name: string, value: string, secret = ''): EnvVar => ({ name, value, valueSource: { secretKeyRef: { secret, version: secret ? 'latest' : '' } } });
+const env = (name: string, value: string, secret = ''): EnvVar => ({
+  name,
+  value,
+  valueSource: { secretKeyRef: { secret, version: secret ? 'latest' : '' } },
+});
 
 describe('buildRuleInput', () => {
   it('gives a Run service event without service state the zero-valued service named after it', () => {
@@ -58,7 +75,15 @@ describe('buildRuleInput', () => {
     expect(input.service).toEqual(emptyService(SERVICE));
     expect(input.policy).toEqual(emptyPolicy());
     expect(input.params).toEqual({ a: 1 });
-    expect(Object.keys(input.change).sort()).toEqual(['actor', 'deltaSource', 'deltas', 'kind', 'method', 'serviceSource', 'updateMask']);
+    expect(Object.keys(input.change).sort()).toEqual([
+      'actor',
+      'deltaSource',
+      'deltas',
+      'kind',
+      'method',
+      'serviceSource',
+      'updateMask',
+    ]);
   });
 
   it('gives other resource types a null service', () => {
@@ -101,12 +126,18 @@ describe('evaluateRules', () => {
   });
 
   it('skips a rule disabled by configuration', () => {
-    const { findings } = evaluateRules(runEvent({ ingress: 'INGRESS_TRAFFIC_ALL' }), ingress(), { settings, overrides: { 'ingress-open': { enabled: false } } });
+    const { findings } = evaluateRules(runEvent({ ingress: 'INGRESS_TRAFFIC_ALL' }), ingress(), {
+      settings,
+      overrides: { 'ingress-open': { enabled: false } },
+    });
     expect(findings).toEqual([]);
   });
 
   it('takes the severity from configuration over the rule', () => {
-    const { findings } = evaluateRules(runEvent({ ingress: 'INGRESS_TRAFFIC_ALL' }), ingress(), { settings, overrides: { 'ingress-open': { severity: 'CRITICAL' } } });
+    const { findings } = evaluateRules(runEvent({ ingress: 'INGRESS_TRAFFIC_ALL' }), ingress(), {
+      settings,
+      overrides: { 'ingress-open': { severity: 'CRITICAL' } },
+    });
     expect(findings.map((f) => f.severity)).toEqual(['CRITICAL']);
   });
 
@@ -116,12 +147,17 @@ describe('evaluateRules', () => {
     const [rule] = ingress().map((r) => ({ ...r, remediation: { action: 'anything' } }));
     const { findings } = evaluateRules(event, [rule!], { settings, overrides });
     expect(findings.map((f) => f.remediation?.params)).toEqual([{ bad: 'INGRESS_TRAFFIC_INTERNAL_ONLY', label: 'x' }]);
-    expect(evaluateRules(runEvent({ ingress: 'INGRESS_TRAFFIC_ALL' }), [rule!], { settings, overrides }).findings).toEqual([]);
+    expect(
+      evaluateRules(runEvent({ ingress: 'INGRESS_TRAFFIC_ALL' }), [rule!], { settings, overrides }).findings,
+    ).toEqual([]);
   });
 
   it('ignores overrides for other rules and keeps the defaults untouched', () => {
     const rs = ingress();
-    const { findings } = evaluateRules(runEvent({ ingress: 'INGRESS_TRAFFIC_ALL' }), rs, { settings, overrides: { 'another-rule': { enabled: false, params: { bad: 'x' } } } });
+    const { findings } = evaluateRules(runEvent({ ingress: 'INGRESS_TRAFFIC_ALL' }), rs, {
+      settings,
+      overrides: { 'another-rule': { enabled: false, params: { bad: 'x' } } },
+    });
     expect(findings).toHaveLength(1);
     expect(rs[0]!.params).toEqual({ bad: 'INGRESS_TRAFFIC_ALL', label: 'x' });
   });
@@ -129,14 +165,21 @@ describe('evaluateRules', () => {
   it('runs only rules whose resource types include the event type', () => {
     const rs = rules(
       { id: 'run-only', condition: 'service.ingress == "INGRESS_TRAFFIC_UNSPECIFIED"' },
-      { id: 'project-only', condition: 'resource.project == "shop-prod"', types: '[cloudresourcemanager.googleapis.com/Project]' },
+      {
+        id: 'project-only',
+        condition: 'resource.project == "shop-prod"',
+        types: '[cloudresourcemanager.googleapis.com/Project]',
+      },
     );
     expect(evaluateRules(projectEvent(), rs, { settings }).findings.map((f) => f.rule)).toEqual(['project-only']);
     expect(evaluateRules(runEvent(null), rs, { settings }).findings.map((f) => f.rule)).toEqual(['run-only']);
   });
 
   it('reports a rule that throws as an error, and still evaluates the others', () => {
-    const rs = rules({ id: 'broken', condition: 'params.missing == 1' }, { id: 'works', condition: 'service.ingress == "INGRESS_TRAFFIC_ALL"' });
+    const rs = rules(
+      { id: 'broken', condition: 'params.missing == 1' },
+      { id: 'works', condition: 'service.ingress == "INGRESS_TRAFFIC_ALL"' },
+    );
     const result = evaluateRules(runEvent({ ingress: 'INGRESS_TRAFFIC_ALL' }), rs, { settings });
     expect(result.errors).toEqual([{ rule: 'broken', message: 'condition: No such key: missing at column 8' }]);
     expect(result.findings.map((f) => f.rule)).toEqual(['works']);
@@ -145,7 +188,10 @@ describe('evaluateRules', () => {
   it('reports a condition that yields something other than a bool', () => {
     const rs = rules({ id: 'dyn', condition: 'service.ingress' });
     const result = evaluateRules(runEvent({ ingress: 'INGRESS_TRAFFIC_ALL' }), rs, { settings });
-    expect(result).toEqual({ findings: [], errors: [{ rule: 'dyn', message: 'condition: evaluated to string, not bool' }] });
+    expect(result).toEqual({
+      findings: [],
+      errors: [{ rule: 'dyn', message: 'condition: evaluated to string, not bool' }],
+    });
   });
 
   it('keeps the finding under its title when only the message fails', () => {
@@ -156,8 +202,17 @@ describe('evaluateRules', () => {
   });
 
   it('never lets a message quote a redacted value', () => {
-    const rs = rules({ id: 'leaky', condition: 'true', more: `message: 'service.template.containers[0].env[0].value'\n` });
-    const event = runEvent({ template: { ...emptyService().template, containers: [{ name: 'app', image: 'i', env: [env('DB_PASSWORD', REDACTED)] }] } });
+    const rs = rules({
+      id: 'leaky',
+      condition: 'true',
+      more: `message: 'service.template.containers[0].env[0].value'\n`,
+    });
+    const event = runEvent({
+      template: {
+        ...emptyService().template,
+        containers: [{ name: 'app', image: 'i', env: [env('DB_PASSWORD', REDACTED)] }],
+      },
+    });
     const result = evaluateRules(event, rs, { settings });
     expect(result.findings.map((f) => f.message)).toEqual(['Title of leaky']);
     expect(result.errors[0]?.message).toMatch(/redacted/);
@@ -169,7 +224,18 @@ describe('evaluateRules with the shipped rule pack', () => {
 
   it('names plain-text secret variables without ever holding a value', () => {
     // "hunter2" stands for a value the normalizer failed to redact: the rule must not repeat it either.
-    const containers = [{ name: 'app', image: 'img', env: [env('DB_PASSWORD', REDACTED), env('API_KEY', 'hunter2'), env('LOG_LEVEL', REDACTED), env('SESSION_SECRET', '', 'session')] }];
+    const containers = [
+      {
+        name: 'app',
+        image: 'img',
+        env: [
+          env('DB_PASSWORD', REDACTED),
+          env('API_KEY', 'hunter2'),
+          env('LOG_LEVEL', REDACTED),
+          env('SESSION_SECRET', '', 'session'),
+        ],
+      },
+    ];
     const event = runEvent({ template: { ...emptyService().template, containers } });
     const { findings, errors } = evaluateRules(event, pack, { settings });
     expect(errors).toEqual([]);
@@ -183,7 +249,11 @@ describe('evaluateRules with the shipped rule pack', () => {
 
   it('finds exactly the insecure settings of a wide-open service', () => {
     const event = runEvent(
-      { ingress: 'INGRESS_TRAFFIC_ALL', invokerIamDisabled: true, template: { ...emptyService().template, serviceAccount: '123456789012-compute@developer.gserviceaccount.com' } },
+      {
+        ingress: 'INGRESS_TRAFFIC_ALL',
+        invokerIamDisabled: true,
+        template: { ...emptyService().template, serviceAccount: '123456789012-compute@developer.gserviceaccount.com' },
+      },
       { policy: { etag: 'x', bindings: [{ role: 'roles/run.invoker', members: ['allUsers'] }] } },
     );
     const { findings, errors } = evaluateRules(event, pack, { settings });
@@ -194,12 +264,25 @@ describe('evaluateRules with the shipped rule pack', () => {
       'run-invoker-iam-disabled CRITICAL',
       'run-public-invoker CRITICAL',
     ]);
-    expect(findings.find((f) => f.rule === 'run-public-invoker')?.message).toBe('allUsers can invoke (roles/run.invoker)');
+    expect(findings.find((f) => f.rule === 'run-public-invoker')?.message).toBe(
+      'allUsers can invoke (roles/run.invoker)',
+    );
   });
 
   it('flags a gmail.com owner on a project as both privileged and personal, and nothing Run-specific', () => {
-    const deltas = [{ action: 'ADD' as const, role: 'roles/owner', member: 'user:eve@gmail.com', memberType: 'user' as const, memberDomain: 'gmail.com' }];
+    const deltas = [
+      {
+        action: 'ADD' as const,
+        role: 'roles/owner',
+        member: 'user:eve@gmail.com',
+        memberType: 'user' as const,
+        memberDomain: 'gmail.com',
+      },
+    ];
     const { findings } = evaluateRules(projectEvent({ deltas, deltaSource: 'policyDelta' }), pack, { settings });
-    expect(findings.map((f) => f.message).sort()).toEqual(['user:eve@gmail.com (a personal account) was granted roles/owner', 'user:eve@gmail.com was granted roles/owner']);
+    expect(findings.map((f) => f.message).sort()).toEqual([
+      'user:eve@gmail.com (a personal account) was granted roles/owner',
+      'user:eve@gmail.com was granted roles/owner',
+    ]);
   });
 });

@@ -37,15 +37,18 @@ describe('the shipped rule pack', () => {
     expect([rule!.severity, rule!.remediation?.action ?? null]).toEqual([severity, action]);
   });
 
-  it.each(rules.map((r) => [r.id, r] as const))('%s has ≥2 fire and ≥3 pass examples, a message, a gcloud fix and a 2–4 sentence explanation', (_, rule) => {
-    expect(rule.examples.fire.length).toBeGreaterThanOrEqual(2);
-    expect(rule.examples.pass.length).toBeGreaterThanOrEqual(3);
-    expect(rule.messageProgram).not.toBeNull();
-    expect(rule.fix).toMatch(/^gcloud /);
-    const sentences = rule.explanation.split(/(?<=[.!?])\s+/).filter(Boolean).length;
-    expect(sentences).toBeGreaterThanOrEqual(2);
-    expect(sentences).toBeLessThanOrEqual(4);
-  });
+  it.each(rules.map((r) => [r.id, r] as const))(
+    '%s has ≥2 fire and ≥3 pass examples, a message, a gcloud fix and a 2–4 sentence explanation',
+    (_, rule) => {
+      expect(rule.examples.fire.length).toBeGreaterThanOrEqual(2);
+      expect(rule.examples.pass.length).toBeGreaterThanOrEqual(3);
+      expect(rule.messageProgram).not.toBeNull();
+      expect(rule.fix).toMatch(/^gcloud /);
+      const sentences = rule.explanation.split(/(?<=[.!?])\s+/).filter(Boolean).length;
+      expect(sentences).toBeGreaterThanOrEqual(2);
+      expect(sentences).toBeLessThanOrEqual(4);
+    },
+  );
 
   it('keeps Cloud Run services out of iam-public-member, which run-public-invoker covers', () => {
     expect(byId.get('iam-public-member')!.resourceTypes).not.toContain('run.googleapis.com/Service');
@@ -67,7 +70,9 @@ describe('loadRules', () => {
   it('finds the repository rules/ both from functions/ and from the built dist/', async () => {
     expect(DEFAULT_RULES_DIR).toBe(ROOT_RULES);
     // global-setup builds dist/ before the suite runs.
-    const built = (await import(new URL('../../dist/rules/load-files.js', import.meta.url).href)) as { DEFAULT_RULES_DIR: string };
+    const built = (await import(new URL('../../dist/rules/load-files.js', import.meta.url).href)) as {
+      DEFAULT_RULES_DIR: string;
+    };
     expect(built.DEFAULT_RULES_DIR).toBe(ROOT_RULES);
   });
 
@@ -82,7 +87,9 @@ describe('loadRules', () => {
   });
 
   it('reports a missing directory and an empty one instead of loading no rules', () => {
-    expect(loadRules('/nonexistent/rules').errors).toEqual([{ file: '/nonexistent/rules', field: '(directory)', message: 'no such file or directory' }]);
+    expect(loadRules('/nonexistent/rules').errors).toEqual([
+      { file: '/nonexistent/rules', field: '(directory)', message: 'no such file or directory' },
+    ]);
     const empty = mkdtempSync(join(tmpdir(), 'runguard-rules-'));
     expect(loadRules(empty).errors).toEqual([{ file: empty, field: '(directory)', message: 'no *.yaml rule files' }]);
   });
@@ -100,26 +107,45 @@ describe('runExamples', () => {
 
   it('says which example disagrees with its rule, and how', () => {
     const results = runExamples(
-      rule(`  fire:\n    - { name: quiet, input: {} }\n    - { name: worded, input: ${ALL}, message: other }\n  pass:\n    - { name: loud, input: ${ALL} }\n    - { name: typo, input: { service: { ingres: x } } }\n`),
+      rule(
+        `  fire:\n    - { name: quiet, input: {} }\n    - { name: worded, input: ${ALL}, message: other }\n  pass:\n    - { name: loud, input: ${ALL} }\n    - { name: typo, input: { service: { ingres: x } } }\n`,
+      ),
     );
     expect(results.map((r) => [r.path, r.ok, r.reason])).toEqual([
       ['examples.fire[0]', false, 'did not fire, but must'],
-      ['examples.fire[1]', false, 'message was "open: projects/example-project/locations/europe-west1/services/example", expected "other"'],
-      ['examples.pass[0]', false, 'fired, but must not: "open: projects/example-project/locations/europe-west1/services/example"'],
+      [
+        'examples.fire[1]',
+        false,
+        'message was "open: projects/example-project/locations/europe-west1/services/example", expected "other"',
+      ],
+      [
+        'examples.pass[0]',
+        false,
+        'fired, but must not: "open: projects/example-project/locations/europe-west1/services/example"',
+      ],
       ['examples.pass[1]', false, 'unknown field input.service.ingres'],
     ]);
     expect(results.every((r) => r.file === 'rules/open.yaml' && r.rule === 'open')).toBe(true);
   });
 
   it('merges objects and replaces arrays, and allows new keys only in open maps', () => {
-    const results = runExamples(rule(`  fire:\n    - { name: a, input: { service: { ingress: INGRESS_TRAFFIC_ALL, labels: { team: x } } } }\n  pass:\n    - { name: b, input: { change: { updateMask: [ingress] } } }\n`));
+    const results = runExamples(
+      rule(
+        `  fire:\n    - { name: a, input: { service: { ingress: INGRESS_TRAFFIC_ALL, labels: { team: x } } } }\n  pass:\n    - { name: b, input: { change: { updateMask: [ingress] } } }\n`,
+      ),
+    );
     expect(results.map((r) => r.ok)).toEqual([true, true]);
   });
 
   it('starts other resource types from a null service and a realistic name', () => {
     const input = zeroInput('cloudresourcemanager.googleapis.com/Folder', { a: [1] });
     expect(input.service).toBeNull();
-    expect(input.resource).toEqual({ type: 'cloudresourcemanager.googleapis.com/Folder', name: 'folders/123456789012', project: '', location: '' });
+    expect(input.resource).toEqual({
+      type: 'cloudresourcemanager.googleapis.com/Folder',
+      name: 'folders/123456789012',
+      project: '',
+      location: '',
+    });
     expect(input.params).toEqual({ a: [1] });
     expect(input.change.actor.tool).toBe('unknown');
   });

@@ -10,7 +10,10 @@ import { alertFor } from './alerts.js';
 
 const TOKEN = 'xoxb-notifier-test';
 const FAST = { retries: 3, factor: 1, minTimeout: 10, maxTimeout: 20, randomize: false };
-const { config } = parseConfig('slack:\n  defaultChannel: "#runguard-alerts"\n  routes:\n    - { severity: [CRITICAL], channel: "#security" }\n', 'x');
+const { config } = parseConfig(
+  'slack:\n  defaultChannel: "#runguard-alerts"\n  routes:\n    - { severity: [CRITICAL], channel: "#security" }\n',
+  'x',
+);
 const routing = config!.slack!;
 
 let slack: SlackStandIn;
@@ -22,7 +25,13 @@ beforeEach(() => slack.reset());
 
 async function notifier(token = TOKEN, logs: LogLine[] = []) {
   const api = await createSlackApi(token, slack.apiUrl, FAST);
-  return slackNotifier(api, routing, new MemoryStateStore(), (l) => logs.push(l), () => Date.parse('2026-11-23T10:00:00Z'));
+  return slackNotifier(
+    api,
+    routing,
+    new MemoryStateStore(),
+    (l) => logs.push(l),
+    () => Date.parse('2026-11-23T10:00:00Z'),
+  );
 }
 const headerOf = (blocks: unknown[] | undefined) => JSON.stringify(blocks?.[0] ?? {});
 
@@ -75,14 +84,23 @@ describe('Slack notifier', () => {
   ])('classifies ok:false %s as transient=%s', async (error, transient) => {
     slack.failWith('chat.postMessage', { error, times: 1 });
     const n = await notifier();
-    const failure = await n.notify(alertFor({})).then(() => null, (e: unknown) => e);
+    const failure = await n.notify(alertFor({})).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(failure).toBeInstanceOf(NotifyError);
     expect(failure).toMatchObject({ transient, message: expect.stringContaining(error) });
   });
 
   it('says Slack is unreachable as a transient failure', async () => {
     const api = await createSlackApi(TOKEN, 'http://127.0.0.1:9/api/', FAST);
-    const n = slackNotifier(api, routing, new MemoryStateStore(), () => {}, () => 0);
+    const n = slackNotifier(
+      api,
+      routing,
+      new MemoryStateStore(),
+      () => {},
+      () => 0,
+    );
     await expect(n.notify(alertFor({}))).rejects.toMatchObject({ transient: true });
   });
 
@@ -107,7 +125,9 @@ describe('Slack notifier', () => {
   it('waits out Slack rate limits instead of losing alerts', async () => {
     slack.rateLimit({ perSecond: 5, burst: 2 });
     const n = await notifier();
-    await Promise.all(Array.from({ length: 6 }, (_, i) => n.notify(alertFor({ service: `svc-${i}`, insertId: `r${i}` }))));
+    await Promise.all(
+      Array.from({ length: 6 }, (_, i) => n.notify(alertFor({ service: `svc-${i}`, insertId: `r${i}` }))),
+    );
     expect(slack.messages('#runguard-alerts')).toHaveLength(6);
     expect(slack.rateLimitedCount).toBeGreaterThan(0);
     expect(headerOf(slack.messages('#runguard-alerts')[0]!.blocks)).toMatch(/HIGH/);

@@ -6,18 +6,40 @@ import { blocksToText } from '../../functions/slack/plain-text.js';
 import { alertFor } from './alerts.js';
 
 const finding = (i: number, severity = 'HIGH') => ({
-  severity, rule: 'run-ingress-all', resource: `projects/team-${i}/locations/us-central1/services/web`, project: `team-${i}`,
-  message: 'ingress opened to all traffic', done: 'alerted', summary: 'alert only: project is monitored',
+  severity,
+  rule: 'run-ingress-all',
+  resource: `projects/team-${i}/locations/us-central1/services/web`,
+  project: `team-${i}`,
+  message: 'ingress opened to all traffic',
+  done: 'alerted',
+  summary: 'alert only: project is monitored',
 });
 
 function summary(over: Partial<SweepSummary> = {}): SweepSummary {
-  return { startedAt: Date.parse('2026-11-23T03:00:00Z'), finishedAt: Date.parse('2026-11-23T03:00:42Z'), projects: 12, services: 340, news: [finding(1)], ongoing: 3, unread: [], ...over };
+  return {
+    startedAt: Date.parse('2026-11-23T03:00:00Z'),
+    finishedAt: Date.parse('2026-11-23T03:00:42Z'),
+    projects: 12,
+    services: 340,
+    news: [finding(1)],
+    ongoing: 3,
+    unread: [],
+    ...over,
+  };
 }
 
 describe('a sweep alert', () => {
   it('says the setting was found by the sweep, not who changed it', () => {
     const alert = alertFor({ done: 'alerted' });
-    alert.change = { ...alert.change, insertId: '', messageId: undefined, method: '', actor: '', tool: 'unknown', foundBy: 'sweep' };
+    alert.change = {
+      ...alert.change,
+      insertId: '',
+      messageId: undefined,
+      method: '',
+      actor: '',
+      tool: 'unknown',
+      foundBy: 'sweep',
+    };
     const text = blocksToText(renderAlert(alert).blocks).join('\n');
     expect(text).toContain('found by sweep');
     expect(text).toContain('runguard sweep');
@@ -37,7 +59,9 @@ describe('the sweep summary', () => {
   });
 
   it('lists at most 15 findings and says how many more there are', () => {
-    const all = blocksToText(renderSweepSummary(summary({ news: Array.from({ length: 20 }, (_, i) => finding(i)) })).blocks).join('\n');
+    const all = blocksToText(
+      renderSweepSummary(summary({ news: Array.from({ length: 20 }, (_, i) => finding(i)) })).blocks,
+    ).join('\n');
     expect(all.match(/run-ingress-all/g)).toHaveLength(15);
     expect(all).toContain('…and 5 more (each has its own alert)');
   });

@@ -13,13 +13,35 @@ import { renderAlert, type RenderedAlert } from '../../functions/slack/render.js
 const RUN = 'projects/shop-prod/locations/europe-west1/services/checkout';
 const INGRESS = { action: 'set-ingress', params: { safeIngress: 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER' } };
 const PACK = loadRules().rules;
-const REVERTED = { action: 'set-ingress', status: 'reverted' as const, summary: 'set ingress to INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER (was INGRESS_TRAFFIC_ALL)', now: 'ingress is INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER', verified: true, attempts: 1 };
+const REVERTED = {
+  action: 'set-ingress',
+  status: 'reverted' as const,
+  summary: 'set ingress to INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER (was INGRESS_TRAFFIC_ALL)',
+  now: 'ingress is INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER',
+  verified: true,
+  attempts: 1,
+};
 
 interface Opts {
-  rule?: string; severity?: Severity; message?: string; resource?: string; project?: string; location?: string;
-  remediation?: Finding['remediation']; key?: string; actor?: string; done?: Done; action?: 'revert' | 'dry-run' | 'alert' | 'exempt';
-  reason?: string; summary?: string; outcome?: Alert['verdict']['outcome']; fight?: Alert['verdict']['fight'];
-  exemption?: Exemption | null; expired?: Exemption[]; observation?: Alert['observation']; insertId?: string;
+  rule?: string;
+  severity?: Severity;
+  message?: string;
+  resource?: string;
+  project?: string;
+  location?: string;
+  remediation?: Finding['remediation'];
+  key?: string;
+  actor?: string;
+  done?: Done;
+  action?: 'revert' | 'dry-run' | 'alert' | 'exempt';
+  reason?: string;
+  summary?: string;
+  outcome?: Alert['verdict']['outcome'];
+  fight?: Alert['verdict']['fight'];
+  exemption?: Exemption | null;
+  expired?: Exemption[];
+  observation?: Alert['observation'];
+  insertId?: string;
 }
 
 /** A realistic alert: by default, ingress opened on checkout with gcloud, reverted. */
@@ -28,33 +50,76 @@ function mk(o: Opts = {}): Alert {
   const ref = resourceRef({ resource, project: o.project ?? 'shop-prod', location: o.location ?? 'europe-west1' });
   const spec = PACK.find((r) => r.id === (o.rule ?? 'run-ingress-all'))!;
   const remediation = o.remediation !== undefined ? o.remediation : INGRESS;
-  const finding: Finding = { rule: spec.id, severity: o.severity ?? spec.severity, title: spec.title, message: o.message ?? 'ingress opened to all traffic', resource, key: o.key ?? `${spec.id}|${resource}`, remediation };
+  const finding: Finding = {
+    rule: spec.id,
+    severity: o.severity ?? spec.severity,
+    title: spec.title,
+    message: o.message ?? 'ingress opened to all traffic',
+    resource,
+    key: o.key ?? `${spec.id}|${resource}`,
+    remediation,
+  };
   const done = o.done ?? 'reverted';
   const outcome = o.outcome !== undefined ? o.outcome : done === 'reverted' ? REVERTED : null;
   return {
-    change: { insertId: o.insertId ?? '1x9k2q3e4abc', messageId: '11873461298', method: 'google.cloud.run.v2.Services.UpdateService', timestamp: '2026-03-14T10:01:58.412Z', resource, project: ref.project, location: ref.location, actor: o.actor ?? 'alice@example.com', tool: 'gcloud', toolDetail: 'gcloud.run.services.update' },
+    change: {
+      insertId: o.insertId ?? '1x9k2q3e4abc',
+      messageId: '11873461298',
+      method: 'google.cloud.run.v2.Services.UpdateService',
+      timestamp: '2026-03-14T10:01:58.412Z',
+      resource,
+      project: ref.project,
+      location: ref.location,
+      actor: o.actor ?? 'alice@example.com',
+      tool: 'gcloud',
+      toolDetail: 'gcloud.run.services.update',
+    },
     verdict: {
-      decision: { finding, action: o.action ?? 'revert', mode: 'enforce', reason: o.reason ?? 'project is enforced: set-ingress', exemption: o.exemption ?? null, expiredExemptions: o.expired ?? [] },
-      done, outcome, fight: o.fight ?? null,
-      summary: o.summary ?? 'reverted at 2026-03-14T10:02:11.000Z: set ingress to INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER (was INGRESS_TRAFFIC_ALL); now ingress is INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER',
+      decision: {
+        finding,
+        action: o.action ?? 'revert',
+        mode: 'enforce',
+        reason: o.reason ?? 'project is enforced: set-ingress',
+        exemption: o.exemption ?? null,
+        expiredExemptions: o.expired ?? [],
+      },
+      done,
+      outcome,
+      fight: o.fight ?? null,
+      summary:
+        o.summary ??
+        'reverted at 2026-03-14T10:02:11.000Z: set ingress to INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER (was INGRESS_TRAFFIC_ALL); now ingress is INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER',
     },
     observation: o.observation ?? { source: 'live' },
-    rule: { title: spec.title, explanation: spec.explanation, fix: fillFix(spec.fix, { type: ref.kind === 'run-service' ? 'run.googleapis.com/Service' : 'cloudresourcemanager.googleapis.com/Project', name: resource, project: ref.project, location: ref.location }) },
+    rule: {
+      title: spec.title,
+      explanation: spec.explanation,
+      fix: fillFix(spec.fix, {
+        type: ref.kind === 'run-service' ? 'run.googleapis.com/Service' : 'cloudresourcemanager.googleapis.com/Project',
+        name: resource,
+        project: ref.project,
+        location: ref.location,
+      }),
+    },
   };
 }
 
 type Any = Record<string, any>;
 const header = (r: RenderedAlert) => (r.blocks[0] as Any).text.text as string;
-const sections = (r: RenderedAlert) => r.blocks.filter((b) => b.type === 'section' && (b as Any).text).map((b) => (b as Any).text.text as string);
+const sections = (r: RenderedAlert) =>
+  r.blocks.filter((b) => b.type === 'section' && (b as Any).text).map((b) => (b as Any).text.text as string);
 const didLine = (r: RenderedAlert) => sections(r).find((s) => /^\S+ \*/.test(s))!;
-const fieldsText = (r: RenderedAlert) => (r.blocks.find((b) => (b as Any).fields) as Any).fields.map((f: Any) => f.text).join('\n') as string;
-const contextText = (r: RenderedAlert) => (r.blocks.find((b) => b.type === 'context') as Any).elements.map((e: Any) => e.text).join(' ') as string;
-const button = (r: RenderedAlert, id: string) => ((r.blocks.find((b) => b.type === 'actions') as Any)?.elements ?? []).find((b: Any) => b.action_id === id);
+const fieldsText = (r: RenderedAlert) =>
+  (r.blocks.find((b) => (b as Any).fields) as Any).fields.map((f: Any) => f.text).join('\n') as string;
+const contextText = (r: RenderedAlert) =>
+  (r.blocks.find((b) => b.type === 'context') as Any).elements.map((e: Any) => e.text).join(' ') as string;
+const button = (r: RenderedAlert, id: string) =>
+  ((r.blocks.find((b) => b.type === 'actions') as Any)?.elements ?? []).find((b: Any) => b.action_id === id);
 
 /** Every string in the message, with the key it sits under. */
 function strings(v: unknown, key = '', out: Array<[string, string]> = []): Array<[string, string]> {
   if (typeof v === 'string') out.push([key, v]);
-  else if (Array.isArray(v)) v.forEach((x) => strings(x, key, out));
+  else if (Array.isArray(v)) for (const x of v) strings(x, key, out);
   else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) strings(x, k, out);
   return out;
 }
@@ -73,9 +138,16 @@ function expectWithinLimits(r: RenderedAlert): void {
     if (b.type === 'section') max(b.text?.text ?? '', L.SECTION_TEXT);
     expect((b.fields ?? []).length).toBeLessThanOrEqual(L.SECTION_FIELDS);
     for (const f of b.fields ?? []) max(f.text, L.FIELD_TEXT);
-    expect((b.elements ?? []).length).toBeLessThanOrEqual(b.type === 'actions' ? L.ACTIONS_ELEMENTS : L.CONTEXT_ELEMENTS);
+    expect((b.elements ?? []).length).toBeLessThanOrEqual(
+      b.type === 'actions' ? L.ACTIONS_ELEMENTS : L.CONTEXT_ELEMENTS,
+    );
     for (const e of b.type === 'actions' ? b.elements : []) {
-      for (const [t, n] of [[e.text.text, L.BUTTON_TEXT], [e.action_id, L.ACTION_ID], [e.value, L.BUTTON_VALUE]] as const) max(t, n);
+      for (const [t, n] of [
+        [e.text.text, L.BUTTON_TEXT],
+        [e.action_id, L.ACTION_ID],
+        [e.value, L.BUTTON_VALUE],
+      ] as const)
+        max(t, n);
       if (!e.confirm) continue;
       max(e.confirm.title.text, L.CONFIRM_TITLE);
       max(e.confirm.text.text, L.CONFIRM_TEXT);
@@ -86,20 +158,62 @@ function expectWithinLimits(r: RenderedAlert): void {
   const texts = all.filter(([k]) => k === 'text').map(([, s]) => s);
   for (const s of texts) expect(s.length > 0 && s.length <= L.TEXT_OBJECT, s.slice(0, 40)).toBe(true);
   expect(texts.reduce((n, s) => n + s.length, 0)).toBeLessThanOrEqual(L.BLOCKS_TEXT_BUDGET);
-  for (const [k, s] of [...all, ['text', r.text] as const]) expect(LONE.test(s), `broken surrogate pair under ${k}`).toBe(false);
+  for (const [k, s] of [...all, ['text', r.text] as const])
+    expect(LONE.test(s), `broken surrogate pair under ${k}`).toBe(false);
 }
 
 // Realistic findings for every default rule, each on a resource of a type the rule applies to.
 const CASES: Record<string, { message: string; resource: string; short: string; url: string }> = {
-  'iam-personal-account': { message: 'user:alice.dev@gmail.com (a personal account) was granted roles/viewer', resource: 'projects/shop-prod', short: 'shop-prod', url: 'https://console.cloud.google.com/iam-admin/iam?project=shop-prod' },
-  'iam-privileged-role': { message: 'serviceAccount:ci@shop-prod.iam.gserviceaccount.com was granted roles/iam.serviceAccountTokenCreator', resource: 'projects/shop-prod/serviceAccounts/deployer@shop-prod.iam.gserviceaccount.com', short: 'deployer@shop-prod.iam.gserviceaccount.com', url: 'https://console.cloud.google.com/iam-admin/serviceaccounts?project=shop-prod' },
-  'iam-public-member': { message: 'allUsers was granted roles/cloudfunctions.invoker', resource: 'projects/shop-prod/locations/europe-west1/functions/thumbnailer', short: 'thumbnailer', url: 'https://console.cloud.google.com/functions/details/europe-west1/thumbnailer?project=shop-prod' },
-  'run-binauthz-breakglass': { message: 'Binary Authorization bypassed with breakglass: "INC-4711 hotfix, image not attested yet"', resource: RUN, short: 'checkout', url: '' },
-  'run-default-service-account': { message: 'runs as the Compute Engine default service account 123456789012-compute@developer.gserviceaccount.com, shared by every workload that names no identity of its own', resource: RUN, short: 'checkout', url: '' },
+  'iam-personal-account': {
+    message: 'user:alice.dev@gmail.com (a personal account) was granted roles/viewer',
+    resource: 'projects/shop-prod',
+    short: 'shop-prod',
+    url: 'https://console.cloud.google.com/iam-admin/iam?project=shop-prod',
+  },
+  'iam-privileged-role': {
+    message: 'serviceAccount:ci@shop-prod.iam.gserviceaccount.com was granted roles/iam.serviceAccountTokenCreator',
+    resource: 'projects/shop-prod/serviceAccounts/deployer@shop-prod.iam.gserviceaccount.com',
+    short: 'deployer@shop-prod.iam.gserviceaccount.com',
+    url: 'https://console.cloud.google.com/iam-admin/serviceaccounts?project=shop-prod',
+  },
+  'iam-public-member': {
+    message: 'allUsers was granted roles/cloudfunctions.invoker',
+    resource: 'projects/shop-prod/locations/europe-west1/functions/thumbnailer',
+    short: 'thumbnailer',
+    url: 'https://console.cloud.google.com/functions/details/europe-west1/thumbnailer?project=shop-prod',
+  },
+  'run-binauthz-breakglass': {
+    message: 'Binary Authorization bypassed with breakglass: "INC-4711 hotfix, image not attested yet"',
+    resource: RUN,
+    short: 'checkout',
+    url: '',
+  },
+  'run-default-service-account': {
+    message:
+      'runs as the Compute Engine default service account 123456789012-compute@developer.gserviceaccount.com, shared by every workload that names no identity of its own',
+    resource: RUN,
+    short: 'checkout',
+    url: '',
+  },
   'run-ingress-all': { message: 'ingress opened to all traffic', resource: RUN, short: 'checkout', url: '' },
-  'run-invoker-iam-disabled': { message: 'invoker IAM check disabled: anyone on the internet can call the service without credentials', resource: RUN, short: 'checkout', url: '' },
-  'run-plaintext-secret-env': { message: 'DB_PASSWORD has a literal value; use a Secret Manager reference', resource: RUN, short: 'checkout', url: '' },
-  'run-public-invoker': { message: 'allUsers can invoke (roles/run.invoker)', resource: RUN, short: 'checkout', url: '' },
+  'run-invoker-iam-disabled': {
+    message: 'invoker IAM check disabled: anyone on the internet can call the service without credentials',
+    resource: RUN,
+    short: 'checkout',
+    url: '',
+  },
+  'run-plaintext-secret-env': {
+    message: 'DB_PASSWORD has a literal value; use a Secret Manager reference',
+    resource: RUN,
+    short: 'checkout',
+    url: '',
+  },
+  'run-public-invoker': {
+    message: 'allUsers can invoke (roles/run.invoker)',
+    resource: RUN,
+    short: 'checkout',
+    url: '',
+  },
 };
 const RUN_URL = 'https://console.cloud.google.com/run/detail/europe-west1/checkout/security?project=shop-prod';
 const MARK: Record<Severity, string> = { CRITICAL: '🔴', HIGH: '🟠', MEDIUM: '🟡', LOW: '🔵' };
@@ -110,7 +224,16 @@ describe('renderAlert: one alert per default rule (monitor mode, alert only)', (
   it.each(PACK.map((r) => [r.id, r] as const))('%s', (id, spec) => {
     const c = CASES[id]!;
     const remediation = spec.remediation ? { action: spec.remediation.action, params: { ...spec.params } } : null;
-    const a = mk({ rule: id, message: c.message, resource: c.resource, remediation, done: 'alerted', action: 'alert', reason: 'project is in monitor mode', summary: 'alert only: project is in monitor mode' });
+    const a = mk({
+      rule: id,
+      message: c.message,
+      resource: c.resource,
+      remediation,
+      done: 'alerted',
+      action: 'alert',
+      reason: 'project is in monitor mode',
+      summary: 'alert only: project is in monitor mode',
+    });
     const r = renderAlert(a);
     expect(header(r).startsWith(`${MARK[spec.severity]} ${spec.severity} · ${c.message.slice(0, 30)}`)).toBe(true);
     expect(header(r).endsWith(` on ${c.short}`)).toBe(true);
@@ -125,29 +248,139 @@ describe('renderAlert: one alert per default rule (monitor mode, alert only)', (
     expect(sections(r).join('\n')).toContain(spec.explanation.replace(/\s+/g, ' ').slice(0, 60));
     expect(button(r, 'runguard_acknowledge')).toBeDefined();
     expect(Boolean(button(r, 'runguard_revert_now'))).toBe(spec.remediation !== null);
-    expect(decodeActionValue(button(r, 'runguard_acknowledge')!.value)).toEqual({ key: `${id}|${c.resource}`, insertId: '1x9k2q3e4abc' });
+    expect(decodeActionValue(button(r, 'runguard_acknowledge')!.value)).toEqual({
+      key: `${id}|${c.resource}`,
+      insertId: '1x9k2q3e4abc',
+    });
     expectWithinLimits(r);
   });
 
   it('points the Run service link at its region, service and project', () => {
-    const r = renderAlert(mk({ resource: 'projects/pay-prod/locations/us-central1/services/payments-api', project: 'pay-prod', location: 'us-central1' }));
-    expect(fieldsText(r)).toContain('<https://console.cloud.google.com/run/detail/us-central1/payments-api/security?project=pay-prod|payments-api>');
+    const r = renderAlert(
+      mk({
+        resource: 'projects/pay-prod/locations/us-central1/services/payments-api',
+        project: 'pay-prod',
+        location: 'us-central1',
+      }),
+    );
+    expect(fieldsText(r)).toContain(
+      '<https://console.cloud.google.com/run/detail/us-central1/payments-api/security?project=pay-prod|payments-api>',
+    );
   });
 });
 
-const X: Exemption = { resource: RUN, rule: 'run-ingress-all', reason: 'public status page, reviewed in SEC-123', expires: '2027-01-31T00:00:00Z', approvedBy: 'alice@example.com', source: 'config' };
-const FIGHT = { actor: 'terraform@shop-prod.iam.gserviceaccount.com', since: Date.parse('2026-03-14T09:40:00Z'), until: Date.parse('2026-03-14T11:00:00Z'), reverts: 3 };
+const X: Exemption = {
+  resource: RUN,
+  rule: 'run-ingress-all',
+  reason: 'public status page, reviewed in SEC-123',
+  expires: '2027-01-31T00:00:00Z',
+  approvedBy: 'alice@example.com',
+  source: 'config',
+};
+const FIGHT = {
+  actor: 'terraform@shop-prod.iam.gserviceaccount.com',
+  since: Date.parse('2026-03-14T09:40:00Z'),
+  until: Date.parse('2026-03-14T11:00:00Z'),
+  reverts: 3,
+};
 
 describe('renderAlert: what runguard did, per state', () => {
   const STATES: Array<[Done, Opts, RegExp, boolean, boolean]> = [
-    ['reverted', {}, /^✅ \*Reverted at 10:02:11 UTC\* — now: ingress is INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER\nset ingress to/, true, false],
-    ['already-safe', { summary: 'nothing to revert: ingress is INGRESS_TRAFFIC_INTERNAL_ONLY', outcome: { action: 'set-ingress', status: 'already-safe', summary: 'ingress is already INGRESS_TRAFFIC_INTERNAL_ONLY; nothing to change', now: 'ingress is INGRESS_TRAFFIC_INTERNAL_ONLY', verified: true, attempts: 0 } }, /^✔️ \*Already safe\* — ingress is INGRESS_TRAFFIC_INTERNAL_ONLY/, true, false],
-    ['gone', { summary: `nothing to revert: ${RUN} no longer exists; nothing to change`, observation: { source: 'gone', note: `${RUN} no longer exists` } }, /^🗑️ \*Service no longer exists\* — nothing to revert/, true, false],
-    ['failed', { summary: 'could not revert: runguard lacks the permission run.services.update (could not set a safe ingress: denied)', outcome: { action: 'set-ingress', status: 'failed', summary: 'could not set a safe ingress: denied', now: 'ingress is INGRESS_TRAFFIC_ALL', verified: false, attempts: 1, error: { code: 'permission-denied', message: 'denied', permission: 'run.services.update' } } }, /^❌ \*Could not revert\* — runguard lacks `run.services.update`/, true, false],
-    ['fighting', { fight: FIGHT, summary: 'runguard is fighting terraform@shop-prod.iam.gserviceaccount.com: reverted 3 times within 1h and it came back; stopped reverting' }, /^⛔ \*Stopped: runguard is fighting terraform@shop-prod\.iam\.gserviceaccount\.com\* — not reverted\nrunguard is fighting/, true, false],
-    ['dry-run', { action: 'dry-run', reason: 'dry run: would set-ingress (project is enforced)', summary: 'dry run: would set-ingress; nothing was changed' }, /^👀 \*Dry run\* — would set ingress to INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER, nothing changed/, true, true],
-    ['alerted', { action: 'alert', reason: 'project is in monitor mode', summary: 'alert only: project is in monitor mode' }, /^📣 \*Alert only\* — project is in monitor mode/, true, true],
-    ['exempt', { action: 'exempt', exemption: X, reason: 'exempt until 2027-01-31T00:00:00Z by alice@example.com (config): public status page, reviewed in SEC-123', summary: 'exempt' }, /^🛡️ \*Exempt\* — by alice@example\.com until 2027-01-31: public status page, reviewed in SEC-123/, false, false],
+    [
+      'reverted',
+      {},
+      /^✅ \*Reverted at 10:02:11 UTC\* — now: ingress is INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER\nset ingress to/,
+      true,
+      false,
+    ],
+    [
+      'already-safe',
+      {
+        summary: 'nothing to revert: ingress is INGRESS_TRAFFIC_INTERNAL_ONLY',
+        outcome: {
+          action: 'set-ingress',
+          status: 'already-safe',
+          summary: 'ingress is already INGRESS_TRAFFIC_INTERNAL_ONLY; nothing to change',
+          now: 'ingress is INGRESS_TRAFFIC_INTERNAL_ONLY',
+          verified: true,
+          attempts: 0,
+        },
+      },
+      /^✔️ \*Already safe\* — ingress is INGRESS_TRAFFIC_INTERNAL_ONLY/,
+      true,
+      false,
+    ],
+    [
+      'gone',
+      {
+        summary: `nothing to revert: ${RUN} no longer exists; nothing to change`,
+        observation: { source: 'gone', note: `${RUN} no longer exists` },
+      },
+      /^🗑️ \*Service no longer exists\* — nothing to revert/,
+      true,
+      false,
+    ],
+    [
+      'failed',
+      {
+        summary:
+          'could not revert: runguard lacks the permission run.services.update (could not set a safe ingress: denied)',
+        outcome: {
+          action: 'set-ingress',
+          status: 'failed',
+          summary: 'could not set a safe ingress: denied',
+          now: 'ingress is INGRESS_TRAFFIC_ALL',
+          verified: false,
+          attempts: 1,
+          error: { code: 'permission-denied', message: 'denied', permission: 'run.services.update' },
+        },
+      },
+      /^❌ \*Could not revert\* — runguard lacks `run.services.update`/,
+      true,
+      false,
+    ],
+    [
+      'fighting',
+      {
+        fight: FIGHT,
+        summary:
+          'runguard is fighting terraform@shop-prod.iam.gserviceaccount.com: reverted 3 times within 1h and it came back; stopped reverting',
+      },
+      /^⛔ \*Stopped: runguard is fighting terraform@shop-prod\.iam\.gserviceaccount\.com\* — not reverted\nrunguard is fighting/,
+      true,
+      false,
+    ],
+    [
+      'dry-run',
+      {
+        action: 'dry-run',
+        reason: 'dry run: would set-ingress (project is enforced)',
+        summary: 'dry run: would set-ingress; nothing was changed',
+      },
+      /^👀 \*Dry run\* — would set ingress to INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER, nothing changed/,
+      true,
+      true,
+    ],
+    [
+      'alerted',
+      { action: 'alert', reason: 'project is in monitor mode', summary: 'alert only: project is in monitor mode' },
+      /^📣 \*Alert only\* — project is in monitor mode/,
+      true,
+      true,
+    ],
+    [
+      'exempt',
+      {
+        action: 'exempt',
+        exemption: X,
+        reason:
+          'exempt until 2027-01-31T00:00:00Z by alice@example.com (config): public status page, reviewed in SEC-123',
+        summary: 'exempt',
+      },
+      /^🛡️ \*Exempt\* — by alice@example\.com until 2027-01-31: public status page, reviewed in SEC-123/,
+      false,
+      false,
+    ],
   ];
 
   it.each(STATES)('%s', (done, opts, line, ack, revert) => {
@@ -158,7 +391,9 @@ describe('renderAlert: what runguard did, per state', () => {
     if (revert) {
       const b = button(r, 'runguard_revert_now')!;
       expect(b.style).toBe('danger');
-      expect(b.confirm.text.text).toContain('set ingress to INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER on checkout in shop-prod');
+      expect(b.confirm.text.text).toContain(
+        'set ingress to INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER on checkout in shop-prod',
+      );
       expect(decodeActionValue(b.value)?.key).toBe(`run-ingress-all|${RUN}`);
     }
     if (ack) expect(r.blocks.find((b) => b.type === 'actions')!.block_id).toBe('runguard_actions');
@@ -176,7 +411,16 @@ describe('renderAlert: what runguard did, per state', () => {
   });
 
   it('offers no revert for a rule without remediation, and mentions an expired exemption', () => {
-    const r = renderAlert(mk({ rule: 'run-default-service-account', remediation: null, done: 'alerted', action: 'alert', reason: 'rule has no automatic remediation', expired: [{ ...X, expires: '2026-03-01T00:00:00Z' }] }));
+    const r = renderAlert(
+      mk({
+        rule: 'run-default-service-account',
+        remediation: null,
+        done: 'alerted',
+        action: 'alert',
+        reason: 'rule has no automatic remediation',
+        expired: [{ ...X, expires: '2026-03-01T00:00:00Z' }],
+      }),
+    );
     expect(button(r, 'runguard_revert_now')).toBeUndefined();
     expect(didLine(r)).toContain('expired 2026-03-01 (approved by alice@example.com)');
   });
@@ -185,7 +429,8 @@ describe('renderAlert: what runguard did, per state', () => {
     expect(contextText(renderAlert(mk(), { threadCount: 3 }))).toContain('2 more alerts in this thread');
     const one = contextText(renderAlert(mk(), { threadCount: 1 }));
     expect(one).not.toContain('more alert');
-    for (const id of ['entry `1x9k2q3e4abc`', 'message `11873461298`', `finding \`run-ingress-all|${RUN}\``]) expect(one).toContain(id);
+    for (const id of ['entry `1x9k2q3e4abc`', 'message `11873461298`', `finding \`run-ingress-all|${RUN}\``])
+      expect(one).toContain(id);
   });
 
   it('renders no outcome or decision dump', () => {
@@ -199,18 +444,66 @@ describe('renderAlert: hostile and huge input', () => {
   const HUGE: Array<[string, Opts]> = [
     ['10 KB actor', { actor: `${'a'.repeat(10_000)}@example.com` }],
     ['100 KB message of emoji', { message: '🔥'.repeat(50_000) }],
-    ['emoji at every cut parity', { message: `${'x'.repeat(101)}👩‍👩‍👧🇪🇺${'é'.repeat(3000)}👍🏽`.repeat(40), resource: `projects/p/locations/l/services/${'s'.repeat(57)}😀${'t'.repeat(5000)}` }],
-    ['5,000-member revert summary', { rule: 'run-public-invoker', remediation: { action: 'remove-public-members', params: { publicMembers: ['allUsers'] } }, outcome: { action: 'remove-public-members', status: 'reverted', summary: `removed allUsers from roles/run.invoker; kept ${members.join(', ')}`, now: members.map((m) => `${m} holds roles/run.invoker`).join('; '), verified: true, attempts: 1 } }],
-    ['5,000-member fight', { done: 'fighting', fight: { ...FIGHT, actor: members.join(',') }, summary: members.join(', ') }],
-    ['huge everything, not live', { actor: '<!channel>'.repeat(2000), message: '<@U123>'.repeat(20_000), insertId: '&'.repeat(5000), key: 'k'.repeat(50_000), observation: { source: 'event', note: '<!here>'.repeat(9000) }, done: 'exempt', action: 'exempt', exemption: { ...X, reason: '<https://evil.example|click>'.repeat(3000), approvedBy: '&lt;'.repeat(3000) }, expired: [X] }],
+    [
+      'emoji at every cut parity',
+      {
+        message: `${'x'.repeat(101)}👩‍👩‍👧🇪🇺${'é'.repeat(3000)}👍🏽`.repeat(40),
+        resource: `projects/p/locations/l/services/${'s'.repeat(57)}😀${'t'.repeat(5000)}`,
+      },
+    ],
+    [
+      '5,000-member revert summary',
+      {
+        rule: 'run-public-invoker',
+        remediation: { action: 'remove-public-members', params: { publicMembers: ['allUsers'] } },
+        outcome: {
+          action: 'remove-public-members',
+          status: 'reverted',
+          summary: `removed allUsers from roles/run.invoker; kept ${members.join(', ')}`,
+          now: members.map((m) => `${m} holds roles/run.invoker`).join('; '),
+          verified: true,
+          attempts: 1,
+        },
+      },
+    ],
+    [
+      '5,000-member fight',
+      { done: 'fighting', fight: { ...FIGHT, actor: members.join(',') }, summary: members.join(', ') },
+    ],
+    [
+      'huge everything, not live',
+      {
+        actor: '<!channel>'.repeat(2000),
+        message: '<@U123>'.repeat(20_000),
+        insertId: '&'.repeat(5000),
+        key: 'k'.repeat(50_000),
+        observation: { source: 'event', note: '<!here>'.repeat(9000) },
+        done: 'exempt',
+        action: 'exempt',
+        exemption: { ...X, reason: '<https://evil.example|click>'.repeat(3000), approvedBy: '&lt;'.repeat(3000) },
+        expired: [X],
+      },
+    ],
   ];
 
-  it.each(HUGE)('%s stays within every limit', (_, opts) => expectWithinLimits(renderAlert(mk(opts), { threadCount: 10 ** 9 })));
+  it.each(HUGE)('%s stays within every limit', (_, opts) =>
+    expectWithinLimits(renderAlert(mk(opts), { threadCount: 10 ** 9 })),
+  );
 
   it('escapes mentions and links in a justification, an actor and a resource name', () => {
     const evil = '<!channel> <https://evil.example|click here> & <@U0123>';
-    const r = renderAlert(mk({ actor: evil, resource: `projects/shop-prod/locations/europe-west1/services/<!channel>`, done: 'exempt', action: 'exempt', exemption: { ...X, reason: evil, approvedBy: '<!here>' }, message: evil }));
-    for (const [, s] of strings(r.blocks).filter(([k]) => k === 'text')) expect(s).not.toMatch(/<!channel>|<!here>|<https:\/\/evil|<@U0123>/);
+    const r = renderAlert(
+      mk({
+        actor: evil,
+        resource: `projects/shop-prod/locations/europe-west1/services/<!channel>`,
+        done: 'exempt',
+        action: 'exempt',
+        exemption: { ...X, reason: evil, approvedBy: '<!here>' },
+        message: evil,
+      }),
+    );
+    for (const [, s] of strings(r.blocks).filter(([k]) => k === 'text'))
+      expect(s).not.toMatch(/<!channel>|<!here>|<https:\/\/evil|<@U0123>/);
     expect(r.text).not.toContain('<');
     expect(didLine(r)).toContain('&lt;!channel&gt; &lt;https://evil.example|click here&gt; &amp; &lt;@U0123&gt;');
     expect(fieldsText(r)).toContain('&lt;!channel&gt;');
@@ -224,7 +517,9 @@ describe('renderAlert: hostile and huge input', () => {
     expect(key.startsWith(v.key)).toBe(true);
     expect(v.keyHash).toBe(createHash('sha256').update(key).digest('hex'));
     const mid = 'k'.repeat(1990); // fits alone, not with the entry id
-    expect(decodeActionValue(button(renderAlert(mk({ key: mid })), 'runguard_acknowledge')!.value)).toEqual({ key: mid });
+    expect(decodeActionValue(button(renderAlert(mk({ key: mid })), 'runguard_acknowledge')!.value)).toEqual({
+      key: mid,
+    });
   });
 });
 
@@ -233,12 +528,18 @@ describe('links', () => {
     ['folders/418203746512', 'https://console.cloud.google.com/iam-admin/iam?folder=418203746512'],
     ['organizations/658743219054', 'https://console.cloud.google.com/iam-admin/iam?organizationId=658743219054'],
     ['projects/shop-prod', 'https://console.cloud.google.com/iam-admin/iam?project=shop-prod'],
-  ])('%s → its IAM page', (resource, url) => expect(consoleUrl(resourceRef({ resource, project: '', location: '' }))).toBe(url));
+  ])('%s → its IAM page', (resource, url) =>
+    expect(consoleUrl(resourceRef({ resource, project: '', location: '' }))).toBe(url),
+  );
 
   it('links the audit entry and the service history in Logs Explorer, from an hour before', () => {
     const s = sections(renderAlert(mk())).find((x) => x.includes('Logs Explorer'))!;
-    const query = decodeURIComponent(/<https:\/\/console\.cloud\.google\.com\/logs\/query;query=([^|>?]+)\?project=shop-prod\|/.exec(s)![1]!);
-    expect(query).toBe(`timestamp>="2026-03-14T09:01:58.412Z" AND (insertId="1x9k2q3e4abc" OR protoPayload.resourceName=("${RUN}" OR "namespaces/shop-prod/services/checkout"))`);
+    const query = decodeURIComponent(
+      /<https:\/\/console\.cloud\.google\.com\/logs\/query;query=([^|>?]+)\?project=shop-prod\|/.exec(s)![1]!,
+    );
+    expect(query).toBe(
+      `timestamp>="2026-03-14T09:01:58.412Z" AND (insertId="1x9k2q3e4abc" OR protoPayload.resourceName=("${RUN}" OR "namespaces/shop-prod/services/checkout"))`,
+    );
   });
 
   it('blockKitBuilderUrl round-trips the blocks', () => {

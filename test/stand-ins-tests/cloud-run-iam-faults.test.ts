@@ -29,8 +29,9 @@ beforeEach(() => {
 /** The remediation shape: drop allUsers from the invoker role, keep everyone else, guarded by the etag. */
 async function removeAllUsers(): Promise<void> {
   const [policy] = await client.getIamPolicy({ resource: NAME });
-  const bindings = (policy.bindings ?? []).map((b) => (b.role === INVOKER
-    ? { ...b, members: (b.members ?? []).filter((m) => m !== 'allUsers') } : b));
+  const bindings = (policy.bindings ?? []).map((b) =>
+    b.role === INVOKER ? { ...b, members: (b.members ?? []).filter((m) => m !== 'allUsers') } : b,
+  );
   await client.setIamPolicy({ resource: NAME, policy: { ...policy, bindings } });
 }
 
@@ -51,27 +52,43 @@ describe('Cloud Run stand-in: IAM policies', () => {
     await client.setIamPolicy({ resource: NAME, policy: { ...policy, bindings: [] } });
     await expect(client.setIamPolicy({ resource: NAME, policy })).rejects.toMatchObject({
       code: 10,
-      details: 'There were concurrent policy changes. Please retry the whole read-modify-write with exponential backoff.',
+      details:
+        'There were concurrent policy changes. Please retry the whole read-modify-write with exponential backoff.',
     });
   });
 
   it('a concurrent writer between GetIamPolicy and SetIamPolicy makes the client retry the read-modify-write', async () => {
-    standIn.onBefore('SetIamPolicy', (_req, s) => {
-      s.seedPolicy(NAME, { bindings: [...s.policy(NAME)!.bindings, { role: 'roles/run.developer', members: ['user:bob@example.com'] }] });
-    }, { times: 1 });
+    standIn.onBefore(
+      'SetIamPolicy',
+      (_req, s) => {
+        s.seedPolicy(NAME, {
+          bindings: [...s.policy(NAME)!.bindings, { role: 'roles/run.developer', members: ['user:bob@example.com'] }],
+        });
+      },
+      { times: 1 },
+    );
     await expect(removeAllUsers()).rejects.toMatchObject({ code: 10 });
     await removeAllUsers(); // second attempt reads the other writer's policy and keeps its binding
     expect(standIn.policy(NAME)!.bindings).toEqual([
       { role: INVOKER, members: ['user:alice@example.com'] },
       { role: 'roles/run.developer', members: ['user:bob@example.com'] },
     ]);
-    expect(standIn.calls.map((c) => c.method)).toEqual(['GetIamPolicy', 'SetIamPolicy', 'GetIamPolicy', 'SetIamPolicy']);
+    expect(standIn.calls.map((c) => c.method)).toEqual([
+      'GetIamPolicy',
+      'SetIamPolicy',
+      'GetIamPolicy',
+      'SetIamPolicy',
+    ]);
   });
 
   it('policies of missing services are NOT_FOUND; malformed members are INVALID_ARGUMENT', async () => {
     await expect(client.getIamPolicy({ resource: `${PARENT}/services/nope` })).rejects.toMatchObject({ code: 5 });
-    await expect(client.setIamPolicy({ resource: NAME, policy: { bindings: [{ role: INVOKER, members: ['alice@example.com'] }] } }))
-      .rejects.toMatchObject({ code: 3 });
+    await expect(
+      client.setIamPolicy({
+        resource: NAME,
+        policy: { bindings: [{ role: INVOKER, members: ['alice@example.com'] }] },
+      }),
+    ).rejects.toMatchObject({ code: 3 });
     expect(() => standIn.seedPolicy(`${PARENT}/services/nope`, { bindings: [] })).toThrow();
   });
 });
@@ -90,11 +107,27 @@ describe('Cloud Run stand-in: injected faults', () => {
   const cases: { method: MethodName; retried: boolean; call: () => Promise<unknown> }[] = [
     { method: 'GetService', retried: true, call: () => client.getService({ name: NAME }) },
     { method: 'ListServices', retried: true, call: () => client.listServices({ parent: PARENT }) },
-    { method: 'UpdateService', retried: false, call: () => client.updateService({ service: { name: NAME, ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY' }, updateMask: { paths: ['ingress'] } }) },
-    { method: 'CreateService', retried: false, call: () => client.createService({ parent: PARENT, serviceId: 'x', service: {} }) },
+    {
+      method: 'UpdateService',
+      retried: false,
+      call: () =>
+        client.updateService({
+          service: { name: NAME, ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY' },
+          updateMask: { paths: ['ingress'] },
+        }),
+    },
+    {
+      method: 'CreateService',
+      retried: false,
+      call: () => client.createService({ parent: PARENT, serviceId: 'x', service: {} }),
+    },
     { method: 'DeleteService', retried: false, call: () => client.deleteService({ name: NAME }) },
     { method: 'GetIamPolicy', retried: false, call: () => client.getIamPolicy({ resource: NAME }) },
-    { method: 'SetIamPolicy', retried: false, call: () => client.setIamPolicy({ resource: NAME, policy: { bindings: [] } }) },
+    {
+      method: 'SetIamPolicy',
+      retried: false,
+      call: () => client.setIamPolicy({ resource: NAME, policy: { bindings: [] } }),
+    },
   ];
   it.each(cases)('UNAVAILABLE once on $method: retried by default = $retried', async ({ method, retried, call }) => {
     standIn.fail(method, { code: 14 });
@@ -111,7 +144,10 @@ describe('Cloud Run stand-in: injected faults', () => {
   it('UNAVAILABLE on GetOperation fails op.promise() (no retry), checkUpdateServiceProgress retries it', async () => {
     standIn.pendingPolls(1);
     standIn.fail('GetOperation', { code: 14 });
-    const [op] = await client.updateService({ service: { name: NAME, ingress: 'INGRESS_TRAFFIC_NONE' }, updateMask: { paths: ['ingress'] } });
+    const [op] = await client.updateService({
+      service: { name: NAME, ingress: 'INGRESS_TRAFFIC_NONE' },
+      updateMask: { paths: ['ingress'] },
+    });
     // Polling reuses UpdateService's call settings (no retryable codes), not the Operations defaults.
     await expect(op.promise()).rejects.toMatchObject({ code: 14 });
     expect(standIn.service(NAME)?.ingress).toBe('INGRESS_TRAFFIC_NONE'); // the write itself went through
@@ -129,7 +165,10 @@ describe('Cloud Run stand-in: injected faults', () => {
     await client.getIamPolicy({ resource: NAME });
     standIn.fail('GetIamPolicy', { code: 8, message: 'Quota exceeded', times: Infinity });
     for (let i = 0; i < 3; i++) {
-      await expect(client.getIamPolicy({ resource: NAME })).rejects.toMatchObject({ code: 8, details: 'Quota exceeded' });
+      await expect(client.getIamPolicy({ resource: NAME })).rejects.toMatchObject({
+        code: 8,
+        details: 'Quota exceeded',
+      });
     }
   });
 });

@@ -29,7 +29,13 @@ beforeEach(() => {
 describe('Cloud Run stand-in: services', () => {
   it('getService returns the seeded service; unary results carry enums and int64 as strings', async () => {
     const [svc] = await client.getService({ name: NAME });
-    expect(svc).toMatchObject({ name: NAME, ingress: 'INGRESS_TRAFFIC_ALL', generation: '1', invokerIamDisabled: true, labels: { team: 'a' } });
+    expect(svc).toMatchObject({
+      name: NAME,
+      ingress: 'INGRESS_TRAFFIC_ALL',
+      generation: '1',
+      invokerIamDisabled: true,
+      labels: { team: 'a' },
+    });
     expect(svc.etag).toBe(standIn.service(NAME)?.etag);
     const [call] = standIn.callsTo('GetService');
     expect(call?.request).toEqual({ name: NAME });
@@ -40,7 +46,12 @@ describe('Cloud Run stand-in: services', () => {
   it('updateService with updateMask [ingress] + etag changes only ingress; LRO result has numeric enums and Long', async () => {
     const before = standIn.service(NAME)!;
     const [op] = await client.updateService({
-      service: { name: NAME, ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY', labels: { team: 'IGNORED' }, etag: before.etag as string },
+      service: {
+        name: NAME,
+        ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY',
+        labels: { team: 'IGNORED' },
+        etag: before.etag as string,
+      },
       updateMask: { paths: ['ingress'] },
     });
     expect(op.done).toBe(true);
@@ -49,7 +60,12 @@ describe('Cloud Run stand-in: services', () => {
     expect(typeof result.generation).toBe('object'); // Long
     expect(String(result.generation)).toBe('2');
     const after = standIn.service(NAME)!;
-    expect(after).toMatchObject({ ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY', labels: { team: 'a' }, invokerIamDisabled: true, generation: '2' });
+    expect(after).toMatchObject({
+      ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY',
+      labels: { team: 'a' },
+      invokerIamDisabled: true,
+      generation: '2',
+    });
     expect(after.etag).not.toBe(before.etag);
     expect(standIn.callsTo('UpdateService')[0]?.request.updateMask).toEqual({ paths: ['ingress'] });
     expect(standIn.callsTo('GetOperation')).toHaveLength(0); // done:true needs no polling
@@ -57,7 +73,10 @@ describe('Cloud Run stand-in: services', () => {
 
   it('updateService accepts snake_case mask paths and resets a masked field that is absent', async () => {
     // false is the proto3 default, so it never reaches the wire: the mask alone says "set it".
-    const [op] = await client.updateService({ service: { name: NAME, invokerIamDisabled: false }, updateMask: { paths: ['invoker_iam_disabled'] } });
+    const [op] = await client.updateService({
+      service: { name: NAME, invokerIamDisabled: false },
+      updateMask: { paths: ['invoker_iam_disabled'] },
+    });
     await op.promise();
     expect(standIn.service(NAME)).toMatchObject({ invokerIamDisabled: false, ingress: 'INGRESS_TRAFFIC_ALL' });
   });
@@ -65,14 +84,22 @@ describe('Cloud Run stand-in: services', () => {
   it('updateService without a mask replaces only the mutable fields given', async () => {
     const [op] = await client.updateService({ service: { name: NAME, labels: { team: 'b' }, generation: 99 } });
     await op.promise();
-    expect(standIn.service(NAME)).toMatchObject({ labels: { team: 'b' }, ingress: 'INGRESS_TRAFFIC_ALL', generation: '2' });
+    expect(standIn.service(NAME)).toMatchObject({
+      labels: { team: 'b' },
+      ingress: 'INGRESS_TRAFFIC_ALL',
+      generation: '2',
+    });
   });
 
   it('updateService with a stale etag is ABORTED and changes nothing', async () => {
     const stale = standIn.service(NAME)!.etag as string;
     standIn.seedService({ ...standIn.service(NAME), labels: { team: 'other-writer' } });
-    await expect(client.updateService({ service: { name: NAME, ingress: 'INGRESS_TRAFFIC_NONE', etag: stale }, updateMask: { paths: ['ingress'] } }))
-      .rejects.toMatchObject({ code: 10 });
+    await expect(
+      client.updateService({
+        service: { name: NAME, ingress: 'INGRESS_TRAFFIC_NONE', etag: stale },
+        updateMask: { paths: ['ingress'] },
+      }),
+    ).rejects.toMatchObject({ code: 10 });
     expect(standIn.service(NAME)?.ingress).toBe('INGRESS_TRAFFIC_ALL');
   });
 
@@ -85,7 +112,10 @@ describe('Cloud Run stand-in: services', () => {
 
   it('a pending operation is polled to completion through Operations/GetOperation', async () => {
     standIn.pendingPolls(2);
-    const [op] = await client.updateService({ service: { name: NAME, ingress: 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER' }, updateMask: { paths: ['ingress'] } });
+    const [op] = await client.updateService({
+      service: { name: NAME, ingress: 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER' },
+      updateMask: { paths: ['ingress'] },
+    });
     expect(op.done).toBe(false);
     const [result] = await op.promise();
     expect(result.ingress).toBe(IngressTraffic.INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER);
@@ -95,11 +125,17 @@ describe('Cloud Run stand-in: services', () => {
   });
 
   it('createService and deleteService round-trip; a duplicate create is ALREADY_EXISTS', async () => {
-    const [created] = await client.createService({ parent: PARENT, serviceId: 'new', service: { ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY' } });
+    const [created] = await client.createService({
+      parent: PARENT,
+      serviceId: 'new',
+      service: { ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY' },
+    });
     const [svc] = await created.promise();
     expect(svc.name).toBe(`${PARENT}/services/new`);
     expect(standIn.policy(`${PARENT}/services/new`)?.bindings).toEqual([]);
-    await expect(client.createService({ parent: PARENT, serviceId: 'new', service: {} })).rejects.toMatchObject({ code: 6 });
+    await expect(client.createService({ parent: PARENT, serviceId: 'new', service: {} })).rejects.toMatchObject({
+      code: 6,
+    });
     const [deleted] = await client.deleteService({ name: `${PARENT}/services/new` });
     await deleted.promise();
     expect(standIn.service(`${PARENT}/services/new`)).toBeUndefined();
@@ -122,7 +158,12 @@ describe('Cloud Run stand-in: services', () => {
     }
     expect(all).toEqual(['b', 'c', 'd', 'e', 'hello']);
     // One manual page, then three pages fetched by the iterator, each after the first carrying a token.
-    expect(standIn.callsTo('ListServices').map((c) => Boolean(c.request.pageToken))).toEqual([false, false, true, true]);
+    expect(standIn.callsTo('ListServices').map((c) => Boolean(c.request.pageToken))).toEqual([
+      false,
+      false,
+      true,
+      true,
+    ]);
 
     // The v2 API lists one region at a time; the sweep enumerates regions with ListLocations.
     await expect(client.listServices({ parent: 'projects/p1/locations/-' })).rejects.toMatchObject({ code: 3 });
@@ -130,8 +171,9 @@ describe('Cloud Run stand-in: services', () => {
     for await (const l of client.listLocationsAsync({ name: 'projects/p1' })) regions.push(l.locationId!);
     expect(regions).toContain('us-central1');
     expect(regions).toHaveLength(new Set(regions).size);
-    await expect(client.listServices({ parent: 'projects/p1/locations/x', pageToken: next!.pageToken! }, { autoPaginate: false }))
-      .rejects.toMatchObject({ code: 3 });
+    await expect(
+      client.listServices({ parent: 'projects/p1/locations/x', pageToken: next!.pageToken! }, { autoPaginate: false }),
+    ).rejects.toMatchObject({ code: 3 });
   });
 
   it('measures per-call latency of a warm getService, and injected latency applies per call', async () => {

@@ -3,7 +3,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import { v3 } from '@google-cloud/resource-manager';
 import {
-  DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, startResourceManagerStandIn, type ResourceManagerStandIn,
+  DEFAULT_PAGE_SIZE,
+  MAX_PAGE_SIZE,
+  startResourceManagerStandIn,
+  type ResourceManagerStandIn,
 } from '../stand-ins/resource-manager/index.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
@@ -15,7 +18,10 @@ beforeAll(async () => {
   standIn = await startResourceManagerStandIn();
   const [host, port] = standIn.endpoint.split(':');
   client = new v3.ProjectsClient({
-    apiEndpoint: host!, port: Number(port), sslCreds: grpc.credentials.createInsecure(), universeDomain: 'googleapis.com',
+    apiEndpoint: host!,
+    port: Number(port),
+    sslCreds: grpc.credentials.createInsecure(),
+    universeDomain: 'googleapis.com',
   });
 });
 afterAll(async () => {
@@ -25,11 +31,13 @@ afterAll(async () => {
 beforeEach(() => standIn.reset());
 
 const id = (i: number): string => `proj-${String(i).padStart(4, '0')}`;
-const searchCalls = (): Record<string, unknown>[] => standIn.calls.filter((c) => c.method === 'SearchProjects').map((c) => c.request);
+const searchCalls = (): Record<string, unknown>[] =>
+  standIn.calls.filter((c) => c.method === 'SearchProjects').map((c) => c.request);
 
 async function searchAll(query?: string): Promise<string[]> {
   const ids: string[] = [];
-  for await (const p of client.searchProjectsAsync(query === undefined ? {} : { query }, { autoPaginate: false })) ids.push(p.projectId!);
+  for await (const p of client.searchProjectsAsync(query === undefined ? {} : { query }, { autoPaginate: false }))
+    ids.push(p.projectId!);
   return ids;
 }
 
@@ -54,7 +62,10 @@ describe('Resource Manager stand-in: SearchProjects paging', () => {
     const [first, , firstRes] = await client.searchProjects({ pageSize: 10_000 }, { autoPaginate: false });
     expect(first).toHaveLength(MAX_PAGE_SIZE);
     expect(firstRes!.nextPageToken).toMatch(/.+/);
-    const [second, , secondRes] = await client.searchProjects({ pageSize: 10_000, pageToken: firstRes!.nextPageToken! }, { autoPaginate: false });
+    const [second, , secondRes] = await client.searchProjects(
+      { pageSize: 10_000, pageToken: firstRes!.nextPageToken! },
+      { autoPaginate: false },
+    );
     expect(second.map((p) => p.projectId)).toEqual(Array.from({ length: 20 }, (_, i) => id(MAX_PAGE_SIZE + i)));
     expect(secondRes!.nextPageToken ?? '').toBe('');
   });
@@ -63,11 +74,15 @@ describe('Resource Manager stand-in: SearchProjects paging', () => {
     for (let i = 0; i < 3; i++) standIn.addProject({ projectId: id(i), parent: 'folders/7' });
     const [, , res] = await client.searchProjects({ query: 'parent:folders/7', pageSize: 1 }, { autoPaginate: false });
     const token = res!.nextPageToken!;
-    await expect(client.searchProjects({ query: 'parent:folders/8', pageToken: token }, { autoPaginate: false }))
-      .rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
-    await expect(client.searchProjects({ pageToken: 'not-a-token' }, { autoPaginate: false }))
-      .rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
-    await expect(client.searchProjects({ pageSize: -1 }, { autoPaginate: false })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
+    await expect(
+      client.searchProjects({ query: 'parent:folders/8', pageToken: token }, { autoPaginate: false }),
+    ).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
+    await expect(client.searchProjects({ pageToken: 'not-a-token' }, { autoPaginate: false })).rejects.toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+    });
+    await expect(client.searchProjects({ pageSize: -1 }, { autoPaginate: false })).rejects.toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+    });
   });
 });
 
@@ -98,16 +113,30 @@ describe('Resource Manager stand-in: SearchProjects queries', () => {
     const all = [];
     for await (const p of client.searchProjectsAsync({}, { autoPaginate: false })) all.push(p);
     expect(all.map((p) => [p.projectId, p.state])).toEqual([
-      ['web-frontend', 'ACTIVE'], ['web-backend', 'ACTIVE'], ['data-lake', 'ACTIVE'], ['old-thing', 'DELETE_REQUESTED'],
+      ['web-frontend', 'ACTIVE'],
+      ['web-backend', 'ACTIVE'],
+      ['data-lake', 'ACTIVE'],
+      ['old-thing', 'DELETE_REQUESTED'],
     ]);
-    expect(all[2]).toMatchObject({ name: 'projects/100000000003', parent: 'organizations/9', displayName: 'Data Lake' });
+    expect(all[2]).toMatchObject({
+      name: 'projects/100000000003',
+      parent: 'organizations/9',
+      displayName: 'Data Lake',
+    });
   });
 
-  it.each(['parent=folders/1', '(parent:folders/1)', 'nosuchfield:x', 'parent:folders/1 AND state:ACTIVE', 'state:gone', 'id:w*b'])(
-    'a query it cannot parse (%s) is INVALID_ARGUMENT', async (query) => {
-      await expect(client.searchProjects({ query }, { autoPaginate: false })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
-    },
-  );
+  it.each([
+    'parent=folders/1',
+    '(parent:folders/1)',
+    'nosuchfield:x',
+    'parent:folders/1 AND state:ACTIVE',
+    'state:gone',
+    'id:w*b',
+  ])('a query it cannot parse (%s) is INVALID_ARGUMENT', async (query) => {
+    await expect(client.searchProjects({ query }, { autoPaginate: false })).rejects.toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+    });
+  });
 });
 
 describe('Resource Manager stand-in: GetProject and ListProjects', () => {
@@ -119,8 +148,13 @@ describe('Resource Manager stand-in: GetProject and ListProjects', () => {
   });
 
   it('GetProject by number or id; a missing project is PERMISSION_DENIED, as the real API hides existence', async () => {
-    expect((await client.getProject({ name: 'projects/555' }))[0]).toMatchObject({ projectId: 'zeta-proj', state: 'ACTIVE' });
-    expect((await client.getProject({ name: 'projects/alpha-proj' }))[0]).toMatchObject({ name: 'projects/100000000001' });
+    expect((await client.getProject({ name: 'projects/555' }))[0]).toMatchObject({
+      projectId: 'zeta-proj',
+      state: 'ACTIVE',
+    });
+    expect((await client.getProject({ name: 'projects/alpha-proj' }))[0]).toMatchObject({
+      name: 'projects/100000000001',
+    });
     await expect(client.getProject({ name: 'projects/999' })).rejects.toMatchObject({
       code: grpc.status.PERMISSION_DENIED,
       details: "Permission 'resourcemanager.projects.get' denied on resource 'projects/999' (or it may not exist).",
@@ -132,7 +166,9 @@ describe('Resource Manager stand-in: GetProject and ListProjects', () => {
     expect(active.map((p) => p.displayName)).toEqual(['Alpha', 'Zeta']);
     const [all] = await client.listProjects({ parent: 'folders/1', showDeleted: true }, { autoPaginate: false });
     expect(all.map((p) => p.projectId)).toEqual(['alpha-proj', 'gone-proj', 'zeta-proj']);
-    await expect(client.listProjects({ parent: 'projects/1' }, { autoPaginate: false })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
+    await expect(client.listProjects({ parent: 'projects/1' }, { autoPaginate: false })).rejects.toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+    });
   });
 });
 
@@ -156,14 +192,18 @@ describe('Resource Manager stand-in: faults, latency, reset', () => {
     standIn.fail('GetProject', { code: grpc.status.INTERNAL, after: 2 });
     await client.getProject({ name: 'projects/only-one' });
     await client.getProject({ name: 'projects/only-one' });
-    await expect(client.getProject({ name: 'projects/only-one' })).rejects.toMatchObject({ code: grpc.status.INTERNAL });
+    await expect(client.getProject({ name: 'projects/only-one' })).rejects.toMatchObject({
+      code: grpc.status.INTERNAL,
+    });
     expect((await client.getProject({ name: 'projects/only-one' }))[0].projectId).toBe('only-one');
   });
 
   it('latency() delays answers: a client deadline shorter than it is DEADLINE_EXCEEDED', async () => {
     standIn.latency(400);
     const started = Date.now();
-    await expect(client.searchProjects({}, { autoPaginate: false, timeout: 100 })).rejects.toMatchObject({ code: grpc.status.DEADLINE_EXCEEDED });
+    await expect(client.searchProjects({}, { autoPaginate: false, timeout: 100 })).rejects.toMatchObject({
+      code: grpc.status.DEADLINE_EXCEEDED,
+    });
     expect(Date.now() - started).toBeLessThan(400);
     standIn.latency(0);
   });

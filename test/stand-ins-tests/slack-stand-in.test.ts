@@ -17,14 +17,21 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 let standIn: SlackStandIn;
 /** null: a client without a token. */
 const client = (token: string | null = TOKEN, o: WebClientOptions = {}): WebClient =>
-  new WebClient(token ?? undefined, { slackApiUrl: standIn.apiUrl, logLevel: LogLevel.ERROR, retryConfig: { retries: 0 }, ...o });
+  new WebClient(token ?? undefined, {
+    slackApiUrl: standIn.apiUrl,
+    logLevel: LogLevel.ERROR,
+    retryConfig: { retries: 0 },
+    ...o,
+  });
 
 beforeAll(async () => {
   standIn = await startSlackStandIn({
     startTs: 1732350000,
     channels: [
-      { id: ALERTS, name: 'runguard-alerts' }, { id: 'C0ARCHIVED1', name: 'old-alerts', archived: true },
-      { id: 'C0NOTJOINED', name: 'elsewhere', member: false }, '#security-oncall',
+      { id: ALERTS, name: 'runguard-alerts' },
+      { id: 'C0ARCHIVED1', name: 'old-alerts', archived: true },
+      { id: 'C0NOTJOINED', name: 'elsewhere', member: false },
+      '#security-oncall',
     ],
   });
 });
@@ -36,17 +43,34 @@ beforeEach(() => standIn.reset());
 describe('Slack stand-in: messages through WebClient', () => {
   it('postMessage: form-encoded blocks/metadata arrive parsed; Slack-style answer with an increasing ts', async () => {
     const metadata = { event_type: 'runguard_alert', event_payload: { service: 'hello' } };
-    const res = await client().chat.postMessage({ channel: '#runguard-alerts', text: 'fallback', blocks: BLOCKS, metadata });
-    expect(res).toMatchObject({ ok: true, channel: ALERTS, ts: '1732350000.000100', message: { text: 'fallback', blocks: BLOCKS, bot_id: 'B0RUNGUARD' } });
+    const res = await client().chat.postMessage({
+      channel: '#runguard-alerts',
+      text: 'fallback',
+      blocks: BLOCKS,
+      metadata,
+    });
+    expect(res).toMatchObject({
+      ok: true,
+      channel: ALERTS,
+      ts: '1732350000.000100',
+      message: { text: 'fallback', blocks: BLOCKS, bot_id: 'B0RUNGUARD' },
+    });
     const [req] = standIn.requests;
-    expect(req).toMatchObject({ method: 'chat.postMessage', contentType: 'application/x-www-form-urlencoded', tokenPresent: true, tokenValid: true, status: 200 });
+    expect(req).toMatchObject({
+      method: 'chat.postMessage',
+      contentType: 'application/x-www-form-urlencoded',
+      tokenPresent: true,
+      tokenValid: true,
+      status: 200,
+    });
     expect(req?.args).toEqual({ channel: '#runguard-alerts', text: 'fallback', blocks: BLOCKS, metadata });
     expect(req?.headers['user-agent']).toMatch(/^@slack:web-api\/8\./);
 
     const second = await client().chat.postMessage({ channel: ALERTS, text: 'two' });
     expect(second.ts).toBe('1732350000.000200');
     expect(standIn.messages(ALERTS).map((m) => [m.ts, m.text, m.blocks])).toEqual([
-      ['1732350000.000100', 'fallback', BLOCKS], ['1732350000.000200', 'two', undefined],
+      ['1732350000.000100', 'fallback', BLOCKS],
+      ['1732350000.000200', 'two', undefined],
     ]);
     expect(standIn.postsPerChannel).toEqual({ [ALERTS]: 2 });
   });
@@ -62,8 +86,10 @@ describe('Slack stand-in: messages through WebClient', () => {
     expect(msg).toMatchObject({ ts, text: 'reverted again', blocks: newBlocks, edited: { user: 'U0RUNGUARD' } });
     expect(standIn.postsPerChannel[ALERTS]).toBe(1);
 
-    await expect(client().chat.update({ channel: ALERTS, ts: '1732349999.000100', text: 'x' }))
-      .rejects.toMatchObject({ code: ErrorCode.PlatformError, data: { ok: false, error: 'message_not_found' } });
+    await expect(client().chat.update({ channel: ALERTS, ts: '1732349999.000100', text: 'x' })).rejects.toMatchObject({
+      code: ErrorCode.PlatformError,
+      data: { ok: false, error: 'message_not_found' },
+    });
   });
 
   it('thread replies are grouped under their parent; a reply to an unknown thread is thread_not_found', async () => {
@@ -75,23 +101,31 @@ describe('Slack stand-in: messages through WebClient', () => {
     expect(r2.message?.thread_ts).toBe(parent.ts);
     const msgs = standIn.messages(ALERTS);
     expect(msgs.map((m) => [m.text, m.reply_count, m.replies.map((r) => r.text)])).toEqual([
-      ['alert', 2, ['seen again', 'reply to a reply']], ['other alert', 0, []],
+      ['alert', 2, ['seen again', 'reply to a reply']],
+      ['other alert', 0, []],
     ]);
     expect(msgs[1]?.ts).toBe(other.ts);
 
-    await expect(client().chat.postMessage({ channel: ALERTS, thread_ts: '1700000000.000100', text: 'orphan' }))
-      .rejects.toMatchObject({ code: ErrorCode.PlatformError, data: { error: 'thread_not_found' } });
+    await expect(
+      client().chat.postMessage({ channel: ALERTS, thread_ts: '1700000000.000100', text: 'orphan' }),
+    ).rejects.toMatchObject({ code: ErrorCode.PlatformError, data: { error: 'thread_not_found' } });
   });
 
   it('auth: an unknown token is invalid_auth, none is not_authed; the token itself is never recorded', async () => {
-    await expect(client('xoxb-wrong-token').chat.postMessage({ channel: ALERTS, text: 'x' }))
-      .rejects.toMatchObject({ code: ErrorCode.PlatformError, data: { ok: false, error: 'invalid_auth' } });
-    await expect(client(null).auth.test())
-      .rejects.toMatchObject({ code: ErrorCode.PlatformError, data: { error: 'not_authed' } });
+    await expect(client('xoxb-wrong-token').chat.postMessage({ channel: ALERTS, text: 'x' })).rejects.toMatchObject({
+      code: ErrorCode.PlatformError,
+      data: { ok: false, error: 'invalid_auth' },
+    });
+    await expect(client(null).auth.test()).rejects.toMatchObject({
+      code: ErrorCode.PlatformError,
+      data: { error: 'not_authed' },
+    });
     await client().chat.postMessage({ channel: ALERTS, text: 'x' });
 
     expect(standIn.requests.map((r) => [r.tokenPresent, r.tokenValid, r.error])).toEqual([
-      [true, false, 'invalid_auth'], [false, false, 'not_authed'], [true, true, undefined],
+      [true, false, 'invalid_auth'],
+      [false, false, 'not_authed'],
+      [true, true, undefined],
     ]);
     const recorded = JSON.stringify(standIn.requests);
     expect(recorded).not.toContain(TOKEN);
@@ -102,7 +136,12 @@ describe('Slack stand-in: messages through WebClient', () => {
 
   it('channels: unknown → channel_not_found, archived → is_archived, not joined → not_in_channel; names resolve', async () => {
     const errorOf = (channel: string): Promise<unknown> =>
-      client().chat.postMessage({ channel, text: 'x' }).then(() => 'ok', (e: { code: string; data: { error: string } }) => `${e.code}:${e.data.error}`);
+      client()
+        .chat.postMessage({ channel, text: 'x' })
+        .then(
+          () => 'ok',
+          (e: { code: string; data: { error: string } }) => `${e.code}:${e.data.error}`,
+        );
     expect(await errorOf('C0DOESNOTEXIST')).toBe('slack_webapi_platform_error:channel_not_found');
     expect(await errorOf('#no-such-channel')).toBe('slack_webapi_platform_error:channel_not_found');
     expect(await errorOf('#old-alerts')).toBe('slack_webapi_platform_error:is_archived');
@@ -115,8 +154,12 @@ describe('Slack stand-in: messages through WebClient', () => {
 
   it('failWith answers ok:false for the next calls only; the client does not retry platform errors', async () => {
     standIn.failWith('chat.postMessage', { error: 'channel_not_found', times: 1 });
-    await expect(client(TOKEN, { retryConfig: { retries: 3, minTimeout: 1, maxTimeout: 2 } }).chat.postMessage({ channel: ALERTS, text: 'x' }))
-      .rejects.toMatchObject({ code: ErrorCode.PlatformError, data: { error: 'channel_not_found' } });
+    await expect(
+      client(TOKEN, { retryConfig: { retries: 3, minTimeout: 1, maxTimeout: 2 } }).chat.postMessage({
+        channel: ALERTS,
+        text: 'x',
+      }),
+    ).rejects.toMatchObject({ code: ErrorCode.PlatformError, data: { error: 'channel_not_found' } });
     expect(standIn.requests).toHaveLength(1);
     await expect(client().chat.postMessage({ channel: ALERTS, text: 'x' })).resolves.toMatchObject({ ok: true });
   });
@@ -125,36 +168,70 @@ describe('Slack stand-in: messages through WebClient', () => {
 describe('Slack stand-in: the other methods runguard uses', () => {
   it('postEphemeral, views.open/update, usergroups.users.list, users.info, auth.test', async () => {
     const c = client();
-    expect(await c.chat.postEphemeral({ channel: ALERTS, user: 'U0ALICE', text: 'only you' })).toMatchObject({ ok: true, message_ts: expect.stringMatching(/^\d{10}\.\d{6}$/) });
+    expect(await c.chat.postEphemeral({ channel: ALERTS, user: 'U0ALICE', text: 'only you' })).toMatchObject({
+      ok: true,
+      message_ts: expect.stringMatching(/^\d{10}\.\d{6}$/),
+    });
     expect(standIn.ephemeral).toMatchObject([{ channel: ALERTS, user: 'U0ALICE', text: 'only you' }]);
-    await expect(c.chat.postEphemeral({ channel: ALERTS, user: 'U0NOBODY', text: 'x' })).rejects.toMatchObject({ data: { error: 'user_not_found' } });
+    await expect(c.chat.postEphemeral({ channel: ALERTS, user: 'U0NOBODY', text: 'x' })).rejects.toMatchObject({
+      data: { error: 'user_not_found' },
+    });
 
-    const view = { type: 'modal' as const, callback_id: 'exempt', title: { type: 'plain_text' as const, text: 'Exempt' }, blocks: [] };
+    const view = {
+      type: 'modal' as const,
+      callback_id: 'exempt',
+      title: { type: 'plain_text' as const, text: 'Exempt' },
+      blocks: [],
+    };
     const opened = await c.views.open({ trigger_id: '123.456.abc', view });
-    expect(opened.view).toMatchObject({ id: expect.stringMatching(/^V/), callback_id: 'exempt', hash: expect.any(String) });
+    expect(opened.view).toMatchObject({
+      id: expect.stringMatching(/^V/),
+      callback_id: 'exempt',
+      hash: expect.any(String),
+    });
     expect(standIn.requests.at(-1)?.args.view).toEqual(view); // JSON-stringified in the form, parsed back
-    const updated = await c.views.update({ view_id: opened.view!.id!, hash: opened.view!.hash!, view: { ...view, callback_id: 'exempt2' } });
+    const updated = await c.views.update({
+      view_id: opened.view!.id!,
+      hash: opened.view!.hash!,
+      view: { ...view, callback_id: 'exempt2' },
+    });
     expect(updated.view).toMatchObject({ id: opened.view!.id, callback_id: 'exempt2' });
-    await expect(c.views.update({ view_id: opened.view!.id!, hash: opened.view!.hash!, view })).rejects.toMatchObject({ data: { error: 'hash_conflict' } });
+    await expect(c.views.update({ view_id: opened.view!.id!, hash: opened.view!.hash!, view })).rejects.toMatchObject({
+      data: { error: 'hash_conflict' },
+    });
     await expect(c.views.update({ view_id: 'V404', view })).rejects.toMatchObject({ data: { error: 'not_found' } });
     expect(standIn.views.get(opened.view!.id!)?.updates).toBe(1);
 
     expect((await c.usergroups.users.list({ usergroup: 'S0ONCALL' })).users).toEqual(['U0ALICE']);
-    await expect(c.usergroups.users.list({ usergroup: 'S404' })).rejects.toMatchObject({ data: { error: 'no_such_subteam' } });
-    expect((await c.users.info({ user: 'U0BOB' })).user).toMatchObject({ id: 'U0BOB', name: 'bob', profile: { email: 'bob@example.com' } });
+    await expect(c.usergroups.users.list({ usergroup: 'S404' })).rejects.toMatchObject({
+      data: { error: 'no_such_subteam' },
+    });
+    expect((await c.users.info({ user: 'U0BOB' })).user).toMatchObject({
+      id: 'U0BOB',
+      name: 'bob',
+      profile: { email: 'bob@example.com' },
+    });
     await expect(c.users.info({ user: 'U404' })).rejects.toMatchObject({ data: { error: 'user_not_found' } });
-    expect(await c.auth.test()).toMatchObject({ ok: true, team_id: 'T0RUNGUARD', user_id: 'U0RUNGUARD', bot_id: 'B0RUNGUARD' });
+    expect(await c.auth.test()).toMatchObject({
+      ok: true,
+      team_id: 'T0RUNGUARD',
+      user_id: 'U0RUNGUARD',
+      bot_id: 'B0RUNGUARD',
+    });
   });
 
   it('signSlackRequest reproduces the worked example of "Verifying requests from Slack"', () => {
-    const body = 'token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V'
-      + '&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text='
-      + '&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN'
-      + '&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c';
-    expect(signSlackRequest('8f742231b10e8888abcd99yyyzzz85a5', 1531420618, body))
-      .toBe('v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503');
-    expect(signSlackRequest('8f742231b10e8888abcd99yyyzzz85a5', '1531420618', Buffer.from(body)))
-      .toBe('v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503');
+    const body =
+      'token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V' +
+      '&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=' +
+      '&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN' +
+      '&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c';
+    expect(signSlackRequest('8f742231b10e8888abcd99yyyzzz85a5', 1531420618, body)).toBe(
+      'v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503',
+    );
+    expect(signSlackRequest('8f742231b10e8888abcd99yyyzzz85a5', '1531420618', Buffer.from(body))).toBe(
+      'v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503',
+    );
   });
 });
 
@@ -164,10 +241,15 @@ describe('Slack stand-in: rate limits and faults, as WebClient handles them', ()
     const c = client(TOKEN, { rejectRateLimitedCalls: true });
     await c.chat.postMessage({ channel: ALERTS, text: '1' });
     await c.chat.postMessage({ channel: ALERTS, text: '2' });
-    await expect(c.chat.postMessage({ channel: ALERTS, text: '3' })).rejects.toMatchObject({ code: ErrorCode.RateLimitedError, retryAfter: 1 });
+    await expect(c.chat.postMessage({ channel: ALERTS, text: '3' })).rejects.toMatchObject({
+      code: ErrorCode.RateLimitedError,
+      retryAfter: 1,
+    });
     expect(standIn.requests.at(-1)).toMatchObject({ status: 429, error: 'ratelimited' });
     expect(standIn.rateLimitedCount).toBe(1);
-    await expect(c.chat.postMessage({ channel: '#security-oncall', text: 'other channel' })).resolves.toMatchObject({ ok: true });
+    await expect(c.chat.postMessage({ channel: '#security-oncall', text: 'other channel' })).resolves.toMatchObject({
+      ok: true,
+    });
     expect(standIn.postsPerChannel[ALERTS]).toBe(2);
   });
 
@@ -175,7 +257,11 @@ describe('Slack stand-in: rate limits and faults, as WebClient handles them', ()
     standIn.rateLimit({ perSecond: 10, burst: 5 });
     const c = client(TOKEN, { rejectRateLimitedCalls: true });
     await c.auth.test(); // open the connection first: not rate limited
-    const post = (): Promise<boolean> => c.chat.postMessage({ channel: ALERTS, text: 'x' }).then(() => true, () => false);
+    const post = (): Promise<boolean> =>
+      c.chat.postMessage({ channel: ALERTS, text: 'x' }).then(
+        () => true,
+        () => false,
+      );
     expect((await Promise.all(Array.from({ length: 8 }, post))).filter(Boolean)).toHaveLength(5);
     const t0 = performance.now();
     let sent = 0;
@@ -198,21 +284,34 @@ describe('Slack stand-in: rate limits and faults, as WebClient handles them', ()
     const limited = c.chat.postMessage({ channel: ALERTS, text: 'second' }).then(() => performance.now() - t0);
     await sleep(150);
     // A different channel with tokens to spare: queued behind the paused request queue all the same.
-    const other = c.chat.postMessage({ channel: '#security-oncall', text: 'elsewhere' }).then(() => performance.now() - t0);
+    const other = c.chat
+      .postMessage({ channel: '#security-oncall', text: 'elsewhere' })
+      .then(() => performance.now() - t0);
     const [tLimited, tOther] = await Promise.all([limited, other]);
     expect(events).toEqual([1]);
     expect(standIn.rateLimitedCount).toBe(1);
     expect(tLimited).toBeGreaterThanOrEqual(950);
     expect(tLimited).toBeLessThan(2000);
     expect(tOther).toBeGreaterThanOrEqual(900);
-    expect(standIn.requests.map((r) => [r.args.text, r.status])).toEqual([['first', 200], ['second', 429], ['elsewhere', 200], ['second', 200]]);
+    expect(standIn.requests.map((r) => [r.args.text, r.status])).toEqual([
+      ['first', 200],
+      ['second', 429],
+      ['elsewhere', 200],
+      ['second', 200],
+    ]);
     expect(standIn.messages(ALERTS).map((m) => m.text)).toEqual(['first', 'second']);
   });
 
   it('HTTP 503 twice then success with a quick retryConfig; without retries a WebAPIHTTPError', async () => {
     standIn.fail('chat.postMessage', { status: 503, times: 2 });
-    await expect(client(TOKEN, { retryConfig: FAST_RETRY }).chat.postMessage({ channel: ALERTS, text: 'x' })).resolves.toMatchObject({ ok: true });
-    expect(standIn.requests.map((r) => [r.status, r.error])).toEqual([[503, 'http_503'], [503, 'http_503'], [200, undefined]]);
+    await expect(
+      client(TOKEN, { retryConfig: FAST_RETRY }).chat.postMessage({ channel: ALERTS, text: 'x' }),
+    ).resolves.toMatchObject({ ok: true });
+    expect(standIn.requests.map((r) => [r.status, r.error])).toEqual([
+      [503, 'http_503'],
+      [503, 'http_503'],
+      [200, undefined],
+    ]);
     expect(standIn.messages(ALERTS)).toHaveLength(1);
     standIn.fail('*', { status: 500 });
     await expect(client().auth.test()).rejects.toMatchObject({ code: ErrorCode.HTTPError, statusCode: 500 });

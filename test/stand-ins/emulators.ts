@@ -55,9 +55,18 @@ function gcloudEnv(configDir: string): NodeJS.ProcessEnv {
   };
 }
 
-interface SpawnPlan { name: string; command: string; args: string[] }
+interface SpawnPlan {
+  name: string;
+  command: string;
+  args: string[];
+}
 
-async function startEmulator(plan: SpawnPlan, port: number, tmp: string, opts: EmulatorOptions): Promise<EmulatorHandle> {
+async function startEmulator(
+  plan: SpawnPlan,
+  port: number,
+  tmp: string,
+  opts: EmulatorOptions,
+): Promise<EmulatorHandle> {
   const started = performance.now();
   const child = spawn(plan.command, plan.args, {
     env: gcloudEnv(join(tmp, 'gcloud-config')),
@@ -67,15 +76,19 @@ async function startEmulator(plan: SpawnPlan, port: number, tmp: string, opts: E
   });
   // Keep only the tail of the output for error messages; draining the pipes keeps the child from blocking.
   let tail = '';
-  const keep = (chunk: Buffer): void => { tail = (tail + chunk.toString()).slice(-4000); };
+  const keep = (chunk: Buffer): void => {
+    tail = (tail + chunk.toString()).slice(-4000);
+  };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   let exited: string | undefined;
   // 'exit' fires once Node has reaped the child, so after it no zombie is left behind either.
-  const reaped = new Promise<void>((resolve) => child.once('exit', (code, sig) => {
-    exited = `exited early (code ${code}, signal ${sig})`;
-    resolve();
-  }));
+  const reaped = new Promise<void>((resolve) =>
+    child.once('exit', (code, sig) => {
+      exited = `exited early (code ${code}, signal ${sig})`;
+      resolve();
+    }),
+  );
   const pid = child.pid;
   if (pid === undefined) throw new Error(`${plan.name}: spawn failed`);
 
@@ -125,18 +138,27 @@ export async function startPubSubEmulator(opts: EmulatorOptions = {}): Promise<E
   const tmp = mkdtempSync(join(tmpdir(), 'runguard-pubsub-'));
   const dataDir = join(tmp, 'data');
   mkdirSync(dataDir); // gcloud writes env.yaml there but does not create the directory
-  const plan: SpawnPlan = (opts.launcher ?? 'direct') === 'direct'
-    ? {
-      name: 'pubsub-emulator',
-      command: join(sdkRoot(), 'platform/pubsub-emulator/bin/cloud-pubsub-emulator'),
-      // gcloud passes only host and port to this script too; the emulator takes any project id.
-      args: ['--host=127.0.0.1', `--port=${port}`],
-    }
-    : {
-      name: 'pubsub-emulator (gcloud)',
-      command: 'gcloud',
-      args: ['beta', 'emulators', 'pubsub', 'start', `--host-port=127.0.0.1:${port}`, `--project=${project}`, `--data-dir=${dataDir}`],
-    };
+  const plan: SpawnPlan =
+    (opts.launcher ?? 'direct') === 'direct'
+      ? {
+          name: 'pubsub-emulator',
+          command: join(sdkRoot(), 'platform/pubsub-emulator/bin/cloud-pubsub-emulator'),
+          // gcloud passes only host and port to this script too; the emulator takes any project id.
+          args: ['--host=127.0.0.1', `--port=${port}`],
+        }
+      : {
+          name: 'pubsub-emulator (gcloud)',
+          command: 'gcloud',
+          args: [
+            'beta',
+            'emulators',
+            'pubsub',
+            'start',
+            `--host-port=127.0.0.1:${port}`,
+            `--project=${project}`,
+            `--data-dir=${dataDir}`,
+          ],
+        };
   return startEmulator(plan, port, tmp, opts);
 }
 
@@ -144,16 +166,17 @@ export async function startFirestoreEmulator(opts: EmulatorOptions = {}): Promis
   const project = opts.project ?? 'runguard-test';
   const port = await freePort();
   const tmp = mkdtempSync(join(tmpdir(), 'runguard-firestore-'));
-  const plan: SpawnPlan = (opts.launcher ?? 'gcloud') === 'direct'
-    ? {
-      name: 'firestore-emulator',
-      command: join(sdkRoot(), 'platform/cloud-firestore-emulator/cloud_firestore_emulator'),
-      args: ['start', '--host=127.0.0.1', `--port=${port}`],
-    }
-    : {
-      name: 'firestore-emulator (gcloud)',
-      command: 'gcloud',
-      args: ['emulators', 'firestore', 'start', `--host-port=127.0.0.1:${port}`, `--project=${project}`],
-    };
+  const plan: SpawnPlan =
+    (opts.launcher ?? 'gcloud') === 'direct'
+      ? {
+          name: 'firestore-emulator',
+          command: join(sdkRoot(), 'platform/cloud-firestore-emulator/cloud_firestore_emulator'),
+          args: ['start', '--host=127.0.0.1', `--port=${port}`],
+        }
+      : {
+          name: 'firestore-emulator (gcloud)',
+          command: 'gcloud',
+          args: ['emulators', 'firestore', 'start', `--host-port=127.0.0.1:${port}`, `--project=${project}`],
+        };
   return startEmulator(plan, port, tmp, opts);
 }

@@ -29,11 +29,21 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 export async function startFunctionProcess(opts: FunctionProcessOptions): Promise<FunctionProcess> {
   const port = await freePort();
   // The CLI cannot be told an address; the preload makes it bind 127.0.0.1 instead of every interface.
-  const child = spawn(process.execPath, ['-r', './test/stand-ins/localhost-only.cjs', 'node_modules/@google-cloud/functions-framework/build/src/main.js', `--target=${opts.target}`, `--signature-type=${opts.signatureType}`], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', PORT: String(port), METADATA_SERVER_DETECTION: 'none', ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '-r',
+      './test/stand-ins/localhost-only.cjs',
+      'node_modules/@google-cloud/functions-framework/build/src/main.js',
+      `--target=${opts.target}`,
+      `--signature-type=${opts.signatureType}`,
+    ],
+    {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', PORT: String(port), METADATA_SERVER_DETECTION: 'none', ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   let partial = '';
   child.stdout!.on('data', (d: Buffer) => {

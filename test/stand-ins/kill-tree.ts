@@ -1,7 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-interface ProcInfo { pid: number; ppid: number; state: string; comm: string }
+interface ProcInfo {
+  pid: number;
+  ppid: number;
+  state: string;
+  comm: string;
+}
 
 function readStat(pid: number): ProcInfo | undefined {
   try {
@@ -16,7 +21,9 @@ function readStat(pid: number): ProcInfo | undefined {
   }
 }
 
-export interface TreeProc extends ProcInfo { depth: number }
+export interface TreeProc extends ProcInfo {
+  depth: number;
+}
 
 /** Every live descendant of `root`, with its depth below it (children are depth 1). */
 export function descendants(root: number): TreeProc[] {

@@ -20,8 +20,18 @@ function breakglass(n: number, resource = RESOURCE, now = Date.now()): Breakglas
   const createdAt = new Date(now + n).toISOString();
   const findingKey = `run.public-invoker|${resource}`;
   return {
-    resource, rule: 'run.public-invoker', reason: 'demo', expires: new Date(now + 3_600_000).toISOString(), approvedBy: 'alice@example.com',
-    source: 'breakglass', id: `${findingKey}|${createdAt}`, findingKey, requester: 'dev@example.com', createdAt, slackUserId: 'U1', slackMessage: null,
+    resource,
+    rule: 'run.public-invoker',
+    reason: 'demo',
+    expires: new Date(now + 3_600_000).toISOString(),
+    approvedBy: 'alice@example.com',
+    source: 'breakglass',
+    id: `${findingKey}|${createdAt}`,
+    findingKey,
+    requester: 'dev@example.com',
+    createdAt,
+    slackUserId: 'U1',
+    slackMessage: null,
   };
 }
 
@@ -34,9 +44,14 @@ function percentiles(samples: number[]): { p50: number; p99: number } {
 describe('Firestore state store without a server', () => {
   it('loads the client library on first use; an unreachable emulator gives a TransientError within the deadline', async () => {
     const cache = createRequire(import.meta.url).cache;
-    const loaded = (): boolean => Object.keys(cache).some((k) => k.includes('@google-cloud/firestore/build/src/index.js'));
+    const loaded = (): boolean =>
+      Object.keys(cache).some((k) => k.includes('@google-cloud/firestore/build/src/index.js'));
     expect(loaded()).toBe(false);
-    const store = createFirestoreStateStore({ emulatorHost: `127.0.0.1:${await freePort()}`, projectId: 'p', deadlineMs: 1000 });
+    const store = createFirestoreStateStore({
+      emulatorHost: `127.0.0.1:${await freePort()}`,
+      projectId: 'p',
+      deadlineMs: 1000,
+    });
     expect(loaded()).toBe(false);
     for (const call of [() => store.claim([KEY], Date.now(), 60_000), () => store.exemptionsFor(RESOURCE)]) {
       const started = performance.now();
@@ -72,7 +87,9 @@ describe.skipIf(!host)('Firestore state store connecting to the emulator', () =>
     net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
       // net.connect() hands over its arguments normalized: [options, callback].
       const first = Array.isArray(args[0]) ? args[0][0] : args[0];
-      const o = (typeof first === 'object' && first !== null ? first : { port: first, host: args[1] }) as net.TcpNetConnectOpts & { path?: string };
+      const o = (
+        typeof first === 'object' && first !== null ? first : { port: first, host: args[1] }
+      ) as net.TcpNetConnectOpts & { path?: string };
       if (o.path) return connect.apply(this, args as never);
       targets.push(`${o.host ?? 'localhost'}:${o.port}`);
       if (o.host === '127.0.0.1') return connect.apply(this, args as never);
@@ -157,7 +174,9 @@ describe.skipIf(!host)('Firestore state store on the emulator', () => {
     const figures = {
       claim: await time(200, (i) => store.claim([`${KEY}-${i}`, `operations/op-${i}`], now, 60_000)),
       recordExemption: await time(200, (i) => store.recordExemption(breakglass(0, `${RESOURCE}-${i}`, now), now)),
-      recordExemptionStanding: await time(200, (i) => store.recordExemption(breakglass(1, `${RESOURCE}-${i}`, now), now)),
+      recordExemptionStanding: await time(200, (i) =>
+        store.recordExemption(breakglass(1, `${RESOURCE}-${i}`, now), now),
+      ),
       exemptionsFor: await time(200, (i) => store.exemptionsFor(`${RESOURCE}-${i}`)),
     };
     console.log(`[firestore latency, emulator, ms] ${JSON.stringify(figures)}`);

@@ -23,23 +23,47 @@ const T0 = Date.UTC(2026, 2, 1, 9, 0, 0);
 const MIN = 60_000;
 
 /** Keys shaped like the real ones: log names with `/`, findings joined with `|`. */
-const insertKey = (n: number | string): string => `projects/shop-prod/logs/cloudaudit.googleapis.com%2Factivity|insert-${n}`;
+const insertKey = (n: number | string): string =>
+  `projects/shop-prod/logs/cloudaudit.googleapis.com%2Factivity|insert-${n}`;
 const findingKey = (resource: string, rule = 'run.public-invoker'): string => `${rule}|${resource}`;
 const SERVICE = 'projects/shop-prod/locations/europe-west1/services/api';
 
-function breakglass(resource: string, createdAt: number, expires: number, approver = 'alice@example.com', rule = 'run.public-invoker'): BreakglassExemption {
+function breakglass(
+  resource: string,
+  createdAt: number,
+  expires: number,
+  approver = 'alice@example.com',
+  rule = 'run.public-invoker',
+): BreakglassExemption {
   const created = new Date(createdAt).toISOString();
   const key = findingKey(resource, rule);
   return {
-    resource, rule, reason: 'incident 42: partner demo', expires: new Date(expires).toISOString(), approvedBy: approver,
-    source: 'breakglass', id: `${key}|${created}`, findingKey: key, requester: 'dev@example.com', createdAt: created,
-    slackUserId: `U-${approver}`, slackMessage: { channel: 'C-alerts', ts: '1767225600.000100' },
+    resource,
+    rule,
+    reason: 'incident 42: partner demo',
+    expires: new Date(expires).toISOString(),
+    approvedBy: approver,
+    source: 'breakglass',
+    id: `${key}|${created}`,
+    findingKey: key,
+    requester: 'dev@example.com',
+    createdAt: created,
+    slackUserId: `U-${approver}`,
+    slackMessage: { channel: 'C-alerts', ts: '1767225600.000100' },
   };
 }
 
 /** Progress with the awkward shapes a Verdict holds (nested arrays, nulls, optional fields left out). */
 const progress = (): Progress => ({
-  verdicts: [{ decision: { action: 'revert', matrix: [[1, 2], [3]] }, done: 'reverted', summary: 'reverted', outcome: null, fight: null }] as unknown as Progress['verdicts'],
+  verdicts: [
+    {
+      decision: { action: 'revert', matrix: [[1, 2], [3]] },
+      done: 'reverted',
+      summary: 'reverted',
+      outcome: null,
+      fight: null,
+    },
+  ] as unknown as Progress['verdicts'],
   notified: ['C-alerts|run.public-invoker'],
 });
 
@@ -127,7 +151,12 @@ describe.each(stores)('StateStore contract: %s', (_name, make) => {
     it('a fight lasts until `until`', async () => {
       const s = store();
       const k = findingKey(SERVICE);
-      const fight: Fight = { actor: 'terraform@ci.iam.gserviceaccount.com', since: T0, until: T0 + 30 * MIN, reverts: 3 };
+      const fight: Fight = {
+        actor: 'terraform@ci.iam.gserviceaccount.com',
+        since: T0,
+        until: T0 + 30 * MIN,
+        reverts: 3,
+      };
       expect(await s.getFight(k, T0)).toBeNull();
       await s.setFight(k, fight);
       expect(await s.getFight(k, T0 + 30 * MIN - 1)).toEqual(fight);
@@ -162,7 +191,9 @@ describe.each(stores)('StateStore contract: %s', (_name, make) => {
     it('10 approvers acknowledging at once leave exactly one exemption', async () => {
       const s = store();
       const resource = `${SERVICE}-race`;
-      const all = Array.from({ length: 10 }, (_, i) => breakglass(resource, T0 + i, T0 + 60 * MIN, `approver${i}@example.com`));
+      const all = Array.from({ length: 10 }, (_, i) =>
+        breakglass(resource, T0 + i, T0 + 60 * MIN, `approver${i}@example.com`),
+      );
       const results = await Promise.all(all.map((e) => s.recordExemption(e, T0 + 10)));
       const created = results.filter((r) => r.created);
       expect(created).toHaveLength(1);
@@ -176,7 +207,8 @@ describe.each(stores)('StateStore contract: %s', (_name, make) => {
       const expired = breakglass(resource, T0, T0 + MIN);
       const active = breakglass(resource, T0 + 2 * MIN, T0 + 60 * MIN);
       const elsewhere = breakglass(`${resource}-2`, T0, T0 + 60 * MIN);
-      for (const e of [expired, active, elsewhere]) expect((await s.recordExemption(e, Date.parse(e.createdAt))).created).toBe(true);
+      for (const e of [expired, active, elsewhere])
+        expect((await s.recordExemption(e, Date.parse(e.createdAt))).created).toBe(true);
       expect(await s.exemptionsFor(resource)).toEqual([expired, active]);
       expect(await s.exemptionsFor(`${SERVICE}-none`)).toEqual([]);
     });
@@ -187,21 +219,37 @@ describe.each(stores)('StateStore contract: %s', (_name, make) => {
       const b = findingKey(`${SERVICE}-sweep`, 'run-public-invoker');
       expect(await s.sweepMarks([a, b])).toEqual(new Map());
       expect(await s.lastSweep('shop-prod')).toBeNull();
-      await s.setSweepMarks(new Map([[a, { fingerprint: 'alert\nHIGH\ningress opened', firstSeen: T0, lastSeen: T0 }]]));
-      await s.setSweepMarks(new Map([[a, { fingerprint: 'alert\nHIGH\ningress opened', firstSeen: T0, lastSeen: T0 + 60 * MIN }]]));
+      await s.setSweepMarks(
+        new Map([[a, { fingerprint: 'alert\nHIGH\ningress opened', firstSeen: T0, lastSeen: T0 }]]),
+      );
+      await s.setSweepMarks(
+        new Map([[a, { fingerprint: 'alert\nHIGH\ningress opened', firstSeen: T0, lastSeen: T0 + 60 * MIN }]]),
+      );
       await s.setLastSweep('shop-prod', T0 + 60 * MIN);
-      expect(await s.sweepMarks([a, b])).toEqual(new Map([[a, { fingerprint: 'alert\nHIGH\ningress opened', firstSeen: T0, lastSeen: T0 + 60 * MIN }]]));
+      expect(await s.sweepMarks([a, b])).toEqual(
+        new Map([[a, { fingerprint: 'alert\nHIGH\ningress opened', firstSeen: T0, lastSeen: T0 + 60 * MIN }]]),
+      );
       expect(await s.lastSweep('shop-prod')).toBe(T0 + 60 * MIN);
       expect(await s.lastSweep('shop-dev')).toBeNull();
     });
 
     it('writes more sweep marks than one Firestore batch holds', async () => {
       const s = store();
-      const marks = new Map(Array.from({ length: 620 }, (_, i) => [findingKey(`${SERVICE}-many-${i}`), { fingerprint: `f${i}`, firstSeen: T0, lastSeen: T0 + i }] as const));
+      const marks = new Map(
+        Array.from(
+          { length: 620 },
+          (_, i) =>
+            [findingKey(`${SERVICE}-many-${i}`), { fingerprint: `f${i}`, firstSeen: T0, lastSeen: T0 + i }] as const,
+        ),
+      );
       await s.setSweepMarks(marks);
       const back = await s.sweepMarks([...marks.keys()]);
       expect(back.size).toBe(620);
-      expect(back.get(findingKey(`${SERVICE}-many-619`))).toEqual({ fingerprint: 'f619', firstSeen: T0, lastSeen: T0 + 619 });
+      expect(back.get(findingKey(`${SERVICE}-many-619`))).toEqual({
+        fingerprint: 'f619',
+        firstSeen: T0,
+        lastSeen: T0 + 619,
+      });
     });
   });
 });

@@ -18,10 +18,14 @@ function fromTerraformJson(doc: Hcl): Hcl {
   for (const [kind, body] of Object.entries(doc)) {
     if (kind === '//') continue;
     if (kind === 'locals') out.locals = Array.isArray(body) ? body : [body];
-    else if (LABELLED.has(kind)) out[kind] = Object.fromEntries(Object.entries(body as Hcl).map(([k, v]) => [k, Array.isArray(v) ? v : [v]]));
+    else if (LABELLED.has(kind))
+      out[kind] = Object.fromEntries(Object.entries(body as Hcl).map(([k, v]) => [k, Array.isArray(v) ? v : [v]]));
     else if (TWO_LABELS.has(kind)) {
       out[kind] = Object.fromEntries(
-        Object.entries(body as Hcl).map(([type, byName]) => [type, Object.fromEntries(Object.entries(byName as Hcl).map(([k, v]) => [k, Array.isArray(v) ? v : [v]]))]),
+        Object.entries(body as Hcl).map(([type, byName]) => [
+          type,
+          Object.fromEntries(Object.entries(byName as Hcl).map(([k, v]) => [k, Array.isArray(v) ? v : [v]])),
+        ]),
       );
     } else out[kind] = Array.isArray(body) ? body : [body];
   }
@@ -31,15 +35,20 @@ function fromTerraformJson(doc: Hcl): Hcl {
 /** Every .tf and .tf.json file of a module, parsed and merged block type by block type (hcl2json keeps blocks as arrays). */
 export async function parseModule(dir: string): Promise<Hcl> {
   const merged: Hcl = {};
-  const files = readdirSync(dir).filter((f) => f.endsWith('.tf') || f.endsWith('.tf.json')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.tf') || f.endsWith('.tf.json'))
+    .sort();
   for (const file of files) {
     const text = readFileSync(join(dir, file), 'utf8');
-    const doc = file.endsWith('.json') ? fromTerraformJson(JSON.parse(text) as Hcl) : ((await parse(file, text)) as Hcl);
+    const doc = file.endsWith('.json')
+      ? fromTerraformJson(JSON.parse(text) as Hcl)
+      : ((await parse(file, text)) as Hcl);
     for (const [kind, body] of Object.entries(doc)) {
       if (Array.isArray(body)) merged[kind] = [...(merged[kind] ?? []), ...body];
       else if (kind === 'resource' || kind === 'data') {
         merged[kind] ??= {};
-        for (const [type, byName] of Object.entries(body as Hcl)) merged[kind][type] = { ...(merged[kind][type] ?? {}), ...byName };
+        for (const [type, byName] of Object.entries(body as Hcl))
+          merged[kind][type] = { ...(merged[kind][type] ?? {}), ...byName };
       } else merged[kind] = { ...(merged[kind] ?? {}), ...(body as Hcl) };
     }
   }

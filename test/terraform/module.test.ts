@@ -15,16 +15,23 @@ const res = (type: string, name: string): Hcl => {
   if (!r) throw new Error(`no ${type}.${name} in ${MODULE}`);
   return r;
 };
-const SINKS = ['google_logging_organization_sink', 'google_logging_folder_sink', 'google_logging_project_sink'] as const;
+const SINKS = [
+  'google_logging_organization_sink',
+  'google_logging_folder_sink',
+  'google_logging_project_sink',
+] as const;
 const FUNCTIONS = ['audit_events', 'slack_interactions', 'reconcile'] as const;
 /** Function resource -> its key in local.access, the naming module's functions and google_service_account.function. */
 const SA_KEY = { audit_events: 'events', slack_interactions: 'interactions', reconcile: 'reconcile' } as const;
-const uri = (fn: string, indexed = false) => `google_cloudfunctions2_function.${fn}${indexed ? '[0]' : ''}.service_config[0].uri`;
+const uri = (fn: string, indexed = false) =>
+  `google_cloudfunctions2_function.${fn}${indexed ? '[0]' : ''}.service_config[0].uri`;
 const PUBSUB_AGENT = '${google_project_service_identity.pubsub.member}';
 
 /** Every resource block as [address, body], for scanning who is granted what. */
 const allResources = (): [string, Hcl][] =>
-  Object.entries(tf.resource as Hcl).flatMap(([type, byName]) => Object.entries(byName as Hcl).map(([name, blocks]) => [`${type}.${name}`, (blocks as Hcl[])[0]!] as [string, Hcl]));
+  Object.entries(tf.resource as Hcl).flatMap(([type, byName]) =>
+    Object.entries(byName as Hcl).map(([name, blocks]) => [`${type}.${name}`, (blocks as Hcl[])[0]!] as [string, Hcl]),
+  );
 const IAM_TYPES = /_iam_member$/;
 
 describe('runguard module structure (hcl2json)', () => {
@@ -48,7 +55,11 @@ describe('runguard module structure (hcl2json)', () => {
     }
     expect(writerRefs).toEqual(['google_pubsub_topic_iam_member.sink_publisher']);
     const binding = res('google_pubsub_topic_iam_member', 'sink_publisher');
-    expect(binding).toMatchObject({ topic: '${google_pubsub_topic.audit.name}', role: 'roles/pubsub.publisher', member: '${local.sink_writer_identity}' });
+    expect(binding).toMatchObject({
+      topic: '${google_pubsub_topic.audit.name}',
+      role: 'roles/pubsub.publisher',
+      member: '${local.sink_writer_identity}',
+    });
     const identity = String(tf.locals.find((l: Hcl) => 'sink_writer_identity' in l).sink_writer_identity);
     for (const type of SINKS) expect(identity).toContain(`${type}.audit[*].writer_identity`);
   });
@@ -65,7 +76,10 @@ describe('runguard module structure (hcl2json)', () => {
     // The path carries the topic so that the Functions Framework can set the CloudEvent source.
     expect(push.push_endpoint).toBe(`\${${uri('audit_events')}}/\${google_pubsub_topic.audit.id}`);
     expect(push.no_wrapper).toBeUndefined(); // the Functions Framework needs the {message, subscription} body
-    expect(push.oidc_token[0]).toEqual({ service_account_email: '${google_service_account.pusher["events"].email}', audience: `\${${uri('audit_events')}}` });
+    expect(push.oidc_token[0]).toEqual({
+      service_account_email: '${google_service_account.pusher["events"].email}',
+      audience: `\${${uri('audit_events')}}`,
+    });
     expect(sub.expiration_policy[0].ttl).toBe('');
     expect(sub.retry_policy[0]).toEqual({ minimum_backoff: '10s', maximum_backoff: '600s' });
     expect(tf.resource.eventarc_trigger ?? tf.resource.google_eventarc_trigger).toBeUndefined();
@@ -74,7 +88,10 @@ describe('runguard module structure (hcl2json)', () => {
 
   it('dead-letters audit events after 10 attempts, with the Pub/Sub service agent able to do it', () => {
     const sub = res('google_pubsub_subscription', 'audit_push');
-    expect(sub.dead_letter_policy[0]).toEqual({ dead_letter_topic: '${google_pubsub_topic.dead_letter.id}', max_delivery_attempts: 10 });
+    expect(sub.dead_letter_policy[0]).toEqual({
+      dead_letter_topic: '${google_pubsub_topic.dead_letter.id}',
+      max_delivery_attempts: 10,
+    });
     expect(res('google_pubsub_topic_iam_member', 'pubsub_agent_dead_letter_publisher')).toMatchObject({
       topic: '${google_pubsub_topic.dead_letter.name}',
       role: 'roles/pubsub.publisher',
@@ -85,10 +102,15 @@ describe('runguard module structure (hcl2json)', () => {
       role: 'roles/pubsub.subscriber',
       member: PUBSUB_AGENT,
     });
-    expect(res('google_project_service_identity', 'pubsub')).toMatchObject({ service: 'pubsub.googleapis.com', provider: '${google-beta}' });
+    expect(res('google_project_service_identity', 'pubsub')).toMatchObject({
+      service: 'pubsub.googleapis.com',
+      provider: '${google-beta}',
+    });
     // Something holds what is dead-lettered, and the alert watches exactly that.
     expect(res('google_pubsub_subscription', 'dead_letter_hold').topic).toBe('${google_pubsub_topic.dead_letter.id}');
-    expect(res('google_monitoring_alert_policy', 'dead_letter').conditions[0].condition_threshold[0].filter).toContain('${google_pubsub_subscription.dead_letter_hold.name}');
+    expect(res('google_monitoring_alert_policy', 'dead_letter').conditions[0].condition_threshold[0].filter).toContain(
+      '${google_pubsub_subscription.dead_letter_hold.name}',
+    );
   });
 
   it('gives every push an ack deadline no shorter than the function timeout, within the Pub/Sub and gen2 limits', () => {
@@ -97,9 +119,16 @@ describe('runguard module structure (hcl2json)', () => {
     expect(ack).toBeLessThanOrEqual(600); // Pub/Sub's maximum
     expect(timeout).toBeLessThanOrEqual(540); // gen2 event-driven maximum
     expect(ack).toBeGreaterThanOrEqual(timeout);
-    for (const [sub, fn] of [['audit_push', 'audit_events'], ['reconcile_push', 'reconcile']] as const) {
-      expect(res('google_pubsub_subscription', sub).ack_deadline_seconds, sub).toBe('${local.push_ack_deadline_seconds}');
-      expect(res('google_cloudfunctions2_function', fn).service_config[0].timeout_seconds, fn).toBe('${local.pushed_function_timeout_seconds}');
+    for (const [sub, fn] of [
+      ['audit_push', 'audit_events'],
+      ['reconcile_push', 'reconcile'],
+    ] as const) {
+      expect(res('google_pubsub_subscription', sub).ack_deadline_seconds, sub).toBe(
+        '${local.push_ack_deadline_seconds}',
+      );
+      expect(res('google_cloudfunctions2_function', fn).service_config[0].timeout_seconds, fn).toBe(
+        '${local.pushed_function_timeout_seconds}',
+      );
     }
   });
 
@@ -110,31 +139,49 @@ describe('runguard module structure (hcl2json)', () => {
     expect(job.pubsub_target[0].data).toMatch(/^\$\{base64encode\(/); // Pub/Sub refuses an empty message
     const sub = res('google_pubsub_subscription', 'reconcile_push');
     expect(sub.topic).toBe('${google_pubsub_topic.reconcile[0].id}');
-    expect(sub.push_config[0].push_endpoint).toBe(`\${${uri('reconcile', true)}}/\${google_pubsub_topic.reconcile[0].id}`);
-    expect(sub.push_config[0].oidc_token[0]).toEqual({ service_account_email: '${google_service_account.pusher["reconcile"].email}', audience: `\${${uri('reconcile', true)}}` });
+    expect(sub.push_config[0].push_endpoint).toBe(
+      `\${${uri('reconcile', true)}}/\${google_pubsub_topic.reconcile[0].id}`,
+    );
+    expect(sub.push_config[0].oidc_token[0]).toEqual({
+      service_account_email: '${google_service_account.pusher["reconcile"].email}',
+      audience: `\${${uri('reconcile', true)}}`,
+    });
     // Retries off: the earliest redelivery (600 s backoff) comes after the message expires (600 s).
     expect(sub.dead_letter_policy).toBeUndefined();
     expect(sub.message_retention_duration).toBe('600s');
     expect(sub.retry_policy[0]).toEqual({ minimum_backoff: '600s', maximum_backoff: '600s' });
-    expect(Number.parseInt(sub.retry_policy[0].minimum_backoff, 10)).toBeGreaterThanOrEqual(Number.parseInt(sub.message_retention_duration, 10));
+    expect(Number.parseInt(sub.retry_policy[0].minimum_backoff, 10)).toBeGreaterThanOrEqual(
+      Number.parseInt(sub.message_retention_duration, 10),
+    );
     const fn = res('google_cloudfunctions2_function', 'reconcile');
     expect(fn.build_config[0].entry_point).toBe('reconcile');
     expect(fn.event_trigger).toBeUndefined();
-    expect(fn.service_config[0]).toMatchObject({ max_instance_count: 1, max_instance_request_concurrency: 1, ingress_settings: 'ALLOW_INTERNAL_ONLY' });
-    for (const r of [job, sub, fn, res('google_pubsub_topic', 'reconcile')]) expect(r.count).toBe('${var.enable_reconcile ? 1 : 0}');
+    expect(fn.service_config[0]).toMatchObject({
+      max_instance_count: 1,
+      max_instance_request_concurrency: 1,
+      ingress_settings: 'ALLOW_INTERNAL_ONLY',
+    });
+    for (const r of [job, sub, fn, res('google_pubsub_topic', 'reconcile')])
+      expect(r.count).toBe('${var.enable_reconcile ? 1 : 0}');
     expect((tf.variable as Hcl).enable_reconcile[0].default).toBe(true);
   });
 
   it('tells reconcile the scope to sweep', () => {
-    expect(res('google_cloudfunctions2_function', 'reconcile').service_config[0].environment_variables).toBe('${local.reconcile_env}');
-    expect(local(tf, 'reconcile_env')).toBe('${merge(local.common_env, { RUNGUARD_SCOPE = module.naming.sink_parent })}');
+    expect(res('google_cloudfunctions2_function', 'reconcile').service_config[0].environment_variables).toBe(
+      '${local.reconcile_env}',
+    );
+    expect(local(tf, 'reconcile_env')).toBe(
+      '${merge(local.common_env, { RUNGUARD_SCOPE = module.naming.sink_parent })}',
+    );
   });
 
   it('keeps slackInteractions warm and reachable by Slack', () => {
     const fn = res('google_cloudfunctions2_function', 'slack_interactions');
     expect(fn.build_config[0].entry_point).toBe('slackInteractions');
     expect(fn.service_config[0]).toMatchObject({ min_instance_count: 1, ingress_settings: 'ALLOW_ALL' });
-    expect(res('google_cloud_run_service_iam_member', 'slack_interactions_public').service).toBe('${google_cloudfunctions2_function.slack_interactions.name}');
+    expect(res('google_cloud_run_service_iam_member', 'slack_interactions_public').service).toBe(
+      '${google_cloudfunctions2_function.slack_interactions.name}',
+    );
     expect(res('google_cloudfunctions2_function', 'reconcile').count).toContain('var.enable_reconcile');
   });
 
@@ -142,12 +189,18 @@ describe('runguard module structure (hcl2json)', () => {
     for (const name of FUNCTIONS) {
       const sc = res('google_cloudfunctions2_function', name).service_config[0];
       expect(sc.environment_variables).toBe(name === 'reconcile' ? '${local.reconcile_env}' : '${local.common_env}');
-      for (const s of sc.secret_environment_variables ?? []) expect(s.secret).toMatch(/^\$\{google_secret_manager_secret\.slack\["(bot_token|signing_secret)"\]\.secret_id\}$/);
+      for (const s of sc.secret_environment_variables ?? [])
+        expect(s.secret).toMatch(
+          /^\$\{google_secret_manager_secret\.slack\["(bot_token|signing_secret)"\]\.secret_id\}$/,
+        );
     }
     const commonEnv = local(tf, 'common_env') as Hcl;
     expect(Object.keys(commonEnv).filter((k) => /SLACK|SECRET|TOKEN/i.test(k))).toEqual([]);
     expect(commonEnv.RUNGUARD_STATE_STORE).toBe('firestore');
-    const keys = (fn: string) => res('google_cloudfunctions2_function', fn).service_config[0].secret_environment_variables.map((s: Hcl) => s.key).sort();
+    const keys = (fn: string) =>
+      res('google_cloudfunctions2_function', fn)
+        .service_config[0].secret_environment_variables.map((s: Hcl) => s.key)
+        .sort();
     expect(keys('slack_interactions')).toEqual(['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET']);
     expect(keys('audit_events')).toEqual(['SLACK_BOT_TOKEN']);
     expect(keys('reconcile')).toEqual(['SLACK_BOT_TOKEN']);
@@ -158,15 +211,21 @@ describe('runguard module structure (hcl2json)', () => {
 
   it('exposes no secret in an output', () => {
     const outputs = tf.output as Hcl;
-    expect(outputs.interactivity_url[0].value).toBe('${google_cloudfunctions2_function.slack_interactions.service_config[0].uri}');
+    expect(outputs.interactivity_url[0].value).toBe(
+      '${google_cloudfunctions2_function.slack_interactions.service_config[0].uri}',
+    );
     for (const [name, [o]] of Object.entries(outputs) as [string, Hcl[]][]) {
-      expect(JSON.stringify(o!.value), name).not.toMatch(/secret_version|secret_data|\.payload|var\.[a-z_]*(token|secret)/);
+      expect(JSON.stringify(o!.value), name).not.toMatch(
+        /secret_version|secret_data|\.payload|var\.[a-z_]*(token|secret)/,
+      );
       expect(o!.sensitive, name).toBeUndefined();
     }
   });
 
   it('builds the remediation role from local.remediation_permissions', () => {
-    expect(res('google_organization_iam_custom_role', 'remediation').permissions).toBe('${local.remediation_permissions}');
+    expect(res('google_organization_iam_custom_role', 'remediation').permissions).toBe(
+      '${local.remediation_permissions}',
+    );
     expect(res('google_project_iam_custom_role', 'remediation').permissions).toBe('${local.remediation_permissions}');
   });
 
@@ -177,9 +236,19 @@ describe('runguard module structure (hcl2json)', () => {
     // Read-only: nothing in it changes a resource (reverting is the remediation role's job).
     for (const p of local(tf, 'sweep_permissions') as string[]) expect(p).toMatch(/\.(get|list|getIamPolicy)$/);
     // Granted on the whole watched level, whatever projects_in_enforce says.
-    expect(res('google_organization_iam_member', 'sweep')).toMatchObject({ for_each: '${var.level == "organization" ? local.sweepers : {}}', role: '${local.sweep_role_id}' });
-    expect(res('google_folder_iam_member', 'sweep')).toMatchObject({ for_each: '${var.level == "folder" ? local.sweepers : {}}', role: '${local.sweep_role_id}' });
-    expect(res('google_project_iam_member', 'sweep')).toMatchObject({ for_each: '${var.level == "project" ? local.sweepers : {}}', project: '${local.watched_project_id}', role: '${local.sweep_role_id}' });
+    expect(res('google_organization_iam_member', 'sweep')).toMatchObject({
+      for_each: '${var.level == "organization" ? local.sweepers : {}}',
+      role: '${local.sweep_role_id}',
+    });
+    expect(res('google_folder_iam_member', 'sweep')).toMatchObject({
+      for_each: '${var.level == "folder" ? local.sweepers : {}}',
+      role: '${local.sweep_role_id}',
+    });
+    expect(res('google_project_iam_member', 'sweep')).toMatchObject({
+      for_each: '${var.level == "project" ? local.sweepers : {}}',
+      project: '${local.watched_project_id}',
+      role: '${local.sweep_role_id}',
+    });
   });
 
   it('puts a TTL on expireAt, runguard-claims included', () => {
@@ -208,11 +277,26 @@ describe('runguard identities: every grant, and why', () => {
   // together with the code that needs the permission.
   const EXPECTED_ACCESS = {
     // decode → observe → act (live/act.ts remediates) → notify → record
-    events: { host_roles: ['roles/datastore.user', 'roles/logging.logWriter'], secrets: ['bot_token'], remediation: true, sweep: false },
+    events: {
+      host_roles: ['roles/datastore.user', 'roles/logging.logWriter'],
+      secrets: ['bot_token'],
+      remediation: true,
+      sweep: false,
+    },
     // verifies Slack signatures; "Revert now" reverts (interactions/revert-now.ts)
-    interactions: { host_roles: ['roles/datastore.user', 'roles/logging.logWriter'], secrets: ['bot_token', 'signing_secret'], remediation: true, sweep: false },
+    interactions: {
+      host_roles: ['roles/datastore.user', 'roles/logging.logWriter'],
+      secrets: ['bot_token', 'signing_secret'],
+      remediation: true,
+      sweep: false,
+    },
     // reads the whole level, reverts in enforce projects, posts a summary; never receives Slack requests
-    reconcile: { host_roles: ['roles/datastore.user', 'roles/logging.logWriter'], secrets: ['bot_token'], remediation: true, sweep: true },
+    reconcile: {
+      host_roles: ['roles/datastore.user', 'roles/logging.logWriter'],
+      secrets: ['bot_token'],
+      remediation: true,
+      sweep: true,
+    },
   };
 
   it('states who holds what in one table', () => {
@@ -220,20 +304,35 @@ describe('runguard identities: every grant, and why', () => {
     const access = local(tf, 'access') as typeof EXPECTED_ACCESS;
     expect(access.reconcile.secrets).not.toContain('signing_secret');
     expect(access.events.secrets).not.toContain('signing_secret');
-    expect(Object.entries(access).filter(([, a]) => a.sweep).map(([f]) => f)).toEqual(['reconcile']);
+    expect(
+      Object.entries(access)
+        .filter(([, a]) => a.sweep)
+        .map(([f]) => f),
+    ).toEqual(['reconcile']);
     // slackInteractions holds the remediation role because Revert now reverts from there.
     expect(readFileSync('functions/interactions/revert-now.ts', 'utf8')).toMatch(/deps\.remediate\(/);
     // A switched-off reconcile holds nothing.
-    expect(local(tf, 'granted_functions')).toBe('${[for f in keys(local.access) : f if f != "reconcile" || var.enable_reconcile]}');
+    expect(local(tf, 'granted_functions')).toBe(
+      '${[for f in keys(local.access) : f if f != "reconcile" || var.enable_reconcile]}',
+    );
   });
 
   it('grants function service accounts nothing that does not come from that table', () => {
     const fromTable: Record<string, { for_each: RegExp; member: string }> = {
-      'google_project_iam_member.host': { for_each: /local\.access\[f\]\.host_roles/, member: '${local.function_members[each.value.fn]}' },
-      'google_secret_manager_secret_iam_member.function': { for_each: /local\.access\[f\]\.secrets/, member: '${local.function_members[each.value.fn]}' },
+      'google_project_iam_member.host': {
+        for_each: /local\.access\[f\]\.host_roles/,
+        member: '${local.function_members[each.value.fn]}',
+      },
+      'google_secret_manager_secret_iam_member.function': {
+        for_each: /local\.access\[f\]\.secrets/,
+        member: '${local.function_members[each.value.fn]}',
+      },
       'google_organization_iam_member.remediation': { for_each: /local\.remediators/, member: '${each.value}' },
       'google_folder_iam_member.remediation': { for_each: /local\.remediators/, member: '${each.value}' },
-      'google_project_iam_member.remediation': { for_each: /local\.remediators/, member: '${local.remediators[each.value.sa]}' },
+      'google_project_iam_member.remediation': {
+        for_each: /local\.remediators/,
+        member: '${local.remediators[each.value.sa]}',
+      },
       'google_organization_iam_member.sweep': { for_each: /local\.sweepers/, member: '${each.value}' },
       'google_folder_iam_member.sweep': { for_each: /local\.sweepers/, member: '${each.value}' },
       'google_project_iam_member.sweep': { for_each: /local\.sweepers/, member: '${each.value}' },
@@ -246,18 +345,25 @@ describe('runguard identities: every grant, and why', () => {
     }
     expect(String(local(tf, 'remediators'))).toContain('if local.access[f].remediation');
     expect(String(local(tf, 'sweepers'))).toContain('if local.access[f].sweep');
-    for (const l of ['remediators', 'sweepers']) expect(String(local(tf, l))).toContain('for f in local.granted_functions');
+    for (const l of ['remediators', 'sweepers'])
+      expect(String(local(tf, l))).toContain('for f in local.granted_functions');
     // Any other grant reaching a function's service account would bypass the table.
     const FUNCTION_SA = /google_service_account\.function|local\.function_members|local\.remediators|local\.sweepers/;
     const granting = allResources()
-      .filter(([address, r]) => IAM_TYPES.test(address.split('.')[0]!) && (FUNCTION_SA.test(String(r.member)) || FUNCTION_SA.test(String(r.for_each))))
+      .filter(
+        ([address, r]) =>
+          IAM_TYPES.test(address.split('.')[0]!) &&
+          (FUNCTION_SA.test(String(r.member)) || FUNCTION_SA.test(String(r.for_each))),
+      )
       .map(([address]) => address)
       .sort();
     expect(granting).toEqual(Object.keys(fromTable).sort());
   });
 
   it('gives every function its own service account, distinct from the push identities', () => {
-    const used = FUNCTIONS.map((fn) => res('google_cloudfunctions2_function', fn).service_config[0].service_account_email);
+    const used = FUNCTIONS.map(
+      (fn) => res('google_cloudfunctions2_function', fn).service_config[0].service_account_email,
+    );
     expect(used).toEqual(FUNCTIONS.map((fn) => `\${google_service_account.function["${SA_KEY[fn]}"].email}`));
     expect(new Set(used).size).toBe(FUNCTIONS.length);
     expect(res('google_service_account', 'function').for_each).toBe('${module.naming.service_account_ids}');
@@ -276,9 +382,17 @@ describe('runguard identities: every grant, and why', () => {
       reconcile: '${one(google_cloudfunctions2_function.reconcile[*].name)}',
     });
     // The push identities appear in no other grant; the functions' own accounts invoke nothing.
-    const pusherGrants = allResources().filter(([address, r]) => IAM_TYPES.test(address.split('.')[0]!) && /google_service_account\.pusher/.test(`${r.member} ${r.for_each}`));
-    expect(pusherGrants.map(([a]) => a).sort()).toEqual(['google_cloud_run_service_iam_member.pusher_invoker', 'google_service_account_iam_member.pubsub_agent_token_creator']);
-    const invokers = allResources().filter(([, r]) => r.role === 'roles/run.invoker').map(([a, r]) => `${a} ${r.member}`);
+    const pusherGrants = allResources().filter(
+      ([address, r]) =>
+        IAM_TYPES.test(address.split('.')[0]!) && /google_service_account\.pusher/.test(`${r.member} ${r.for_each}`),
+    );
+    expect(pusherGrants.map(([a]) => a).sort()).toEqual([
+      'google_cloud_run_service_iam_member.pusher_invoker',
+      'google_service_account_iam_member.pubsub_agent_token_creator',
+    ]);
+    const invokers = allResources()
+      .filter(([, r]) => r.role === 'roles/run.invoker')
+      .map(([a, r]) => `${a} ${r.member}`);
     expect(invokers.sort()).toEqual([
       'google_cloud_run_service_iam_member.pusher_invoker ${each.value.member}',
       'google_cloud_run_service_iam_member.slack_interactions_public allUsers',
@@ -292,7 +406,9 @@ describe('runguard identities: every grant, and why', () => {
       role: 'roles/iam.serviceAccountTokenCreator',
       member: PUBSUB_AGENT,
     });
-    const agentGrants = allResources().filter(([, r]) => r.member === PUBSUB_AGENT).map(([a, r]) => `${a} ${r.role}`);
+    const agentGrants = allResources()
+      .filter(([, r]) => r.member === PUBSUB_AGENT)
+      .map(([a, r]) => `${a} ${r.role}`);
     expect(agentGrants.sort()).toEqual([
       'google_pubsub_subscription_iam_member.pubsub_agent_audit_subscriber roles/pubsub.subscriber',
       'google_pubsub_topic_iam_member.pubsub_agent_dead_letter_publisher roles/pubsub.publisher',
@@ -308,7 +424,11 @@ describe.skipIf(!hasTerraform)('terraform CLI (offline)', () => {
   });
 
   it('terraform test in the provider-free naming module', () => {
-    const out = execFileSync('terraform', ['-chdir=terraform/modules/naming', 'test', '-no-color'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync('terraform', ['-chdir=terraform/modules/naming', 'test', '-no-color'], {
+      env,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     expect(out).toMatch(/Success! \d+ passed, 0 failed/);
   }, 20_000);
 });

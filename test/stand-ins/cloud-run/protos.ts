@@ -28,7 +28,11 @@ export function loadGrpcPackage(): {
   locations: grpc.ServiceClientConstructor;
 } {
   const def = protoLoader.loadSync(
-    ['google/cloud/run/v2/service.proto', 'google/longrunning/operations.proto', 'google/cloud/location/locations.proto'],
+    [
+      'google/cloud/run/v2/service.proto',
+      'google/longrunning/operations.proto',
+      'google/cloud/location/locations.proto',
+    ],
     { includeDirs: PROTO_DIRS, keepCase: false, longs: String, enums: String, defaults: false, oneofs: false },
   );
   const pkg = grpc.loadPackageDefinition(def) as unknown as {
@@ -37,7 +41,11 @@ export function loadGrpcPackage(): {
       longrunning: { Operations: grpc.ServiceClientConstructor };
     } & { cloud: { location: { Locations: grpc.ServiceClientConstructor } } };
   };
-  return { services: pkg.google.cloud.run.v2.Services, operations: pkg.google.longrunning.Operations, locations: pkg.google.cloud.location.Locations };
+  return {
+    services: pkg.google.cloud.run.v2.Services,
+    operations: pkg.google.longrunning.Operations,
+    locations: pkg.google.cloud.location.Locations,
+  };
 }
 
 // The same schema (protos.json) and protobufjs the client decodes LRO results with.
@@ -54,7 +62,11 @@ export type Obj = Record<string, unknown>;
  */
 export function canonicalService(obj: Obj): Obj {
   return ServiceType.toObject(ServiceType.fromObject(obj), {
-    enums: String, longs: String, defaults: true, arrays: true, objects: true,
+    enums: String,
+    longs: String,
+    defaults: true,
+    arrays: true,
+    objects: true,
   }) as Obj;
 }
 
@@ -65,7 +77,21 @@ export function packService(obj: Obj): { typeUrl: string; value: Buffer } {
 
 /** The top-level Service fields a caller may set; everything else is OUTPUT_ONLY or the IDENTIFIER. */
 export const MUTABLE_SERVICE_FIELDS = new Set([
-  'description', 'labels', 'annotations', 'client', 'clientVersion', 'ingress', 'launchStage',
-  'binaryAuthorization', 'template', 'traffic', 'scaling', 'invokerIamDisabled', 'defaultUriDisabled',
-  'iapEnabled', 'multiRegionSettings', 'customAudiences', 'buildConfig',
+  'description',
+  'labels',
+  'annotations',
+  'client',
+  'clientVersion',
+  'ingress',
+  'launchStage',
+  'binaryAuthorization',
+  'template',
+  'traffic',
+  'scaling',
+  'invokerIamDisabled',
+  'defaultUriDisabled',
+  'iapEnabled',
+  'multiRegionSettings',
+  'customAudiences',
+  'buildConfig',
 ]);

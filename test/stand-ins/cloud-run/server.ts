@@ -5,8 +5,15 @@ import { loadGrpcPackage, packService, type Obj } from './protos.js';
 import { RunState, StandInError, type Binding, type Policy } from './state.js';
 
 export type MethodName =
-  | 'GetService' | 'ListServices' | 'CreateService' | 'UpdateService' | 'DeleteService'
-  | 'GetIamPolicy' | 'SetIamPolicy' | 'GetOperation' | 'ListLocations';
+  | 'GetService'
+  | 'ListServices'
+  | 'CreateService'
+  | 'UpdateService'
+  | 'DeleteService'
+  | 'GetIamPolicy'
+  | 'SetIamPolicy'
+  | 'GetOperation'
+  | 'ListLocations';
 
 export interface CallRecord {
   method: MethodName;
@@ -63,9 +70,14 @@ export interface CloudRunStandIn {
 }
 
 const PERMISSIONS: Record<MethodName, string> = {
-  GetService: 'run.services.get', ListServices: 'run.services.list', CreateService: 'run.services.create',
-  UpdateService: 'run.services.update', DeleteService: 'run.services.delete',
-  GetIamPolicy: 'run.services.getIamPolicy', SetIamPolicy: 'run.services.setIamPolicy', GetOperation: 'run.operations.get',
+  GetService: 'run.services.get',
+  ListServices: 'run.services.list',
+  CreateService: 'run.services.create',
+  UpdateService: 'run.services.update',
+  DeleteService: 'run.services.delete',
+  GetIamPolicy: 'run.services.getIamPolicy',
+  SetIamPolicy: 'run.services.setIamPolicy',
+  GetOperation: 'run.operations.get',
   ListLocations: 'run.locations.list',
 };
 
@@ -81,21 +93,64 @@ function resourceOf(req: Obj): string {
 
 // structuredClone turns a Buffer into a plain Uint8Array, so the etag is copied by hand.
 function clonePolicy(p: Policy): Policy {
-  return { version: p.version, bindings: structuredClone(p.bindings), auditConfigs: structuredClone(p.auditConfigs), etag: Buffer.from(p.etag) };
+  return {
+    version: p.version,
+    bindings: structuredClone(p.bindings),
+    auditConfigs: structuredClone(p.auditConfigs),
+    etag: Buffer.from(p.etag),
+  };
 }
 
-interface PendingOp { pollsLeft: number; done: Obj; pending: Obj }
+interface PendingOp {
+  pollsLeft: number;
+  done: Obj;
+  pending: Obj;
+}
 
 /** Cloud Run regions as `gcloud run regions list` printed them in 2025: what a project sees by default. */
 export const DEFAULT_LOCATIONS: readonly string[] = [
-  'africa-south1', 'asia-east1', 'asia-east2', 'asia-northeast1', 'asia-northeast2', 'asia-northeast3',
-  'asia-south1', 'asia-south2', 'asia-southeast1', 'asia-southeast2', 'australia-southeast1',
-  'australia-southeast2', 'europe-central2', 'europe-north1', 'europe-north2', 'europe-southwest1',
-  'europe-west1', 'europe-west10', 'europe-west12', 'europe-west2', 'europe-west3', 'europe-west4',
-  'europe-west6', 'europe-west8', 'europe-west9', 'me-central1', 'me-central2', 'me-west1',
-  'northamerica-northeast1', 'northamerica-northeast2', 'northamerica-south1', 'southamerica-east1',
-  'southamerica-west1', 'us-central1', 'us-east1', 'us-east4', 'us-east5', 'us-south1', 'us-west1',
-  'us-west2', 'us-west3', 'us-west4',
+  'africa-south1',
+  'asia-east1',
+  'asia-east2',
+  'asia-northeast1',
+  'asia-northeast2',
+  'asia-northeast3',
+  'asia-south1',
+  'asia-south2',
+  'asia-southeast1',
+  'asia-southeast2',
+  'australia-southeast1',
+  'australia-southeast2',
+  'europe-central2',
+  'europe-north1',
+  'europe-north2',
+  'europe-southwest1',
+  'europe-west1',
+  'europe-west10',
+  'europe-west12',
+  'europe-west2',
+  'europe-west3',
+  'europe-west4',
+  'europe-west6',
+  'europe-west8',
+  'europe-west9',
+  'me-central1',
+  'me-central2',
+  'me-west1',
+  'northamerica-northeast1',
+  'northamerica-northeast2',
+  'northamerica-south1',
+  'southamerica-east1',
+  'southamerica-west1',
+  'us-central1',
+  'us-east1',
+  'us-east4',
+  'us-east5',
+  'us-south1',
+  'us-west1',
+  'us-west2',
+  'us-west3',
+  'us-west4',
 ];
 
 export async function startCloudRunStandIn(opts: StartOptions = {}): Promise<CloudRunStandIn> {
@@ -122,17 +177,43 @@ export async function startCloudRunStandIn(opts: StartOptions = {}): Promise<Clo
 
   const handlers: Record<MethodName, (req: Obj) => Obj> = {
     GetService: (req) => state.getService(req.name as string),
-    ListServices: (req) => state.listServices(String(req.parent ?? ''), Number(req.pageSize ?? 0), String(req.pageToken ?? '')),
-    CreateService: (req) => operation(state.createService(String(req.parent ?? ''), String(req.serviceId ?? ''), (req.service ?? {}) as Obj, Boolean(req.validateOnly))),
-    UpdateService: (req) => operation(state.updateService((req.service ?? {}) as Obj, (req.updateMask as { paths?: string[] } | undefined)?.paths, Boolean(req.validateOnly))),
-    DeleteService: (req) => operation(state.deleteService(req.name as string, req.etag as string | undefined, Boolean(req.validateOnly))),
+    ListServices: (req) =>
+      state.listServices(String(req.parent ?? ''), Number(req.pageSize ?? 0), String(req.pageToken ?? '')),
+    CreateService: (req) =>
+      operation(
+        state.createService(
+          String(req.parent ?? ''),
+          String(req.serviceId ?? ''),
+          (req.service ?? {}) as Obj,
+          Boolean(req.validateOnly),
+        ),
+      ),
+    UpdateService: (req) =>
+      operation(
+        state.updateService(
+          (req.service ?? {}) as Obj,
+          (req.updateMask as { paths?: string[] } | undefined)?.paths,
+          Boolean(req.validateOnly),
+        ),
+      ),
+    DeleteService: (req) =>
+      operation(state.deleteService(req.name as string, req.etag as string | undefined, Boolean(req.validateOnly))),
     GetIamPolicy: (req) => state.getPolicy(req.resource as string) as unknown as Obj,
-    SetIamPolicy: (req) => state.setPolicy(req.resource as string, (req.policy ?? {}) as Partial<Policy>) as unknown as Obj,
+    SetIamPolicy: (req) =>
+      state.setPolicy(req.resource as string, (req.policy ?? {}) as Partial<Policy>) as unknown as Obj,
     ListLocations: (req) => {
       const m = /^projects\/([^/]+)$/.exec(String(req.name ?? ''));
       if (!m) throw new StandInError(grpc.status.INVALID_ARGUMENT, `Invalid resource name '${String(req.name ?? '')}'`);
       // One page: the real list is ~40 regions, below any page size.
-      return { locations: regions.map((id) => ({ name: `projects/${m[1]}/locations/${id}`, locationId: id, displayName: id, labels: {} })), nextPageToken: '' };
+      return {
+        locations: regions.map((id) => ({
+          name: `projects/${m[1]}/locations/${id}`,
+          locationId: id,
+          displayName: id,
+          labels: {},
+        })),
+        nextPageToken: '',
+      };
     },
     GetOperation: (req) => {
       const op = ops.get(req.name as string);
@@ -147,40 +228,63 @@ export async function startCloudRunStandIn(opts: StartOptions = {}): Promise<Clo
     const fault = queue?.[0];
     if (!queue || !fault) return undefined;
     if (--fault.times <= 0) queue.shift();
-    return new StandInError(fault.code, fault.message || (fault.code === grpc.status.PERMISSION_DENIED
-      ? permissionDeniedMessage(PERMISSIONS[method], resourceOf(req))
-      : `${grpc.status[fault.code]}: injected by the Cloud Run stand-in`));
-  };
-
-  const unary = (method: MethodName): grpc.handleUnaryCall<Obj, Obj> => (call, callback) => {
-    const request = call.request;
-    calls.push({ method, request, metadata: call.metadata.getMap(), at: Date.now() });
-    void (async () => {
-      if (latencyMs > 0) await sleep(latencyMs);
-      const fault = takeFault(method, request);
-      if (fault) throw fault;
-      for (const entry of [...(hooks.get(method) ?? [])]) {
-        if (entry.left-- <= 0) continue;
-        await entry.hook(request, standIn);
-      }
-      return handlers[method](request);
-    })().then(
-      (res) => callback(null, res),
-      (err: unknown) => callback(err instanceof StandInError
-        ? { code: err.code, details: err.message }
-        : { code: grpc.status.INTERNAL, details: `stand-in bug: ${String(err)}` }),
+    return new StandInError(
+      fault.code,
+      fault.message ||
+        (fault.code === grpc.status.PERMISSION_DENIED
+          ? permissionDeniedMessage(PERMISSIONS[method], resourceOf(req))
+          : `${grpc.status[fault.code]}: injected by the Cloud Run stand-in`),
     );
   };
 
+  const unary =
+    (method: MethodName): grpc.handleUnaryCall<Obj, Obj> =>
+    (call, callback) => {
+      const request = call.request;
+      calls.push({ method, request, metadata: call.metadata.getMap(), at: Date.now() });
+      void (async () => {
+        if (latencyMs > 0) await sleep(latencyMs);
+        const fault = takeFault(method, request);
+        if (fault) throw fault;
+        for (const entry of [...(hooks.get(method) ?? [])]) {
+          if (entry.left-- <= 0) continue;
+          await entry.hook(request, standIn);
+        }
+        return handlers[method](request);
+      })().then(
+        (res) => callback(null, res),
+        (err: unknown) =>
+          callback(
+            err instanceof StandInError
+              ? { code: err.code, details: err.message }
+              : { code: grpc.status.INTERNAL, details: `stand-in bug: ${String(err)}` },
+          ),
+      );
+    };
+
   const server = new grpc.Server();
-  server.addService(services.service, Object.fromEntries(
-    (['GetService', 'ListServices', 'CreateService', 'UpdateService', 'DeleteService', 'GetIamPolicy', 'SetIamPolicy'] as const)
-      .map((m) => [m, unary(m)]),
-  ));
+  server.addService(
+    services.service,
+    Object.fromEntries(
+      (
+        [
+          'GetService',
+          'ListServices',
+          'CreateService',
+          'UpdateService',
+          'DeleteService',
+          'GetIamPolicy',
+          'SetIamPolicy',
+        ] as const
+      ).map((m) => [m, unary(m)]),
+    ),
+  );
   server.addService(operations.service, { GetOperation: unary('GetOperation') });
   server.addService(locationsService.service, { ListLocations: unary('ListLocations') });
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    );
   });
 
   const standIn: CloudRunStandIn = {
@@ -208,14 +312,24 @@ export async function startCloudRunStandIn(opts: StartOptions = {}): Promise<Clo
       queue.push({ code: fault.code, message: fault.message ?? '', times: fault.times ?? 1 });
       faults.set(method, queue);
     },
-    latency: (ms) => { latencyMs = ms; },
+    latency: (ms) => {
+      latencyMs = ms;
+    },
     onBefore: (method, hook, o = {}) => {
       const entry = { hook, left: o.times ?? Infinity };
       hooks.set(method, [...(hooks.get(method) ?? []), entry]);
-      return () => hooks.set(method, (hooks.get(method) ?? []).filter((e) => e !== entry));
+      return () =>
+        hooks.set(
+          method,
+          (hooks.get(method) ?? []).filter((e) => e !== entry),
+        );
     },
-    pendingPolls: (n) => { pendingPolls = n; },
-    setLocations: (list) => { regions = [...list]; },
+    pendingPolls: (n) => {
+      pendingPolls = n;
+    },
+    setLocations: (list) => {
+      regions = [...list];
+    },
     reset: () => {
       state.reset();
       ops.clear();
@@ -226,11 +340,15 @@ export async function startCloudRunStandIn(opts: StartOptions = {}): Promise<Clo
       regions = DEFAULT_LOCATIONS;
       pendingPolls = opts.pendingPolls ?? 0;
     },
-    close: () => new Promise<void>((resolve) => {
-      // Clients may keep their channel open; do not let that hold the shutdown up.
-      const timer = setTimeout(() => server.forceShutdown(), 1000);
-      server.tryShutdown(() => { clearTimeout(timer); resolve(); });
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        // Clients may keep their channel open; do not let that hold the shutdown up.
+        const timer = setTimeout(() => server.forceShutdown(), 1000);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
   };
   return standIn;
 }

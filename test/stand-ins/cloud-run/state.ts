@@ -4,29 +4,49 @@ import { canonicalService, MUTABLE_SERVICE_FIELDS, type Obj } from './protos.js'
 
 /** A gRPC error the server hands back as-is (code + details), as the real API would. */
 export class StandInError extends Error {
-  constructor(readonly code: status, message: string) {
+  constructor(
+    readonly code: status,
+    message: string,
+  ) {
     super(message);
   }
 }
 
-export interface Binding { role: string; members: string[]; condition?: Obj | null }
-export interface Policy { version: number; bindings: Binding[]; auditConfigs: Obj[]; etag: Buffer }
+export interface Binding {
+  role: string;
+  members: string[];
+  condition?: Obj | null;
+}
+export interface Policy {
+  version: number;
+  bindings: Binding[];
+  auditConfigs: Obj[];
+  etag: Buffer;
+}
 
 const SERVICE_NAME = /^projects\/([^/]+)\/locations\/([^/]+)\/services\/([^/]+)$/;
 const PARENT = /^projects\/([^/]+)\/locations\/([^/]+)$/;
 // Member forms IAM accepts; anything else is INVALID_ARGUMENT, so typos in tests fail loudly.
-const MEMBER = /^(allUsers|allAuthenticatedUsers|(user|serviceAccount|group|domain|principal|principalSet|deleted:user|deleted:serviceAccount|deleted:group):.+)$/;
+const MEMBER =
+  /^(allUsers|allAuthenticatedUsers|(user|serviceAccount|group|domain|principal|principalSet|deleted:user|deleted:serviceAccount|deleted:group):.+)$/;
 
 function parseName(name: unknown): { project: string; location: string; id: string } {
   const m = typeof name === 'string' ? SERVICE_NAME.exec(name) : null;
-  if (!m) throw new StandInError(status.INVALID_ARGUMENT, `Invalid resource name '${String(name)}': expected projects/*/locations/*/services/*`);
+  if (!m)
+    throw new StandInError(
+      status.INVALID_ARGUMENT,
+      `Invalid resource name '${String(name)}': expected projects/*/locations/*/services/*`,
+    );
   return { project: m[1]!, location: m[2]!, id: m[3]! };
 }
 
 function notFound(name: string): StandInError {
   const { project, location, id } = parseName(name);
   // Wording of the real v2 API.
-  return new StandInError(status.NOT_FOUND, `Resource '${id}' of kind 'SERVICE' in region '${location}' in project '${project}' does not exist.`);
+  return new StandInError(
+    status.NOT_FOUND,
+    `Resource '${id}' of kind 'SERVICE' in region '${location}' in project '${project}' does not exist.`,
+  );
 }
 
 function timestamp(ms = Date.now()): Obj {
@@ -117,12 +137,16 @@ export class RunState {
     const name = service.name as string;
     const current = this.getService(name);
     if (service.etag && service.etag !== current.etag) {
-      throw new StandInError(status.ABORTED, `Resource '${parseName(name).id}' has been modified (etag mismatch). Read it again and retry.`);
+      throw new StandInError(
+        status.ABORTED,
+        `Resource '${parseName(name).id}' has been modified (etag mismatch). Read it again and retry.`,
+      );
     }
     const next = structuredClone(current);
-    const paths = maskPaths && maskPaths.length > 0
-      ? maskPaths.flatMap((p) => (p === '*' ? [...MUTABLE_SERVICE_FIELDS] : [p.split('.').map(camel).join('.')]))
-      : Object.keys(service).filter((k) => MUTABLE_SERVICE_FIELDS.has(k));
+    const paths =
+      maskPaths && maskPaths.length > 0
+        ? maskPaths.flatMap((p) => (p === '*' ? [...MUTABLE_SERVICE_FIELDS] : [p.split('.').map(camel).join('.')]))
+        : Object.keys(service).filter((k) => MUTABLE_SERVICE_FIELDS.has(k));
     for (const path of paths) {
       const segments = path.split('.');
       if (!MUTABLE_SERVICE_FIELDS.has(segments[0]!)) {
@@ -157,7 +181,11 @@ export class RunState {
     const m = PARENT.exec(parent);
     if (!m) throw new StandInError(status.INVALID_ARGUMENT, `Invalid parent '${parent}'`);
     // service.proto: "Location must be a valid Google Cloud region, and cannot be the "-" wildcard."
-    if (m[2] === '-') throw new StandInError(status.INVALID_ARGUMENT, `Location must be a valid Google Cloud region, and cannot be the "-" wildcard: '${parent}'`);
+    if (m[2] === '-')
+      throw new StandInError(
+        status.INVALID_ARGUMENT,
+        `Location must be a valid Google Cloud region, and cannot be the "-" wildcard: '${parent}'`,
+      );
     const prefix = `${parent}/services/`;
     const all = [...this.services.keys()].filter((n) => n.startsWith(prefix)).sort();
     let offset = 0;
@@ -187,10 +215,14 @@ export class RunState {
     const etag = typeof policy.etag === 'string' ? Buffer.from(policy.etag, 'base64') : policy.etag;
     if (etag && etag.length > 0 && !etag.equals(current.etag)) {
       // Wording of the real IAM API.
-      throw new StandInError(status.ABORTED, 'There were concurrent policy changes. Please retry the whole read-modify-write with exponential backoff.');
+      throw new StandInError(
+        status.ABORTED,
+        'There were concurrent policy changes. Please retry the whole read-modify-write with exponential backoff.',
+      );
     }
     for (const member of (policy.bindings ?? []).flatMap((b) => b.members ?? [])) {
-      if (!MEMBER.test(member)) throw new StandInError(status.INVALID_ARGUMENT, `Invalid member '${member}' in policy binding.`);
+      if (!MEMBER.test(member))
+        throw new StandInError(status.INVALID_ARGUMENT, `Invalid member '${member}' in policy binding.`);
     }
     return this.setPolicyRaw(resource, policy);
   }

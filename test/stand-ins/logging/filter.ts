@@ -18,13 +18,23 @@ export type FilterNode =
   | { kind: 'search'; value: string };
 
 export class FilterSyntaxError extends Error {
-  constructor(reason: string, readonly offset: number, readonly line: number, readonly column: number) {
+  constructor(
+    reason: string,
+    readonly offset: number,
+    readonly line: number,
+    readonly column: number,
+  ) {
     super(`Unparseable filter: ${reason} at line ${line}, column ${column}`);
   }
 }
 
 type TokenKind = 'word' | 'string' | 'op' | '(' | ')' | 'AND' | 'OR' | 'NOT' | 'eof';
-interface Token { kind: TokenKind; text: string; segments: string[]; at: number }
+interface Token {
+  kind: TokenKind;
+  text: string;
+  segments: string[];
+  at: number;
+}
 
 const OPS: readonly Op[] = ['>=', '<=', '!=', '=~', '!~', '=', ':', '<', '>'];
 const WORD_END = /[\s()"=:<>!]/;
@@ -40,7 +50,10 @@ function readString(src: string, start: number): [string, number] {
   for (let i = start + 1; i < src.length; i++) {
     const c = src[i]!;
     if (c === '"') return [out, i + 1];
-    if (c !== '\\') { out += c; continue; }
+    if (c !== '\\') {
+      out += c;
+      continue;
+    }
     const e = src[++i];
     if (e === undefined) break;
     if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(src.slice(i + 1, i + 5))) {
@@ -58,11 +71,22 @@ function tokenize(src: string): Token[] {
   let i = 0;
   while (i < src.length) {
     const c = src[i]!;
-    if (/\s/.test(c)) { i++; continue; }
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
     const at = i;
-    if (c === '(' || c === ')') { out.push({ kind: c, text: c, segments: [], at }); i++; continue; }
+    if (c === '(' || c === ')') {
+      out.push({ kind: c, text: c, segments: [], at });
+      i++;
+      continue;
+    }
     const op = OPS.find((o) => src.startsWith(o, i));
-    if (op) { out.push({ kind: 'op', text: op, segments: [], at }); i += op.length; continue; }
+    if (op) {
+      out.push({ kind: 'op', text: op, segments: [], at });
+      i += op.length;
+      continue;
+    }
     if (c === '"') {
       const [text, end] = readString(src, i);
       out.push({ kind: 'string', text, segments: [text], at });
@@ -81,7 +105,8 @@ function tokenize(src: string): Token[] {
         continue;
       }
       if (WORD_END.test(ch)) break;
-      if (ch === '.') segments.push(''); else segments[segments.length - 1] += ch;
+      if (ch === '.') segments.push('');
+      else segments[segments.length - 1] += ch;
       i++;
     }
     const text = src.slice(at, i);
@@ -98,7 +123,8 @@ export function parseFilter(src: string): FilterNode {
   let pos = 0;
   const peek = (): Token => tokens[pos]!;
   const take = (): Token => tokens[pos++]!;
-  const unexpected = (t: Token): never => fail(src, t.at, `syntax error, unexpected ${t.kind === 'eof' ? 'end of filter' : `token '${t.text}'`}`);
+  const unexpected = (t: Token): never =>
+    fail(src, t.at, `syntax error, unexpected ${t.kind === 'eof' ? 'end of filter' : `token '${t.text}'`}`);
   const startsTerm = (t: Token) => t.kind === 'word' || t.kind === 'string' || t.kind === '(' || t.kind === 'NOT';
 
   // One grammar for whole expressions and for value lists (field=(a OR b)); only leaves differ.
@@ -110,7 +136,10 @@ export function parseFilter(src: string): FilterNode {
     };
     const factor = (): FilterNode => {
       let node = term();
-      while (peek().kind === 'OR') { take(); node = { kind: 'or', left: node, right: term() }; }
+      while (peek().kind === 'OR') {
+        take();
+        node = { kind: 'or', left: node, right: term() };
+      }
       return node;
     };
     const term = (): FilterNode => {
@@ -125,7 +154,10 @@ export function parseFilter(src: string): FilterNode {
       return unexpected(t);
     };
     let node = sequence();
-    while (peek().kind === 'AND') { take(); node = { kind: 'and', left: node, right: sequence() }; }
+    while (peek().kind === 'AND') {
+      take();
+      node = { kind: 'and', left: node, right: sequence() };
+    }
     return node;
   };
 
@@ -163,7 +195,15 @@ export function parseFilter(src: string): FilterNode {
 // Evaluation
 
 const SEVERITY: Record<string, number> = {
-  DEFAULT: 0, DEBUG: 100, INFO: 200, NOTICE: 300, WARNING: 400, ERROR: 500, CRITICAL: 600, ALERT: 700, EMERGENCY: 800,
+  DEFAULT: 0,
+  DEBUG: 100,
+  INFO: 200,
+  NOTICE: 300,
+  WARNING: 400,
+  ERROR: 500,
+  CRITICAL: 600,
+  ALERT: 700,
+  EMERGENCY: 800,
 };
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 
@@ -233,22 +273,33 @@ function test(node: Extract<FilterNode, { kind: 'compare' }>, actual: unknown): 
   const c = compareValues(node.path, actual, node.value);
   if (c === null) return false;
   switch (node.op) {
-    case '=': case '!=': return c === 0;
-    case '<': return c < 0;
-    case '<=': return c <= 0;
-    case '>': return c > 0;
-    case '>=': return c >= 0;
+    case '=':
+    case '!=':
+      return c === 0;
+    case '<':
+      return c < 0;
+    case '<=':
+      return c <= 0;
+    case '>':
+      return c > 0;
+    case '>=':
+      return c >= 0;
   }
 }
 
 /** Does the exported-JSON entry match? A comparison on an absent field is false, `!=` included. */
 export function matches(node: FilterNode, entry: unknown): boolean {
   switch (node.kind) {
-    case 'all': return true;
-    case 'and': return matches(node.left, entry) && matches(node.right, entry);
-    case 'or': return matches(node.left, entry) || matches(node.right, entry);
-    case 'not': return !matches(node.operand, entry);
-    case 'search': return has(entry, node.value);
+    case 'all':
+      return true;
+    case 'and':
+      return matches(node.left, entry) && matches(node.right, entry);
+    case 'or':
+      return matches(node.left, entry) || matches(node.right, entry);
+    case 'not':
+      return !matches(node.operand, entry);
+    case 'search':
+      return has(entry, node.value);
     case 'compare': {
       const values = resolvePath(entry, node.path);
       if (node.op === ':' && node.value === '*') return values.length > 0;

@@ -31,9 +31,16 @@ export const PROTO_DIRS = [
 
 function loadService(): grpc.ServiceClientConstructor {
   const def = protoLoader.loadSync('google/logging/v2/logging.proto', {
-    includeDirs: PROTO_DIRS, keepCase: false, longs: String, enums: String, defaults: false, oneofs: true,
+    includeDirs: PROTO_DIRS,
+    keepCase: false,
+    longs: String,
+    enums: String,
+    defaults: false,
+    oneofs: true,
   });
-  const pkg = grpc.loadPackageDefinition(def) as unknown as { google: { logging: { v2: { LoggingServiceV2: grpc.ServiceClientConstructor } } } };
+  const pkg = grpc.loadPackageDefinition(def) as unknown as {
+    google: { logging: { v2: { LoggingServiceV2: grpc.ServiceClientConstructor } } };
+  };
   return pkg.google.logging.v2.LoggingServiceV2;
 }
 
@@ -74,10 +81,14 @@ function valueWire(v: unknown): Obj {
   if (Array.isArray(v)) return { listValue: { values: v.map(valueWire) } };
   return { structValue: structWire(v as Obj) };
 }
-const structWire = (o: Obj): Obj => ({ fields: Object.fromEntries(Object.entries(o).map(([k, x]) => [k, valueWire(x)])) });
+const structWire = (o: Obj): Obj => ({
+  fields: Object.fromEntries(Object.entries(o).map(([k, x]) => [k, valueWire(x)])),
+});
 
 // Well-known types whose JSON is not an object: inside an Any their JSON sits under "value".
-const UNDER_VALUE = new Set(['Timestamp', 'Duration', 'Struct', 'Value', 'ListValue', 'FieldMask'].map((n) => `.google.protobuf.${n}`));
+const UNDER_VALUE = new Set(
+  ['Timestamp', 'Duration', 'Struct', 'Value', 'ListValue', 'FieldMask'].map((n) => `.google.protobuf.${n}`),
+);
 
 function anyWire(json: Obj, where: string): Obj {
   const url = json['@type'];
@@ -90,15 +101,23 @@ function anyWire(json: Obj, where: string): Obj {
 
 function typeToWire(type: Type, json: unknown, where: string): unknown {
   switch (type.fullName) {
-    case '.google.protobuf.Timestamp': return instant(json, where);
-    case '.google.protobuf.Duration': return duration(json, where);
-    case '.google.protobuf.Struct': return structWire(json as Obj);
-    case '.google.protobuf.Value': return valueWire(json);
-    case '.google.protobuf.ListValue': return { values: (json as unknown[]).map(valueWire) };
-    case '.google.protobuf.Any': return anyWire(json as Obj, where);
-    case '.google.protobuf.FieldMask': return { paths: String(json).split(',').filter(Boolean).map(snake) };
+    case '.google.protobuf.Timestamp':
+      return instant(json, where);
+    case '.google.protobuf.Duration':
+      return duration(json, where);
+    case '.google.protobuf.Struct':
+      return structWire(json as Obj);
+    case '.google.protobuf.Value':
+      return valueWire(json);
+    case '.google.protobuf.ListValue':
+      return { values: (json as unknown[]).map(valueWire) };
+    case '.google.protobuf.Any':
+      return anyWire(json as Obj, where);
+    case '.google.protobuf.FieldMask':
+      return { paths: String(json).split(',').filter(Boolean).map(snake) };
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error(`${where}: expected an object for ${type.fullName}`);
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new Error(`${where}: expected an object for ${type.fullName}`);
   const out: Obj = {};
   for (const [key, v] of Object.entries(json)) {
     // JSON names are lowerCamelCase; the parsed schema keeps camelCase except protobufjs' bundled types.
@@ -110,7 +129,8 @@ function typeToWire(type: Type, json: unknown, where: string): unknown {
 }
 
 function fieldToWire(field: Field, v: unknown, where: string): unknown {
-  const one = (x: unknown, w: string) => (field.resolvedType && 'fieldsArray' in field.resolvedType ? typeToWire(field.resolvedType, x, w) : x);
+  const one = (x: unknown, w: string) =>
+    field.resolvedType && 'fieldsArray' in field.resolvedType ? typeToWire(field.resolvedType, x, w) : x;
   if (field.map) return Object.fromEntries(Object.entries(v as Obj).map(([k, x]) => [k, one(x, `${where}.${k}`)]));
   if (field.repeated) return (v as unknown[]).map((x, i) => one(x, `${where}[${i}]`));
   return one(v, where);
@@ -153,12 +173,21 @@ export interface LoggingStandIn {
 }
 
 class CallError extends Error {
-  constructor(readonly code: grpc.status, message: string) {
+  constructor(
+    readonly code: grpc.status,
+    message: string,
+  ) {
     super(message);
   }
 }
 
-interface Stored { json: LogEntry; wire: Obj; at: bigint; insertId: string; logName: string }
+interface Stored {
+  json: LogEntry;
+  wire: Obj;
+  at: bigint;
+  insertId: string;
+  logName: string;
+}
 
 const MAX_PAGE = 1000;
 const DEFAULT_PAGE = 50;
@@ -192,25 +221,42 @@ export async function startLoggingStandIn(): Promise<LoggingStandIn> {
   const list = (req: Obj): Obj => {
     const resourceNames = (req.resourceNames ?? []) as string[];
     const filter = String(req.filter ?? '');
-    const orderBy = String(req.orderBy ?? '').trim().toLowerCase() || 'timestamp asc';
+    const orderBy =
+      String(req.orderBy ?? '')
+        .trim()
+        .toLowerCase() || 'timestamp asc';
     const pageSize = Number(req.pageSize ?? 0);
     const pageToken = String(req.pageToken ?? '');
     if (resourceNames.length === 0) throw new CallError(grpc.status.INVALID_ARGUMENT, 'resource_names is required.');
     const badName = resourceNames.find((n) => !PARENT.test(n));
     if (badName) throw new CallError(grpc.status.INVALID_ARGUMENT, `Invalid resource name: "${badName}".`);
     if (orderBy !== 'timestamp asc' && orderBy !== 'timestamp desc') {
-      throw new CallError(grpc.status.INVALID_ARGUMENT, `Invalid order_by: "${String(req.orderBy)}"; only "timestamp asc" and "timestamp desc" are permitted.`);
+      throw new CallError(
+        grpc.status.INVALID_ARGUMENT,
+        `Invalid order_by: "${String(req.orderBy)}"; only "timestamp asc" and "timestamp desc" are permitted.`,
+      );
     }
-    if (pageSize < 0 || pageSize > MAX_PAGE) throw new CallError(grpc.status.INVALID_ARGUMENT, `page_size must be between 0 and ${MAX_PAGE}, got ${pageSize}.`);
+    if (pageSize < 0 || pageSize > MAX_PAGE)
+      throw new CallError(
+        grpc.status.INVALID_ARGUMENT,
+        `page_size must be between 0 and ${MAX_PAGE}, got ${pageSize}.`,
+      );
     const node = filterOf(filter);
 
     // The token is a cursor (the last entry returned) bound to the query, so entries added between
     // pages neither repeat nor shift, and a token cannot be replayed against another query.
-    const query = createHash('sha256').update(JSON.stringify([resourceNames, filter, orderBy])).digest('base64url').slice(0, 16);
+    const query = createHash('sha256')
+      .update(JSON.stringify([resourceNames, filter, orderBy]))
+      .digest('base64url')
+      .slice(0, 16);
     let after: { at: bigint; insertId: string } | null = null;
     if (pageToken) {
       try {
-        const t = JSON.parse(Buffer.from(pageToken, 'base64url').toString('utf8')) as { q: string; at: string; id: string };
+        const t = JSON.parse(Buffer.from(pageToken, 'base64url').toString('utf8')) as {
+          q: string;
+          at: string;
+          id: string;
+        };
         if (t.q !== query) throw new Error('query changed');
         after = { at: BigInt(t.at), insertId: String(t.id) };
       } catch {
@@ -231,7 +277,9 @@ export async function startLoggingStandIn(): Promise<LoggingStandIn> {
     const more = matching.length > page.length && last;
     return {
       entries: page.map((e) => e.wire),
-      nextPageToken: more ? Buffer.from(JSON.stringify({ q: query, at: String(last.at), id: last.insertId })).toString('base64url') : '',
+      nextPageToken: more
+        ? Buffer.from(JSON.stringify({ q: query, at: String(last.at), id: last.insertId })).toString('base64url')
+        : '',
     };
   };
 
@@ -249,14 +297,20 @@ export async function startLoggingStandIn(): Promise<LoggingStandIn> {
       const fault = faults[0];
       if (fault) {
         if (--fault.times <= 0) faults.shift();
-        throw new CallError(fault.code, fault.message || `${grpc.status[fault.code]}: injected by the Cloud Logging stand-in`);
+        throw new CallError(
+          fault.code,
+          fault.message || `${grpc.status[fault.code]}: injected by the Cloud Logging stand-in`,
+        );
       }
       return list(req);
     })().then(
       (res) => callback(null, res),
-      (err: unknown) => callback(err instanceof CallError
-        ? { code: err.code, details: err.message }
-        : { code: grpc.status.INTERNAL, details: `stand-in bug: ${String(err)}` }),
+      (err: unknown) =>
+        callback(
+          err instanceof CallError
+            ? { code: err.code, details: err.message }
+            : { code: grpc.status.INTERNAL, details: `stand-in bug: ${String(err)}` },
+        ),
     );
   };
 
@@ -273,9 +327,16 @@ export async function startLoggingStandIn(): Promise<LoggingStandIn> {
     addEntries(batch, opts = {}) {
       for (const json of batch) {
         const wire = toWireEntry(json);
-        if (opts.rawPayload) wire.protoPayload = { type_url: opts.rawPayload.typeUrl, value: Buffer.from(opts.rawPayload.value) };
+        if (opts.rawPayload)
+          wire.protoPayload = { type_url: opts.rawPayload.typeUrl, value: Buffer.from(opts.rawPayload.value) };
         const stamp = parseInstant(String(json.timestamp ?? json.receiveTimestamp ?? ''));
-        entries.push({ json: structuredClone(json), wire, at: stamp ?? 0n, insertId: String(json.insertId ?? ''), logName: String(json.logName ?? '') });
+        entries.push({
+          json: structuredClone(json),
+          wire,
+          at: stamp ?? 0n,
+          insertId: String(json.insertId ?? ''),
+          logName: String(json.logName ?? ''),
+        });
       }
     },
     fail(fault) {
@@ -290,10 +351,14 @@ export async function startLoggingStandIn(): Promise<LoggingStandIn> {
       faults.length = 0;
       latencyMs = 0;
     },
-    stop: () => new Promise<void>((done) => {
-      // Clients may keep their channel open; do not let that hold the shutdown up.
-      const timer = setTimeout(() => server.forceShutdown(), 1000);
-      server.tryShutdown(() => { clearTimeout(timer); done(); });
-    }),
+    stop: () =>
+      new Promise<void>((done) => {
+        // Clients may keep their channel open; do not let that hold the shutdown up.
+        const timer = setTimeout(() => server.forceShutdown(), 1000);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          done();
+        });
+      }),
   };
 }

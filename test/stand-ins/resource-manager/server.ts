@@ -65,7 +65,12 @@ export const PROTO_DIRS = [resolve(rmBuild, 'protos'), resolve(dirname(gaxEntry)
 
 function loadProjectsService(): grpc.ServiceClientConstructor {
   const def = protoLoader.loadSync('google/cloud/resourcemanager/v3/projects.proto', {
-    includeDirs: PROTO_DIRS, keepCase: false, longs: String, enums: String, defaults: false, oneofs: false,
+    includeDirs: PROTO_DIRS,
+    keepCase: false,
+    longs: String,
+    enums: String,
+    defaults: false,
+    oneofs: false,
   });
   const pkg = grpc.loadPackageDefinition(def) as unknown as {
     google: { cloud: { resourcemanager: { v3: { Projects: grpc.ServiceClientConstructor } } } };
@@ -74,12 +79,21 @@ function loadProjectsService(): grpc.ServiceClientConstructor {
 }
 
 class RpcError extends Error {
-  constructor(readonly code: grpc.status, message: string) {
+  constructor(
+    readonly code: grpc.status,
+    message: string,
+  ) {
     super(message);
   }
 }
 
-interface Project { name: string; projectId: string; parent: string; state: State; displayName: string }
+interface Project {
+  name: string;
+  projectId: string;
+  parent: string;
+  state: State;
+  displayName: string;
+}
 
 // --- SearchProjects query -----------------------------------------------------------------------
 // Documented semantics: `field:value` terms, case-insensitive, a trailing `*` is a prefix match,
@@ -105,12 +119,23 @@ function parseQuery(query: string): (p: Project) => boolean {
     const m = /^([A-Za-z.]+):([A-Za-z0-9_\-/.*]+)$/.exec(term);
     const field = m && FIELDS[m[1]!.toLowerCase()];
     if (!m || !field || (m[2]!.includes('*') && !m[2]!.endsWith('*'))) {
-      throw new RpcError(grpc.status.INVALID_ARGUMENT, `Request contains an invalid argument: unsupported query term "${term}".`);
+      throw new RpcError(
+        grpc.status.INVALID_ARGUMENT,
+        `Request contains an invalid argument: unsupported query term "${term}".`,
+      );
     }
     const want = m[2]!.toLowerCase();
     const key = m[1]!.toLowerCase();
-    if ((key === 'state' || key === 'lifecyclestate') && !want.endsWith('*') && want !== 'active' && want !== 'delete_requested') {
-      throw new RpcError(grpc.status.INVALID_ARGUMENT, `Request contains an invalid argument: unknown state "${m[2]}".`);
+    if (
+      (key === 'state' || key === 'lifecyclestate') &&
+      !want.endsWith('*') &&
+      want !== 'active' &&
+      want !== 'delete_requested'
+    ) {
+      throw new RpcError(
+        grpc.status.INVALID_ARGUMENT,
+        `Request contains an invalid argument: unknown state "${m[2]}".`,
+      );
     }
     return (p: Project): boolean => {
       const have = field(p).toLowerCase();
@@ -133,13 +158,19 @@ function decodeToken(token: string, scope: string): number {
   try {
     const t = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { o?: unknown; s?: unknown };
     if (typeof t.o === 'number' && Number.isInteger(t.o) && t.o >= 0 && t.s === scope) return t.o;
-  } catch { /* fall through */ }
+  } catch {
+    /* fall through */
+  }
   throw new RpcError(grpc.status.INVALID_ARGUMENT, 'Request contains an invalid argument: invalid page token.');
 }
 
 function pageSizeOf(req: Obj): number {
   const n = Number(req.pageSize ?? 0);
-  if (n < 0) throw new RpcError(grpc.status.INVALID_ARGUMENT, 'Request contains an invalid argument: page_size must not be negative.');
+  if (n < 0)
+    throw new RpcError(
+      grpc.status.INVALID_ARGUMENT,
+      'Request contains an invalid argument: page_size must not be negative.',
+    );
   return n === 0 ? DEFAULT_PAGE_SIZE : Math.min(n, MAX_PAGE_SIZE);
 }
 
@@ -184,7 +215,8 @@ export async function startResourceManagerStandIn(): Promise<ResourceManagerStan
     },
     GetProject: (req) => {
       const name = String(req.name ?? '');
-      if (!/^projects\/[^/]+$/.test(name)) throw new RpcError(grpc.status.INVALID_ARGUMENT, `Request contains an invalid argument: name "${name}".`);
+      if (!/^projects\/[^/]+$/.test(name))
+        throw new RpcError(grpc.status.INVALID_ARGUMENT, `Request contains an invalid argument: name "${name}".`);
       const p = find(name);
       // Real Resource Manager does not reveal whether a project exists to callers who cannot see it.
       if (!p) throw new RpcError(grpc.status.PERMISSION_DENIED, permissionDenied('resourcemanager.projects.get', name));
@@ -214,26 +246,35 @@ export async function startResourceManagerStandIn(): Promise<ResourceManagerStan
     }
     if (--fault.times <= 0) queue.shift();
     const resource = String(req.name ?? req.parent ?? 'projects');
-    return new RpcError(fault.code, fault.message || (fault.code === grpc.status.PERMISSION_DENIED
-      ? permissionDenied(PERMISSIONS[method], resource)
-      : `${grpc.status[fault.code]}: injected by the Resource Manager stand-in`));
-  };
-
-  const unary = (method: MethodName): grpc.handleUnaryCall<Obj, Obj> => (call, callback) => {
-    const request = call.request;
-    calls.push({ method, request });
-    void (async () => {
-      if (latencyMs > 0) await sleep(latencyMs);
-      const fault = takeFault(method, request);
-      if (fault) throw fault;
-      return handlers[method](request);
-    })().then(
-      (res) => callback(null, res),
-      (err: unknown) => callback(err instanceof RpcError
-        ? { code: err.code, details: err.message }
-        : { code: grpc.status.INTERNAL, details: `stand-in bug: ${String(err)}` }),
+    return new RpcError(
+      fault.code,
+      fault.message ||
+        (fault.code === grpc.status.PERMISSION_DENIED
+          ? permissionDenied(PERMISSIONS[method], resource)
+          : `${grpc.status[fault.code]}: injected by the Resource Manager stand-in`),
     );
   };
+
+  const unary =
+    (method: MethodName): grpc.handleUnaryCall<Obj, Obj> =>
+    (call, callback) => {
+      const request = call.request;
+      calls.push({ method, request });
+      void (async () => {
+        if (latencyMs > 0) await sleep(latencyMs);
+        const fault = takeFault(method, request);
+        if (fault) throw fault;
+        return handlers[method](request);
+      })().then(
+        (res) => callback(null, res),
+        (err: unknown) =>
+          callback(
+            err instanceof RpcError
+              ? { code: err.code, details: err.message }
+              : { code: grpc.status.INTERNAL, details: `stand-in bug: ${String(err)}` },
+          ),
+      );
+    };
 
   const server = new grpc.Server();
   server.addService(service.service, Object.fromEntries(METHODS.map((m) => [m, unary(m)])));
@@ -245,8 +286,10 @@ export async function startResourceManagerStandIn(): Promise<ResourceManagerStan
     endpoint: `127.0.0.1:${port}`,
     calls,
     addProject: (seed) => {
-      if (!/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(seed.projectId)) throw new Error(`invalid project id "${seed.projectId}"`);
-      if ([...projects.values()].some((p) => p.projectId === seed.projectId)) throw new Error(`project ${seed.projectId} already exists`);
+      if (!/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(seed.projectId))
+        throw new Error(`invalid project id "${seed.projectId}"`);
+      if ([...projects.values()].some((p) => p.projectId === seed.projectId))
+        throw new Error(`project ${seed.projectId} already exists`);
       const number = seed.number ?? String(nextNumber++);
       if (!/^\d+$/.test(number)) throw new Error(`invalid project number "${number}"`);
       const name = `projects/${number}`;
@@ -254,7 +297,11 @@ export async function startResourceManagerStandIn(): Promise<ResourceManagerStan
       const parent = seed.parent ?? DEFAULT_PARENT;
       if (!/^(folders|organizations)\/\d+$/.test(parent)) throw new Error(`invalid parent "${parent}"`);
       projects.set(name, {
-        name, projectId: seed.projectId, parent, state: seed.state ?? 'ACTIVE', displayName: seed.displayName ?? seed.projectId,
+        name,
+        projectId: seed.projectId,
+        parent,
+        state: seed.state ?? 'ACTIVE',
+        displayName: seed.displayName ?? seed.projectId,
       });
     },
     fail: (method, fault) => {
@@ -263,7 +310,9 @@ export async function startResourceManagerStandIn(): Promise<ResourceManagerStan
       queue.push({ code: fault.code, message: fault.message ?? '', times: fault.times ?? 1, after: fault.after ?? 0 });
       faults.set(method, queue);
     },
-    latency: (ms) => { latencyMs = ms; },
+    latency: (ms) => {
+      latencyMs = ms;
+    },
     reset: () => {
       projects.clear();
       faults.clear();
@@ -271,10 +320,14 @@ export async function startResourceManagerStandIn(): Promise<ResourceManagerStan
       latencyMs = 0;
       nextNumber = 100000000001n;
     },
-    stop: () => new Promise<void>((ok) => {
-      // Clients may keep their channel open; do not let that hold the shutdown up.
-      const timer = setTimeout(() => server.forceShutdown(), 1000);
-      server.tryShutdown(() => { clearTimeout(timer); ok(); });
-    }),
+    stop: () =>
+      new Promise<void>((ok) => {
+        // Clients may keep their channel open; do not let that hold the shutdown up.
+        const timer = setTimeout(() => server.forceShutdown(), 1000);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          ok();
+        });
+      }),
   };
 }

@@ -1,6 +1,14 @@
 export { startSlackStandIn, type SlackStandIn, type SlackStandInOptions, type RecordedRequest } from './server.js';
 export { signSlackRequest, slackSignatureHeaders } from './sign.js';
 export {
-  DEFAULT_CHANNELS, DEFAULT_IDENTITY, cmpTs,
-  type ChannelSpec, type Identity, type RateLimit, type StoredMessage, type StoredView, type ThreadedMessage, type UserSpec,
+  DEFAULT_CHANNELS,
+  DEFAULT_IDENTITY,
+  cmpTs,
+  type ChannelSpec,
+  type Identity,
+  type RateLimit,
+  type StoredMessage,
+  type StoredView,
+  type ThreadedMessage,
+  type UserSpec,
 } from './state.js';

@@ -16,15 +16,33 @@ const RETRY: Record<string, RetryOptions | undefined> = {
 };
 
 export interface BurstResult {
-  n: number; perSecond: number; burst: number; mode: string; retry: string;
-  totalMs: number; rateLimited: number; requests: number; failed: number;
-  doneAtMs: number[]; rateLimitedEventsAtMs: number[];
+  n: number;
+  perSecond: number;
+  burst: number;
+  mode: string;
+  retry: string;
+  totalMs: number;
+  rateLimited: number;
+  requests: number;
+  failed: number;
+  doneAtMs: number[];
+  rateLimitedEventsAtMs: number[];
 }
 
-export async function measureBurst(o: { n: number; perSecond: number; burst: number; mode: 'sequential' | 'concurrent'; retry: string }): Promise<BurstResult> {
+export async function measureBurst(o: {
+  n: number;
+  perSecond: number;
+  burst: number;
+  mode: 'sequential' | 'concurrent';
+  retry: string;
+}): Promise<BurstResult> {
   const standIn = await startSlackStandIn({ rateLimit: { perSecond: o.perSecond, burst: o.burst } });
   const retryConfig = RETRY[o.retry];
-  const client = new WebClient('xoxb-test-token', { slackApiUrl: standIn.apiUrl, logLevel: LogLevel.ERROR, ...(retryConfig ? { retryConfig } : {}) });
+  const client = new WebClient('xoxb-test-token', {
+    slackApiUrl: standIn.apiUrl,
+    logLevel: LogLevel.ERROR,
+    ...(retryConfig ? { retryConfig } : {}),
+  });
   const t0 = performance.now();
   const since = (): number => Math.round(performance.now() - t0);
   const events: number[] = [];
@@ -42,8 +60,13 @@ export async function measureBurst(o: { n: number; perSecond: number; burst: num
   if (o.mode === 'sequential') for (let i = 0; i < o.n; i++) await post(i);
   else await Promise.all(Array.from({ length: o.n }, (_, i) => post(i)));
   const result: BurstResult = {
-    ...o, totalMs: since(), rateLimited: standIn.rateLimitedCount, requests: standIn.requests.length, failed,
-    doneAtMs: doneAt.sort((a, b) => a - b), rateLimitedEventsAtMs: events,
+    ...o,
+    totalMs: since(),
+    rateLimited: standIn.rateLimitedCount,
+    requests: standIn.requests.length,
+    failed,
+    doneAtMs: doneAt.sort((a, b) => a - b),
+    rateLimitedEventsAtMs: events,
   };
   await standIn.close();
   return result;
@@ -54,6 +77,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   if (mode !== 'sequential' && mode !== 'concurrent') throw new Error(`--mode: sequential or concurrent, not ${mode}`);
   const retry = arg('retry', 'default');
   if (!(retry in RETRY)) throw new Error(`--retry: one of ${Object.keys(RETRY).join(', ')}`);
-  const r = await measureBurst({ n: Number(arg('n', '20')), perSecond: Number(arg('perSecond', '1')), burst: Number(arg('burst', '5')), mode, retry });
+  const r = await measureBurst({
+    n: Number(arg('n', '20')),
+    perSecond: Number(arg('perSecond', '1')),
+    burst: Number(arg('burst', '5')),
+    mode,
+    retry,
+  });
   console.log(JSON.stringify(r));
 }

@@ -13,9 +13,14 @@ export interface Reply {
 type Handler = (args: Args, ws: Workspace, buckets: Buckets) => Reply;
 
 export const ok = (body: Record<string, unknown> = {}): Reply => ({ status: 200, body: { ok: true, ...body } });
-export const err = (error: string, extra: Record<string, unknown> = {}): Reply => ({ status: 200, body: { ok: false, error, ...extra } });
+export const err = (error: string, extra: Record<string, unknown> = {}): Reply => ({
+  status: 200,
+  body: { ok: false, error, ...extra },
+});
 export const rateLimited = (retryAfter: number): Reply => ({
-  status: 429, headers: { 'retry-after': String(retryAfter) }, body: { ok: false, error: 'ratelimited' },
+  status: 429,
+  headers: { 'retry-after': String(retryAfter) },
+  body: { ok: false, error: 'ratelimited' },
 });
 
 const MAX_TEXT = 40_000;
@@ -40,16 +45,19 @@ function writable(args: Args, ws: Workspace): ChannelSpec | Reply {
   if (c.member === false) return err('not_in_channel');
   return c;
 }
-const isReply = (v: ChannelSpec | Reply | StoredMessage | undefined): v is Reply => v !== undefined && 'status' in v && 'body' in v;
+const isReply = (v: ChannelSpec | Reply | StoredMessage | undefined): v is Reply =>
+  v !== undefined && 'status' in v && 'body' in v;
 
 /** Message content checks shared by postMessage/postEphemeral/update. */
 function content(args: Args, requireSome: boolean): Reply | undefined {
   const text = str(args.text);
   const blocks = args.blocks;
   if (blocks !== undefined && !Array.isArray(blocks)) return err('invalid_blocks_format');
-  if (Array.isArray(blocks) && blocks.length > MAX_BLOCKS) return err('invalid_blocks', { errors: [`must provide no more than ${MAX_BLOCKS} items`] });
+  if (Array.isArray(blocks) && blocks.length > MAX_BLOCKS)
+    return err('invalid_blocks', { errors: [`must provide no more than ${MAX_BLOCKS} items`] });
   if (args.attachments !== undefined && !Array.isArray(args.attachments)) return err('invalid_attachments');
-  if (requireSome && text === undefined && !arr(blocks)?.length && !arr(args.attachments)?.length) return err('no_text');
+  if (requireSome && text === undefined && !arr(blocks)?.length && !arr(args.attachments)?.length)
+    return err('no_text');
   if (text !== undefined && text.length > MAX_TEXT) return err('msg_too_long');
   return undefined;
 }
@@ -74,8 +82,12 @@ const postMessage: Handler = (args, ws, buckets) => {
   const gate = buckets.take(c.id);
   if (!gate.ok) return rateLimited(gate.retryAfter);
   const msg = ws.post(c.id, {
-    text: str(args.text) ?? '', blocks: arr(args.blocks), attachments: arr(args.attachments), metadata: args.metadata,
-    thread_ts: threadTs, reply_broadcast: threadTs ? bool(args.reply_broadcast) : undefined,
+    text: str(args.text) ?? '',
+    blocks: arr(args.blocks),
+    attachments: arr(args.attachments),
+    metadata: args.metadata,
+    thread_ts: threadTs,
+    reply_broadcast: threadTs ? bool(args.reply_broadcast) : undefined,
   });
   return ok({ channel: c.id, ts: msg.ts, message: wire(msg) });
 };
@@ -88,7 +100,12 @@ const update: Handler = (args, ws) => {
   if (!msg) return err('message_not_found');
   const bad = content(args, false);
   if (bad) return bad;
-  ws.update(msg, { text: str(args.text) ?? (args.text === '' ? '' : undefined), blocks: arr(args.blocks), attachments: arr(args.attachments), metadata: args.metadata });
+  ws.update(msg, {
+    text: str(args.text) ?? (args.text === '' ? '' : undefined),
+    blocks: arr(args.blocks),
+    attachments: arr(args.attachments),
+    metadata: args.metadata,
+  });
   return ok({ channel: c.id, ts: msg.ts, text: msg.text, message: wire(msg) });
 };
 
@@ -102,17 +119,37 @@ const postEphemeral: Handler = (args, ws) => {
   if (bad) return bad;
   const threadTs = str(args.thread_ts);
   const message_ts = ws.clock.next();
-  ws.ephemeral.push({ channel: c.id, user, message_ts, text: str(args.text) ?? '', ...(arr(args.blocks) ? { blocks: arr(args.blocks) } : {}), ...(threadTs ? { thread_ts: threadTs } : {}) });
+  ws.ephemeral.push({
+    channel: c.id,
+    user,
+    message_ts,
+    text: str(args.text) ?? '',
+    ...(arr(args.blocks) ? { blocks: arr(args.blocks) } : {}),
+    ...(threadTs ? { thread_ts: threadTs } : {}),
+  });
   return ok({ message_ts });
 };
 
 function viewBody(v: Args, id: string, hash: string, ws: Workspace): Record<string, unknown> {
-  return { id, team_id: ws.identity.teamId, state: { values: {} }, hash, private_metadata: '', callback_id: '', ...structuredClone(v), app_id: 'A0RUNGUARD', bot_id: ws.identity.botId };
+  return {
+    id,
+    team_id: ws.identity.teamId,
+    state: { values: {} },
+    hash,
+    private_metadata: '',
+    callback_id: '',
+    ...structuredClone(v),
+    app_id: 'A0RUNGUARD',
+    bot_id: ws.identity.botId,
+  };
 }
 
 const viewsOpen: Handler = (args, ws) => {
   const trigger = str(args.trigger_id);
-  if (trigger === undefined) return err('invalid_arguments', { response_metadata: { messages: ['[ERROR] missing required field: trigger_id'] } });
+  if (trigger === undefined)
+    return err('invalid_arguments', {
+      response_metadata: { messages: ['[ERROR] missing required field: trigger_id'] },
+    });
   if (trigger === 'expired') return err('expired_trigger_id');
   const view = args.view;
   if (typeof view !== 'object' || view === null || (view as Args).type !== 'modal') return err('invalid_arguments');
@@ -125,7 +162,10 @@ const viewsUpdate: Handler = (args, ws) => {
   if (typeof view !== 'object' || view === null) return err('invalid_arguments');
   const id = str(args.view_id);
   const ext = str(args.external_id);
-  const stored = id !== undefined ? ws.views.get(id) : [...ws.views.values()].find((v) => ext !== undefined && v.external_id === ext);
+  const stored =
+    id !== undefined
+      ? ws.views.get(id)
+      : [...ws.views.values()].find((v) => ext !== undefined && v.external_id === ext);
   if (!stored) return err('not_found');
   const hash = str(args.hash);
   if (hash !== undefined && hash !== stored.hash) return err('hash_conflict');
@@ -149,7 +189,12 @@ const usersInfo: Handler = (args, ws) => {
   if (!u) return err('user_not_found');
   return ok({
     user: {
-      id: u.id, team_id: ws.identity.teamId, name: u.name, real_name: u.real_name ?? u.name, deleted: u.deleted ?? false, is_bot: u.is_bot ?? false,
+      id: u.id,
+      team_id: ws.identity.teamId,
+      name: u.name,
+      real_name: u.real_name ?? u.name,
+      deleted: u.deleted ?? false,
+      is_bot: u.is_bot ?? false,
       profile: { real_name: u.real_name ?? u.name, display_name: u.name, ...(u.email ? { email: u.email } : {}) },
     },
   });
@@ -157,7 +202,15 @@ const usersInfo: Handler = (args, ws) => {
 
 const authTest: Handler = (_args, ws) => {
   const { team, teamId, user, userId, botId } = ws.identity;
-  return ok({ url: `https://${team}.slack.com/`, team, user, team_id: teamId, user_id: userId, bot_id: botId, is_enterprise_install: false });
+  return ok({
+    url: `https://${team}.slack.com/`,
+    team,
+    user,
+    team_id: teamId,
+    user_id: userId,
+    bot_id: botId,
+    is_enterprise_install: false,
+  });
 };
 
 export const METHODS: Readonly<Record<string, Handler>> = {

@@ -4,8 +4,17 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { type Args, err, METHODS, type Reply } from './methods.js';
 import {
-  Buckets, type ChannelSpec, DEFAULT_CHANNELS, DEFAULT_IDENTITY, type Identity, type RateLimit, type StoredView,
-  type ThreadedMessage, TsClock, type UserSpec, Workspace,
+  Buckets,
+  type ChannelSpec,
+  DEFAULT_CHANNELS,
+  DEFAULT_IDENTITY,
+  type Identity,
+  type RateLimit,
+  type StoredView,
+  type ThreadedMessage,
+  TsClock,
+  type UserSpec,
+  Workspace,
 } from './state.js';
 
 export interface SlackStandInOptions {
@@ -66,7 +75,10 @@ export interface SlackStandIn {
 }
 
 const JSON_FIELDS = ['blocks', 'attachments', 'metadata', 'view'];
-type Fault = { method: string; times: number } & ({ kind: 'http'; status: number; retryAfter?: number } | { kind: 'error'; error: string });
+type Fault = { method: string; times: number } & (
+  | { kind: 'http'; status: number; retryAfter?: number }
+  | { kind: 'error'; error: string }
+);
 
 /** Arguments from the query string and the body, or the Slack error for a body it cannot read. */
 function parseBody(raw: string, contentType: string, query: URLSearchParams): Args | string {
@@ -89,7 +101,11 @@ function parseBody(raw: string, contentType: string, query: URLSearchParams): Ar
     try {
       args[k] = JSON.parse(v);
     } catch {
-      return k === 'blocks' ? 'invalid_blocks_format' : k === 'attachments' ? 'invalid_attachments' : 'invalid_arguments';
+      return k === 'blocks'
+        ? 'invalid_blocks_format'
+        : k === 'attachments'
+          ? 'invalid_attachments'
+          : 'invalid_arguments';
     }
   }
   return args;
@@ -108,8 +124,13 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
   const configure = (): void => {
     ws.channels.clear();
     for (const c of channels) ws.addChannel(c);
-    for (const u of opts.users ?? [{ id: 'U0ALICE', name: 'alice', email: 'alice@example.com' }, { id: 'U0BOB', name: 'bob', email: 'bob@example.com' }]) ws.users.set(u.id, u);
-    for (const [g, members] of Object.entries(opts.usergroups ?? { S0ONCALL: ['U0ALICE'] })) ws.usergroups.set(g, members);
+    for (const u of opts.users ?? [
+      { id: 'U0ALICE', name: 'alice', email: 'alice@example.com' },
+      { id: 'U0BOB', name: 'bob', email: 'bob@example.com' },
+    ])
+      ws.users.set(u.id, u);
+    for (const [g, members] of Object.entries(opts.usergroups ?? { S0ONCALL: ['U0ALICE'] }))
+      ws.usergroups.set(g, members);
   };
   configure();
   const buckets = new Buckets(opts.rateLimit ?? { perSecond: 1, burst: 5 });
@@ -138,8 +159,16 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     delete args.token;
     const { authorization: _auth, ...headers } = req.headers;
     const rec: RecordedRequest = {
-      method, contentType, tokenPresent: token !== undefined, tokenValid: token !== undefined && tokens.has(token), args, status: 0, at: Date.now(),
-      headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)])),
+      method,
+      contentType,
+      tokenPresent: token !== undefined,
+      tokenValid: token !== undefined && tokens.has(token),
+      args,
+      status: 0,
+      at: Date.now(),
+      headers: Object.fromEntries(
+        Object.entries(headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)]),
+      ),
     };
     requests.push(rec);
 
@@ -159,7 +188,12 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
   function answer(method: string, parsed: ReturnType<typeof parseBody>, rec: RecordedRequest): Reply {
     const fault = takeFault(method, 'http');
     if (fault?.kind === 'http') {
-      return { status: fault.status, ...(fault.retryAfter ? { headers: { 'retry-after': String(fault.retryAfter) } } : {}), body: {}, raw: `<html><body>${fault.status} injected</body></html>` };
+      return {
+        status: fault.status,
+        ...(fault.retryAfter ? { headers: { 'retry-after': String(fault.retryAfter) } } : {}),
+        body: {},
+        raw: `<html><body>${fault.status} injected</body></html>`,
+      };
     }
     if (!rec.tokenPresent) return err('not_authed');
     if (!rec.tokenValid) return err('invalid_auth');
@@ -190,16 +224,38 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
   return {
     port,
     apiUrl: `http://127.0.0.1:${port}/api/`,
-    get requests() { return requests; },
+    get requests() {
+      return requests;
+    },
     messages: (channel) => ws.messages(channel),
-    get ephemeral() { return ws.ephemeral; },
-    get views() { return ws.views; },
-    get postsPerChannel() { return ws.postsPerChannel; },
-    get rateLimitedCount() { return rateLimitedCount; },
+    get ephemeral() {
+      return ws.ephemeral;
+    },
+    get views() {
+      return ws.views;
+    },
+    get postsPerChannel() {
+      return ws.postsPerChannel;
+    },
+    get rateLimitedCount() {
+      return rateLimitedCount;
+    },
     rateLimit: (limit) => buckets.reset(limit),
-    fail: (method, f) => { faults.push({ kind: 'http', method, status: f.status, times: f.times ?? 1, ...(f.retryAfter ? { retryAfter: f.retryAfter } : {}) }); },
-    failWith: (method, f) => { faults.push({ kind: 'error', method, error: f.error, times: f.times ?? 1 }); },
-    latency: (ms, method = '*') => { delays.set(method, ms); },
+    fail: (method, f) => {
+      faults.push({
+        kind: 'http',
+        method,
+        status: f.status,
+        times: f.times ?? 1,
+        ...(f.retryAfter ? { retryAfter: f.retryAfter } : {}),
+      });
+    },
+    failWith: (method, f) => {
+      faults.push({ kind: 'error', method, error: f.error, times: f.times ?? 1 });
+    },
+    latency: (ms, method = '*') => {
+      delays.set(method, ms);
+    },
     addChannel: (c) => ws.addChannel(c),
     reset: () => {
       requests.length = 0;
@@ -210,9 +266,10 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       rateLimitedCount = 0;
       buckets.reset(initialLimit);
     },
-    close: () => new Promise<void>((resolve, reject) => {
-      server.close((e) => (e ? reject(e) : resolve()));
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((e) => (e ? reject(e) : resolve()));
+        server.closeAllConnections();
+      }),
   };
 }

@@ -10,7 +10,11 @@ export function signSlackRequest(secret: string, timestamp: number | string, raw
 }
 
 /** Headers for a signed interaction/slash-command request as Slack sends them (timestamp defaults to now). */
-export function slackSignatureHeaders(secret: string, rawBody: string | Buffer, timestamp: number = Math.floor(Date.now() / 1000)): Record<string, string> {
+export function slackSignatureHeaders(
+  secret: string,
+  rawBody: string | Buffer,
+  timestamp: number = Math.floor(Date.now() / 1000),
+): Record<string, string> {
   return {
     'x-slack-request-timestamp': String(timestamp),
     'x-slack-signature': signSlackRequest(secret, timestamp, rawBody),

@@ -72,7 +72,13 @@ export const DEFAULT_CHANNELS: ChannelSpec[] = [
   { id: 'C0SECURITY1', name: 'security' },
 ];
 
-export const DEFAULT_IDENTITY: Identity = { teamId: 'T0RUNGUARD', team: 'runguard-test', userId: 'U0RUNGUARD', botId: 'B0RUNGUARD', user: 'runguard' };
+export const DEFAULT_IDENTITY: Identity = {
+  teamId: 'T0RUNGUARD',
+  team: 'runguard-test',
+  userId: 'U0RUNGUARD',
+  botId: 'B0RUNGUARD',
+  user: 'runguard',
+};
 
 /** Slack-style timestamps: "<unix seconds>.<6 digits>", strictly increasing across the whole workspace. */
 export class TsClock {
@@ -91,7 +97,10 @@ export class TsClock {
 /** Per-channel token bucket; `take` answers the whole seconds to wait (Retry-After) when it is empty. */
 export class Buckets {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
-  constructor(public limit: RateLimit | false, private readonly now: () => number = () => performance.now()) {}
+  constructor(
+    public limit: RateLimit | false,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   take(channel: string): { ok: true } | { ok: false; retryAfter: number } {
     if (this.limit === false) return { ok: true };
@@ -121,11 +130,21 @@ export class Workspace {
   readonly views = new Map<string, StoredView>();
   /** channel id → ts → message (top-level and replies alike). */
   private readonly byChannel = new Map<string, Map<string, StoredMessage>>();
-  readonly ephemeral: Array<{ channel: string; user: string; message_ts: string; text: string; blocks?: unknown[]; thread_ts?: string }> = [];
+  readonly ephemeral: Array<{
+    channel: string;
+    user: string;
+    message_ts: string;
+    text: string;
+    blocks?: unknown[];
+    thread_ts?: string;
+  }> = [];
   readonly postsPerChannel: Record<string, number> = {};
   private viewSeq = 0;
 
-  constructor(readonly identity: Identity, readonly clock: TsClock) {}
+  constructor(
+    readonly identity: Identity,
+    readonly clock: TsClock,
+  ) {}
 
   /** A spec, or a bare id ('C0123456789') or name ('#alerts' / 'alerts', which gets a stable made-up id). */
   addChannel(c: ChannelSpec | string): ChannelSpec {
@@ -148,9 +167,21 @@ export class Workspace {
     return this.byChannel.get(channel)?.get(ts);
   }
 
-  post(channel: string, fields: Pick<StoredMessage, 'text' | 'blocks' | 'attachments' | 'metadata' | 'thread_ts' | 'reply_broadcast'>): StoredMessage {
+  post(
+    channel: string,
+    fields: Pick<StoredMessage, 'text' | 'blocks' | 'attachments' | 'metadata' | 'thread_ts' | 'reply_broadcast'>,
+  ): StoredMessage {
     const { userId, botId, teamId } = this.identity;
-    const msg: StoredMessage = { type: 'message', channel, ts: this.clock.next(), user: userId, bot_id: botId, team: teamId, ...dropUndefined(fields), text: fields.text };
+    const msg: StoredMessage = {
+      type: 'message',
+      channel,
+      ts: this.clock.next(),
+      user: userId,
+      bot_id: botId,
+      team: teamId,
+      ...dropUndefined(fields),
+      text: fields.text,
+    };
     let store = this.byChannel.get(channel);
     if (!store) this.byChannel.set(channel, (store = new Map()));
     store.set(msg.ts, msg);
@@ -159,7 +190,10 @@ export class Workspace {
   }
 
   /** chat.update semantics: text replaced; blocks/attachments/metadata kept unless given. */
-  update(msg: StoredMessage, fields: Partial<Pick<StoredMessage, 'text' | 'blocks' | 'attachments' | 'metadata'>>): StoredMessage {
+  update(
+    msg: StoredMessage,
+    fields: Partial<Pick<StoredMessage, 'text' | 'blocks' | 'attachments' | 'metadata'>>,
+  ): StoredMessage {
     Object.assign(msg, dropUndefined(fields), { edited: { user: this.identity.userId, ts: this.clock.next() } });
     return msg;
   }
@@ -179,7 +213,14 @@ export class Workspace {
   openView(view: Record<string, unknown>, triggerId?: string): StoredView {
     const id = `V${String(++this.viewSeq).padStart(9, '0')}`;
     const external = typeof view.external_id === 'string' ? { external_id: view.external_id } : {};
-    const stored: StoredView = { id, hash: `${Date.now()}.${id}`, view, updates: 0, ...external, ...(triggerId ? { trigger_id: triggerId } : {}) };
+    const stored: StoredView = {
+      id,
+      hash: `${Date.now()}.${id}`,
+      view,
+      updates: 0,
+      ...external,
+      ...(triggerId ? { trigger_id: triggerId } : {}),
+    };
     this.views.set(id, stored);
     return stored;
   }

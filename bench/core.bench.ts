@@ -2,7 +2,7 @@
 // against JSON.parse of the same bytes (the floor). Prints figures; asserts nothing.
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseConfig } from '../functions/config/load.js';
-import { evaluateEntry } from '../functions/core/pipeline.js';
+import { evaluateEntry } from '../functions/enforcement/pipeline.js';
 import { decodeInput } from '../functions/events/decode.js';
 import { loadRules } from '../functions/rules/load-files.js';
 

@@ -6,10 +6,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PubSub } from '@google-cloud/pubsub';
-import { type CloudRunStandIn, startCloudRunStandIn } from '../test/stand-ins/cloud-run/index.js';
-import { startPubSubEmulator } from '../test/stand-ins/emulators.js';
-import { startFunctionProcess } from '../test/stand-ins/function-process.js';
-import { cloudEventFor, updateServiceEntry } from '../test/live/entries.js';
+import { type CloudRunStandIn, startCloudRunStandIn } from '../stand-ins/cloud-run/index.js';
+import { startPubSubEmulator } from '../stand-ins/emulators.js';
+import { startFunctionProcess } from '../stand-ins/function-process.js';
+import { cloudEventFor, updateServiceEntry } from '../stand-ins/audit-entries.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
 const N = Number(process.env.BENCH_ENTRIES ?? 1000);

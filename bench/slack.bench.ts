@@ -5,7 +5,7 @@ import { parseConfig } from '../functions/config/load.js';
 import { createSlackApi } from '../functions/slack/client.js';
 import { slackNotifier } from '../functions/slack/notifier.js';
 import { MemoryStateStore } from '../functions/state/memory.js';
-import { startSlackStandIn } from '../test/stand-ins/slack/index.js';
+import { startSlackStandIn } from '../stand-ins/slack/index.js';
 import { alertFor } from '../test/slack/alerts.js';
 
 const N = Number(process.env.BENCH_ALERTS ?? 200);

@@ -2,13 +2,13 @@
 // 50 ms per API call: services judged per second, and how that scales with the concurrency limit.
 // Regions are enumerated with ListLocations (42 regions) unless `reconcile.locations` is set.
 import { parseConfig } from '../functions/config/load.js';
-import { logNotifier } from '../functions/live/notify.js';
+import { logNotifier } from '../functions/enforcement/log-notifier.js';
 import { sweep } from '../functions/reconcile/sweep.js';
 import { remediate } from '../functions/remediation/execute.js';
 import { createRunInventory, createRunPort, createServicesClient } from '../functions/remediation/run-client.js';
 import { loadRules } from '../functions/rules/load-files.js';
 import { MemoryStateStore } from '../functions/state/memory.js';
-import { DEFAULT_LOCATIONS, startCloudRunStandIn } from '../test/stand-ins/cloud-run/server.js';
+import { DEFAULT_LOCATIONS, startCloudRunStandIn } from '../stand-ins/cloud-run/server.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
 const PROJECTS = Number(process.env.BENCH_PROJECTS ?? 10);

@@ -1,6 +1,6 @@
 import * as ff from '@google-cloud/functions-framework';
-import { type HandleResult, handleAuditEvent, type LiveDeps } from './live/audit-events.js';
-import { createLiveDeps } from './live/deps.js';
+import { type HandleResult, handleAuditEvent } from './audit-events/handler.js';
+import { createLiveDeps, type LiveDeps } from './enforcement/deps.js';
 import { createInteractionDeps } from './interactions/deps.js';
 import { handleSlackInteraction, type InteractionDeps } from './interactions/handler.js';
 import { createReconcileDeps } from './reconcile/deps.js';

@@ -1,6 +1,6 @@
 import type { LogEntry } from '../functions/core/types.js';
-import { setIamPolicyEntry, updateServiceEntry } from '../test/live/entries.js';
-import type { CloudRunStandIn } from '../test/stand-ins/cloud-run/index.js';
+import { setIamPolicyEntry, updateServiceEntry } from '../stand-ins/audit-entries.js';
+import type { CloudRunStandIn } from '../stand-ins/cloud-run/index.js';
 
 // The demo: a shop whose production project is enforced and a lab that is only monitored.
 const SHOP = 'projects/demo-shop/locations/europe-west1/services';

@@ -5,10 +5,10 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { DEV_STATE_FILE, type PublishTarget, publishEntry } from '../functions/cli/publish.js';
 import type { LogEntry } from '../functions/core/types.js';
-import { type CloudRunStandIn, startCloudRunStandIn } from '../test/stand-ins/cloud-run/index.js';
-import { type EmulatorHandle, startPubSubEmulator } from '../test/stand-ins/emulators.js';
-import { type FunctionProcess, startFunctionProcess } from '../test/stand-ins/function-process.js';
-import { startSlackStandIn, type SlackStandIn } from '../test/stand-ins/slack/index.js';
+import { type CloudRunStandIn, startCloudRunStandIn } from '../stand-ins/cloud-run/index.js';
+import { type EmulatorHandle, startPubSubEmulator } from '../stand-ins/emulators.js';
+import { type FunctionProcess, startFunctionProcess } from '../stand-ins/function-process.js';
+import { startSlackStandIn, type SlackStandIn } from '../stand-ins/slack/index.js';
 import { demoEntries, seedDemo } from './demo.js';
 import { printLogLine, printSlackMessage, say } from './show.js';
 

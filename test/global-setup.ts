@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
-import { type EmulatorHandle, sdkRoot, startFirestoreEmulator, startPubSubEmulator } from './stand-ins/emulators.js';
+import { type EmulatorHandle, sdkRoot, startFirestoreEmulator, startPubSubEmulator } from '../stand-ins/emulators.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

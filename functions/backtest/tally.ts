@@ -1,4 +1,4 @@
-import type { EntryResult } from '../core/pipeline.js';
+import type { EntryResult } from '../enforcement/pipeline.js';
 import type { Action, Severity } from '../core/types.js';
 
 // What runguard would have done with a stretch of history, per rule: the evidence a team wants

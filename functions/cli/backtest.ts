@@ -1,12 +1,13 @@
 import { createLoggingSource } from '../backtest/read-entries.js';
 import { type Backtest, tally } from '../backtest/tally.js';
 import { DURATION, parseDuration } from '../core/duration.js';
-import { evaluateEntry, type EntryResult } from '../core/pipeline.js';
+import { evaluateEntry, type EntryResult } from '../enforcement/pipeline.js';
 import { sinkFilter } from '../events/sink-filter.js';
-import { describeError } from '../live/errors.js';
+import { describeError } from '../core/errors.js';
 import { padTable } from './format.js';
-import type { Io } from './main.js';
-import { type CommonOptions, loadSetup } from './setup.js';
+import type { Io } from './io.js';
+import type { CommonOptions } from './io.js';
+import { loadSetup } from './setup.js';
 
 // `runguard backtest`: a project's Admin Activity history through the same decode → normalize →
 // evaluate → decide path, acting on nothing: what runguard would have done, per rule, and who and

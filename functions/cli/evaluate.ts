@@ -1,11 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { evaluateEntry } from '../core/pipeline.js';
+import { evaluateEntry } from '../enforcement/pipeline.js';
 import { decodeInput } from '../events/decode.js';
 import { type InputResult, toJson, toTable } from './format.js';
-import type { Io } from './main.js';
-import { type CommonOptions, loadSetup } from './setup.js';
-
-export type { CommonOptions } from './setup.js';
+import type { CommonOptions, Io } from './io.js';
+import { loadSetup } from './setup.js';
 
 export function runEvaluate(files: string[], opts: CommonOptions, io: Io): number {
   if (files.length === 0) {

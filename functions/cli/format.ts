@@ -1,4 +1,4 @@
-import type { EntryResult } from '../core/pipeline.js';
+import type { EntryResult } from '../enforcement/pipeline.js';
 import type { Action } from '../core/types.js';
 
 // What `runguard evaluate` prints. JSON keeps the documented keys stable; the table is for a person

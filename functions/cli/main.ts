@@ -5,6 +5,7 @@ import { readPublishTarget, runPublish } from './publish.js';
 import { runRules } from './rules.js';
 import { runScan } from './scan.js';
 import { runBacktest } from './backtest.js';
+import type { Io } from './io.js';
 
 const USAGE = `runguard — catch insecure Cloud Run and IAM changes
 
@@ -36,16 +37,6 @@ Options:
   --rules DIR     rule directory; default the rules/ shipped with runguard
   --json          machine-readable output
 `;
-
-export interface Io {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-  readStdin: () => string;
-  env: NodeJS.ProcessEnv;
-  /** A progress line is drawn only on a terminal. */
-  stderrIsTTY?: boolean;
-  now: () => number;
-}
 
 const parseOptions = (argv: string[]) =>
   parseArgs({

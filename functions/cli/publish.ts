@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { LogEntry } from '../core/types.js';
 import { decodeInput } from '../events/decode.js';
-import type { Io } from './main.js';
+import type { Io } from './io.js';
 
 /** Where `npm start` writes the address of its local Pub/Sub emulator and topic. */
 export const DEV_STATE_FILE = '.runguard/dev.json';

@@ -1,8 +1,7 @@
 import type { CompiledRule } from '../rules/compile.js';
 import { runExamples } from '../rules/examples.js';
 import { loadRules } from '../rules/load-files.js';
-import type { CommonOptions } from './evaluate.js';
-import type { Io } from './main.js';
+import type { CommonOptions, Io } from './io.js';
 
 /** Loads the rule pack; on any compile error prints every error (file: field: message) and returns null. */
 export function loadRulesOrReport(dir: string | undefined, io: Io): CompiledRule[] | null {

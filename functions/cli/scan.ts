@@ -1,12 +1,13 @@
 import { shortServiceName } from '../core/service.js';
-import { firestoreStateFromEnv, lazyRunClient } from '../live/deps.js';
-import { logNotifier } from '../live/notify.js';
+import { firestoreStateFromEnv, lazyRunClient } from '../enforcement/deps.js';
+import { logNotifier } from '../enforcement/log-notifier.js';
 import { remediate } from '../remediation/execute.js';
 import { applyPlanned, sweep, type SweepDeps, type SweepProgress, type SweepReport } from '../reconcile/sweep.js';
 import { MemoryStateStore } from '../state/memory.js';
 import type { StateStore } from '../state/types.js';
-import { loadSetup, type CommonOptions } from './setup.js';
-import type { Io } from './main.js';
+import type { CommonOptions } from './io.js';
+import { loadSetup } from './setup.js';
+import type { Io } from './io.js';
 import { padTable } from './format.js';
 
 // `runguard scan`: the reconcile sweep from a terminal, with Application Default Credentials.

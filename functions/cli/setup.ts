@@ -2,14 +2,8 @@ import { checkConfigAgainstRules } from '../config/check-rules.js';
 import type { Config } from '../config/load.js';
 import { loadConfigFile } from '../config/load-file.js';
 import type { CompiledRule } from '../rules/compile.js';
-import type { Io } from './main.js';
+import type { CommonOptions, Io } from './io.js';
 import { loadRulesOrReport } from './rules.js';
-
-export interface CommonOptions {
-  config: string | undefined;
-  rules: string | undefined;
-  json: boolean;
-}
 
 /** Configuration and rules, checked against each other; every problem printed, null when any. */
 export function loadSetup(opts: CommonOptions, io: Io): { config: Config; rules: CompiledRule[] } | null {

@@ -1,6 +1,5 @@
-import type { LiveDeps } from '../live/audit-events.js';
-import { createLiveDeps } from '../live/deps.js';
-import { type Logger, stdoutLogger } from '../live/log.js';
+import { createLiveDeps, type LiveDeps } from '../enforcement/deps.js';
+import { type Logger, stdoutLogger } from '../core/log.js';
 import { createApprovers } from './approvers.js';
 import { createMessageMemory } from './message-memory.js';
 import { createReplayGuard } from './replay.js';

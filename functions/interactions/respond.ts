@@ -1,5 +1,5 @@
 import type { BreakglassPolicy } from '../config/load.js';
-import type { LogLine } from '../live/log.js';
+import type { LogLine } from '../core/log.js';
 import { describeApprovers } from './approvers.js';
 import type { Click } from './payload.js';
 import { slackErrorCode } from './slack-port.js';

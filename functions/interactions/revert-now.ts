@@ -1,5 +1,5 @@
-import { describeError } from '../live/errors.js';
-import type { RemediationOutcome } from '../remediation/types.js';
+import { describeError } from '../core/errors.js';
+import type { RemediationOutcome } from '../core/verdict.js';
 import { md } from '../slack/render-text.js';
 import { effectiveParams, type FindingRef, resolveFinding, ruleEnabled } from './finding.js';
 import { section, slackDate, withNote } from './message.js';

@@ -1,6 +1,6 @@
 import type { Config } from '../config/load.js';
-import type { RemediateFn } from '../live/act.js';
-import type { Logger } from '../live/log.js';
+import type { RemediateFn } from '../enforcement/act.js';
+import type { Logger } from '../core/log.js';
 import type { RunPort } from '../remediation/types.js';
 import type { CompiledRule } from '../rules/compile.js';
 import type { StateStore } from '../state/types.js';

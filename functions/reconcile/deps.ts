@@ -1,5 +1,5 @@
-import { createLiveDeps, lazyRunClient } from '../live/deps.js';
-import { type Logger, stdoutLogger } from '../live/log.js';
+import { createLiveDeps, lazyRunClient } from '../enforcement/deps.js';
+import { type Logger, stdoutLogger } from '../core/log.js';
 import { createProjectLister } from './projects.js';
 import { type ReconcileDeps, SCOPE } from './run.js';
 

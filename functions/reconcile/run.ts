@@ -1,6 +1,6 @@
 import type { Config } from '../config/load.js';
-import { describeError } from '../live/errors.js';
-import type { Logger } from '../live/log.js';
+import { describeError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
 import { sweep, type SweepDeps, type SweepReport } from './sweep.js';
 import type { ProjectLister } from './projects.js';
 import { searchQueryForScope } from './projects.js';

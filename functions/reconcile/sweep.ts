@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import { projectMode } from '../config/load.js';
-import { type EntryResult, judge } from '../core/pipeline.js';
+import { type EntryResult, judge } from '../enforcement/pipeline.js';
 import {
   type ChangeEvent,
   type Decision,
@@ -10,14 +10,16 @@ import {
   SEVERITY_RANK,
 } from '../core/types.js';
 import { compileExactExemption } from '../decisions/exemptions.js';
-import { act } from '../live/act.js';
-import { type LiveDeps, ruleText } from '../live/audit-events.js';
-import { describeError } from '../live/errors.js';
-import type { Alert, SweepSummary } from '../live/notify.js';
-import type { Observation } from '../live/observe.js';
-import { recordDecision } from '../live/record.js';
-import { type Verdict, verdictWithoutAction } from '../live/verdict.js';
-import { RunPortError, type RunInventory } from '../remediation/types.js';
+import { act } from '../enforcement/act.js';
+import type { LiveDeps } from '../enforcement/deps.js';
+import { ruleText } from '../enforcement/rule-text.js';
+import { describeError } from '../core/errors.js';
+import type { Alert, SweepSummary } from '../core/notify.js';
+import type { Observation } from '../core/notify.js';
+import { recordDecision } from '../enforcement/record.js';
+import { type Verdict, verdictWithoutAction } from '../core/verdict.js';
+import { RunPortError } from '../core/google-api-error.js';
+import type { RunInventory } from '../remediation/types.js';
 import type { SweepMark } from '../state/types.js';
 
 // The drift backstop: read what is deployed, not what changed, and put it through the same

@@ -10,7 +10,9 @@ import {
   withoutPublicMembers,
   type ServiceFix,
 } from './plan.js';
-import { RunPortError, type RemediationOutcome, type RunPort } from './types.js';
+import { RunPortError } from '../core/google-api-error.js';
+import type { RemediationOutcome } from '../core/verdict.js';
+import type { RunPort } from './types.js';
 
 // Carries out one remediation: read live state, change only the offending part guarded by its
 // etag, re-read to report what is true. Transient failures are rethrown so Pub/Sub redelivers;

@@ -3,7 +3,8 @@ import type { ServicesClient } from '@google-cloud/run';
 import type { Binding, Ingress, Policy, RunService } from '../core/types.js';
 import { loopbackClientOptions, loopbackEndpoint } from '../clients/loopback.js';
 import { fromV2 } from '../events/run-service.js';
-import { RunPortError, type RunInventory, type RunPort, type RunPortErrorCode, type ServiceChange } from './types.js';
+import { RunPortError, type RunPortErrorCode } from '../core/google-api-error.js';
+import type { RunInventory, RunPort, ServiceChange } from './types.js';
 
 // The Cloud Run v2 client behind RunPort. Every failure leaves here as a RunPortError with a code,
 // so the executor never reads gRPC numbers or message text.

@@ -1,4 +1,4 @@
-import type { Alert } from '../live/notify.js';
+import type { Alert } from '../core/notify.js';
 
 // Where a person goes next from an alert: the resource in the Cloud console, the audit log in
 // Logs Explorer. Every part taken from the alert is percent-encoded, so a URL never holds a

@@ -1,6 +1,7 @@
 import { type SlackRouting, slackChannel } from '../config/load.js';
-import type { Logger } from '../live/log.js';
-import { type Alert, type Notifier, NotifyError, type SweepSummary } from '../live/notify.js';
+import type { Logger } from '../core/log.js';
+import { NotifyError } from '../core/errors.js';
+import type { Alert, Notifier, SweepSummary } from '../core/notify.js';
 import type { StateStore } from '../state/types.js';
 import { renderAlert } from './render.js';
 import { renderSweepSummary } from './render-sweep.js';

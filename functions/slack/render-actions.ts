@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ActionsBlock, Button } from '@slack/types';
-import type { Alert } from '../live/notify.js';
+import type { Alert } from '../core/notify.js';
 import { BUTTON_VALUE, CONFIRM_TEXT } from './limits.js';
 import { remediationWords } from './render-did.js';
 import { plain } from './render-text.js';

@@ -1,5 +1,5 @@
-import type { Alert } from '../live/notify.js';
-import type { Done } from '../live/verdict.js';
+import type { Alert } from '../core/notify.js';
+import type { Done } from '../core/verdict.js';
 import { BUDGET } from './limits.js';
 import { code, md, utcDay, utcTime } from './render-text.js';
 

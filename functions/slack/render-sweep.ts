@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import { shortServiceName } from '../core/service.js';
 import { type Severity, SEVERITY_RANK } from '../core/types.js';
-import type { SweepSummary } from '../live/notify.js';
+import type { SweepSummary } from '../core/notify.js';
 import { HEADER_TEXT, SECTION_TEXT } from './limits.js';
 import { SEVERITY_MARKER, type RenderedAlert } from './render.js';
 import { code, fitMrkdwn, md, oneLine, plain } from './render-text.js';

@@ -1,6 +1,6 @@
 import type { ContextBlock, KnownBlock, MrkdwnElement, SectionBlock } from '@slack/types';
 import type { Severity } from '../core/types.js';
-import type { Alert } from '../live/notify.js';
+import type { Alert } from '../core/notify.js';
 import { consoleUrl, logsExplorerUrl, logsQuery, resourceRef } from './links.js';
 import {
   BUDGET,

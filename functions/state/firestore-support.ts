@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { DocumentSnapshot, Firestore, Settings, WriteBatch } from '@google-cloud/firestore';
-import { TransientError } from '../live/errors.js';
+import { TransientError } from '../core/errors.js';
 
 // Connection settings, error mapping and the optimistic write loop behind FirestoreStateStore.
 

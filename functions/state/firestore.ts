@@ -10,7 +10,8 @@ import {
   withDeadline,
   writeIfUnchanged,
 } from './firestore-support.js';
-import type { BreakglassExemption, ClaimResult, Fight, Progress, StateStore, SweepMark, ThreadRef } from './types.js';
+import type { Fight } from '../core/verdict.js';
+import type { BreakglassExemption, ClaimResult, Progress, StateStore, SweepMark, ThreadRef } from './types.js';
 
 export { firestoreSettings, type FirestoreConnectOptions } from './firestore-support.js';
 

@@ -1,4 +1,5 @@
-import type { BreakglassExemption, ClaimResult, Fight, Progress, StateStore, SweepMark, ThreadRef } from './types.js';
+import type { Fight } from '../core/verdict.js';
+import type { BreakglassExemption, ClaimResult, Progress, StateStore, SweepMark, ThreadRef } from './types.js';
 
 type Claim = { state: 'processing' | 'released' | 'done'; leaseUntil: number; progress: Progress | null };
 

@@ -1,5 +1,5 @@
 import type { Exemption } from '../core/types.js';
-import type { Verdict } from '../live/verdict.js';
+import type { Fight, Verdict } from '../core/verdict.js';
 
 /**
  * What runguard remembers between deliveries. An interface so the live path runs the same against
@@ -93,14 +93,4 @@ export type ClaimResult =
 export interface Progress {
   verdicts: Verdict[];
   notified: string[];
-}
-
-/** runguard stopped reverting a finding because something keeps putting the setting back. */
-export interface Fight {
-  /** Who made the change that tipped it over (the other automation). */
-  actor: string;
-  since: number;
-  /** The fight ends when no insecure change has been seen for a window. */
-  until: number;
-  reverts: number;
 }

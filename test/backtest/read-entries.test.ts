@@ -12,7 +12,7 @@ import {
 } from '../../functions/backtest/read-entries.js';
 import type { LogEntry } from '../../functions/core/types.js';
 import { sinkFilter } from '../../functions/events/sink-filter.js';
-import { startLoggingStandIn, type LoggingStandIn } from '../stand-ins/logging/index.js';
+import { startLoggingStandIn, type LoggingStandIn } from '../../stand-ins/logging/index.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
 

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { runCli } from './run-cli.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LogEntry } from '../../functions/core/types.js';
-import { setIamPolicyEntry, updateServiceEntry } from '../live/entries.js';
-import { type LoggingStandIn, startLoggingStandIn } from '../stand-ins/logging/index.js';
+import { setIamPolicyEntry, updateServiceEntry } from '../../stand-ins/audit-entries.js';
+import { type LoggingStandIn, startLoggingStandIn } from '../../stand-ins/logging/index.js';
 
 // `runguard backtest` as users run it (bin/runguard.js → dist/), against the Cloud Logging stand-in.
 

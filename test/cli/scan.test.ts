@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './run-cli.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type CloudRunStandIn, StandInError, startCloudRunStandIn } from '../stand-ins/cloud-run/index.js';
+import { type CloudRunStandIn, StandInError, startCloudRunStandIn } from '../../stand-ins/cloud-run/index.js';
 
 // `runguard scan` as users run it (bin/runguard.js → dist/), against the Cloud Run stand-in.
 

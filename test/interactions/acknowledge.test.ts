@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { decodeContext } from '../../functions/interactions/modal.js';
-import type { SlackStandIn } from '../stand-ins/slack/index.js';
+import type { SlackStandIn } from '../../stand-ins/slack/index.js';
 import { handleSlackInteraction } from '../../functions/interactions/handler.js';
 import { clickPayload, kit, type Posted, postAlert, send, signed, signedRaw, startSlack } from './helpers.js';
 

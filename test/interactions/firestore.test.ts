@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { handleSlackInteraction } from '../../functions/interactions/handler.js';
 import { createFirestoreStateStore, type FirestoreStateStore } from '../../functions/state/firestore.js';
-import type { SlackStandIn } from '../stand-ins/slack/index.js';
+import type { SlackStandIn } from '../../stand-ins/slack/index.js';
 import { kit, openModal, postAlert, signed, startSlack, submitPayload } from './helpers.js';
 
 // Two instances of slackInteractions, one Firestore (the real emulator): two approvers

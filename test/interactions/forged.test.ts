@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInteractionDeps } from '../../functions/interactions/deps.js';
 import { handleSlackInteraction } from '../../functions/interactions/handler.js';
-import type { LogLine } from '../../functions/live/log.js';
-import { type SlackStandIn, signSlackRequest } from '../stand-ins/slack/index.js';
+import type { LogLine } from '../../functions/core/log.js';
+import { type SlackStandIn, signSlackRequest } from '../../stand-ins/slack/index.js';
 import { clickPayload, kit, type Posted, postAlert, SECRET, signed, startSlack, submitPayload } from './helpers.js';
 
 // Thousands of near-misses of valid requests — each one byte, one bit or one header away — and

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SlackStandIn } from '../stand-ins/slack/index.js';
+import type { SlackStandIn } from '../../stand-ins/slack/index.js';
 import {
   CONFIG,
   clickPayload,

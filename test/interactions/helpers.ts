@@ -1,6 +1,6 @@
 import { parseConfig, type Config } from '../../functions/config/load.js';
-import type { Done } from '../../functions/live/verdict.js';
-import type { LogLine } from '../../functions/live/log.js';
+import type { Done } from '../../functions/core/verdict.js';
+import type { LogLine } from '../../functions/core/log.js';
 import { handleSlackInteraction } from '../../functions/interactions/handler.js';
 import { assembleInteractionDeps } from '../../functions/interactions/deps.js';
 import { lazyInteractionSlack } from '../../functions/interactions/slack-port.js';
@@ -15,7 +15,7 @@ import {
   slackSignatureHeaders,
   startSlackStandIn,
   type UserSpec,
-} from '../stand-ins/slack/index.js';
+} from '../../stand-ins/slack/index.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
 

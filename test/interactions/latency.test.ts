@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleSlackInteraction } from '../../functions/interactions/handler.js';
-import type { SlackStandIn } from '../stand-ins/slack/index.js';
+import type { SlackStandIn } from '../../stand-ins/slack/index.js';
 import { clickPayload, kit, postAlert, signed, startSlack } from './helpers.js';
 
 // A benchmark, not a gate: how long Slack waits for the answer to an Acknowledge click (signature,

@@ -1,10 +1,10 @@
 import type { ServicesClient } from '@google-cloud/run';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { handleAuditEvent } from '../../functions/live/audit-events.js';
-import { type CloudRunStandIn, startCloudRunStandIn } from '../stand-ins/cloud-run/index.js';
-import type { SlackStandIn } from '../stand-ins/slack/index.js';
-import { cloudEventFor, updateServiceEntry } from '../live/entries.js';
-import { harness, newClient } from '../live/harness.js';
+import { handleAuditEvent } from '../../functions/audit-events/handler.js';
+import { type CloudRunStandIn, startCloudRunStandIn } from '../../stand-ins/cloud-run/index.js';
+import type { SlackStandIn } from '../../stand-ins/slack/index.js';
+import { cloudEventFor, updateServiceEntry } from '../../stand-ins/audit-entries.js';
+import { harness, newClient } from '../harness.js';
 import { CONFIG, kit, openModal, postAlert, send, startSlack, submitPayload } from './helpers.js';
 
 // An acknowledgement from Slack is honoured by the live path while it lasts, and only that long.

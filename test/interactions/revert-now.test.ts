@@ -1,9 +1,9 @@
 import { status } from '@grpc/grpc-js';
 import type { ServicesClient } from '@google-cloud/run';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type CloudRunStandIn, startCloudRunStandIn } from '../stand-ins/cloud-run/index.js';
-import type { SlackStandIn } from '../stand-ins/slack/index.js';
-import { harness, newClient } from '../live/harness.js';
+import { type CloudRunStandIn, startCloudRunStandIn } from '../../stand-ins/cloud-run/index.js';
+import type { SlackStandIn } from '../../stand-ins/slack/index.js';
+import { harness, newClient } from '../harness.js';
 import { handleSlackInteraction } from '../../functions/interactions/handler.js';
 import { CHANNEL, CONFIG, clickPayload, kit, type Posted, postAlert, send, signed, startSlack } from './helpers.js';
 

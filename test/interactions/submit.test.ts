@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handleSlackInteraction } from '../../functions/interactions/handler.js';
 import type { BreakglassExemption } from '../../functions/state/types.js';
-import type { SlackStandIn } from '../stand-ins/slack/index.js';
+import type { SlackStandIn } from '../../stand-ins/slack/index.js';
 import {
   CHANNEL,
   kit,

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { verifySlackRequest } from '../../functions/interactions/verify.js';
-import { signSlackRequest, slackSignatureHeaders } from '../stand-ins/slack/index.js';
+import { signSlackRequest, slackSignatureHeaders } from '../../stand-ins/slack/index.js';
 import { SECRET } from './helpers.js';
 
 // Slack's documented algorithm, checked against the stand-in's own signer and against a test

@@ -4,9 +4,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createProjectLister } from '../../functions/reconcile/projects.js';
 import { handleReconcile, type ReconcileDeps } from '../../functions/reconcile/run.js';
 import { createRunInventory } from '../../functions/remediation/run-client.js';
-import { type CloudRunStandIn, startCloudRunStandIn } from '../stand-ins/cloud-run/index.js';
-import { type ResourceManagerStandIn, startResourceManagerStandIn } from '../stand-ins/resource-manager/index.js';
-import { harness, newClient } from '../live/harness.js';
+import { type CloudRunStandIn, startCloudRunStandIn } from '../../stand-ins/cloud-run/index.js';
+import { type ResourceManagerStandIn, startResourceManagerStandIn } from '../../stand-ins/resource-manager/index.js';
+import { harness, newClient } from '../harness.js';
 
 // The scheduled sweep from its scope: which projects Resource Manager shows, which the
 // configuration names, and what happens when the listing fails.

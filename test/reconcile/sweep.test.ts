@@ -4,8 +4,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sweep, type SweepDeps, type SweepProgress } from '../../functions/reconcile/sweep.js';
 import { createRunInventory } from '../../functions/remediation/run-client.js';
 import type { BreakglassExemption } from '../../functions/state/types.js';
-import { type CloudRunStandIn, StandInError, startCloudRunStandIn } from '../stand-ins/cloud-run/index.js';
-import { harness, newClient, type Harness } from '../live/harness.js';
+import { type CloudRunStandIn, StandInError, startCloudRunStandIn } from '../../stand-ins/cloud-run/index.js';
+import { harness, newClient, type Harness } from '../harness.js';
 
 // The sweep against the Cloud Run stand-in through the real client: what is deployed is read,
 // judged by the same rules, acted on per project mode, and alerted once.

@@ -3,8 +3,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ServicesClient } from '@google-cloud/run';
 import { remediate, type RemediateOptions } from '../../functions/remediation/execute.js';
 import { createRunPort, createServicesClient, toRunPortError } from '../../functions/remediation/run-client.js';
-import { RunPortError, type RunPort } from '../../functions/remediation/types.js';
-import { startCloudRunStandIn, type CloudRunStandIn } from '../stand-ins/cloud-run/index.js';
+import { RunPortError } from '../../functions/core/google-api-error.js';
+import type { RunPort } from '../../functions/remediation/types.js';
+import { startCloudRunStandIn, type CloudRunStandIn } from '../../stand-ins/cloud-run/index.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
 

@@ -1,6 +1,6 @@
 import type { Decision, Finding, Severity } from '../../functions/core/types.js';
-import type { Alert } from '../../functions/live/notify.js';
-import type { Done } from '../../functions/live/verdict.js';
+import type { Alert } from '../../functions/core/notify.js';
+import type { Done } from '../../functions/core/verdict.js';
 
 /** A realistic alert about a Cloud Run service, for notifier tests. */
 export function alertFor(opts: {

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../functions/config/load.js';
-import type { LogLine } from '../../functions/live/log.js';
-import { NotifyError } from '../../functions/live/notify.js';
+import type { LogLine } from '../../functions/core/log.js';
+import { NotifyError } from '../../functions/core/errors.js';
 import { createSlackApi } from '../../functions/slack/client.js';
 import { slackNotifier } from '../../functions/slack/notifier.js';
 import { MemoryStateStore } from '../../functions/state/memory.js';
-import { type SlackStandIn, startSlackStandIn } from '../stand-ins/slack/index.js';
+import { type SlackStandIn, startSlackStandIn } from '../../stand-ins/slack/index.js';
 import { alertFor } from './alerts.js';
 
 const TOKEN = 'xoxb-notifier-test';

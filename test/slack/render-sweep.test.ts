@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SweepSummary } from '../../functions/live/notify.js';
+import type { SweepSummary } from '../../functions/core/notify.js';
 import { renderAlert } from '../../functions/slack/render.js';
 import { renderSweepSummary } from '../../functions/slack/render-sweep.js';
 import { blocksToText } from '../../functions/slack/plain-text.js';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Exemption, Finding, Severity } from '../../functions/core/types.js';
-import type { Alert } from '../../functions/live/notify.js';
-import type { Done } from '../../functions/live/verdict.js';
+import type { Alert } from '../../functions/core/notify.js';
+import type { Done } from '../../functions/core/verdict.js';
 import { loadRules } from '../../functions/rules/load-files.js';
 import { fillFix } from '../../functions/rules/fix.js';
 import { blockKitBuilderUrl, consoleUrl, resourceRef } from '../../functions/slack/links.js';

@@ -1,7 +1,7 @@
 // IAM read-modify-write with etags, and injected faults, through the real ServicesClient.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ServicesClient } from '@google-cloud/run';
-import { startCloudRunStandIn, type CloudRunStandIn, type MethodName } from '../stand-ins/cloud-run/index.js';
+import { startCloudRunStandIn, type CloudRunStandIn, type MethodName } from '../../stand-ins/cloud-run/index.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
 

@@ -2,7 +2,7 @@
 // tests pin down what production code will see: decoding, LRO polling, error codes.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { protos, ServicesClient } from '@google-cloud/run';
-import { startCloudRunStandIn, type CloudRunStandIn } from '../stand-ins/cloud-run/index.js';
+import { startCloudRunStandIn, type CloudRunStandIn } from '../../stand-ins/cloud-run/index.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
 

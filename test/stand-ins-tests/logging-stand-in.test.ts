@@ -12,7 +12,7 @@ import {
   parseFilter,
   startLoggingStandIn,
   type LoggingStandIn,
-} from '../stand-ins/logging/index.js';
+} from '../../stand-ins/logging/index.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
 

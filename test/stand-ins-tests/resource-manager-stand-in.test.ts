@@ -7,7 +7,7 @@ import {
   MAX_PAGE_SIZE,
   startResourceManagerStandIn,
   type ResourceManagerStandIn,
-} from '../stand-ins/resource-manager/index.js';
+} from '../../stand-ins/resource-manager/index.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
 

@@ -2,7 +2,7 @@
 // what production code sees: form-encoded bodies, platform errors, thread and update semantics.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, LogLevel, WebClient, WebClientEvent, type WebClientOptions } from '@slack/web-api';
-import { signSlackRequest, startSlackStandIn, type SlackStandIn } from '../stand-ins/slack/index.js';
+import { signSlackRequest, startSlackStandIn, type SlackStandIn } from '../../stand-ins/slack/index.js';
 
 const TOKEN = 'xoxb-test-token';
 const ALERTS = 'C0RUNGUARD1';

@@ -5,11 +5,11 @@ import { createRequire } from 'node:module';
 import net from 'node:net';
 import type { Firestore } from '@google-cloud/firestore';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { TransientError } from '../../functions/live/errors.js';
+import { TransientError } from '../../functions/core/errors.js';
 import { createFirestoreStateStore, FirestoreStateStore } from '../../functions/state/firestore.js';
 import { connectFirestore, toStoreError } from '../../functions/state/firestore-support.js';
 import type { BreakglassExemption } from '../../functions/state/types.js';
-import { freePort } from '../stand-ins/free-port.js';
+import { freePort } from '../../stand-ins/free-port.js';
 
 const host = inject('firestoreHost');
 const prefix = (): string => `t-fs-${randomBytes(5).toString('hex')}`;

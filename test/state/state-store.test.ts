@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { FirestoreStateStore } from '../../functions/state/firestore.js';
 import { connectFirestore } from '../../functions/state/firestore-support.js';
 import { MemoryStateStore } from '../../functions/state/memory.js';
-import type { BreakglassExemption, Fight, Progress, StateStore, ThreadRef } from '../../functions/state/types.js';
+import type { Fight } from '../../functions/core/verdict.js';
+import type { BreakglassExemption, Progress, StateStore, ThreadRef } from '../../functions/state/types.js';
 
 /** host:port of the Firestore emulator of this run, or '' (then Firestore tests skip). */
 const firestoreHost = inject('firestoreHost');

@@ -276,7 +276,7 @@ describe('runguard identities: every grant, and why', () => {
   // What each function's own service account holds (local.access in main.tf). Change this table only
   // together with the code that needs the permission.
   const EXPECTED_ACCESS = {
-    // decode → observe → act (live/act.ts remediates) → notify → record
+    // decode → observe → act (enforcement/act.ts remediates) → notify → record
     events: {
       host_roles: ['roles/datastore.user', 'roles/logging.logWriter'],
       secrets: ['bot_token'],

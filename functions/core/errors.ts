@@ -1,5 +1,14 @@
-import { RunPortError } from '../remediation/types.js';
-import { NotifyError } from './notify.js';
+import { RunPortError } from './google-api-error.js';
+/** A notifier's failure: `transient` when it is worth redelivering. */
+export class NotifyError extends Error {
+  constructor(
+    message: string,
+    readonly transient: boolean,
+  ) {
+    super(message);
+    this.name = 'NotifyError';
+  }
+}
 
 /** A failure worth a redelivery: the function throws it and Pub/Sub tries again later. */
 export class TransientError extends Error {

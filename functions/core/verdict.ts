@@ -1,6 +1,5 @@
-import type { Decision } from '../core/types.js';
-import type { RemediationOutcome } from '../remediation/types.js';
-import type { Fight } from '../state/types.js';
+import type { Decision } from './types.js';
+import type { RunPortErrorCode } from './google-api-error.js';
 
 /** What runguard did about one finding, in one word, for alerts, log lines and metrics. */
 export type Done =
@@ -21,6 +20,34 @@ export interface Verdict {
   summary: string;
   outcome: RemediationOutcome | null;
   fight: Fight | null;
+}
+
+export interface RemediationOutcome {
+  action: string;
+  /**
+   * reverted: runguard changed it and the re-read confirms; already-safe: nothing to change (idempotent
+   * second run); gone: the resource no longer exists; failed: could not (error says why).
+   */
+  status: 'reverted' | 'already-safe' | 'gone' | 'failed';
+  /** In words, for the alert: "set ingress to INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER (was INGRESS_TRAFFIC_ALL)". */
+  summary: string;
+  /** What the re-read says is true now, in words: "ingress is INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER". */
+  now: string;
+  /** True when a re-read after the write shows the insecure setting gone. */
+  verified: boolean;
+  /** Writes attempted (more than 1 after etag conflicts). */
+  attempts: number;
+  error?: { code: RunPortErrorCode; message: string; permission?: string };
+}
+
+/** runguard stopped reverting a finding because something keeps putting the setting back. */
+export interface Fight {
+  /** Who made the change that tipped it over (the other automation). */
+  actor: string;
+  since: number;
+  /** The fight ends when no insecure change has been seen for a window. */
+  until: number;
+  reverts: number;
 }
 
 export function verdictWithoutAction(decision: Decision): Verdict {

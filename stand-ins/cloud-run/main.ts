@@ -1,5 +1,5 @@
 // Starts the Cloud Run stand-in on a free 127.0.0.1 port for manual or cross-process use:
-//   npx tsx test/stand-ins/cloud-run/main.ts   → {"port":NNNNN,"apiEndpoint":"127.0.0.1"}
+//   npx tsx stand-ins/cloud-run/main.ts   → {"port":NNNNN,"apiEndpoint":"127.0.0.1"}
 import { startCloudRunStandIn } from './server.js';
 
 process.env.METADATA_SERVER_DETECTION ??= 'none';

@@ -1,10 +1,10 @@
 import type { ServicesClient } from '@google-cloud/run';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { handleAuditEvent } from '../../functions/live/audit-events.js';
+import { handleAuditEvent } from '../../functions/audit-events/handler.js';
 import { createFirestoreStateStore, type FirestoreStateStore } from '../../functions/state/firestore.js';
-import { type CloudRunStandIn, startCloudRunStandIn } from '../stand-ins/cloud-run/index.js';
-import { cloudEventFor, updateServiceEntry } from './entries.js';
-import { harness, newClient } from './harness.js';
+import { type CloudRunStandIn, startCloudRunStandIn } from '../../stand-ins/cloud-run/index.js';
+import { cloudEventFor, updateServiceEntry } from '../../stand-ins/audit-entries.js';
+import { harness, newClient } from '../harness.js';
 
 // The live path on the state it has in production: claims and breakglass exemptions in Firestore
 // (the real emulator), so that every instance sees them.

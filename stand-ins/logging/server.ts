@@ -6,8 +6,8 @@ import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type * as Gax from 'google-gax';
-import { AUDIT_LOG_PROTO, PAYLOAD_PROTO_FILES } from '../../../functions/backtest/read-entries.js';
-import type { LogEntry } from '../../../functions/core/types.js';
+import { AUDIT_LOG_PROTO, PAYLOAD_PROTO_FILES } from '../../functions/backtest/read-entries.js';
+import type { LogEntry } from '../../functions/core/types.js';
 import { FilterSyntaxError, matches, parseFilter, parseInstant, type FilterNode } from './filter.js';
 
 // A local google.logging.v2.LoggingServiceV2 (ListLogEntries only; the rest answer UNIMPLEMENTED),

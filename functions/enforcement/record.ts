@@ -1,7 +1,7 @@
-import type { EntryResult } from '../core/pipeline.js';
-import type { LogSeverity, Logger } from './log.js';
-import type { Observation } from './observe.js';
-import type { Verdict } from './verdict.js';
+import type { EntryResult } from './pipeline.js';
+import type { LogSeverity, Logger } from '../core/log.js';
+import type { Observation } from '../core/notify.js';
+import type { Verdict } from '../core/verdict.js';
 
 // One structured line per decision (and one per entry that produced none), so an auditor can
 // answer "who changed what, what did runguard do, and why" from Cloud Logging alone.

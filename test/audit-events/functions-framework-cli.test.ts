@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CloudRunStandIn, startCloudRunStandIn } from '../stand-ins/cloud-run/index.js';
-import { type FunctionProcess, startFunctionProcess } from '../stand-ins/function-process.js';
-import { updateServiceEntry } from './entries.js';
+import { type CloudRunStandIn, startCloudRunStandIn } from '../../stand-ins/cloud-run/index.js';
+import { type FunctionProcess, startFunctionProcess } from '../../stand-ins/function-process.js';
+import { updateServiceEntry } from '../../stand-ins/audit-entries.js';
 
 // `npx functions-framework --target=auditEvents --signature-type=cloudevent` from the repository
 // root, configured only through the environment the README documents: the deployed wiring.

@@ -1,27 +1,16 @@
-import type { Config } from '../config/load.js';
-import { judge, prepareEntry } from '../core/pipeline.js';
+import { judge, prepareEntry } from '../enforcement/pipeline.js';
 import type { ChangeEvent } from '../core/types.js';
 import { compileExactExemption } from '../decisions/exemptions.js';
 import { decodeItem } from '../events/decode.js';
-import type { CompiledRule } from '../rules/compile.js';
-import { fillFix } from '../rules/fix.js';
-import type { Progress, StateStore } from '../state/types.js';
-import { type ActDeps, act } from './act.js';
-import { describeError, isTransient, TransientError } from './errors.js';
-import type { Logger } from './log.js';
-import type { Alert, Notifier } from './notify.js';
-import { observe } from './observe.js';
-import { recordDecision, recordEntry } from './record.js';
-import type { Verdict } from './verdict.js';
-
-export interface LiveDeps extends ActDeps {
-  rules: readonly CompiledRule[];
-  config: Config;
-  state: StateStore;
-  notifier: Notifier;
-  log: Logger;
-  now: () => number;
-}
+import type { Progress } from '../state/types.js';
+import { act } from '../enforcement/act.js';
+import type { LiveDeps } from '../enforcement/deps.js';
+import { ruleText } from '../enforcement/rule-text.js';
+import { describeError, isTransient, TransientError } from '../core/errors.js';
+import type { Notifier } from '../core/notify.js';
+import { observe } from '../enforcement/observe.js';
+import { recordDecision, recordEntry } from '../enforcement/record.js';
+import type { Verdict } from '../core/verdict.js';
 
 export type HandleStatus = 'malformed' | 'skipped' | 'duplicate' | 'gone' | 'handled' | 'failed';
 export interface HandleResult {
@@ -166,16 +155,6 @@ export function claimKeys(event: ChangeEvent): string[] {
   const keys = [`entry:${event.logName}:${event.insertId}`];
   if (event.operation?.id) keys.push(`operation:${event.operation.id}`);
   return keys;
-}
-
-/** The rule's words for an alert: title, why it matters, and the fix command for this resource. */
-export function ruleText(rules: readonly CompiledRule[], id: string, event: ChangeEvent): Alert['rule'] {
-  const rule = rules.find((r) => r.id === id);
-  return {
-    title: rule?.title ?? id,
-    explanation: rule?.explanation ?? '',
-    fix: rule ? fillFix(rule.fix, event.resource) : '',
-  };
 }
 
 function alertChange(

@@ -5,10 +5,10 @@ import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { PubSub, type Topic } from '@google-cloud/pubsub';
 import type { ServicesClient } from '@google-cloud/run';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { handleAuditEvent } from '../../functions/live/audit-events.js';
-import { type CloudRunStandIn, startCloudRunStandIn } from '../stand-ins/cloud-run/index.js';
-import { updateServiceEntry } from './entries.js';
-import { type Harness, harness, newClient } from './harness.js';
+import { handleAuditEvent } from '../../functions/audit-events/handler.js';
+import { type CloudRunStandIn, startCloudRunStandIn } from '../../stand-ins/cloud-run/index.js';
+import { updateServiceEntry } from '../../stand-ins/audit-entries.js';
+import { type Harness, harness, newClient } from '../harness.js';
 
 // The whole live path as deployed: the real Pub/Sub emulator pushes to the function served by the
 // Functions Framework over HTTP, which reads and reverts through the real Cloud Run client.

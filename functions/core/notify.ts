@@ -1,6 +1,7 @@
-import type { Observation } from './observe.js';
 import type { Verdict } from './verdict.js';
-import type { Logger } from './log.js';
+
+/** Where the state that was evaluated came from; the alert says so when it is not the live state. */
+export type Observation = { source: 'live' } | { source: 'event'; note: string } | { source: 'gone'; note: string };
 
 /** One finding on one change, with what runguard did: what a person is told. */
 export interface Alert {
@@ -52,42 +53,4 @@ export interface SweepSummary {
   ongoing: number;
   /** What could not be read: a project, a region, a policy; and why. */
   unread: Array<{ project: string; what: string; reason: string }>;
-}
-
-export class NotifyError extends Error {
-  constructor(
-    message: string,
-    readonly transient: boolean,
-  ) {
-    super(message);
-    this.name = 'NotifyError';
-  }
-}
-
-const SEVERITY = { CRITICAL: 'CRITICAL', HIGH: 'ERROR', MEDIUM: 'WARNING', LOW: 'NOTICE' } as const;
-
-export function logNotifier(log: Logger): Notifier {
-  return {
-    async notify({ change, verdict, observation }) {
-      const f = verdict.decision.finding;
-      log({
-        severity: SEVERITY[f.severity],
-        message: `[${f.severity}] ${f.rule} on ${change.resource}: ${f.message} — by ${change.actor || 'unknown'} (${change.tool}) — ${verdict.summary}`,
-        event: 'alert',
-        labels: { rule: f.rule, done: verdict.done, project: change.project },
-        insertId: change.insertId,
-        findingKey: f.key,
-        observed: observation.source === 'live' ? 'live' : `${observation.source}: ${observation.note}`,
-      });
-    },
-    async summarize(s) {
-      log({
-        severity: s.news.length > 0 ? 'WARNING' : 'INFO',
-        message: `sweep: ${s.news.length} new finding(s), ${s.ongoing} ongoing, ${s.services} services in ${s.projects} project(s)${s.unread.length ? `; could not read ${s.unread.length}` : ''}`,
-        event: 'sweep-summary',
-        news: s.news,
-        unread: s.unread,
-      });
-    },
-  };
 }

@@ -24,7 +24,7 @@ export interface FunctionProcessOptions {
   readyTimeoutMs?: number;
 }
 
-const ROOT = new URL('../../', import.meta.url).pathname;
+const ROOT = new URL('../', import.meta.url).pathname;
 
 export async function startFunctionProcess(opts: FunctionProcessOptions): Promise<FunctionProcess> {
   const port = await freePort();
@@ -33,7 +33,7 @@ export async function startFunctionProcess(opts: FunctionProcessOptions): Promis
     process.execPath,
     [
       '-r',
-      './test/stand-ins/localhost-only.cjs',
+      './stand-ins/localhost-only.cjs',
       'node_modules/@google-cloud/functions-framework/build/src/main.js',
       `--target=${opts.target}`,
       `--signature-type=${opts.signatureType}`,

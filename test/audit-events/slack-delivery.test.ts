@@ -1,13 +1,13 @@
 import type { ServicesClient } from '@google-cloud/run';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../functions/config/load.js';
-import { handleAuditEvent } from '../../functions/live/audit-events.js';
+import { handleAuditEvent } from '../../functions/audit-events/handler.js';
 import { createSlackApi } from '../../functions/slack/client.js';
 import { slackNotifier } from '../../functions/slack/notifier.js';
-import { type CloudRunStandIn, startCloudRunStandIn } from '../stand-ins/cloud-run/index.js';
-import { type SlackStandIn, startSlackStandIn } from '../stand-ins/slack/index.js';
-import { cloudEventFor, updateServiceEntry } from './entries.js';
-import { harness, newClient } from './harness.js';
+import { type CloudRunStandIn, startCloudRunStandIn } from '../../stand-ins/cloud-run/index.js';
+import { type SlackStandIn, startSlackStandIn } from '../../stand-ins/slack/index.js';
+import { cloudEventFor, updateServiceEntry } from '../../stand-ins/audit-entries.js';
+import { harness, newClient } from '../harness.js';
 
 // The live path with the real Slack notifier: when Slack is down the alert is not lost, and the
 // redelivery that brings it does not revert a second time.

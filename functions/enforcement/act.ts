@@ -1,8 +1,8 @@
 import { formatDuration } from '../core/duration.js';
 import type { ChangeEvent, Decision } from '../core/types.js';
-import type { RemediationOutcome, RunPort } from '../remediation/types.js';
+import type { RunPort } from '../remediation/types.js';
 import type { StateStore } from '../state/types.js';
-import { type Verdict, verdictWithoutAction } from './verdict.js';
+import { type RemediationOutcome, type Verdict, verdictWithoutAction } from '../core/verdict.js';
 
 export type RemediateFn = (
   action: string,

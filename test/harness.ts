@@ -1,13 +1,13 @@
 import type { ServicesClient } from '@google-cloud/run';
-import { parseConfig } from '../../functions/config/load.js';
-import type { LiveDeps } from '../../functions/live/audit-events.js';
-import type { LogLine } from '../../functions/live/log.js';
-import type { Alert, Notifier, SweepSummary } from '../../functions/live/notify.js';
-import { remediate } from '../../functions/remediation/execute.js';
-import { createRunPort, createServicesClient } from '../../functions/remediation/run-client.js';
-import type { RunPort } from '../../functions/remediation/types.js';
-import { loadRules } from '../../functions/rules/load-files.js';
-import { MemoryStateStore } from '../../functions/state/memory.js';
+import { parseConfig } from '../functions/config/load.js';
+import type { LiveDeps } from '../functions/enforcement/deps.js';
+import type { LogLine } from '../functions/core/log.js';
+import type { Alert, Notifier, SweepSummary } from '../functions/core/notify.js';
+import { remediate } from '../functions/remediation/execute.js';
+import { createRunPort, createServicesClient } from '../functions/remediation/run-client.js';
+import type { RunPort } from '../functions/remediation/types.js';
+import { loadRules } from '../functions/rules/load-files.js';
+import { MemoryStateStore } from '../functions/state/memory.js';
 import type { CloudRunStandIn } from '../stand-ins/cloud-run/index.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';

@@ -1,8 +1,7 @@
+import type { Observation } from '../core/notify.js';
 import type { ChangeEvent } from '../core/types.js';
-import { type RunPort, RunPortError } from '../remediation/types.js';
-
-/** Where the state that was evaluated came from; the alert says so when it is not the live state. */
-export type Observation = { source: 'live' } | { source: 'event'; note: string } | { source: 'gone'; note: string };
+import { RunPortError } from '../core/google-api-error.js';
+import type { RunPort } from '../remediation/types.js';
 
 /**
  * The event says who and what; the live state says what is true now. For a Cloud Run service,

@@ -4,7 +4,7 @@ import { decide } from '../decisions/decide.js';
 import { normalize } from '../events/normalize.js';
 import type { CompiledRule } from '../rules/compile.js';
 import { evaluateRules } from '../rules/evaluate.js';
-import type { ChangeEvent, Decision, DecodedEntry, ProjectMode, Skip } from './types.js';
+import type { ChangeEvent, Decision, DecodedEntry, ProjectMode, Skip } from '../core/types.js';
 
 // decode → normalize → skip → evaluate → decide, for one entry, as a value. The same function
 // serves the CLI, the Cloud Function, the reconcile sweep and the tests; I/O stays outside.

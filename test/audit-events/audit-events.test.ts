@@ -1,10 +1,10 @@
 import type { ServicesClient } from '@google-cloud/run';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { handleAuditEvent } from '../../functions/live/audit-events.js';
-import { NotifyError } from '../../functions/live/notify.js';
-import { type CloudRunStandIn, startCloudRunStandIn } from '../stand-ins/cloud-run/index.js';
-import { cloudEventFor, setIamPolicyEntry, updateServiceEntry } from './entries.js';
-import { harness, newClient } from './harness.js';
+import { handleAuditEvent } from '../../functions/audit-events/handler.js';
+import { NotifyError } from '../../functions/core/errors.js';
+import { type CloudRunStandIn, startCloudRunStandIn } from '../../stand-ins/cloud-run/index.js';
+import { cloudEventFor, setIamPolicyEntry, updateServiceEntry } from '../../stand-ins/audit-entries.js';
+import { harness, newClient } from '../harness.js';
 
 const PROD = 'projects/shop-prod/locations/europe-west1/services/checkout';
 const DEV = 'projects/shop-dev/locations/europe-west1/services/checkout';

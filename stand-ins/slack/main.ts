@@ -1,5 +1,5 @@
 // Starts the Slack stand-in on a free 127.0.0.1 port for manual or cross-process use:
-//   npx tsx test/stand-ins/slack/main.ts   → {"port":NNNNN,"apiUrl":"http://127.0.0.1:NNNNN/api/"}
+//   npx tsx stand-ins/slack/main.ts   → {"port":NNNNN,"apiUrl":"http://127.0.0.1:NNNNN/api/"}
 // Environment: SLACK_TOKENS (comma-separated, default xoxb-test-token), SLACK_RATE_LIMIT
 // ('off' or 'perSecond,burst', default 1,5), SLACK_START_TS (fixed ts start, default wall clock).
 import { startSlackStandIn, type SlackStandInOptions } from './server.js';

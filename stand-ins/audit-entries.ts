@@ -1,13 +1,11 @@
-import { readFileSync } from 'node:fs';
-import type { LogEntry } from '../../functions/core/types.js';
+import type { LogEntry } from '../functions/core/types.js';
+import { SET_IAM_POLICY_TEMPLATE, UPDATE_SERVICE_TEMPLATE } from './audit-entry-templates.js';
 
 // Audit entries for the live-path tests, made from the constructed fixtures (which follow the real
 // samples' shape) by pointing them at a service the Cloud Run stand-in holds.
 
-const FIXTURES = new URL('../fixtures/auditlogs/', import.meta.url);
-const load = (file: string): LogEntry => JSON.parse(readFileSync(new URL(file, FIXTURES), 'utf8'));
-const UPDATE = load('run-v2-updateservice--mask-ingress-internal-only--constructed.json');
-const SET_IAM = load('run-v2-setiampolicy--allauthenticatedusers-invoker--constructed.json');
+const UPDATE = UPDATE_SERVICE_TEMPLATE;
+const SET_IAM = SET_IAM_POLICY_TEMPLATE;
 
 type Pp = Record<string, any>;
 

@@ -6,13 +6,24 @@ import type { RunInventory, RunPort } from '../remediation/types.js';
 import { loadRules } from '../rules/load-files.js';
 import { createFirestoreStateStore } from '../state/firestore.js';
 import { MemoryStateStore } from '../state/memory.js';
-import type { LiveDeps } from './audit-events.js';
-import { type Logger, stdoutLogger } from './log.js';
-import { logNotifier, type Notifier } from './notify.js';
+import { type Logger, stdoutLogger } from '../core/log.js';
+import type { Notifier } from '../core/notify.js';
+import type { ActDeps } from './act.js';
+import { logNotifier } from './log-notifier.js';
+import type { CompiledRule } from '../rules/compile.js';
 import type { Config } from '../config/load.js';
 import { createSlackApi } from '../slack/client.js';
 import { type SlackApi, slackNotifier } from '../slack/notifier.js';
 import type { StateStore } from '../state/types.js';
+
+export interface LiveDeps extends ActDeps {
+  rules: readonly CompiledRule[];
+  config: Config;
+  state: StateStore;
+  notifier: Notifier;
+  log: Logger;
+  now: () => number;
+}
 
 /**
  * Everything the live path needs, from the environment (see the README's table). A configuration

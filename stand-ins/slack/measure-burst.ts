@@ -1,6 +1,6 @@
 // Measures how long the real WebClient takes to push N messages into one channel of the stand-in
 // under its chat.postMessage rate limit. Too slow for the test suite; feeds the benchmarks.
-//   npx tsx test/stand-ins/slack/measure-burst.ts [--n=20] [--perSecond=1] [--burst=5]
+//   npx tsx stand-ins/slack/measure-burst.ts [--n=20] [--perSecond=1] [--burst=5]
 //        [--mode=sequential|concurrent] [--retry=default|runguard|fast]
 // Prints one JSON line: total ms, 429 count, per-message completion times, rate_limited events.
 import { LogLevel, type RetryOptions, WebClient, WebClientEvent } from '@slack/web-api';

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type * as Gax from 'google-gax';
 import { loopbackClientOptions, loopbackEndpoint } from '../clients/loopback.js';
 import type { LogEntry } from '../core/types.js';
+import { GoogleApiError, type GoogleApiErrorCode, toGoogleApiError } from '../core/google-api-error.js';
 
 // Reads Admin Activity audit entries back from Cloud Logging for `runguard backtest`, and turns
 // each into the JSON a Log Router sink writes to Pub/Sub, so the backtest feeds the same decoder
@@ -44,16 +45,9 @@ export interface AuditEntrySource {
   close(): Promise<void>;
 }
 
-export type LoggingReadErrorCode = 'permission-denied' | 'invalid' | 'unavailable' | 'unknown';
-
-export class LoggingReadError extends Error {
+/** A failure of Cloud Logging's entries.list, naming the project it was reading. */
+export class LoggingReadError extends GoogleApiError {
   override readonly name = 'LoggingReadError';
-  constructor(
-    readonly code: LoggingReadErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /**
@@ -400,35 +394,19 @@ export function sourceFor(client: ListClient): AuditEntrySource {
   };
 }
 
-const BY_GRPC: ReadonlyMap<number, LoggingReadErrorCode> = new Map([
-  [7, 'permission-denied'],
-  [16, 'permission-denied'],
-  [3, 'invalid'],
-  [9, 'invalid'],
-  [11, 'invalid'],
-  [14, 'unavailable'],
-  [4, 'unavailable'],
-  [13, 'unavailable'],
-  [8, 'unavailable'],
-]);
-const NETWORK = /^(ECONN|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EPIPE|ENETUNREACH|EHOSTUNREACH|ERR_SOCKET)/;
-const WHAT: Record<LoggingReadErrorCode, string> = {
+// The API's message, after what runguard was doing; a conflict or a vanished resource reads as "could not read".
+const WHAT: Record<GoogleApiErrorCode, string> = {
   'permission-denied': 'permission denied reading the audit logs of project',
   invalid: 'Cloud Logging rejected the query for project',
   unavailable: 'Cloud Logging was unavailable reading project',
+  conflict: 'could not read the audit logs of project',
+  'not-found': 'could not read the audit logs of project',
   unknown: 'could not read the audit logs of project',
 };
 
+/** Any error from the client → LoggingReadError naming the project. */
 export function toLoggingReadError(err: unknown, project: string): LoggingReadError {
   if (err instanceof LoggingReadError) return err;
-  const e = (typeof err === 'object' && err !== null ? err : {}) as Obj;
-  const detail =
-    typeof e.details === 'string' && e.details ? e.details : err instanceof Error ? err.message : String(err);
-  const code =
-    typeof e.code === 'number'
-      ? (BY_GRPC.get(e.code) ?? 'unknown')
-      : typeof e.code === 'string' && NETWORK.test(e.code)
-        ? 'unavailable'
-        : 'unknown';
-  return new LoggingReadError(code, `${WHAT[code]} "${project}": ${detail}`);
+  const e = toGoogleApiError(err);
+  return new LoggingReadError(e.code, `${WHAT[e.code]} "${project}": ${e.message}`, e.grpcCode, e.permission);
 }

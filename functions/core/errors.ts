@@ -1,4 +1,5 @@
-import { RunPortError } from './google-api-error.js';
+import { GoogleApiError, RunPortError } from './google-api-error.js';
+
 /** A notifier's failure: `transient` when it is worth redelivering. */
 export class NotifyError extends Error {
   constructor(
@@ -12,6 +13,7 @@ export class NotifyError extends Error {
 
 /** A failure worth a redelivery: the function throws it and Pub/Sub tries again later. */
 export class TransientError extends Error {
+  readonly transient = true;
   constructor(message: string) {
     super(message);
     this.name = 'TransientError';
@@ -19,10 +21,7 @@ export class TransientError extends Error {
 }
 
 export function isTransient(e: unknown): boolean {
-  if (e instanceof TransientError) return true;
-  if (e instanceof RunPortError) return e.code === 'unavailable';
-  if (e instanceof NotifyError) return e.transient;
-  return false;
+  return (e instanceof TransientError || e instanceof NotifyError || e instanceof GoogleApiError) && e.transient;
 }
 
 export const describeError = (e: unknown): string =>

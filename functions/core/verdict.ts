@@ -1,5 +1,5 @@
 import type { Decision } from './types.js';
-import type { RunPortErrorCode } from './google-api-error.js';
+import type { GoogleApiErrorCode } from './google-api-error.js';
 
 /** What runguard did about one finding, in one word, for alerts, log lines and metrics. */
 export type Done =
@@ -37,7 +37,7 @@ export interface RemediationOutcome {
   verified: boolean;
   /** Writes attempted (more than 1 after etag conflicts). */
   attempts: number;
-  error?: { code: RunPortErrorCode; message: string; permission?: string };
+  error?: { code: GoogleApiErrorCode; message: string; permission?: string };
 }
 
 /** runguard stopped reverting a finding because something keeps putting the setting back. */

@@ -1,5 +1,6 @@
 import type { ProjectsClient } from '@google-cloud/resource-manager';
 import { loopbackClientOptions, loopbackEndpoint } from '../clients/loopback.js';
+import { GoogleApiError, toGoogleApiError } from '../core/google-api-error.js';
 
 // Which projects the sweep can see, from Resource Manager v3 SearchProjects. Failures leave here as
 // ProjectListError with a code, so the sweep never reads gRPC numbers.
@@ -20,16 +21,9 @@ export interface ProjectLister {
   close(): Promise<void>;
 }
 
-export type ProjectListErrorCode = 'permission-denied' | 'invalid' | 'unavailable' | 'unknown';
-
-export class ProjectListError extends Error {
+/** A failure of Resource Manager's SearchProjects. */
+export class ProjectListError extends GoogleApiError {
   override readonly name = 'ProjectListError';
-  constructor(
-    readonly code: ProjectListErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /**
@@ -108,24 +102,5 @@ export async function createProjectLister(opts: { endpoint?: string } = {}): Pro
   };
 }
 
-const BY_GRPC: ReadonlyMap<number, ProjectListErrorCode> = new Map([
-  [7, 'permission-denied'],
-  [16, 'permission-denied'],
-  [3, 'invalid'],
-  [14, 'unavailable'],
-  [4, 'unavailable'],
-  [13, 'unavailable'],
-  [8, 'unavailable'],
-]);
-// System errors from sockets and DNS: the request may never have arrived, so it is worth retrying.
-const NETWORK = /^(ECONN|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EPIPE|ENETUNREACH|EHOSTUNREACH|ERR_SOCKET)/;
-
-/** Any error from the client → ProjectListError. Messages are the API's own; they name resources, never secrets. */
-export function toProjectListError(err: unknown): ProjectListError {
-  if (err instanceof ProjectListError) return err;
-  const e = (typeof err === 'object' && err !== null ? err : {}) as Record<string, unknown>;
-  const message =
-    typeof e.details === 'string' && e.details ? e.details : err instanceof Error ? err.message : String(err);
-  if (typeof e.code === 'number') return new ProjectListError(BY_GRPC.get(e.code) ?? 'unknown', message);
-  return new ProjectListError(typeof e.code === 'string' && NETWORK.test(e.code) ? 'unavailable' : 'unknown', message);
-}
+/** Any error from the client → ProjectListError. */
+export const toProjectListError = (err: unknown): ProjectListError => toGoogleApiError(err, ProjectListError);

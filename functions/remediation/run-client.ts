@@ -3,7 +3,7 @@ import type { ServicesClient } from '@google-cloud/run';
 import type { Binding, Ingress, Policy, RunService } from '../core/types.js';
 import { loopbackClientOptions, loopbackEndpoint } from '../clients/loopback.js';
 import { fromV2 } from '../events/run-service.js';
-import { RunPortError, type RunPortErrorCode } from '../core/google-api-error.js';
+import { RunPortError, toGoogleApiError } from '../core/google-api-error.js';
 import type { RunInventory, RunPort, ServiceChange } from './types.js';
 
 // The Cloud Run v2 client behind RunPort. Every failure leaves here as a RunPortError with a code,
@@ -78,41 +78,8 @@ function decodeOperationsOnce(client: ServicesClient): ServicesClient {
   return client;
 }
 
-const BY_GRPC: ReadonlyMap<number, RunPortErrorCode> = new Map([
-  [14, 'unavailable'],
-  [4, 'unavailable'],
-  [13, 'unavailable'],
-  [8, 'unavailable'],
-  [10, 'conflict'],
-  [7, 'permission-denied'],
-  [5, 'not-found'],
-  [3, 'invalid'],
-]);
-// System errors from sockets and DNS: the request may never have arrived, so it is worth retrying.
-const NETWORK = /^(ECONN|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EPIPE|ENETUNREACH|EHOSTUNREACH|ERR_SOCKET)/;
-
-/** Any error from the client → RunPortError. Messages are the API's own; they name resources, never secrets. */
-export function toRunPortError(err: unknown): RunPortError {
-  if (err instanceof RunPortError) return err;
-  const e = (typeof err === 'object' && err !== null ? err : {}) as Rec;
-  const message =
-    typeof e.details === 'string' && e.details ? e.details : err instanceof Error ? err.message : String(err);
-  const grpcCode = typeof e.code === 'number' ? e.code : null;
-  if (grpcCode === null) {
-    const code = typeof e.code === 'string' && NETWORK.test(e.code) ? 'unavailable' : 'unknown';
-    return new RunPortError(code, message);
-  }
-  let code = BY_GRPC.get(grpcCode) ?? 'unknown';
-  if (grpcCode === 9 && /etag/i.test(message)) code = 'conflict';
-  const info = (e.errorInfoMetadata ?? {}) as Rec;
-  const permission =
-    code !== 'permission-denied'
-      ? null
-      : typeof info.permission === 'string'
-        ? info.permission
-        : (/Permission '([^']+)' denied/.exec(message)?.[1] ?? null);
-  return new RunPortError(code, message, grpcCode, permission);
-}
+/** Any error from the client → RunPortError. */
+export const toRunPortError = (err: unknown): RunPortError => toGoogleApiError(err, RunPortError);
 
 async function call<T>(fn: () => Promise<T>): Promise<T> {
   try {

@@ -1,7 +1,8 @@
 import type { Config } from '../config/load.js';
 import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import { sweep, type SweepDeps, type SweepReport } from './sweep.js';
+import { sweep } from './sweep.js';
+import type { SweepDeps, SweepReport } from './types.js';
 import type { ProjectLister } from './projects.js';
 import { searchQueryForScope } from './projects.js';
 

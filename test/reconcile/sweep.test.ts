@@ -1,7 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import type { ServicesClient } from '@google-cloud/run';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { sweep, type SweepDeps, type SweepProgress } from '../../functions/reconcile/sweep.js';
+import { sweep } from '../../functions/reconcile/sweep.js';
+import type { SweepDeps, SweepProgress } from '../../functions/reconcile/types.js';
 import { createRunInventory } from '../../functions/remediation/run-client.js';
 import type { BreakglassExemption } from '../../functions/state/types.js';
 import { type CloudRunStandIn, StandInError, startCloudRunStandIn } from '../../stand-ins/cloud-run/index.js';

@@ -1,0 +1,216 @@
+import { describeError } from '../core/errors.js';
+import type { Alert, Observation, SweepSummary } from '../core/notify.js';
+import type { ChangeEvent, Decision, ProjectMode } from '../core/types.js';
+import { type Verdict, verdictWithoutAction } from '../core/verdict.js';
+import { act } from '../enforcement/act.js';
+import { recordDecision } from '../enforcement/record.js';
+import { ruleText } from '../enforcement/rule-text.js';
+import type { SweepMark } from '../state/types.js';
+import type { ProjectRead } from './read.js';
+import type { Acted, Judged, ProjectReport, SweepDeps, SweepReport } from './types.js';
+
+// After reading: acting on what the configuration enforces, deciding what is news (the sweep marks),
+// and reporting it: the findings in the report, an alert per new finding, one summary per sweep.
+
+const SWEPT: Observation = { source: 'live' };
+
+/** Acts on a project's judged services, then reports its findings; `out` gets the count and completeness. */
+export async function reportProject(
+  project: string,
+  mode: ProjectMode,
+  started: number,
+  read: ProjectRead,
+  ctx: { deps: SweepDeps; report: SweepReport; out: ProjectReport },
+): Promise<void> {
+  const { judged, timedOut } = read;
+  const { deps, report, out } = ctx;
+  // Acting and alerting happen after reading, one service at a time, so reverts and Slack keep their own pace.
+  const verdicts = await decideAndAct(judged, deps);
+  const news = deps.notify
+    ? await newness(project, verdicts, started, deps)
+    : new Set(verdicts.map((v) => v.verdict.decision.finding.key));
+  for (const v of verdicts) {
+    const f = v.verdict.decision.finding;
+    const isNew = news.has(f.key);
+    report.findings.push({
+      project,
+      resource: f.resource,
+      location: v.event.resource.location,
+      rule: f.rule,
+      severity: f.severity,
+      message: f.message,
+      mode,
+      action: v.verdict.decision.action,
+      done: v.verdict.done,
+      summary: v.verdict.summary,
+      isNew,
+    });
+    recordDecision(deps.log, v.result, v.verdict, SWEPT);
+    if (v.verdict.done === 'dry-run' && !deps.act && v.verdict.decision.action === 'revert')
+      report.planned.push({ decision: v.verdict.decision, event: v.event });
+    if (deps.notify && isNew && v.verdict.done !== 'exempt') await notify(v, deps);
+  }
+  for (const j of judged)
+    for (const e of j.result.ruleErrors)
+      report.ruleErrors.push({ resource: j.result.resource, rule: e.rule, message: e.message });
+  out.findings = verdicts.length;
+  out.complete = !timedOut && !report.unread.some((u) => u.project === project);
+  if (deps.notify && out.complete) await deps.state.setLastSweep(project, started);
+}
+
+async function decideAndAct(judged: readonly Judged[], deps: SweepDeps): Promise<Acted[]> {
+  const out: Acted[] = [];
+  for (const j of judged) {
+    for (const decision of j.result.findings) {
+      const verdict: Verdict =
+        decision.action !== 'revert' || deps.act
+          ? await actOrReport(decision, j.event, deps, '; the next sweep tries again')
+          : {
+              ...verdictWithoutAction(decision),
+              done: 'dry-run',
+              summary: `would ${decision.finding.remediation?.action ?? 'revert'} (enforce mode); read-only: nothing was changed`,
+            };
+      out.push({ ...j, verdict });
+    }
+  }
+  return out;
+}
+
+/** A failure to act is this finding's verdict, not the sweep's end: the others go on. */
+async function actOrReport(
+  decision: Decision,
+  event: ChangeEvent,
+  deps: Omit<SweepDeps, 'onProgress'>,
+  after = '',
+): Promise<Verdict> {
+  try {
+    return await act(decision, event, deps, deps.now());
+  } catch (e) {
+    return {
+      decision,
+      done: 'failed',
+      summary: `could not revert: ${describeError(e)}${after}`,
+      outcome: null,
+      fight: null,
+    };
+  }
+}
+
+/**
+ * Carries out the reverts a read-only sweep planned (`runguard scan --fix`, after printing them).
+ * Each revert re-reads the service and writes with its etag, so a change made since the sweep read
+ * it is seen, not overwritten.
+ */
+export async function applyPlanned(report: SweepReport, deps: Omit<SweepDeps, 'onProgress'>): Promise<SweepReport> {
+  const findings = [...report.findings];
+  for (const { decision, event } of report.planned) {
+    const verdict = await actOrReport(decision, event, deps);
+    const i = findings.findIndex((f) => f.resource === decision.finding.resource && f.rule === decision.finding.rule);
+    if (i >= 0) findings[i] = { ...findings[i]!, done: verdict.done, summary: verdict.summary };
+    deps.log({
+      severity: verdict.done === 'failed' ? 'ERROR' : 'NOTICE',
+      message: `${verdict.done}: ${decision.finding.rule} on ${decision.finding.resource} — ${verdict.summary}`,
+      event: 'decision',
+      findingKey: decision.finding.key,
+      done: verdict.done,
+    });
+  }
+  return { ...report, findings, planned: [], finishedAt: deps.now() };
+}
+
+/** Which findings are news: never seen, changed, or not seen by the previous complete sweep. */
+async function newness(
+  project: string,
+  acted: readonly Acted[],
+  started: number,
+  deps: SweepDeps,
+): Promise<Set<string>> {
+  const keys = acted.map((a) => a.verdict.decision.finding.key);
+  const [marks, previous] = await Promise.all([deps.state.sweepMarks(keys), deps.state.lastSweep(project)]);
+  const news = new Set<string>();
+  const updated = new Map<string, SweepMark>();
+  for (const a of acted) {
+    const key = a.verdict.decision.finding.key;
+    const fingerprint = fingerprintOf(a.verdict);
+    const mark = marks.get(key);
+    const continuous = mark !== undefined && previous !== null && mark.lastSeen >= previous;
+    // A revert is always news: something was changed in production.
+    if (!mark || mark.fingerprint !== fingerprint || !continuous || a.verdict.done === 'reverted') news.add(key);
+    updated.set(key, { fingerprint, firstSeen: mark && continuous ? mark.firstSeen : started, lastSeen: started });
+  }
+  await deps.state.setSweepMarks(updated);
+  return news;
+}
+
+function fingerprintOf(v: Verdict): string {
+  const d = v.decision;
+  return [
+    d.action,
+    d.finding.severity,
+    d.finding.message,
+    d.exemption ? `${d.exemption.approvedBy}|${d.exemption.expires}` : '',
+  ].join('\n');
+}
+
+async function notify(a: Acted, deps: SweepDeps): Promise<void> {
+  const f = a.verdict.decision.finding;
+  const alert: Alert = {
+    change: {
+      insertId: '',
+      method: '',
+      timestamp: a.event.timestamp,
+      resource: a.event.resource.name,
+      project: a.event.resource.project,
+      location: a.event.resource.location,
+      actor: '',
+      tool: 'unknown',
+      toolDetail: '',
+      foundBy: 'sweep',
+    },
+    verdict: a.verdict,
+    observation: SWEPT,
+    rule: ruleText(deps.rules, f.rule, a.event),
+  };
+  try {
+    await deps.notifier.notify(alert);
+  } catch (e) {
+    deps.log({
+      severity: 'ERROR',
+      message: `sweep alert for ${f.rule} on ${f.resource} NOT DELIVERED: ${describeError(e)}`,
+      event: 'alert-undelivered',
+      findingKey: f.key,
+      done: a.verdict.done,
+    });
+  }
+}
+
+export async function summarize(report: SweepReport, deps: SweepDeps): Promise<void> {
+  const news = report.findings.filter((f) => f.isNew && f.done !== 'exempt');
+  if (news.length === 0) return;
+  const summary: SweepSummary = {
+    startedAt: report.startedAt,
+    finishedAt: report.finishedAt,
+    projects: report.projects.length,
+    services: report.projects.reduce((n, p) => n + p.scanned, 0),
+    news: news.map(({ severity, rule, resource, project, message, done, summary: s }) => ({
+      severity,
+      rule,
+      resource,
+      project,
+      message,
+      done,
+      summary: s,
+    })),
+    ongoing: report.findings.length - report.findings.filter((f) => f.isNew).length,
+    unread: report.unread,
+  };
+  try {
+    await deps.notifier.summarize(summary);
+  } catch (e) {
+    deps.log({
+      severity: 'ERROR',
+      message: `sweep summary NOT DELIVERED: ${describeError(e)}`,
+      event: 'alert-undelivered',
+    });
+  }
+}

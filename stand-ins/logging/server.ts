@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type * as Gax from 'google-gax';
-import { AUDIT_LOG_PROTO, PAYLOAD_PROTO_FILES } from '../../functions/backtest/read-entries.js';
+import { AUDIT_LOG_PROTO, PAYLOAD_PROTO_FILES } from '../../functions/backtest/audit-log-proto.js';
 import type { LogEntry } from '../../functions/core/types.js';
 import { FilterSyntaxError, matches, parseFilter, parseInstant, type FilterNode } from './filter.js';
 

@@ -7,7 +7,7 @@ import { decodeInput } from '../functions/events/decode.js';
 import { loadRules } from '../functions/rules/load-files.js';
 
 const dirs = [
-  new URL('../../shared/fixtures/auditlogs/', import.meta.url),
+  new URL('../test/fixtures/auditlogs/real/', import.meta.url),
   new URL('../test/fixtures/auditlogs/', import.meta.url),
 ];
 const fixtures = dirs.flatMap((dir) =>

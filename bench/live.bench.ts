@@ -175,7 +175,7 @@ async function main() {
   const crm = JSON.parse(
     (await import('node:fs')).readFileSync(
       new URL(
-        '../../shared/fixtures/auditlogs/crm-project-setiampolicy-console-add-securityreviewer-2019.json',
+        '../test/fixtures/auditlogs/real/crm-project-setiampolicy-console-add-securityreviewer-2019.json',
         import.meta.url,
       ),
       'utf8',

@@ -24,7 +24,7 @@ export function seedDemo(run: CloudRunStandIn): void {
     run.seedService({ name, ingress: 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER', labels: { team: name.split('/')[1]! } });
     run.seedPolicy(name, { bindings: [{ role: INVOKER, members: [...members] }] });
   }
-  // The service of the real console entry in ../shared/fixtures, as that entry left it.
+  // The service of the real console entry in test/fixtures/auditlogs/real/, as that entry left it.
   const real = 'projects/test-project-1234/locations/asia-northeast1/services/cloud-run-slack-bot';
   run.seedService({
     name: real,

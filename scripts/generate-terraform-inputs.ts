@@ -2,7 +2,7 @@
 // the Log Router sink filter (functions/events/sink-filter.ts, the same text as `runguard filter`),
 // the union of every remediation action's permissions (functions/remediation/catalog.ts) and what
 // the reconcile sweep reads (functions/reconcile/permissions.ts).
-// Run: npx tsx scripts/generate-terraform-inputs.ts   (test/terraform/generated.test.ts checks the file is current)
+// Run: npm run generate   (test/terraform/generated.test.ts checks the file is current)
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { sinkFilter } from '../functions/events/sink-filter.js';

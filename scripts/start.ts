@@ -2,7 +2,7 @@
 // the Functions Framework CLI, and the Cloud Run and Slack stand-ins seeded with a demo project —
 // then a replay of audit entries, shown as they flow. Keeps running for `runguard publish FILE`;
 // Ctrl-C stops everything it started, by PID.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { DEV_STATE_FILE, type PublishTarget, publishEntry } from '../functions/cli/publish.js';
 import type { LogEntry } from '../functions/core/types.js';
 import { type CloudRunStandIn, startCloudRunStandIn } from '../stand-ins/cloud-run/index.js';
@@ -92,15 +92,14 @@ async function main(): Promise<void> {
     for (; shown < posts.length; shown++) printSlackMessage(posts[shown]!);
   }, 100).unref();
 
-  const shared = new URL('../../shared/fixtures/auditlogs/', import.meta.url);
-  const real = existsSync(shared)
-    ? readdirSync(shared)
-        .filter((f) => f.endsWith('.json'))
-        .map((f) => JSON.parse(readFileSync(new URL(f, shared), 'utf8')) as LogEntry)
-    : [];
+  const realDir = new URL('../test/fixtures/auditlogs/real/', import.meta.url);
+  const real = readdirSync(realDir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(new URL(f, realDir), 'utf8')) as LogEntry);
   const replay: Array<{ entry: LogEntry; note: string; apply?: () => void }> = [
     ...demoEntries(started.run),
-    ...real.map((entry) => ({ entry, note: 'a real audit entry from ../shared/fixtures' })),
+    ...real.map((entry) => ({ entry, note: 'a real audit entry from test/fixtures/auditlogs/real' })),
   ];
   for (const { entry, note, apply } of replay) {
     const pp = entry.protoPayload ?? {};

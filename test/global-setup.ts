@@ -32,14 +32,28 @@ function buildDist(): Promise<void> {
   });
 }
 
+const NO_SDK =
+  'the Google Cloud SDK (gcloud) is not on PATH, so the Pub/Sub and Firestore emulators cannot start. ' +
+  'Install it with Java and the emulators: gcloud components install pubsub-emulator cloud-firestore-emulator.';
+
+/** RUNGUARD_REQUIRE_EMULATORS=1 (what `.ci/run` sets): a missing SDK fails the run instead of skipping tests. */
+const emulatorsRequired = (): boolean => ['1', 'true'].includes(process.env.RUNGUARD_REQUIRE_EMULATORS ?? '');
+
 // The CLI and the Functions Framework are tested as the processes users run, against dist/; one real
 // Pub/Sub emulator serves every end-to-end test of the run, and one Firestore emulator every test of
 // the Firestore state store (each test file uses its own collection prefix).
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const sdk = hasSdk();
+  if (!sdk && emulatorsRequired()) throw new Error(`global-setup: RUNGUARD_REQUIRE_EMULATORS is set and ${NO_SDK}`);
   if (!sdk)
     console.warn(
-      'global-setup: the Cloud SDK is not on PATH; tests through the Pub/Sub and Firestore emulators are skipped',
+      [
+        '',
+        'global-setup: SKIPPING the tests that need an emulator (Pub/Sub end to end, Firestore state, npm start):',
+        NO_SDK,
+        'This run can pass without them; CI sets RUNGUARD_REQUIRE_EMULATORS=1, which makes a missing SDK a failure.',
+        '',
+      ].join('\n'),
     );
   const emulators = sdk
     ? [startPubSubEmulator({ project: 'runguard-test' }), startFirestoreEmulator({ project: 'runguard-test' })]

@@ -23,6 +23,8 @@ describe.skipIf(!inject('pubsubHost'))('npm start', () => {
     expect(out).toMatch(/decided\s+run-public-invoker \[CRITICAL\] exempt → exempt/);
     expect(out).toMatch(/decided\s+run-ingress-all \[HIGH\] alert → alerted/);
     expect(out).toMatch(/revert → fighting: runguard is fighting terraform@demo-shop/);
+    // The four public samples in test/fixtures/auditlogs/real/ are replayed after the demo's own entries.
+    expect(out.match(/— a real audit entry from test\/fixtures\/auditlogs\/real/g)).toHaveLength(4);
     expect(out).toMatch(/Slack\s+#security-oncall — new message/);
     expect(out).toMatch(/│ 🔴 CRITICAL · allUsers can invoke/);
     expect(out).toMatch(/preview in Block Kit Builder: https:\/\/app\.slack\.com\/block-kit-builder#/);

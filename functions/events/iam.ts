@@ -2,7 +2,7 @@ import type { Binding, BindingDelta, MemberType, Policy } from '../core/types.js
 import { rec, str } from '../core/json.js';
 
 // IAM policies and binding deltas as rules see them. policyDelta is the server's own diff and the
-// only trustworthy statement of what changed (SHAPES.md §5); without it all we know is the end
+// only trustworthy statement of what changed (docs/audit-log-shapes.md §5); without it all we know is the end
 // state, so every binding of the new policy counts as added.
 
 export interface ParseError {

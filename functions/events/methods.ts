@@ -39,7 +39,7 @@ export const HANDLED_METHODS: readonly MethodInfo[] = Object.freeze([
   m(RUN, 'google.cloud.run.v2.Services.UpdateService', 'update', RUN_SERVICE, 'run.v2'),
   m(RUN, 'google.cloud.run.v2.Services.DeleteService', 'delete', RUN_SERVICE, 'run.v2'),
   m(RUN, 'google.cloud.run.v2.Services.SetIamPolicy', 'setIamPolicy', RUN_SERVICE, 'run.v2'),
-  // CRM logs the bare name for projects, folders and organizations alike (SHAPES.md §5).
+  // CRM logs the bare name for projects, folders and organizations alike (docs/audit-log-shapes.md §5).
   m(CRM, 'SetIamPolicy', 'setIamPolicy', 'cloudresourcemanager.googleapis.com/Project', 'crm'),
   // Capital "IAM": this is how the IAM admin API spells it in the log, unlike every other API.
   m(
@@ -64,7 +64,7 @@ export function lookupMethod(serviceName: string, methodName: string): MethodInf
 // ---------------------------------------------------------------------------------------------
 // How each API names its resource, and the canonical name runguard uses for it. Each field has a
 // chain of places to look, because the same fact sits in different spots per API and per client
-// (SHAPES.md §2): names first, then resource.labels, then the request.
+// (docs/audit-log-shapes.md §2): names first, then resource.labels, then the request.
 
 export type ResourceRef = ChangeEvent['resource'];
 

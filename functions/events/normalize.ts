@@ -164,7 +164,7 @@ function serviceState(
   const obj = rec(asked);
   if (!obj) return { error: 'protoPayload.request.service is not an object' };
   const service = toRunService(obj, name);
-  // Only responses show Cloud Run's default (SHAPES.md §4): a create that says nothing is public.
+  // Only responses show Cloud Run's default (docs/audit-log-shapes.md §4): a create that says nothing is public.
   if (info.kind === 'create' && service.ingress === 'INGRESS_TRAFFIC_UNSPECIFIED')
     service.ingress = 'INGRESS_TRAFFIC_ALL';
   return { service, serviceSource: 'request' };

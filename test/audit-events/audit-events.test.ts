@@ -155,7 +155,7 @@ describe('auditEvents: not acting', () => {
     const { readFileSync } = await import('node:fs');
     const entry = readFileSync(
       new URL(
-        '../../../shared/fixtures/auditlogs/crm-project-setiampolicy-console-add-securityreviewer-2019.json',
+        '../fixtures/auditlogs/real/crm-project-setiampolicy-console-add-securityreviewer-2019.json',
         import.meta.url,
       ),
       'utf8',

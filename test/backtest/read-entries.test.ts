@@ -16,7 +16,7 @@ import { startLoggingStandIn, type LoggingStandIn } from '../../stand-ins/loggin
 
 process.env.METADATA_SERVER_DETECTION = 'none';
 
-const REAL = new URL('../../../shared/fixtures/auditlogs/', import.meta.url);
+const REAL = new URL('../fixtures/auditlogs/real/', import.meta.url);
 const CONSTRUCTED = new URL('../fixtures/auditlogs/', import.meta.url);
 const load = (dir: URL): LogEntry[] =>
   readdirSync(dir)

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-const SHARED = new URL('../../../shared/fixtures/auditlogs/', import.meta.url).pathname;
-const INGRESS_ALL = join(SHARED, 'run-v1-replaceservice-console-ingress-all.json');
-const CONFLICT = join(SHARED, 'run-v1-replaceservice-conflict-error.json');
-const GCF_PUBLIC = join(SHARED, 'gcf-v1-setiampolicy-allusers-invoker.json');
+const REAL = new URL('../fixtures/auditlogs/real/', import.meta.url).pathname;
+const INGRESS_ALL = join(REAL, 'run-v1-replaceservice-console-ingress-all.json');
+const CONFLICT = join(REAL, 'run-v1-replaceservice-conflict-error.json');
+const GCF_PUBLIC = join(REAL, 'gcf-v1-setiampolicy-allusers-invoker.json');
 
 function runguard(args: string[], opts: { stdin?: string; env?: Record<string, string> } = {}) {
   const r = spawnSync(process.execPath, [join(ROOT, 'bin/runguard.js'), ...args], {

@@ -4,7 +4,7 @@ import type { AuditLog, ChangeEvent, LogEntry } from '../../functions/core/types
 import { actorOf, toolOf } from '../../functions/events/actor.js';
 import { normalize } from '../../functions/events/normalize.js';
 
-const REAL = new URL('../../../shared/fixtures/auditlogs/', import.meta.url);
+const REAL = new URL('../fixtures/auditlogs/real/', import.meta.url);
 const CONSTRUCTED = new URL('../fixtures/auditlogs/', import.meta.url);
 const load = (name: string): LogEntry =>
   JSON.parse(readFileSync(new URL(name, name.includes('--constructed') ? CONSTRUCTED : REAL), 'utf8')) as LogEntry;
@@ -13,7 +13,7 @@ const asEvent = (r: ReturnType<typeof normalize>): ChangeEvent => {
   return r;
 };
 
-// User agents as SHAPES.md §3 quotes them, or as the tools are known to send them.
+// User agents as docs/audit-log-shapes.md §3 quotes them, or as the tools are known to send them.
 const GCLOUD =
   'google-cloud-sdk gcloud/546.0.0 command/gcloud.run.deploy invocation-id/0a1b2c3d environment/GCE environment-version/None client-os/LINUX interactive/False from-script/True python/3.12.3 term/ (Linux 6.1.0),gzip(gfe)';
 const TERRAFORM =

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeInput, decodeItem } from '../../functions/events/decode.js';
 
-const FIXTURES = new URL('../../../shared/fixtures/auditlogs/', import.meta.url);
+const FIXTURES = new URL('../fixtures/auditlogs/real/', import.meta.url);
 const raw = readFileSync(new URL('run-v1-replaceservice-console-ingress-all.json', FIXTURES), 'utf8');
 const entry = JSON.parse(raw);
 const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64');

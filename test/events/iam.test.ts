@@ -4,7 +4,7 @@ import type { ChangeEvent, LogEntry, Skip } from '../../functions/core/types.js'
 import { deltasFromPolicy, deltasFromPolicyDelta, memberInfo, parsePolicy } from '../../functions/events/iam.js';
 import { normalize } from '../../functions/events/normalize.js';
 
-const REAL = new URL('../../../shared/fixtures/auditlogs/', import.meta.url);
+const REAL = new URL('../fixtures/auditlogs/real/', import.meta.url);
 const CONSTRUCTED = new URL('../fixtures/auditlogs/', import.meta.url);
 const load = (name: string): LogEntry =>
   JSON.parse(readFileSync(new URL(name, name.includes('--constructed') ? CONSTRUCTED : REAL), 'utf8')) as LogEntry;

@@ -5,7 +5,7 @@ import { HANDLED_METHODS, lookupMethod } from '../../functions/events/methods.js
 import { normalize } from '../../functions/events/normalize.js';
 import type { NormalizeError } from '../../functions/events/normalize.js';
 
-const REAL = new URL('../../../shared/fixtures/auditlogs/', import.meta.url);
+const REAL = new URL('../fixtures/auditlogs/real/', import.meta.url);
 const CONSTRUCTED = new URL('../fixtures/auditlogs/', import.meta.url);
 const jsonFiles = (dir: URL) =>
   readdirSync(dir)

@@ -6,7 +6,7 @@ import { REDACTED } from '../../functions/core/types.js';
 import { normalize } from '../../functions/events/normalize.js';
 import { fromV1, fromV2, isV1Service, toRunService } from '../../functions/events/run-service.js';
 
-const REAL = new URL('../../../shared/fixtures/auditlogs/', import.meta.url);
+const REAL = new URL('../fixtures/auditlogs/real/', import.meta.url);
 const CONSTRUCTED = new URL('../fixtures/auditlogs/', import.meta.url);
 const load = (name: string): LogEntry =>
   JSON.parse(readFileSync(new URL(name, name.includes('--constructed') ? CONSTRUCTED : REAL), 'utf8')) as LogEntry;

@@ -1,5 +1,5 @@
 import type { AuditLog, ChangeEvent, LogEntry, Normalized, Policy, Skip } from '../core/types.js';
-import { actorOf } from './actor.js';
+import { actorOf, originalCallerOf } from './actor.js';
 import { deltasFromPolicy, deltasFromPolicyDelta, parsePolicy } from './iam.js';
 import { lookupMethod, resourceOf } from './methods.js';
 import type { MethodInfo } from './methods.js';
@@ -15,7 +15,7 @@ export interface NormalizeError {
 }
 
 export interface NormalizeOptions {
-  /** runguard's own principals: its changes (reverts) are not findings. */
+  /** runguard's own principals: changes whose original caller is one of them (reverts) are not findings. */
   selfPrincipals: readonly string[];
 }
 
@@ -80,7 +80,13 @@ export function normalize(entry: LogEntry, opts: NormalizeOptions): Normalized |
     return skip('operation-last', `last entry of operation ${str(op.id)}: only the first entry carries the change`);
   }
   const actor = actorOf(pp);
-  if (isSelf(actor.email, opts?.selfPrincipals)) return skip('self', `made by runguard itself (${actor.email})`);
+  // The original caller decides (issue 13/15): runguard acting through an account it impersonates
+  // (a per-project remediator) is runguard; anyone impersonating runguard's account is not.
+  const caller = originalCallerOf(pp);
+  if (isSelf(caller, opts?.selfPrincipals)) {
+    const through = caller.toLowerCase() === actor.email.toLowerCase() ? '' : `, acting as ${actor.email}`;
+    return skip('self', `made by runguard itself (${caller}${through})`);
+  }
   const info = lookupMethod(serviceName, method);
   if (!info) return skip('unhandled-method', `${method} on ${serviceName} is not a method runguard handles`);
   if (info.kind === 'delete') {

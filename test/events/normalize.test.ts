@@ -83,6 +83,13 @@ const CHANGES: Record<string, Partial<ChangeEvent> & { name: string; tool: strin
     serviceSource: 'request',
     deltaSource: 'none',
   },
+  'run-v2-updateservice--user-impersonates-runguard--constructed.json': {
+    kind: 'update',
+    name: 'projects/test-project-1234/locations/us-central1/services/orders-api',
+    tool: 'gcloud',
+    serviceSource: 'request',
+    deltaSource: 'none',
+  },
   'run-v2-setiampolicy--allauthenticatedusers-invoker--constructed.json': {
     kind: 'setIamPolicy',
     name: 'projects/test-project-1234/locations/us-central1/services/internal-dashboard',
@@ -147,6 +154,7 @@ const SKIPS: Record<string, Skip['code']> = {
   'run-v1-deleteservice--console--constructed.json': 'deleted',
   'run-v2-updateservice--failed-permission-denied--constructed.json': 'failed-call',
   'run-v2-updateservice--self-runguard-revert--constructed.json': 'self',
+  'run-v2-updateservice--runguard-through-remediator--constructed.json': 'self',
   'run-v2-getservice--unhandled-data-access--constructed.json': 'unhandled-method',
   'run-internal-replaceinternalservice--gcf-admin-robot--constructed.json': 'unhandled-method',
 };
@@ -269,6 +277,39 @@ describe('skips and actors', () => {
     const entry = load('run-v2-updateservice--self-runguard-revert--constructed.json');
     expect(asSkip(run(entry, { selfPrincipals: ['RunGuard@Ops-Project.iam.gserviceaccount.com'] })).code).toBe('self');
     expect(asEvent(run(entry, { selfPrincipals: [] })).service!.ingress).toBe('INGRESS_TRAFFIC_INTERNAL_ONLY');
+  });
+
+  it('judges by the original caller: runguard acting through an account it impersonates is its own change', () => {
+    const s = asSkip(run(load('run-v2-updateservice--runguard-through-remediator--constructed.json')));
+    expect(s.code).toBe('self');
+    expect(s.reason).toBe(
+      'made by runguard itself (runguard@ops-project.iam.gserviceaccount.com, acting as runguard-remediator@test-project-1234.iam.gserviceaccount.com)',
+    );
+  });
+
+  it('judges by the original caller: someone impersonating runguard is judged like anyone else', () => {
+    const e = asEvent(run(load('run-v2-updateservice--user-impersonates-runguard--constructed.json')));
+    expect(e.actor.email).toBe('runguard@ops-project.iam.gserviceaccount.com');
+    expect(e.actor.delegation).toEqual(['mallory.ops@example.com']);
+    expect(e.service!.ingress).toBe('INGRESS_TRAFFIC_ALL');
+  });
+
+  it('takes a federated first hop as the original caller, so a self principal later in the chain is not enough', () => {
+    const entry = load('run-v2-updateservice--runguard-through-remediator--constructed.json');
+    pp(entry).authenticationInfo.serviceAccountDelegationInfo = [
+      {
+        principalSubject:
+          'principal://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/subject/x',
+      },
+      { firstPartyPrincipal: { principalEmail: 'runguard@ops-project.iam.gserviceaccount.com' } },
+    ];
+    expect('skipped' in run(entry)).toBe(false);
+    // A first hop that names nobody leaves the original caller unknown: not runguard.
+    pp(entry).authenticationInfo.serviceAccountDelegationInfo = [
+      {},
+      { firstPartyPrincipal: { principalEmail: 'runguard@ops-project.iam.gserviceaccount.com' } },
+    ];
+    expect('skipped' in run(entry)).toBe(false);
   });
 
   it('names the failure code, its name and message for a failed v2 call', () => {

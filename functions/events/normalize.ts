@@ -1,5 +1,6 @@
 import type { AuditLog, ChangeEvent, LogEntry, Normalized, Policy, Skip } from '../core/types.js';
 import { actorOf, originalCallerOf } from './actor.js';
+import { applyDefaults, projectNumberOf, RUN_SERVICE_DEFAULTS } from './defaults.js';
 import { deltasFromPolicy, deltasFromPolicyDelta, parsePolicy } from './iam.js';
 import { lookupMethod, resourceOf } from './methods.js';
 import type { MethodInfo } from './methods.js';
@@ -111,7 +112,8 @@ function changeEvent(
   const res = pp.response ?? undefined;
   const resource = resourceOf(info, entry, pp, req);
   if (isError(resource)) return resource;
-  const state = serviceState(info, req, res, resource.name);
+  const updateMask = maskOf(req);
+  const state = serviceState(info, pp, req, res, resource.name, updateMask);
   if (isError(state)) return state;
   const iam = info.kind === 'setIamPolicy' ? policyState(pp, req, res) : noPolicy();
   if (isError(iam)) return iam;
@@ -130,7 +132,7 @@ function changeEvent(
       : null,
     ...state,
     ...iam,
-    updateMask: maskOf(req),
+    updateMask,
   };
 }
 
@@ -158,9 +160,11 @@ function responseService(res: Rec | undefined): Rec | undefined {
 
 function serviceState(
   info: MethodInfo,
+  pp: AuditLog,
   req: Rec | undefined,
   res: Rec | undefined,
   name: string,
+  updateMask: string[],
 ): ServiceState | NormalizeError {
   if (info.resourceType !== 'run.googleapis.com/Service' || info.kind === 'setIamPolicy') return NO_SERVICE;
   const applied = responseService(res);
@@ -170,9 +174,14 @@ function serviceState(
   const obj = rec(asked);
   if (!obj) return { error: 'protoPayload.request.service is not an object' };
   const service = toRunService(obj, name);
-  // Only responses show Cloud Run's default (SHAPES.md §4): a create that says nothing is public.
-  if (info.kind === 'create' && service.ingress === 'INGRESS_TRAFFIC_UNSPECIFIED')
+  if (info.kind !== 'create' && info.kind !== 'update') return { service, serviceSource: 'request' };
+  if (info.api === 'run.v2') {
+    // The v2 API fills in what the request leaves out; the response would show it, the request does not.
+    applyDefaults(service, RUN_SERVICE_DEFAULTS, { kind: info.kind, updateMask, projectNumber: projectNumberOf(pp) });
+  } else if (info.kind === 'create' && service.ingress === 'INGRESS_TRAFFIC_UNSPECIFIED') {
+    // v1: only responses show Cloud Run's default (SHAPES.md §4): a create that says nothing is public.
     service.ingress = 'INGRESS_TRAFFIC_ALL';
+  }
   return { service, serviceSource: 'request' };
 }
 

@@ -90,6 +90,20 @@ const CHANGES: Record<string, Partial<ChangeEvent> & { name: string; tool: strin
     serviceSource: 'request',
     deltaSource: 'none',
   },
+  'run-v2-createservice--no-service-account-no-ingress--constructed.json': {
+    kind: 'create',
+    name: 'projects/test-project-1234/locations/us-central1/services/reports-web',
+    tool: 'terraform',
+    serviceSource: 'request',
+    deltaSource: 'none',
+  },
+  'run-v2-updateservice--mask-clears-service-account--constructed.json': {
+    kind: 'update',
+    name: 'projects/test-project-1234/locations/us-central1/services/ledger-api',
+    tool: 'client-library',
+    serviceSource: 'request',
+    deltaSource: 'none',
+  },
   'run-v2-setiampolicy--allauthenticatedusers-invoker--constructed.json': {
     kind: 'setIamPolicy',
     name: 'projects/test-project-1234/locations/us-central1/services/internal-dashboard',
@@ -269,6 +283,71 @@ describe('the real entries', () => {
       location: 'us-central1',
     });
     expect(e.actor).toMatchObject({ userAgent: 'curl', tool: 'other', ip: '0.0.0.0' });
+  });
+});
+
+describe('v2 defaults: what the API fills in for what the request leaves empty', () => {
+  it('judges a v2 create that names no service account and no ingress as the Compute default account, open to all', () => {
+    const e = asEvent(run(load('run-v2-createservice--no-service-account-no-ingress--constructed.json')));
+    expect(e.service!.ingress).toBe('INGRESS_TRAFFIC_ALL');
+    // The project number comes from the actAs check on the default account in authorizationInfo.
+    expect(e.service!.template.serviceAccount).toBe('123456789012-compute@developer.gserviceaccount.com');
+  });
+
+  it('says PROJECT_NUMBER when the entry does not give the project number away', () => {
+    const entry = load('run-v2-createservice--no-service-account-no-ingress--constructed.json');
+    pp(entry).authorizationInfo = pp(entry).authorizationInfo.slice(0, 1);
+    expect(asEvent(run(entry)).service!.template.serviceAccount).toBe(
+      'PROJECT_NUMBER-compute@developer.gserviceaccount.com',
+    );
+  });
+
+  it('fills in a field an update mask names but the request leaves empty (snake_case mask), and nothing else', () => {
+    const e = asEvent(run(load('run-v2-updateservice--mask-clears-service-account--constructed.json')));
+    expect(e.updateMask).toEqual(['template.service_account']);
+    expect(e.service!.template.serviceAccount).toBe('PROJECT_NUMBER-compute@developer.gserviceaccount.com');
+    expect(e.service!.ingress).toBe('INGRESS_TRAFFIC_UNSPECIFIED');
+    // A mask that names only ingress leaves the (unmentioned) service account unknown.
+    const masked = asEvent(run(load('run-v2-updateservice--mask-ingress-internal-only--constructed.json')));
+    expect(masked.service!.template.serviceAccount).toBe('');
+    expect(masked.service!.ingress).toBe('INGRESS_TRAFFIC_INTERNAL_ONLY');
+  });
+
+  it('fills in ingress when the mask names it but the request leaves it empty, and through a parent or * path', () => {
+    const entry = load('run-v2-updateservice--mask-clears-service-account--constructed.json');
+    pp(entry).request.update_mask = { paths: ['ingress'] };
+    expect(asEvent(run(entry)).service).toMatchObject({
+      ingress: 'INGRESS_TRAFFIC_ALL',
+      template: { serviceAccount: '' },
+    });
+    pp(entry).request.update_mask = 'template';
+    expect(asEvent(run(entry)).service!.template.serviceAccount).toMatch(/-compute@developer/);
+    pp(entry).request.update_mask = '*';
+    expect(asEvent(run(entry)).service).toMatchObject({ ingress: 'INGRESS_TRAFFIC_ALL' });
+    delete pp(entry).request.update_mask;
+    expect(asEvent(run(entry)).service).toMatchObject({
+      ingress: 'INGRESS_TRAFFIC_UNSPECIFIED',
+      template: { serviceAccount: '' },
+    });
+  });
+
+  it('lets the response win: a finished operation shows what the server applied', () => {
+    const entry = load('run-v2-createservice--no-service-account-no-ingress--constructed.json');
+    pp(entry).response = {
+      '@type': 'type.googleapis.com/google.longrunning.Operation',
+      done: true,
+      response: {
+        '@type': 'type.googleapis.com/google.cloud.run.v2.Service',
+        ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY',
+        template: { serviceAccount: 'reports@test-project-1234.iam.gserviceaccount.com' },
+      },
+    };
+    const e = asEvent(run(entry));
+    expect(e.serviceSource).toBe('response');
+    expect(e.service).toMatchObject({
+      ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY',
+      template: { serviceAccount: 'reports@test-project-1234.iam.gserviceaccount.com' },
+    });
   });
 });
 

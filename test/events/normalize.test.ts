@@ -160,6 +160,55 @@ const CHANGES: Record<string, Partial<ChangeEvent> & { name: string; tool: strin
     serviceSource: 'none',
     deltaSource: 'policy',
   },
+  'storage-v1-setiampermissions--bucket-allusers-objectviewer--constructed.json': {
+    kind: 'setIamPolicy',
+    name: 'projects/_/buckets/test-project-1234-exports',
+    tool: 'gcloud',
+    serviceSource: 'none',
+    deltaSource: 'policyDelta',
+  },
+  'pubsub-v1-setiampolicy--topic-allauthenticatedusers-publisher--constructed.json': {
+    kind: 'setIamPolicy',
+    name: 'projects/test-project-1234/topics/order-events',
+    tool: 'console',
+    serviceSource: 'none',
+    deltaSource: 'policyDelta',
+  },
+  'secretmanager-v1-setiampolicy--secret-gmail-accessor--constructed.json': {
+    kind: 'setIamPolicy',
+    name: 'projects/123456789012/secrets/stripe-api-key',
+    tool: 'gcloud',
+    serviceSource: 'none',
+    deltaSource: 'policyDelta',
+  },
+  'cloudkms-v1-setiampolicy--cryptokey-allusers-decrypter--constructed.json': {
+    kind: 'setIamPolicy',
+    name: 'projects/test-project-1234/locations/europe-west1/keyRings/app-keys/cryptoKeys/backups',
+    tool: 'terraform',
+    serviceSource: 'none',
+    deltaSource: 'policyDelta',
+  },
+  'bigquery-v2-setiampolicy--dataset-allauthenticatedusers-viewer--constructed.json': {
+    kind: 'setIamPolicy',
+    name: 'projects/test-project-1234/datasets/analytics',
+    tool: 'console',
+    serviceSource: 'none',
+    deltaSource: 'policy',
+  },
+  'artifactregistry-v1-setiampolicy--repository-allusers-reader--constructed.json': {
+    kind: 'setIamPolicy',
+    name: 'projects/test-project-1234/locations/us-central1/repositories/apps',
+    tool: 'gcloud',
+    serviceSource: 'none',
+    deltaSource: 'policyDelta',
+  },
+  'run-v2-jobs-setiampolicy--job-allusers-invoker--constructed.json': {
+    kind: 'setIamPolicy',
+    name: 'projects/test-project-1234/locations/us-central1/jobs/nightly-export',
+    tool: 'gcloud',
+    serviceSource: 'none',
+    deltaSource: 'policy',
+  },
 };
 const SKIPS: Record<string, Skip['code']> = {
   'run-v1-replaceservice-conflict-error.json': 'failed-call',
@@ -283,6 +332,72 @@ describe('the real entries', () => {
       location: 'us-central1',
     });
     expect(e.actor).toMatchObject({ userAgent: 'curl', tool: 'other', ip: '0.0.0.0' });
+  });
+});
+
+describe('IAM policies of every resource whose entry carries one', () => {
+  it.each([
+    [
+      'storage-v1-setiampermissions--bucket-allusers-objectviewer--constructed.json',
+      'storage.googleapis.com/Bucket',
+      'europe-west1',
+    ],
+    [
+      'pubsub-v1-setiampolicy--topic-allauthenticatedusers-publisher--constructed.json',
+      'pubsub.googleapis.com/Topic',
+      '',
+    ],
+    [
+      'secretmanager-v1-setiampolicy--secret-gmail-accessor--constructed.json',
+      'secretmanager.googleapis.com/Secret',
+      '',
+    ],
+    [
+      'cloudkms-v1-setiampolicy--cryptokey-allusers-decrypter--constructed.json',
+      'cloudkms.googleapis.com/CryptoKey',
+      'europe-west1',
+    ],
+    [
+      'bigquery-v2-setiampolicy--dataset-allauthenticatedusers-viewer--constructed.json',
+      'bigquery.googleapis.com/Dataset',
+      '',
+    ],
+    [
+      'artifactregistry-v1-setiampolicy--repository-allusers-reader--constructed.json',
+      'artifactregistry.googleapis.com/Repository',
+      'us-central1',
+    ],
+    ['run-v2-jobs-setiampolicy--job-allusers-invoker--constructed.json', 'run.googleapis.com/Job', 'us-central1'],
+  ])('names %s as a %s with the project id (never a number) and its location', (file, type, location) => {
+    const e = asEvent(run(load(file)));
+    expect(e.resource).toMatchObject({ type, project: 'test-project-1234', location });
+    expect(e.deltas.some((d) => d.action === 'ADD')).toBe(true);
+  });
+
+  it('tells a Pub/Sub subscription from a topic, and a KMS key ring from a key, by the name alone', () => {
+    const topic = load('pubsub-v1-setiampolicy--topic-allauthenticatedusers-publisher--constructed.json');
+    pp(topic).resourceName = '//pubsub.googleapis.com/projects/test-project-1234/subscriptions/order-events-sub';
+    expect(asEvent(run(topic)).resource).toMatchObject({
+      type: 'pubsub.googleapis.com/Subscription',
+      name: 'projects/test-project-1234/subscriptions/order-events-sub',
+    });
+    const key = load('cloudkms-v1-setiampolicy--cryptokey-allusers-decrypter--constructed.json');
+    pp(key).resourceName = 'projects/test-project-1234/locations/europe-west1/keyRings/app-keys';
+    pp(key).request.resource = pp(key).resourceName;
+    expect(asEvent(run(key)).resource.type).toBe('cloudkms.googleapis.com/KeyRing');
+    pp(key).resourceName = 'projects/test-project-1234/locations/europe-west1/ekmConnections/x';
+    pp(key).request.resource = pp(key).resourceName;
+    expect(run(key)).toEqual({ error: 'protoPayload.resourceName missing or not a key or key ring name' });
+  });
+
+  it('keeps a bare SetIamPolicy apart by service: KMS is not a project policy', () => {
+    expect(lookupMethod('cloudkms.googleapis.com', 'SetIamPolicy')!.resourceType).toBe(
+      'cloudkms.googleapis.com/CryptoKey',
+    );
+    expect(lookupMethod('cloudresourcemanager.googleapis.com', 'SetIamPolicy')!.resourceType).toBe(
+      'cloudresourcemanager.googleapis.com/Project',
+    );
+    expect(lookupMethod('storage.googleapis.com', 'SetIamPolicy')).toBeUndefined();
   });
 });
 

@@ -96,3 +96,26 @@ export function applyDefaults(
   }
   return filled;
 }
+
+/** Cloud Run Admin API v2 `Job` (job.proto, task_template.proto). */
+export const RUN_JOB_DEFAULTS: readonly FieldDefault[] = [
+  // task_template.proto, TaskTemplate.service_account: "If not provided, the task will use the
+  // project's default service account."
+  { field: 'template.template.serviceAccount', ...computeSa },
+];
+
+/** Cloud Run Admin API v2 `WorkerPool` (worker_pool.proto, worker_pool_revision_template.proto). */
+export const RUN_WORKER_POOL_DEFAULTS: readonly FieldDefault[] = [
+  // worker_pool_revision_template.proto, WorkerPoolRevisionTemplate.service_account: "If not
+  // provided, the revision will use the project's default service account."
+  { field: 'template.serviceAccount', ...computeSa },
+];
+
+/** Cloud Functions v2 `Function` (google/cloud/functions/v2/functions.proto, ServiceConfig). */
+export const FUNCTION_DEFAULTS: readonly FieldDefault[] = [
+  // ServiceConfig.IngressSettings: "If unspecified, ALLOW_ALL will be used."
+  { field: 'serviceConfig.ingressSettings', ...ingressAll },
+  // ServiceConfig.service_account_email: "If empty, defaults to
+  // `{project_number}-compute@developer.gserviceaccount.com`."
+  { field: 'serviceConfig.serviceAccountEmail', ...computeSa },
+];

@@ -60,6 +60,18 @@ export const HANDLED_METHODS: readonly MethodInfo[] = Object.freeze([
   ),
   m(GCF, 'google.cloud.functions.v1.CloudFunctionsService.SetIamPolicy', 'setIamPolicy', FUNCTION, 'functions.v1'),
   m(GCF, 'google.cloud.functions.v2.FunctionService.SetIamPolicy', 'setIamPolicy', FUNCTION, 'functions.v2'),
+  // Cloud Functions 2nd gen: a Cloud Run service underneath, reached through another API (LROs:
+  // only the operation's first entry carries the request, SHAPES.md §6).
+  m(GCF, 'google.cloud.functions.v2.FunctionService.CreateFunction', 'create', FUNCTION, 'functions.v2'),
+  m(GCF, 'google.cloud.functions.v2.FunctionService.UpdateFunction', 'update', FUNCTION, 'functions.v2'),
+  m(GCF, 'google.cloud.functions.v2.FunctionService.DeleteFunction', 'delete', FUNCTION, 'functions.v2'),
+  // Cloud Run jobs and worker pools (job.proto, worker_pool.proto).
+  m(RUN, 'google.cloud.run.v2.Jobs.CreateJob', 'create', 'run.googleapis.com/Job', 'named'),
+  m(RUN, 'google.cloud.run.v2.Jobs.UpdateJob', 'update', 'run.googleapis.com/Job', 'named'),
+  m(RUN, 'google.cloud.run.v2.Jobs.DeleteJob', 'delete', 'run.googleapis.com/Job', 'named'),
+  m(RUN, 'google.cloud.run.v2.WorkerPools.CreateWorkerPool', 'create', 'run.googleapis.com/WorkerPool', 'named'),
+  m(RUN, 'google.cloud.run.v2.WorkerPools.UpdateWorkerPool', 'update', 'run.googleapis.com/WorkerPool', 'named'),
+  m(RUN, 'google.cloud.run.v2.WorkerPools.DeleteWorkerPool', 'delete', 'run.googleapis.com/WorkerPool', 'named'),
   // IAM policies of other resources: every Admin Activity entry that carries a policy or a delta.
   // Method names from googleapis/google-cloudevents AUDIT_CATALOG.md and each API's audit logging page.
   policyOn(RUN, 'google.cloud.run.v2.Jobs.SetIamPolicy', 'run.googleapis.com/Job'),
@@ -212,7 +224,10 @@ function serviceAccountResource({ pp, req, labels }: Ctx): ResourceRef | { error
 }
 
 function functionResource({ pp, req, labels }: Ctx): ResourceRef | { error: string } {
-  const g = firstMatch(FUNCTION_NAME, pp.resourceName, req?.resource);
+  // CreateFunction: the name may be only in the body, or in parent + function_id.
+  const id = str(req?.functionId ?? req?.function_id);
+  const fromParent = typeof req?.parent === 'string' && id ? `${req.parent}/functions/${id}` : '';
+  const g = firstMatch(FUNCTION_NAME, pp.resourceName, req?.resource, rec(req?.function)?.name, fromParent);
   const project = str(labels?.project_id) || g?.project || '';
   const location = g?.location || str(labels?.region) || '';
   const fn = g?.fn || str(labels?.function_name);
@@ -230,7 +245,11 @@ const LOG_PROJECT = /^projects\/(?<project>[^/]+)\/logs\//;
 /** Any type of RESOURCE_TYPE_TABLE, from the name the entry gives it; the project id from the labels or the log. */
 function namedResource(info: MethodInfo, { pp, req, labels, logName }: Ctx): ResourceRef | { error: string } {
   const candidates = info.types.map(resourceTypeInfo);
-  for (const name of [pp.resourceName, req?.resource, req?.name]) {
+  const body = rec(req?.job) ?? rec(req?.workerPool) ?? rec(req?.worker_pool);
+  const id = str(req?.jobId ?? req?.job_id ?? req?.workerPoolId ?? req?.worker_pool_id);
+  const child = info.resourceType === 'run.googleapis.com/Job' ? 'jobs' : 'workerPools';
+  const fromParent = typeof req?.parent === 'string' && id ? `${req.parent}/${child}/${id}` : '';
+  for (const name of [pp.resourceName, req?.resource, req?.name, body?.name, fromParent]) {
     if (typeof name !== 'string' || name === '') continue;
     const hit = matchName(name, candidates);
     if (!hit) continue;

@@ -209,8 +209,37 @@ const CHANGES: Record<string, Partial<ChangeEvent> & { name: string; tool: strin
     serviceSource: 'none',
     deltaSource: 'policy',
   },
+  'gcf-v2-createfunction--firebase-snake-case-allow-all-env-secret--constructed.json': {
+    kind: 'create',
+    name: 'projects/test-project-1234/locations/us-central1/functions/api',
+    tool: 'other',
+    serviceSource: 'request',
+    deltaSource: 'none',
+  },
+  'gcf-v2-updatefunction--mask-internal-only-dedicated-sa--constructed.json': {
+    kind: 'update',
+    name: 'projects/test-project-1234/locations/europe-west1/functions/thumbnailer',
+    tool: 'terraform',
+    serviceSource: 'request',
+    deltaSource: 'none',
+  },
+  'run-v2-jobs-createjob--default-sa-env-secret-breakglass--constructed.json': {
+    kind: 'create',
+    name: 'projects/test-project-1234/locations/us-central1/jobs/nightly-export',
+    tool: 'client-library',
+    serviceSource: 'request',
+    deltaSource: 'none',
+  },
+  'run-v2-workerpools-updateworkerpool--mask-clears-service-account--constructed.json': {
+    kind: 'update',
+    name: 'projects/test-project-1234/locations/europe-west1/workerPools/queue-consumer',
+    tool: 'terraform',
+    serviceSource: 'request',
+    deltaSource: 'none',
+  },
 };
 const SKIPS: Record<string, Skip['code']> = {
+  'gcf-v2-createfunction--operation-last--constructed.json': 'operation-last',
   'run-v1-replaceservice-conflict-error.json': 'failed-call',
   'run-v2-createservice--operation-last--constructed.json': 'operation-last',
   'run-v2-deleteservice--terraform--constructed.json': 'deleted',
@@ -398,6 +427,92 @@ describe('IAM policies of every resource whose entry carries one', () => {
       'cloudresourcemanager.googleapis.com/Project',
     );
     expect(lookupMethod('storage.googleapis.com', 'SetIamPolicy')).toBeUndefined();
+  });
+});
+
+describe('Cloud Functions 2nd gen, Cloud Run jobs and worker pools: workloads in the Cloud Run shape', () => {
+  it('reads a snake_case Firebase CreateFunction: ALLOW_ALL, the env map (values redacted), secret refs, the default account', () => {
+    const e = asEvent(run(load('gcf-v2-createfunction--firebase-snake-case-allow-all-env-secret--constructed.json')));
+    expect(e.resource).toMatchObject({ type: 'cloudfunctions.googleapis.com/Function', location: 'us-central1' });
+    expect(e.service!.ingress).toBe('INGRESS_TRAFFIC_ALL');
+    // No service_account_email, no actAs check in the entry: the documented default, number unknown.
+    expect(e.service!.template.serviceAccount).toBe('PROJECT_NUMBER-compute@developer.gserviceaccount.com');
+    expect(e.service!.template.containers).toEqual([
+      {
+        name: 'function',
+        image: '',
+        env: [
+          { name: 'FIREBASE_CONFIG', value: '[redacted]', valueSource: { secretKeyRef: { secret: '', version: '' } } },
+          {
+            name: 'STRIPE_SECRET_KEY',
+            value: '[redacted]',
+            valueSource: { secretKeyRef: { secret: '', version: '' } },
+          },
+          { name: 'NODE_ENV', value: '[redacted]', valueSource: { secretKeyRef: { secret: '', version: '' } } },
+          {
+            name: 'SENDGRID_API_KEY',
+            value: '',
+            valueSource: { secretKeyRef: { secret: 'sendgrid-api-key', version: 'latest' } },
+          },
+        ],
+      },
+    ]);
+  });
+
+  it('reads a camelCase UpdateFunction with a comma-string mask, and finds the name in parent + function_id', () => {
+    const e = asEvent(run(load('gcf-v2-updatefunction--mask-internal-only-dedicated-sa--constructed.json')));
+    expect(e.updateMask).toEqual(['serviceConfig.ingressSettings', 'serviceConfig.serviceAccountEmail']);
+    expect(e.service).toMatchObject({
+      ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY',
+      template: { serviceAccount: 'thumbnailer@test-project-1234.iam.gserviceaccount.com' },
+    });
+    const entry = load('gcf-v2-createfunction--firebase-snake-case-allow-all-env-secret--constructed.json');
+    delete pp(entry).resourceName;
+    delete pp(entry).request.function.name;
+    expect(asEvent(run(entry)).resource.name).toBe('projects/test-project-1234/locations/us-central1/functions/api');
+    // Ingress settings by number, as proto JSON may give them.
+    pp(entry).request.function.service_config.ingress_settings = 2;
+    expect(asEvent(run(entry)).service!.ingress).toBe('INGRESS_TRAFFIC_INTERNAL_ONLY');
+  });
+
+  it('lets a finished Functions operation response win over the request', () => {
+    const entry = load('gcf-v2-createfunction--firebase-snake-case-allow-all-env-secret--constructed.json');
+    pp(entry).response = {
+      '@type': 'type.googleapis.com/google.longrunning.Operation',
+      done: true,
+      response: {
+        '@type': 'type.googleapis.com/google.cloud.functions.v2.Function',
+        serviceConfig: {
+          ingressSettings: 'ALLOW_INTERNAL_AND_GCLB',
+          serviceAccountEmail: 'api@test-project-1234.iam.gserviceaccount.com',
+        },
+      },
+    };
+    const e = asEvent(run(entry));
+    expect(e.serviceSource).toBe('response');
+    expect(e.service).toMatchObject({
+      ingress: 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER',
+      template: { serviceAccount: 'api@test-project-1234.iam.gserviceaccount.com', containers: [{ env: [] }] },
+    });
+  });
+
+  it('reads a snake_case CreateJob: the task template identity and env, the breakglass, no ingress', () => {
+    const e = asEvent(run(load('run-v2-jobs-createjob--default-sa-env-secret-breakglass--constructed.json')));
+    expect(e.resource.type).toBe('run.googleapis.com/Job');
+    expect(e.service!.ingress).toBe('INGRESS_TRAFFIC_UNSPECIFIED');
+    expect(e.service!.template.serviceAccount).toBe('123456789012-compute@developer.gserviceaccount.com');
+    expect(e.service!.template.containers[0]!.env.map((v) => [v.name, v.value])).toEqual([
+      ['WAREHOUSE_PASSWORD', '[redacted]'],
+      ['EXPORT_BUCKET', '[redacted]'],
+    ]);
+    expect(e.service!.binaryAuthorization.breakglassJustification).toMatch(/^INC-5120/);
+  });
+
+  it('reads a worker pool update whose mask clears the service account', () => {
+    const e = asEvent(run(load('run-v2-workerpools-updateworkerpool--mask-clears-service-account--constructed.json')));
+    expect(e.resource.type).toBe('run.googleapis.com/WorkerPool');
+    expect(e.service!.template.serviceAccount).toBe('PROJECT_NUMBER-compute@developer.gserviceaccount.com');
+    expect(e.service!.ingress).toBe('INGRESS_TRAFFIC_UNSPECIFIED');
   });
 });
 

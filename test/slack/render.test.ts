@@ -164,6 +164,12 @@ function expectWithinLimits(r: RenderedAlert): void {
 
 // Realistic findings for every default rule, each on a resource of a type the rule applies to.
 const CASES: Record<string, { message: string; resource: string; short: string; url: string }> = {
+  'function-ingress-all': {
+    message: 'the function accepts traffic from anywhere on the internet (ingressSettings ALLOW_ALL)',
+    resource: 'projects/shop-prod/locations/europe-west1/functions/api',
+    short: 'api',
+    url: 'https://console.cloud.google.com/functions/details/europe-west1/api?project=shop-prod',
+  },
   'iam-personal-account': {
     message: 'user:alice.dev@gmail.com (a personal account) was granted roles/viewer',
     resource: 'projects/shop-prod',

@@ -54,20 +54,54 @@ export type DecodedEntry =
  */
 export type ResourceType =
   | 'run.googleapis.com/Service'
+  | 'run.googleapis.com/Job'
+  | 'run.googleapis.com/WorkerPool'
   | 'cloudresourcemanager.googleapis.com/Project'
   | 'cloudresourcemanager.googleapis.com/Folder'
   | 'cloudresourcemanager.googleapis.com/Organization'
   | 'iam.googleapis.com/ServiceAccount'
-  | 'cloudfunctions.googleapis.com/Function';
+  | 'cloudfunctions.googleapis.com/Function'
+  | 'storage.googleapis.com/Bucket'
+  | 'pubsub.googleapis.com/Topic'
+  | 'pubsub.googleapis.com/Subscription'
+  | 'secretmanager.googleapis.com/Secret'
+  | 'cloudkms.googleapis.com/KeyRing'
+  | 'cloudkms.googleapis.com/CryptoKey'
+  | 'bigquery.googleapis.com/Dataset'
+  | 'bigquery.googleapis.com/Table'
+  | 'artifactregistry.googleapis.com/Repository';
 
 export const RESOURCE_TYPES: readonly ResourceType[] = [
   'run.googleapis.com/Service',
+  'run.googleapis.com/Job',
+  'run.googleapis.com/WorkerPool',
   'cloudresourcemanager.googleapis.com/Project',
   'cloudresourcemanager.googleapis.com/Folder',
   'cloudresourcemanager.googleapis.com/Organization',
   'iam.googleapis.com/ServiceAccount',
   'cloudfunctions.googleapis.com/Function',
+  'storage.googleapis.com/Bucket',
+  'pubsub.googleapis.com/Topic',
+  'pubsub.googleapis.com/Subscription',
+  'secretmanager.googleapis.com/Secret',
+  'cloudkms.googleapis.com/KeyRing',
+  'cloudkms.googleapis.com/CryptoKey',
+  'bigquery.googleapis.com/Dataset',
+  'bigquery.googleapis.com/Table',
+  'artifactregistry.googleapis.com/Repository',
 ];
+
+/**
+ * Workloads: what rules see as `service`, in the Cloud Run v2 Service shape. Jobs and worker pools
+ * are Cloud Run resources with the same template fields; a 2nd-gen function is a Cloud Run service
+ * underneath (its ingress settings, service account and environment map onto the same fields).
+ */
+export const WORKLOAD_TYPES: ReadonlySet<ResourceType> = new Set<ResourceType>([
+  'run.googleapis.com/Service',
+  'run.googleapis.com/Job',
+  'run.googleapis.com/WorkerPool',
+  'cloudfunctions.googleapis.com/Function',
+]);
 
 export type Ingress =
   | 'INGRESS_TRAFFIC_UNSPECIFIED'

@@ -62,6 +62,22 @@ function delegationOf(v: unknown): string[] {
   return chain;
 }
 
+/**
+ * The original caller: who started the call, whatever accounts it went through. With a delegation
+ * chain that is its first hop (serviceAccountDelegationInfo[0]: a firstPartyPrincipal e-mail, or a
+ * federated principalSubject); a first hop that names nobody leaves it unknown (''), never the
+ * account at the end of the chain. Without a chain it is principalEmail.
+ */
+export function originalCallerOf(pp: AuditLog): string {
+  const auth = rec(pp.authenticationInfo);
+  const chain = auth?.serviceAccountDelegationInfo;
+  if (Array.isArray(chain) && chain.length > 0) {
+    const first = rec(chain[0]);
+    return str(rec(first?.firstPartyPrincipal)?.principalEmail) || str(first?.principalSubject);
+  }
+  return str(auth?.principalEmail);
+}
+
 export function actorOf(pp: AuditLog): Actor {
   const auth = rec(pp.authenticationInfo);
   const meta = rec(pp.requestMetadata);

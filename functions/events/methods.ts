@@ -1,11 +1,13 @@
 import type { AuditLog, ChangeEvent, ChangeKind, LogEntry, ResourceType } from '../core/types.js';
 import { type Rec, rec, str } from '../core/json.js';
+import { matchName, resourceTypeInfo, stripServicePrefix } from './resource-types.js';
 
 // The single list of audit-log methods runguard acts on, and how each API names what it changed.
 // The log-sink filter is generated from HANDLED_METHODS, so a method missing here is a change
 // runguard never sees; keep the two in one place.
 
-export type Api = 'run.v1' | 'run.v2' | 'crm' | 'iam' | 'functions.v1' | 'functions.v2';
+/** How the entry names its resource: a dedicated resolver, or `named` (the name alone, through RESOURCE_TYPE_TABLE). */
+export type Api = 'run.v1' | 'run.v2' | 'crm' | 'iam' | 'functions.v1' | 'functions.v2' | 'named';
 
 export interface MethodInfo {
   serviceName: string;
@@ -14,6 +16,8 @@ export interface MethodInfo {
   /** For CRM this is only the default: projects, folders and organizations share one bare method. */
   resourceType: ResourceType;
   api: Api;
+  /** For `named`: the types its names may be, in order (one Pub/Sub method serves topics and subscriptions). */
+  types: readonly ResourceType[];
 }
 
 const RUN = 'run.googleapis.com';
@@ -28,7 +32,12 @@ const m = (
   kind: ChangeKind,
   resourceType: ResourceType,
   api: Api,
-): MethodInfo => Object.freeze({ serviceName, methodName, kind, resourceType, api });
+  types: readonly ResourceType[] = [resourceType],
+): MethodInfo => Object.freeze({ serviceName, methodName, kind, resourceType, api, types });
+
+/** SetIamPolicy of an API whose entries name the resource and carry the policy (and often a policyDelta). */
+const policyOn = (serviceName: string, methodName: string, ...types: [ResourceType, ...ResourceType[]]): MethodInfo =>
+  m(serviceName, methodName, 'setIamPolicy', types[0], 'named', types);
 
 export const HANDLED_METHODS: readonly MethodInfo[] = Object.freeze([
   m(RUN, 'google.cloud.run.v1.Services.CreateService', 'create', RUN_SERVICE, 'run.v1'),
@@ -51,6 +60,52 @@ export const HANDLED_METHODS: readonly MethodInfo[] = Object.freeze([
   ),
   m(GCF, 'google.cloud.functions.v1.CloudFunctionsService.SetIamPolicy', 'setIamPolicy', FUNCTION, 'functions.v1'),
   m(GCF, 'google.cloud.functions.v2.FunctionService.SetIamPolicy', 'setIamPolicy', FUNCTION, 'functions.v2'),
+  // Cloud Functions 2nd gen: a Cloud Run service underneath, reached through another API (LROs:
+  // only the operation's first entry carries the request, docs/audit-log-shapes.md §6).
+  m(GCF, 'google.cloud.functions.v2.FunctionService.CreateFunction', 'create', FUNCTION, 'functions.v2'),
+  m(GCF, 'google.cloud.functions.v2.FunctionService.UpdateFunction', 'update', FUNCTION, 'functions.v2'),
+  m(GCF, 'google.cloud.functions.v2.FunctionService.DeleteFunction', 'delete', FUNCTION, 'functions.v2'),
+  // Cloud Run jobs and worker pools (job.proto, worker_pool.proto).
+  m(RUN, 'google.cloud.run.v2.Jobs.CreateJob', 'create', 'run.googleapis.com/Job', 'named'),
+  m(RUN, 'google.cloud.run.v2.Jobs.UpdateJob', 'update', 'run.googleapis.com/Job', 'named'),
+  m(RUN, 'google.cloud.run.v2.Jobs.DeleteJob', 'delete', 'run.googleapis.com/Job', 'named'),
+  m(RUN, 'google.cloud.run.v2.WorkerPools.CreateWorkerPool', 'create', 'run.googleapis.com/WorkerPool', 'named'),
+  m(RUN, 'google.cloud.run.v2.WorkerPools.UpdateWorkerPool', 'update', 'run.googleapis.com/WorkerPool', 'named'),
+  m(RUN, 'google.cloud.run.v2.WorkerPools.DeleteWorkerPool', 'delete', 'run.googleapis.com/WorkerPool', 'named'),
+  // IAM policies of other resources: every Admin Activity entry that carries a policy or a delta.
+  // Method names from googleapis/google-cloudevents AUDIT_CATALOG.md and each API's audit logging page.
+  policyOn(RUN, 'google.cloud.run.v2.Jobs.SetIamPolicy', 'run.googleapis.com/Job'),
+  policyOn(RUN, 'google.cloud.run.v2.WorkerPools.SetIamPolicy', 'run.googleapis.com/WorkerPool'),
+  policyOn('storage.googleapis.com', 'storage.setIamPermissions', 'storage.googleapis.com/Bucket'),
+  policyOn(
+    'pubsub.googleapis.com',
+    'google.iam.v1.IAMPolicy.SetIamPolicy',
+    'pubsub.googleapis.com/Topic',
+    'pubsub.googleapis.com/Subscription',
+  ),
+  policyOn(
+    'secretmanager.googleapis.com',
+    'google.cloud.secretmanager.v1.SecretManagerService.SetIamPolicy',
+    'secretmanager.googleapis.com/Secret',
+  ),
+  // Cloud KMS logs the bare name, like Resource Manager: the service keeps them apart.
+  policyOn(
+    'cloudkms.googleapis.com',
+    'SetIamPolicy',
+    'cloudkms.googleapis.com/CryptoKey',
+    'cloudkms.googleapis.com/KeyRing',
+  ),
+  policyOn(
+    'bigquery.googleapis.com',
+    'google.iam.v1.IAMPolicy.SetIamPolicy',
+    'bigquery.googleapis.com/Dataset',
+    'bigquery.googleapis.com/Table',
+  ),
+  policyOn(
+    'artifactregistry.googleapis.com',
+    'google.devtools.artifactregistry.v1.ArtifactRegistry.SetIamPolicy',
+    'artifactregistry.googleapis.com/Repository',
+  ),
 ]);
 
 // Keyed on service and method together: a bare "SetIamPolicy" from storage.googleapis.com is not
@@ -91,6 +146,7 @@ const CRM_RESOURCE_TYPES: ReadonlyMap<string, string> = new Map([
 ]);
 
 interface Ctx {
+  logName: string;
   pp: AuditLog;
   req: Rec | undefined;
   labels: Rec | undefined;
@@ -168,7 +224,10 @@ function serviceAccountResource({ pp, req, labels }: Ctx): ResourceRef | { error
 }
 
 function functionResource({ pp, req, labels }: Ctx): ResourceRef | { error: string } {
-  const g = firstMatch(FUNCTION_NAME, pp.resourceName, req?.resource);
+  // CreateFunction: the name may be only in the body, or in parent + function_id.
+  const id = str(req?.functionId ?? req?.function_id);
+  const fromParent = typeof req?.parent === 'string' && id ? `${req.parent}/functions/${id}` : '';
+  const g = firstMatch(FUNCTION_NAME, pp.resourceName, req?.resource, rec(req?.function)?.name, fromParent);
   const project = str(labels?.project_id) || g?.project || '';
   const location = g?.location || str(labels?.region) || '';
   const fn = g?.fn || str(labels?.function_name);
@@ -181,7 +240,34 @@ function functionResource({ pp, req, labels }: Ctx): ResourceRef | { error: stri
   };
 }
 
-const RESOLVERS: Readonly<Record<Api, (ctx: Ctx) => ResourceRef | { error: string }>> = {
+const LOG_PROJECT = /^projects\/(?<project>[^/]+)\/logs\//;
+
+/** Any type of RESOURCE_TYPE_TABLE, from the name the entry gives it; the project id from the labels or the log. */
+function namedResource(info: MethodInfo, { pp, req, labels, logName }: Ctx): ResourceRef | { error: string } {
+  const candidates = info.types.map(resourceTypeInfo);
+  const body = rec(req?.job) ?? rec(req?.workerPool) ?? rec(req?.worker_pool);
+  const id = str(req?.jobId ?? req?.job_id ?? req?.workerPoolId ?? req?.worker_pool_id);
+  const child = info.resourceType === 'run.googleapis.com/Job' ? 'jobs' : 'workerPools';
+  const fromParent = typeof req?.parent === 'string' && id ? `${req.parent}/${child}/${id}` : '';
+  for (const name of [pp.resourceName, req?.resource, req?.name, body?.name, fromParent]) {
+    if (typeof name !== 'string' || name === '') continue;
+    const hit = matchName(name, candidates);
+    if (!hit) continue;
+    // Some names carry the project number (Secret Manager); the labels and the log name have the id.
+    const project = str(labels?.project_id) || LOG_PROJECT.exec(logName)?.groups?.project || hit.parts.project || '';
+    return {
+      type: hit.info.type,
+      name: stripServicePrefix(name),
+      project,
+      location: hit.parts.location || str(labels?.location) || '',
+    };
+  }
+  const kinds = candidates.map((c) => c.label.toLowerCase()).join(' or ');
+  return { error: `protoPayload.resourceName missing or not a ${kinds} name` };
+}
+
+const RESOLVERS: Readonly<Record<Api, (ctx: Ctx, info: MethodInfo) => ResourceRef | { error: string }>> = {
+  named: (ctx, info) => namedResource(info, ctx),
   'run.v1': runResource,
   'run.v2': runResource,
   crm: crmResource,
@@ -198,5 +284,12 @@ export function resourceOf(
   req: Rec | undefined,
 ): ResourceRef | { error: string } {
   const resource = rec(entry.resource);
-  return RESOLVERS[info.api]({ pp, req, labels: rec(resource?.labels), resourceType: str(resource?.type) });
+  const ctx = {
+    pp,
+    req,
+    labels: rec(resource?.labels),
+    resourceType: str(resource?.type),
+    logName: str(entry.logName),
+  };
+  return RESOLVERS[info.api](ctx, info);
 }

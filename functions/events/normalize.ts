@@ -1,9 +1,27 @@
-import type { AuditLog, ChangeEvent, LogEntry, Normalized, Policy, Skip } from '../core/types.js';
-import { actorOf } from './actor.js';
+import type {
+  AuditLog,
+  ChangeEvent,
+  LogEntry,
+  Normalized,
+  Policy,
+  ResourceType,
+  RunService,
+  Skip,
+} from '../core/types.js';
+import { actorOf, originalCallerOf } from './actor.js';
+import {
+  applyDefaults,
+  FUNCTION_DEFAULTS,
+  type FieldDefault,
+  projectNumberOf,
+  RUN_JOB_DEFAULTS,
+  RUN_SERVICE_DEFAULTS,
+  RUN_WORKER_POOL_DEFAULTS,
+} from './defaults.js';
 import { deltasFromPolicy, deltasFromPolicyDelta, parsePolicy } from './iam.js';
 import { lookupMethod, resourceOf } from './methods.js';
 import type { MethodInfo } from './methods.js';
-import { toRunService } from './run-service.js';
+import { fromFunctionV2, fromV2, fromV2Job, toRunService } from './run-service.js';
 import { type Rec, rec, str } from '../core/json.js';
 
 // LogEntry → ChangeEvent, or a Skip saying why not, or an error naming the path that was wrong.
@@ -15,7 +33,7 @@ export interface NormalizeError {
 }
 
 export interface NormalizeOptions {
-  /** runguard's own principals: its changes (reverts) are not findings. */
+  /** runguard's own principals: changes whose original caller is one of them (reverts) are not findings. */
   selfPrincipals: readonly string[];
 }
 
@@ -80,7 +98,13 @@ export function normalize(entry: LogEntry, opts: NormalizeOptions): Normalized |
     return skip('operation-last', `last entry of operation ${str(op.id)}: only the first entry carries the change`);
   }
   const actor = actorOf(pp);
-  if (isSelf(actor.email, opts?.selfPrincipals)) return skip('self', `made by runguard itself (${actor.email})`);
+  // The original caller decides (issue 13/15): runguard acting through an account it impersonates
+  // (a per-project remediator) is runguard; anyone impersonating runguard's account is not.
+  const caller = originalCallerOf(pp);
+  if (isSelf(caller, opts?.selfPrincipals)) {
+    const through = caller.toLowerCase() === actor.email.toLowerCase() ? '' : `, acting as ${actor.email}`;
+    return skip('self', `made by runguard itself (${caller}${through})`);
+  }
   const info = lookupMethod(serviceName, method);
   if (!info) return skip('unhandled-method', `${method} on ${serviceName} is not a method runguard handles`);
   if (info.kind === 'delete') {
@@ -105,7 +129,8 @@ function changeEvent(
   const res = pp.response ?? undefined;
   const resource = resourceOf(info, entry, pp, req);
   if (isError(resource)) return resource;
-  const state = serviceState(info, req, res, resource.name);
+  const updateMask = maskOf(req);
+  const state = serviceState(info, pp, req, res, resource, updateMask);
   if (isError(state)) return state;
   const iam = info.kind === 'setIamPolicy' ? policyState(pp, req, res) : noPolicy();
   if (isError(iam)) return iam;
@@ -124,7 +149,7 @@ function changeEvent(
       : null,
     ...state,
     ...iam,
-    updateMask: maskOf(req),
+    updateMask,
   };
 }
 
@@ -138,35 +163,84 @@ function isSelf(email: string, selfPrincipals: readonly string[] | undefined): b
 type ServiceState = Pick<ChangeEvent, 'service' | 'serviceSource'>;
 const NO_SERVICE: ServiceState = { service: null, serviceSource: 'none' };
 
-/** The response is what was applied, so it wins; an LRO's first response is an Operation, not a Service. */
-function responseService(res: Rec | undefined): Rec | undefined {
+/** How each workload's create and update entries carry it, and what its API fills in. */
+interface Workload {
+  /** The request field holding the resource, camelCase and snake_case. */
+  body: readonly [string, string];
+  /** The `@type`s of a response (or a finished operation's response) that is the resource as applied. */
+  types: ReadonlySet<string>;
+  convert: (obj: Rec, name: string) => RunService;
+  defaults: readonly FieldDefault[];
+}
+const RUN_V2 = 'type.googleapis.com/google.cloud.run.v2.';
+const WORKLOADS: Partial<Record<ResourceType, Workload>> = {
+  'run.googleapis.com/Service': {
+    body: ['service', 'service'],
+    types: RUN_SERVICE_TYPES,
+    convert: toRunService,
+    defaults: RUN_SERVICE_DEFAULTS,
+  },
+  'run.googleapis.com/Job': {
+    body: ['job', 'job'],
+    types: new Set([`${RUN_V2}Job`]),
+    convert: fromV2Job,
+    defaults: RUN_JOB_DEFAULTS,
+  },
+  'run.googleapis.com/WorkerPool': {
+    body: ['workerPool', 'worker_pool'],
+    types: new Set([`${RUN_V2}WorkerPool`]),
+    convert: fromV2,
+    defaults: RUN_WORKER_POOL_DEFAULTS,
+  },
+  'cloudfunctions.googleapis.com/Function': {
+    body: ['function', 'function'],
+    types: new Set(['type.googleapis.com/google.cloud.functions.v2.Function']),
+    convert: fromFunctionV2,
+    defaults: FUNCTION_DEFAULTS,
+  },
+};
+
+/** The response is what was applied, so it wins; an LRO's first response is an Operation, not the resource. */
+function responseResource(res: Rec | undefined, w: Workload, isRunService: boolean): Rec | undefined {
   if (!res) return undefined;
   const type = str(res['@type']);
-  if (RUN_SERVICE_TYPES.has(type)) return res;
+  if (w.types.has(type)) return res;
   if (type === OPERATION_TYPE) {
     const inner = rec(res.response);
-    return res.done === true && inner && RUN_SERVICE_TYPES.has(str(inner['@type'])) ? inner : undefined;
+    return res.done === true && inner && w.types.has(str(inner['@type'])) ? inner : undefined;
   }
-  return type === '' && (res.kind === 'Service' || rec(res.template)) ? res : undefined;
+  return isRunService && type === '' && (res.kind === 'Service' || rec(res.template)) ? res : undefined;
 }
 
 function serviceState(
   info: MethodInfo,
+  pp: AuditLog,
   req: Rec | undefined,
   res: Rec | undefined,
-  name: string,
+  resource: ChangeEvent['resource'],
+  updateMask: string[],
 ): ServiceState | NormalizeError {
-  if (info.resourceType !== 'run.googleapis.com/Service' || info.kind === 'setIamPolicy') return NO_SERVICE;
-  const applied = responseService(res);
-  if (applied) return { service: toRunService(applied, name), serviceSource: 'response' };
-  const asked = req?.service;
+  const w = WORKLOADS[resource.type];
+  // Functions v1 and the SetIamPolicy of every workload carry no workload state.
+  if (!w || info.kind === 'setIamPolicy' || info.api === 'functions.v1') return NO_SERVICE;
+  const name = resource.name;
+  const isRunService = resource.type === 'run.googleapis.com/Service';
+  const applied = responseResource(res, w, isRunService);
+  if (applied) return { service: w.convert(applied, name), serviceSource: 'response' };
+  const [camel, snake] = w.body;
+  const asked = req?.[camel] ?? req?.[snake];
   if (absent(asked)) return NO_SERVICE;
   const obj = rec(asked);
-  if (!obj) return { error: 'protoPayload.request.service is not an object' };
-  const service = toRunService(obj, name);
-  // Only responses show Cloud Run's default (docs/audit-log-shapes.md §4): a create that says nothing is public.
-  if (info.kind === 'create' && service.ingress === 'INGRESS_TRAFFIC_UNSPECIFIED')
+  if (!obj) return { error: `protoPayload.request.${camel} is not an object` };
+  const service = w.convert(obj, name);
+  if (info.kind !== 'create' && info.kind !== 'update') return { service, serviceSource: 'request' };
+  if (info.api !== 'run.v1') {
+    // The API fills in what the request leaves out; the response would show it, the request does not.
+    applyDefaults(service, w.defaults, { kind: info.kind, updateMask, projectNumber: projectNumberOf(pp) });
+  } else if (info.kind === 'create' && service.ingress === 'INGRESS_TRAFFIC_UNSPECIFIED') {
+    // v1: only responses show Cloud Run's default (docs/audit-log-shapes.md §4): a create that says nothing is public.
     service.ingress = 'INGRESS_TRAFFIC_ALL';
+  }
   return { service, serviceSource: 'request' };
 }
 

@@ -173,3 +173,53 @@ export function isV1Service(obj: Rec): boolean {
 export function toRunService(obj: Rec, name: string): RunService {
   return isV1Service(obj) ? fromV1(obj, name) : fromV2(obj, name);
 }
+
+/** A Cloud Run v2 Job in the workload shape: the task template holds the identity and the containers. */
+export function fromV2Job(obj: Rec, name: string): RunService {
+  const s = fromV2(obj, name);
+  // job.proto: Job.template is an ExecutionTemplate whose `template` is the TaskTemplate.
+  const task = rec(rec(obj.template)?.template);
+  s.template.serviceAccount = str(pick(task, 'serviceAccount', 'service_account'));
+  s.template.containers = containers(task?.containers, v2Env);
+  return s;
+}
+
+// google.cloud.functions.v2.ServiceConfig.IngressSettings, by name and by number, onto Cloud Run's.
+const FUNCTION_INGRESS: ReadonlyMap<string | number, Ingress> = new Map<string | number, Ingress>([
+  ['ALLOW_ALL', 'INGRESS_TRAFFIC_ALL'],
+  [1, 'INGRESS_TRAFFIC_ALL'],
+  ['ALLOW_INTERNAL_ONLY', 'INGRESS_TRAFFIC_INTERNAL_ONLY'],
+  [2, 'INGRESS_TRAFFIC_INTERNAL_ONLY'],
+  ['ALLOW_INTERNAL_AND_GCLB', 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER'],
+  [3, 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER'],
+]);
+
+/**
+ * A Cloud Functions v2 Function in the workload shape (a 2nd-gen function is a Cloud Run service
+ * underneath): serviceConfig.ingressSettings → ingress, serviceAccountEmail →
+ * template.serviceAccount, environmentVariables (a map) and secretEnvironmentVariables → the env
+ * of one container named "function". camelCase or snake_case (the Firebase CLI logs snake_case).
+ */
+export function fromFunctionV2(obj: Rec, name: string): RunService {
+  const s = emptyService(name);
+  s.labels = strings(obj.labels);
+  const sc = rec(pick(obj, 'serviceConfig', 'service_config'));
+  const ingress = pick(sc, 'ingressSettings', 'ingress_settings');
+  s.ingress = FUNCTION_INGRESS.get(ingress as string | number) ?? 'INGRESS_TRAFFIC_UNSPECIFIED';
+  s.uri = str(sc?.uri);
+  const env: EnvVar[] = [];
+  const plain = rec(pick(sc, 'environmentVariables', 'environment_variables'));
+  for (const key in plain) env.push(envVar(key, plain[key], '', ''));
+  for (const item of list(pick(sc, 'secretEnvironmentVariables', 'secret_environment_variables'))) {
+    const r = rec(item);
+    if (r) env.push(envVar(r.key, undefined, str(r.secret), str(r.version)));
+  }
+  s.template = {
+    revision: str(sc?.revision),
+    labels: {},
+    annotations: {},
+    serviceAccount: str(pick(sc, 'serviceAccountEmail', 'service_account_email')),
+    containers: [{ name: 'function', image: '', env }],
+  };
+  return s;
+}

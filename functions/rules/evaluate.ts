@@ -1,5 +1,5 @@
 import { emptyPolicy, emptyService } from '../core/service.js';
-import { type ChangeEvent, type Finding, REDACTED } from '../core/types.js';
+import { type ChangeEvent, type Finding, REDACTED, WORKLOAD_TYPES } from '../core/types.js';
 import { type CompiledRule, celError } from './compile.js';
 import type { RuleInput, RuleOverride, RuleSettings } from './types.js';
 
@@ -16,10 +16,10 @@ export type RuleOutcome =
 
 /** The CEL activation for an event; `params` is the one field that differs from rule to rule. */
 export function buildRuleInput(event: ChangeEvent, params: Record<string, unknown>, settings: RuleSettings): RuleInput {
-  const isRun = event.resource.type === 'run.googleapis.com/Service';
+  const isWorkload = WORKLOAD_TYPES.has(event.resource.type);
   return {
     resource: event.resource,
-    service: isRun ? (event.service ?? emptyService(event.resource.name)) : null,
+    service: isWorkload ? (event.service ?? emptyService(event.resource.name)) : null,
     policy: event.policy ?? emptyPolicy(),
     change: {
       method: event.method,

@@ -1,5 +1,6 @@
 import { emptyPolicy, emptyService } from '../core/service.js';
-import type { ResourceType } from '../core/types.js';
+import { type ResourceType, WORKLOAD_TYPES } from '../core/types.js';
+import { matchName, resourceTypeInfo } from '../events/resource-types.js';
 import type { CompiledRule } from './compile.js';
 import { evaluateRule } from './evaluate.js';
 import type { RuleExample, RuleInput } from './types.js';
@@ -14,55 +15,21 @@ export interface ExampleResult {
   reason?: string;
 }
 
-const PROJECT = 'example-project';
-const LOCATION = 'europe-west1';
-
-// A realistic resource per type, so an example only writes what its rule looks at.
-const RESOURCES: Record<ResourceType, RuleInput['resource']> = {
-  'run.googleapis.com/Service': {
-    type: 'run.googleapis.com/Service',
-    name: `projects/${PROJECT}/locations/${LOCATION}/services/example`,
-    project: PROJECT,
-    location: LOCATION,
-  },
-  'cloudresourcemanager.googleapis.com/Project': {
-    type: 'cloudresourcemanager.googleapis.com/Project',
-    name: `projects/${PROJECT}`,
-    project: PROJECT,
-    location: '',
-  },
-  'cloudresourcemanager.googleapis.com/Folder': {
-    type: 'cloudresourcemanager.googleapis.com/Folder',
-    name: 'folders/123456789012',
-    project: '',
-    location: '',
-  },
-  'cloudresourcemanager.googleapis.com/Organization': {
-    type: 'cloudresourcemanager.googleapis.com/Organization',
-    name: 'organizations/123456789012',
-    project: '',
-    location: '',
-  },
-  'iam.googleapis.com/ServiceAccount': {
-    type: 'iam.googleapis.com/ServiceAccount',
-    name: `projects/${PROJECT}/serviceAccounts/example@${PROJECT}.iam.gserviceaccount.com`,
-    project: PROJECT,
-    location: '',
-  },
-  'cloudfunctions.googleapis.com/Function': {
-    type: 'cloudfunctions.googleapis.com/Function',
-    name: `projects/${PROJECT}/locations/${LOCATION}/functions/example`,
-    project: PROJECT,
-    location: LOCATION,
-  },
-};
+// A realistic resource per type (RESOURCE_TYPE_TABLE's sample names), so an example only writes what its rule looks at.
+function sampleResource(type: ResourceType): RuleInput['resource'] {
+  const info = resourceTypeInfo(type);
+  const parts = matchName(info.example, [info])?.parts;
+  const project =
+    info.kind === 'project' ? (parts?.id ?? '') : info.kind === 'bucket' ? 'example-project' : (parts?.project ?? '');
+  return { type, name: info.example, project, location: parts?.location ?? '' };
+}
 
 /** The input an example starts from: every field present at its zero value, params at the rule's defaults. */
 export function zeroInput(type: ResourceType, params: Record<string, unknown>): RuleInput {
-  const resource = { ...RESOURCES[type] };
+  const resource = sampleResource(type);
   return {
     resource,
-    service: type === 'run.googleapis.com/Service' ? emptyService(resource.name) : null,
+    service: WORKLOAD_TYPES.has(type) ? emptyService(resource.name) : null,
     policy: emptyPolicy(),
     change: {
       method: '',

@@ -1,23 +1,18 @@
+import { enc, matchName } from '../events/resource-types.js';
 import type { Alert } from '../core/notify.js';
 
 // Where a person goes next from an alert: the resource in the Cloud console, the audit log in
 // Logs Explorer. Every part taken from the alert is percent-encoded, so a URL never holds a
 // space, "|" or ">" that would end a Slack link early, nor a raw "&".
 
-export type ResourceKind =
-  | 'run-service'
-  | 'function'
-  | 'service-account'
-  | 'project'
-  | 'folder'
-  | 'organization'
-  | 'other';
+/** The `kind` of a row of RESOURCE_TYPE_TABLE ('run-service', 'bucket', …), or 'other'. */
+export type ResourceKind = string;
 
 export interface ResourceRef {
   kind: ResourceKind;
   /** The canonical full name, e.g. projects/P/locations/L/services/S. */
   name: string;
-  /** What people call it: the service, function or project id, the service account e-mail, "folder 123". */
+  /** What people call it: the service, function, bucket or project id, the service account e-mail, "folder 123". */
   short: string;
   /** The field title for it in the alert. */
   label: string;
@@ -25,87 +20,60 @@ export interface ResourceRef {
   location: string;
   /** folders/N, organizations/N: the number; '' otherwise. */
   id: string;
+  /** Where its access is managed in the console, from the same table; null when there is none to name. */
+  console: string | null;
 }
 
 type Change = Pick<Alert['change'], 'resource' | 'project' | 'location'>;
 
-const PATTERNS: ReadonlyArray<[ResourceKind, RegExp]> = [
-  ['run-service', /^projects\/([^/]+)\/locations\/([^/]+)\/services\/([^/]+)$/],
-  // The Knative-style v1 name, in case a caller passes the log's resourceName through.
-  ['run-service', /^namespaces\/([^/]+)\/services\/([^/]+)$/],
-  ['function', /^projects\/([^/]+)\/locations\/([^/]+)\/functions\/([^/]+)$/],
-  ['service-account', /^projects\/([^/]+)\/serviceAccounts\/([^/]+)$/],
-  ['project', /^projects\/([^/]+)$/],
-  ['folder', /^folders\/([^/]+)$/],
-  ['organization', /^organizations\/([^/]+)$/],
-];
+// The Knative-style v1 name, in case a caller passes the log's resourceName through.
+const KNATIVE = /^namespaces\/([^/]+)\/services\/([^/]+)$/;
 
-const LABEL: Record<ResourceKind, string> = {
-  'run-service': 'Service',
-  function: 'Function',
-  'service-account': 'Service account',
-  project: 'Project',
-  folder: 'Folder',
-  organization: 'Organization',
-  other: 'Resource',
-};
-
-/** What kind of resource an alert is about, from its canonical name; the change's own project and location win. */
+/** What kind of resource an alert is about, from its canonical name (RESOURCE_TYPE_TABLE); the change's own project and location win. */
 export function resourceRef(change: Change): ResourceRef {
-  const name = change.resource;
-  for (const [kind, re] of PATTERNS) {
-    const m = re.exec(name);
-    if (!m) continue;
-    const parts = m.slice(1) as string[];
-    const last = parts[parts.length - 1]!;
-    const project = change.project || (kind === 'folder' || kind === 'organization' ? '' : parts[0]!);
-    const location = change.location || (parts.length === 3 ? parts[1]! : '');
-    const short = kind === 'folder' ? `folder ${last}` : kind === 'organization' ? `organization ${last}` : last;
-    const id = kind === 'folder' || kind === 'organization' ? last : '';
-    return { kind, name, short, label: LABEL[kind], project, location, id };
+  const knative = KNATIVE.exec(change.resource);
+  const name = knative
+    ? `projects/${knative[1]}/locations/${change.location || '-'}/services/${knative[2]}`
+    : change.resource;
+  const hit = matchName(name);
+  if (!hit) {
+    const project = change.project;
+    return {
+      kind: 'other',
+      name: change.resource,
+      short: change.resource.split('/').pop() || change.resource,
+      label: 'Resource',
+      project,
+      location: change.location,
+      id: '',
+      console: project ? `${CONSOLE}/home/dashboard?project=${enc(project)}` : null,
+    };
   }
+  const { info, parts } = hit;
+  const scope = info.kind === 'folder' || info.kind === 'organization';
+  const project = change.project || (scope ? '' : info.kind === 'project' ? parts.id : parts.project);
+  const location = change.location || (parts.location === '-' ? '' : parts.location);
+  const short = scope ? `${info.kind} ${parts.id}` : parts.id;
+  const consoleLink = info.console({ ...parts, project: info.kind === 'project' ? parts.id : project, location });
   return {
-    kind: 'other',
-    name,
-    short: name.split('/').pop() || name,
-    label: LABEL.other,
-    project: change.project,
-    location: change.location,
-    id: '',
+    kind: info.kind,
+    name: change.resource,
+    short,
+    label: info.label,
+    project,
+    location,
+    id: scope ? parts.id : '',
+    console: consoleLink,
   };
 }
 
-/** encodeURIComponent, plus the characters it leaves alone that Google's console treats as syntax. */
-export function enc(s: string): string {
-  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
+export { enc };
 
 const CONSOLE = 'https://console.cloud.google.com';
 
 /** The resource's page in the Cloud console, where its security or IAM settings are; null when there is none to name. */
 export function consoleUrl(ref: ResourceRef): string | null {
-  const p = enc(ref.project);
-  switch (ref.kind) {
-    case 'run-service':
-      return ref.location && ref.project
-        ? `${CONSOLE}/run/detail/${enc(ref.location)}/${enc(ref.short)}/security?project=${p}`
-        : null;
-    case 'function':
-      return ref.location && ref.project
-        ? `${CONSOLE}/functions/details/${enc(ref.location)}/${enc(ref.short)}?project=${p}`
-        : null;
-    case 'service-account':
-      // The details page is keyed by the numeric id, which the alert does not carry.
-      return ref.project && ref.project !== '-' ? `${CONSOLE}/iam-admin/serviceaccounts?project=${p}` : null;
-    case 'project':
-      return ref.project ? `${CONSOLE}/iam-admin/iam?project=${p}` : null;
-    case 'folder':
-      return `${CONSOLE}/iam-admin/iam?folder=${enc(ref.id)}`;
-    case 'organization':
-      return `${CONSOLE}/iam-admin/iam?organizationId=${enc(ref.id)}`;
-    case 'other':
-      return ref.project ? `${CONSOLE}/home/dashboard?project=${p}` : null;
-  }
+  return ref.console;
 }
 
 /** A string literal in the Logging query language. */

@@ -83,6 +83,27 @@ const CHANGES: Record<string, Partial<ChangeEvent> & { name: string; tool: strin
     serviceSource: 'request',
     deltaSource: 'none',
   },
+  'run-v2-updateservice--user-impersonates-runguard--constructed.json': {
+    kind: 'update',
+    name: 'projects/test-project-1234/locations/us-central1/services/orders-api',
+    tool: 'gcloud',
+    serviceSource: 'request',
+    deltaSource: 'none',
+  },
+  'run-v2-createservice--no-service-account-no-ingress--constructed.json': {
+    kind: 'create',
+    name: 'projects/test-project-1234/locations/us-central1/services/reports-web',
+    tool: 'terraform',
+    serviceSource: 'request',
+    deltaSource: 'none',
+  },
+  'run-v2-updateservice--mask-clears-service-account--constructed.json': {
+    kind: 'update',
+    name: 'projects/test-project-1234/locations/us-central1/services/ledger-api',
+    tool: 'client-library',
+    serviceSource: 'request',
+    deltaSource: 'none',
+  },
   'run-v2-setiampolicy--allauthenticatedusers-invoker--constructed.json': {
     kind: 'setIamPolicy',
     name: 'projects/test-project-1234/locations/us-central1/services/internal-dashboard',
@@ -139,14 +160,93 @@ const CHANGES: Record<string, Partial<ChangeEvent> & { name: string; tool: strin
     serviceSource: 'none',
     deltaSource: 'policy',
   },
+  'storage-v1-setiampermissions--bucket-allusers-objectviewer--constructed.json': {
+    kind: 'setIamPolicy',
+    name: 'projects/_/buckets/test-project-1234-exports',
+    tool: 'gcloud',
+    serviceSource: 'none',
+    deltaSource: 'policyDelta',
+  },
+  'pubsub-v1-setiampolicy--topic-allauthenticatedusers-publisher--constructed.json': {
+    kind: 'setIamPolicy',
+    name: 'projects/test-project-1234/topics/order-events',
+    tool: 'console',
+    serviceSource: 'none',
+    deltaSource: 'policyDelta',
+  },
+  'secretmanager-v1-setiampolicy--secret-gmail-accessor--constructed.json': {
+    kind: 'setIamPolicy',
+    name: 'projects/123456789012/secrets/stripe-api-key',
+    tool: 'gcloud',
+    serviceSource: 'none',
+    deltaSource: 'policyDelta',
+  },
+  'cloudkms-v1-setiampolicy--cryptokey-allusers-decrypter--constructed.json': {
+    kind: 'setIamPolicy',
+    name: 'projects/test-project-1234/locations/europe-west1/keyRings/app-keys/cryptoKeys/backups',
+    tool: 'terraform',
+    serviceSource: 'none',
+    deltaSource: 'policyDelta',
+  },
+  'bigquery-v2-setiampolicy--dataset-allauthenticatedusers-viewer--constructed.json': {
+    kind: 'setIamPolicy',
+    name: 'projects/test-project-1234/datasets/analytics',
+    tool: 'console',
+    serviceSource: 'none',
+    deltaSource: 'policy',
+  },
+  'artifactregistry-v1-setiampolicy--repository-allusers-reader--constructed.json': {
+    kind: 'setIamPolicy',
+    name: 'projects/test-project-1234/locations/us-central1/repositories/apps',
+    tool: 'gcloud',
+    serviceSource: 'none',
+    deltaSource: 'policyDelta',
+  },
+  'run-v2-jobs-setiampolicy--job-allusers-invoker--constructed.json': {
+    kind: 'setIamPolicy',
+    name: 'projects/test-project-1234/locations/us-central1/jobs/nightly-export',
+    tool: 'gcloud',
+    serviceSource: 'none',
+    deltaSource: 'policy',
+  },
+  'gcf-v2-createfunction--firebase-snake-case-allow-all-env-secret--constructed.json': {
+    kind: 'create',
+    name: 'projects/test-project-1234/locations/us-central1/functions/api',
+    tool: 'other',
+    serviceSource: 'request',
+    deltaSource: 'none',
+  },
+  'gcf-v2-updatefunction--mask-internal-only-dedicated-sa--constructed.json': {
+    kind: 'update',
+    name: 'projects/test-project-1234/locations/europe-west1/functions/thumbnailer',
+    tool: 'terraform',
+    serviceSource: 'request',
+    deltaSource: 'none',
+  },
+  'run-v2-jobs-createjob--default-sa-env-secret-breakglass--constructed.json': {
+    kind: 'create',
+    name: 'projects/test-project-1234/locations/us-central1/jobs/nightly-export',
+    tool: 'client-library',
+    serviceSource: 'request',
+    deltaSource: 'none',
+  },
+  'run-v2-workerpools-updateworkerpool--mask-clears-service-account--constructed.json': {
+    kind: 'update',
+    name: 'projects/test-project-1234/locations/europe-west1/workerPools/queue-consumer',
+    tool: 'terraform',
+    serviceSource: 'request',
+    deltaSource: 'none',
+  },
 };
 const SKIPS: Record<string, Skip['code']> = {
+  'gcf-v2-createfunction--operation-last--constructed.json': 'operation-last',
   'run-v1-replaceservice-conflict-error.json': 'failed-call',
   'run-v2-createservice--operation-last--constructed.json': 'operation-last',
   'run-v2-deleteservice--terraform--constructed.json': 'deleted',
   'run-v1-deleteservice--console--constructed.json': 'deleted',
   'run-v2-updateservice--failed-permission-denied--constructed.json': 'failed-call',
   'run-v2-updateservice--self-runguard-revert--constructed.json': 'self',
+  'run-v2-updateservice--runguard-through-remediator--constructed.json': 'self',
   'run-v2-getservice--unhandled-data-access--constructed.json': 'unhandled-method',
   'run-internal-replaceinternalservice--gcf-admin-robot--constructed.json': 'unhandled-method',
 };
@@ -264,11 +364,261 @@ describe('the real entries', () => {
   });
 });
 
+describe('IAM policies of every resource whose entry carries one', () => {
+  it.each([
+    [
+      'storage-v1-setiampermissions--bucket-allusers-objectviewer--constructed.json',
+      'storage.googleapis.com/Bucket',
+      'europe-west1',
+    ],
+    [
+      'pubsub-v1-setiampolicy--topic-allauthenticatedusers-publisher--constructed.json',
+      'pubsub.googleapis.com/Topic',
+      '',
+    ],
+    [
+      'secretmanager-v1-setiampolicy--secret-gmail-accessor--constructed.json',
+      'secretmanager.googleapis.com/Secret',
+      '',
+    ],
+    [
+      'cloudkms-v1-setiampolicy--cryptokey-allusers-decrypter--constructed.json',
+      'cloudkms.googleapis.com/CryptoKey',
+      'europe-west1',
+    ],
+    [
+      'bigquery-v2-setiampolicy--dataset-allauthenticatedusers-viewer--constructed.json',
+      'bigquery.googleapis.com/Dataset',
+      '',
+    ],
+    [
+      'artifactregistry-v1-setiampolicy--repository-allusers-reader--constructed.json',
+      'artifactregistry.googleapis.com/Repository',
+      'us-central1',
+    ],
+    ['run-v2-jobs-setiampolicy--job-allusers-invoker--constructed.json', 'run.googleapis.com/Job', 'us-central1'],
+  ])('names %s as a %s with the project id (never a number) and its location', (file, type, location) => {
+    const e = asEvent(run(load(file)));
+    expect(e.resource).toMatchObject({ type, project: 'test-project-1234', location });
+    expect(e.deltas.some((d) => d.action === 'ADD')).toBe(true);
+  });
+
+  it('tells a Pub/Sub subscription from a topic, and a KMS key ring from a key, by the name alone', () => {
+    const topic = load('pubsub-v1-setiampolicy--topic-allauthenticatedusers-publisher--constructed.json');
+    pp(topic).resourceName = '//pubsub.googleapis.com/projects/test-project-1234/subscriptions/order-events-sub';
+    expect(asEvent(run(topic)).resource).toMatchObject({
+      type: 'pubsub.googleapis.com/Subscription',
+      name: 'projects/test-project-1234/subscriptions/order-events-sub',
+    });
+    const key = load('cloudkms-v1-setiampolicy--cryptokey-allusers-decrypter--constructed.json');
+    pp(key).resourceName = 'projects/test-project-1234/locations/europe-west1/keyRings/app-keys';
+    pp(key).request.resource = pp(key).resourceName;
+    expect(asEvent(run(key)).resource.type).toBe('cloudkms.googleapis.com/KeyRing');
+    pp(key).resourceName = 'projects/test-project-1234/locations/europe-west1/ekmConnections/x';
+    pp(key).request.resource = pp(key).resourceName;
+    expect(run(key)).toEqual({ error: 'protoPayload.resourceName missing or not a key or key ring name' });
+  });
+
+  it('keeps a bare SetIamPolicy apart by service: KMS is not a project policy', () => {
+    expect(lookupMethod('cloudkms.googleapis.com', 'SetIamPolicy')!.resourceType).toBe(
+      'cloudkms.googleapis.com/CryptoKey',
+    );
+    expect(lookupMethod('cloudresourcemanager.googleapis.com', 'SetIamPolicy')!.resourceType).toBe(
+      'cloudresourcemanager.googleapis.com/Project',
+    );
+    expect(lookupMethod('storage.googleapis.com', 'SetIamPolicy')).toBeUndefined();
+  });
+});
+
+describe('Cloud Functions 2nd gen, Cloud Run jobs and worker pools: workloads in the Cloud Run shape', () => {
+  it('reads a snake_case Firebase CreateFunction: ALLOW_ALL, the env map (values redacted), secret refs, the default account', () => {
+    const e = asEvent(run(load('gcf-v2-createfunction--firebase-snake-case-allow-all-env-secret--constructed.json')));
+    expect(e.resource).toMatchObject({ type: 'cloudfunctions.googleapis.com/Function', location: 'us-central1' });
+    expect(e.service!.ingress).toBe('INGRESS_TRAFFIC_ALL');
+    // No service_account_email, no actAs check in the entry: the documented default, number unknown.
+    expect(e.service!.template.serviceAccount).toBe('PROJECT_NUMBER-compute@developer.gserviceaccount.com');
+    expect(e.service!.template.containers).toEqual([
+      {
+        name: 'function',
+        image: '',
+        env: [
+          { name: 'FIREBASE_CONFIG', value: '[redacted]', valueSource: { secretKeyRef: { secret: '', version: '' } } },
+          {
+            name: 'STRIPE_SECRET_KEY',
+            value: '[redacted]',
+            valueSource: { secretKeyRef: { secret: '', version: '' } },
+          },
+          { name: 'NODE_ENV', value: '[redacted]', valueSource: { secretKeyRef: { secret: '', version: '' } } },
+          {
+            name: 'SENDGRID_API_KEY',
+            value: '',
+            valueSource: { secretKeyRef: { secret: 'sendgrid-api-key', version: 'latest' } },
+          },
+        ],
+      },
+    ]);
+  });
+
+  it('reads a camelCase UpdateFunction with a comma-string mask, and finds the name in parent + function_id', () => {
+    const e = asEvent(run(load('gcf-v2-updatefunction--mask-internal-only-dedicated-sa--constructed.json')));
+    expect(e.updateMask).toEqual(['serviceConfig.ingressSettings', 'serviceConfig.serviceAccountEmail']);
+    expect(e.service).toMatchObject({
+      ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY',
+      template: { serviceAccount: 'thumbnailer@test-project-1234.iam.gserviceaccount.com' },
+    });
+    const entry = load('gcf-v2-createfunction--firebase-snake-case-allow-all-env-secret--constructed.json');
+    delete pp(entry).resourceName;
+    delete pp(entry).request.function.name;
+    expect(asEvent(run(entry)).resource.name).toBe('projects/test-project-1234/locations/us-central1/functions/api');
+    // Ingress settings by number, as proto JSON may give them.
+    pp(entry).request.function.service_config.ingress_settings = 2;
+    expect(asEvent(run(entry)).service!.ingress).toBe('INGRESS_TRAFFIC_INTERNAL_ONLY');
+  });
+
+  it('lets a finished Functions operation response win over the request', () => {
+    const entry = load('gcf-v2-createfunction--firebase-snake-case-allow-all-env-secret--constructed.json');
+    pp(entry).response = {
+      '@type': 'type.googleapis.com/google.longrunning.Operation',
+      done: true,
+      response: {
+        '@type': 'type.googleapis.com/google.cloud.functions.v2.Function',
+        serviceConfig: {
+          ingressSettings: 'ALLOW_INTERNAL_AND_GCLB',
+          serviceAccountEmail: 'api@test-project-1234.iam.gserviceaccount.com',
+        },
+      },
+    };
+    const e = asEvent(run(entry));
+    expect(e.serviceSource).toBe('response');
+    expect(e.service).toMatchObject({
+      ingress: 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER',
+      template: { serviceAccount: 'api@test-project-1234.iam.gserviceaccount.com', containers: [{ env: [] }] },
+    });
+  });
+
+  it('reads a snake_case CreateJob: the task template identity and env, the breakglass, no ingress', () => {
+    const e = asEvent(run(load('run-v2-jobs-createjob--default-sa-env-secret-breakglass--constructed.json')));
+    expect(e.resource.type).toBe('run.googleapis.com/Job');
+    expect(e.service!.ingress).toBe('INGRESS_TRAFFIC_UNSPECIFIED');
+    expect(e.service!.template.serviceAccount).toBe('123456789012-compute@developer.gserviceaccount.com');
+    expect(e.service!.template.containers[0]!.env.map((v) => [v.name, v.value])).toEqual([
+      ['WAREHOUSE_PASSWORD', '[redacted]'],
+      ['EXPORT_BUCKET', '[redacted]'],
+    ]);
+    expect(e.service!.binaryAuthorization.breakglassJustification).toMatch(/^INC-5120/);
+  });
+
+  it('reads a worker pool update whose mask clears the service account', () => {
+    const e = asEvent(run(load('run-v2-workerpools-updateworkerpool--mask-clears-service-account--constructed.json')));
+    expect(e.resource.type).toBe('run.googleapis.com/WorkerPool');
+    expect(e.service!.template.serviceAccount).toBe('PROJECT_NUMBER-compute@developer.gserviceaccount.com');
+    expect(e.service!.ingress).toBe('INGRESS_TRAFFIC_UNSPECIFIED');
+  });
+});
+
+describe('v2 defaults: what the API fills in for what the request leaves empty', () => {
+  it('judges a v2 create that names no service account and no ingress as the Compute default account, open to all', () => {
+    const e = asEvent(run(load('run-v2-createservice--no-service-account-no-ingress--constructed.json')));
+    expect(e.service!.ingress).toBe('INGRESS_TRAFFIC_ALL');
+    // The project number comes from the actAs check on the default account in authorizationInfo.
+    expect(e.service!.template.serviceAccount).toBe('123456789012-compute@developer.gserviceaccount.com');
+  });
+
+  it('says PROJECT_NUMBER when the entry does not give the project number away', () => {
+    const entry = load('run-v2-createservice--no-service-account-no-ingress--constructed.json');
+    pp(entry).authorizationInfo = pp(entry).authorizationInfo.slice(0, 1);
+    expect(asEvent(run(entry)).service!.template.serviceAccount).toBe(
+      'PROJECT_NUMBER-compute@developer.gserviceaccount.com',
+    );
+  });
+
+  it('fills in a field an update mask names but the request leaves empty (snake_case mask), and nothing else', () => {
+    const e = asEvent(run(load('run-v2-updateservice--mask-clears-service-account--constructed.json')));
+    expect(e.updateMask).toEqual(['template.service_account']);
+    expect(e.service!.template.serviceAccount).toBe('PROJECT_NUMBER-compute@developer.gserviceaccount.com');
+    expect(e.service!.ingress).toBe('INGRESS_TRAFFIC_UNSPECIFIED');
+    // A mask that names only ingress leaves the (unmentioned) service account unknown.
+    const masked = asEvent(run(load('run-v2-updateservice--mask-ingress-internal-only--constructed.json')));
+    expect(masked.service!.template.serviceAccount).toBe('');
+    expect(masked.service!.ingress).toBe('INGRESS_TRAFFIC_INTERNAL_ONLY');
+  });
+
+  it('fills in ingress when the mask names it but the request leaves it empty, and through a parent or * path', () => {
+    const entry = load('run-v2-updateservice--mask-clears-service-account--constructed.json');
+    pp(entry).request.update_mask = { paths: ['ingress'] };
+    expect(asEvent(run(entry)).service).toMatchObject({
+      ingress: 'INGRESS_TRAFFIC_ALL',
+      template: { serviceAccount: '' },
+    });
+    pp(entry).request.update_mask = 'template';
+    expect(asEvent(run(entry)).service!.template.serviceAccount).toMatch(/-compute@developer/);
+    pp(entry).request.update_mask = '*';
+    expect(asEvent(run(entry)).service).toMatchObject({ ingress: 'INGRESS_TRAFFIC_ALL' });
+    delete pp(entry).request.update_mask;
+    expect(asEvent(run(entry)).service).toMatchObject({
+      ingress: 'INGRESS_TRAFFIC_UNSPECIFIED',
+      template: { serviceAccount: '' },
+    });
+  });
+
+  it('lets the response win: a finished operation shows what the server applied', () => {
+    const entry = load('run-v2-createservice--no-service-account-no-ingress--constructed.json');
+    pp(entry).response = {
+      '@type': 'type.googleapis.com/google.longrunning.Operation',
+      done: true,
+      response: {
+        '@type': 'type.googleapis.com/google.cloud.run.v2.Service',
+        ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY',
+        template: { serviceAccount: 'reports@test-project-1234.iam.gserviceaccount.com' },
+      },
+    };
+    const e = asEvent(run(entry));
+    expect(e.serviceSource).toBe('response');
+    expect(e.service).toMatchObject({
+      ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY',
+      template: { serviceAccount: 'reports@test-project-1234.iam.gserviceaccount.com' },
+    });
+  });
+});
+
 describe('skips and actors', () => {
   it('recognises runguard itself whatever the case of the configured principal', () => {
     const entry = load('run-v2-updateservice--self-runguard-revert--constructed.json');
     expect(asSkip(run(entry, { selfPrincipals: ['RunGuard@Ops-Project.iam.gserviceaccount.com'] })).code).toBe('self');
     expect(asEvent(run(entry, { selfPrincipals: [] })).service!.ingress).toBe('INGRESS_TRAFFIC_INTERNAL_ONLY');
+  });
+
+  it('judges by the original caller: runguard acting through an account it impersonates is its own change', () => {
+    const s = asSkip(run(load('run-v2-updateservice--runguard-through-remediator--constructed.json')));
+    expect(s.code).toBe('self');
+    expect(s.reason).toBe(
+      'made by runguard itself (runguard@ops-project.iam.gserviceaccount.com, acting as runguard-remediator@test-project-1234.iam.gserviceaccount.com)',
+    );
+  });
+
+  it('judges by the original caller: someone impersonating runguard is judged like anyone else', () => {
+    const e = asEvent(run(load('run-v2-updateservice--user-impersonates-runguard--constructed.json')));
+    expect(e.actor.email).toBe('runguard@ops-project.iam.gserviceaccount.com');
+    expect(e.actor.delegation).toEqual(['mallory.ops@example.com']);
+    expect(e.service!.ingress).toBe('INGRESS_TRAFFIC_ALL');
+  });
+
+  it('takes a federated first hop as the original caller, so a self principal later in the chain is not enough', () => {
+    const entry = load('run-v2-updateservice--runguard-through-remediator--constructed.json');
+    pp(entry).authenticationInfo.serviceAccountDelegationInfo = [
+      {
+        principalSubject:
+          'principal://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/subject/x',
+      },
+      { firstPartyPrincipal: { principalEmail: 'runguard@ops-project.iam.gserviceaccount.com' } },
+    ];
+    expect('skipped' in run(entry)).toBe(false);
+    // A first hop that names nobody leaves the original caller unknown: not runguard.
+    pp(entry).authenticationInfo.serviceAccountDelegationInfo = [
+      {},
+      { firstPartyPrincipal: { principalEmail: 'runguard@ops-project.iam.gserviceaccount.com' } },
+    ];
+    expect('skipped' in run(entry)).toBe(false);
   });
 
   it('names the failure code, its name and message for a failed v2 call', () => {

@@ -18,8 +18,18 @@ describe('the sink filter', () => {
   );
 
   it('never lets a bare SetIamPolicy through without its service', () => {
-    for (const line of filter.split('\n').filter((l) => l.includes('"SetIamPolicy"'))) {
-      expect(line).toContain('protoPayload.serviceName="cloudresourcemanager.googleapis.com"');
-    }
+    const lines = filter.split('\n').filter((l) => l.includes('"SetIamPolicy"'));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines)
+      expect(line).toMatch(/^\s*(OR )?\(protoPayload\.serviceName="[a-z]+\.googleapis\.com" AND /);
+  });
+
+  it('stays a filter on methods: every clause names its service and exact methods, nothing broader', () => {
+    const clauses = filter.split('\n').slice(1, -1);
+    expect(clauses.length).toBe(new Set(HANDLED_METHODS.map((m) => m.serviceName)).size);
+    for (const c of clauses)
+      expect(c).toMatch(
+        /^\s*(OR )?\(protoPayload\.serviceName="[^"]+" AND protoPayload\.methodName=\(("[^"*]+"( OR )?)+\)\)$/,
+      );
   });
 });

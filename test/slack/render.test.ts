@@ -164,6 +164,12 @@ function expectWithinLimits(r: RenderedAlert): void {
 
 // Realistic findings for every default rule, each on a resource of a type the rule applies to.
 const CASES: Record<string, { message: string; resource: string; short: string; url: string }> = {
+  'function-ingress-all': {
+    message: 'the function accepts traffic from anywhere on the internet (ingressSettings ALLOW_ALL)',
+    resource: 'projects/shop-prod/locations/europe-west1/functions/api',
+    short: 'api',
+    url: 'https://console.cloud.google.com/functions/details/europe-west1/api?project=shop-prod',
+  },
   'iam-personal-account': {
     message: 'user:alice.dev@gmail.com (a personal account) was granted roles/viewer',
     resource: 'projects/shop-prod',
@@ -531,6 +537,48 @@ describe('links', () => {
   ])('%s → its IAM page', (resource, url) =>
     expect(consoleUrl(resourceRef({ resource, project: '', location: '' }))).toBe(url),
   );
+
+  it.each([
+    [
+      'projects/_/buckets/shop-exports',
+      'Bucket',
+      'shop-exports',
+      'https://console.cloud.google.com/storage/browser/shop-exports;tab=permissions?project=shop-prod',
+    ],
+    [
+      'projects/shop-prod/topics/orders',
+      'Topic',
+      'orders',
+      'https://console.cloud.google.com/cloudpubsub/topic/detail/orders?project=shop-prod',
+    ],
+    [
+      'projects/123456789012/secrets/api-key',
+      'Secret',
+      'api-key',
+      'https://console.cloud.google.com/security/secret-manager/secret/api-key/permissions?project=shop-prod',
+    ],
+    [
+      'projects/shop-prod/locations/europe-west1/keyRings/r/cryptoKeys/k',
+      'Key',
+      'k',
+      'https://console.cloud.google.com/security/kms/key/manage/europe-west1/r/k?project=shop-prod',
+    ],
+    [
+      'projects/shop-prod/locations/europe-west1/jobs/export',
+      'Job',
+      'export',
+      'https://console.cloud.google.com/run/jobs/details/europe-west1/export?project=shop-prod',
+    ],
+    [
+      'projects/shop-prod/locations/europe-west1/functions/hook',
+      'Function',
+      'hook',
+      'https://console.cloud.google.com/functions/details/europe-west1/hook?project=shop-prod',
+    ],
+  ])('%s is a %s named %s, linked from the one resource table', (resource, label, short, url) => {
+    const ref = resourceRef({ resource, project: 'shop-prod', location: '' });
+    expect([ref.label, ref.short, consoleUrl(ref)]).toEqual([label, short, url]);
+  });
 
   it('links the audit entry and the service history in Logs Explorer, from an hour before', () => {
     const s = sections(renderAlert(mk())).find((x) => x.includes('Logs Explorer'))!;

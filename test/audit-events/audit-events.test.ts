@@ -1,25 +1,15 @@
-import type { ServicesClient } from '@google-cloud/run';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { handleAuditEvent } from '../../functions/audit-events/handler.js';
 import { NotifyError } from '../../functions/core/errors.js';
-import { type CloudRunStandIn, startCloudRunStandIn } from '../../stand-ins/cloud-run/index.js';
+import { useCloudRunStandIn } from '../../stand-ins/cloud-run/use.js';
 import { cloudEventFor, setIamPolicyEntry, updateServiceEntry } from '../../stand-ins/audit-entries.js';
-import { harness, newClient } from '../harness.js';
+import { harness } from '../harness.js';
 
 const PROD = 'projects/shop-prod/locations/europe-west1/services/checkout';
 const DEV = 'projects/shop-dev/locations/europe-west1/services/checkout';
 const INVOKER = 'roles/run.invoker';
 
-let standIn: CloudRunStandIn;
-let client: ServicesClient;
-beforeAll(async () => {
-  standIn = await startCloudRunStandIn();
-  client = await newClient(standIn);
-});
-afterAll(async () => {
-  await client?.close();
-  await standIn?.close();
-});
+const { standIn, client } = useCloudRunStandIn();
 
 function seed(name: string, service: Record<string, unknown> = {}, members: string[] = ['group:shoppers@example.com']) {
   standIn.seedService({ name, ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY', labels: { team: 'shop' }, ...service });

@@ -1,10 +1,9 @@
-import type { ServicesClient } from '@google-cloud/run';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { handleAuditEvent } from '../../functions/audit-events/handler.js';
 import { createFirestoreStateStore, type FirestoreStateStore } from '../../functions/state/firestore.js';
-import { type CloudRunStandIn, startCloudRunStandIn } from '../../stand-ins/cloud-run/index.js';
+import { useCloudRunStandIn } from '../../stand-ins/cloud-run/use.js';
 import { cloudEventFor, updateServiceEntry } from '../../stand-ins/audit-entries.js';
-import { harness, newClient } from '../harness.js';
+import { harness } from '../harness.js';
 
 // The live path on the state it has in production: claims and breakglass exemptions in Firestore
 // (the real emulator), so that every instance sees them.
@@ -12,22 +11,15 @@ const host = inject('firestoreHost');
 const NAME = 'projects/shop-prod/locations/europe-west1/services/firestore-backed';
 
 describe.skipIf(!host)('auditEvents with Firestore state', () => {
-  let run: CloudRunStandIn;
-  let client: ServicesClient;
+  const { standIn: run, client } = useCloudRunStandIn();
   const stores: FirestoreStateStore[] = [];
   const store = () => {
     const s = createFirestoreStateStore({ emulatorHost: host, prefix: `live-${Date.now()}-${stores.length}` });
     stores.push(s);
     return s;
   };
-  beforeAll(async () => {
-    run = await startCloudRunStandIn();
-    client = await newClient(run);
-  });
   afterAll(async () => {
     for (const s of stores) await s.close();
-    await client?.close();
-    await run?.close();
   });
 
   const ingressAll = (insertId: string) =>

@@ -1,32 +1,20 @@
-import type { ServicesClient } from '@google-cloud/run';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../functions/config/load.js';
 import { handleAuditEvent } from '../../functions/audit-events/handler.js';
 import { createSlackApi } from '../../functions/slack/client.js';
 import { slackNotifier } from '../../functions/slack/notifier.js';
-import { type CloudRunStandIn, startCloudRunStandIn } from '../../stand-ins/cloud-run/index.js';
-import { type SlackStandIn, startSlackStandIn } from '../../stand-ins/slack/index.js';
+import { useCloudRunStandIn } from '../../stand-ins/cloud-run/use.js';
+import { useSlackStandIn } from '../../stand-ins/slack/use.js';
 import { cloudEventFor, updateServiceEntry } from '../../stand-ins/audit-entries.js';
-import { harness, newClient } from '../harness.js';
+import { harness } from '../harness.js';
 
 // The live path with the real Slack notifier: when Slack is down the alert is not lost, and the
 // redelivery that brings it does not revert a second time.
 const NAME = 'projects/shop-prod/locations/europe-west1/services/slack-down';
 
 describe('auditEvents with Slack down', () => {
-  let run: CloudRunStandIn;
-  let client: ServicesClient;
-  let slack: SlackStandIn;
-  beforeAll(async () => {
-    run = await startCloudRunStandIn();
-    client = await newClient(run);
-    slack = await startSlackStandIn({ tokens: ['xoxb-live'], rateLimit: false });
-  });
-  afterAll(async () => {
-    await client?.close();
-    await run?.close();
-    await slack?.close();
-  });
+  const { standIn: run, client } = useCloudRunStandIn();
+  const slack = useSlackStandIn({ tokens: ['xoxb-live'], rateLimit: false });
 
   it('fails the delivery so Pub/Sub redelivers, then posts the alert once without reverting again', async () => {
     run.seedService({ name: NAME, ingress: 'INGRESS_TRAFFIC_ALL' });

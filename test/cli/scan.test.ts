@@ -3,8 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './run-cli.js';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type CloudRunStandIn, StandInError, startCloudRunStandIn } from '../../stand-ins/cloud-run/index.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { StandInError } from '../../stand-ins/cloud-run/index.js';
+import { useCloudRunStandIn } from '../../stand-ins/cloud-run/use.js';
 
 // `runguard scan` as users run it (bin/runguard.js → dist/), against the Cloud Run stand-in.
 
@@ -24,13 +25,7 @@ reconcile: { locations: [us-central1, europe-west1], concurrency: 4 }
 `,
 );
 
-let standIn: CloudRunStandIn;
-beforeAll(async () => {
-  standIn = await startCloudRunStandIn();
-});
-afterAll(async () => {
-  await standIn?.close();
-});
+const { standIn } = useCloudRunStandIn({ client: null });
 beforeEach(() => standIn.reset());
 
 function seed(name: string, service: Record<string, unknown> = {}, members: string[] = ['group:shoppers@example.com']) {

@@ -1,20 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { decodeContext } from '../../functions/interactions/modal.js';
-import type { SlackStandIn } from '../../stand-ins/slack/index.js';
+import { useSlackStandIn } from '../../stand-ins/slack/use.js';
 import { handleSlackInteraction } from '../../functions/interactions/handler.js';
-import { clickPayload, kit, type Posted, postAlert, send, signed, signedRaw, startSlack } from './helpers.js';
+import { clickPayload, kit, type Posted, postAlert, send, signed, signedRaw, SLACK } from './helpers.js';
 
 const PROD = 'projects/shop-prod/locations/europe-west1/services/checkout';
 
 describe('Acknowledge (breakglass) clicks', () => {
-  let slack: SlackStandIn;
+  const slack = useSlackStandIn(SLACK);
   let msg: Posted;
-  beforeAll(async () => {
-    slack = await startSlack();
-  });
-  afterAll(async () => {
-    await slack?.close();
-  });
   beforeEach(async () => {
     slack.reset();
     msg = await postAlert(slack);

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { handleSlackInteraction } from '../../functions/interactions/handler.js';
 import { createFirestoreStateStore, type FirestoreStateStore } from '../../functions/state/firestore.js';
-import type { SlackStandIn } from '../../stand-ins/slack/index.js';
-import { kit, openModal, postAlert, signed, startSlack, submitPayload } from './helpers.js';
+import { useSlackStandIn } from '../../stand-ins/slack/use.js';
+import { kit, openModal, postAlert, signed, SLACK, submitPayload } from './helpers.js';
 
 // Two instances of slackInteractions, one Firestore (the real emulator): two approvers
 // acknowledging the same alert at the same moment leave exactly one exemption.
@@ -10,15 +10,13 @@ const host = inject('firestoreHost');
 const PROD = 'projects/shop-prod/locations/europe-west1/services/checkout';
 
 describe.skipIf(!host)('breakglass on Firestore', () => {
-  let slack: SlackStandIn;
+  const slack = useSlackStandIn(SLACK);
   let store: FirestoreStateStore;
-  beforeAll(async () => {
-    slack = await startSlack();
+  beforeAll(() => {
     store = createFirestoreStateStore({ emulatorHost: host, prefix: `interactions-${Date.now()}` });
   });
   afterAll(async () => {
     await store?.close();
-    await slack?.close();
   });
 
   it('keeps exactly one exemption when approvers on two instances submit at once', async () => {

@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createInteractionDeps } from '../../functions/interactions/deps.js';
 import { handleSlackInteraction } from '../../functions/interactions/handler.js';
 import type { LogLine } from '../../functions/core/log.js';
-import { type SlackStandIn, signSlackRequest } from '../../stand-ins/slack/index.js';
-import { clickPayload, kit, type Posted, postAlert, SECRET, signed, startSlack, submitPayload } from './helpers.js';
+import { signSlackRequest } from '../../stand-ins/slack/index.js';
+import { useSlackStandIn } from '../../stand-ins/slack/use.js';
+import { clickPayload, kit, type Posted, postAlert, SECRET, signed, SLACK, submitPayload } from './helpers.js';
 
 // Thousands of near-misses of valid requests — each one byte, one bit or one header away — and
 // not one gets past the signature check, and not one reaches Slack or the store.
@@ -104,14 +105,10 @@ const MUTATIONS: Array<[string, (r: Req, rnd: () => number, now: number) => Req]
 ];
 
 describe('forged and damaged requests', () => {
-  let slack: SlackStandIn;
+  const slack = useSlackStandIn(SLACK);
   let msg: Posted;
   beforeAll(async () => {
-    slack = await startSlack();
     msg = await postAlert(slack, { project: 'shop-dev' });
-  });
-  afterAll(async () => {
-    await slack?.close();
   });
 
   it('refuses 3,900 mutations of valid requests with 401 or 400, touching neither Slack nor the store', async () => {

@@ -12,6 +12,7 @@ import type { StateStore } from '../../functions/state/types.js';
 import { alertFor } from '../slack/alerts.js';
 import {
   type SlackStandIn,
+  type SlackStandInOptions,
   slackSignatureHeaders,
   startSlackStandIn,
   type UserSpec,
@@ -52,8 +53,16 @@ export function config(text = CONFIG): Config {
   return c;
 }
 
+/** The Slack stand-in the interaction tests run against (`useSlackStandIn(SLACK)`). */
+export const SLACK: SlackStandInOptions = {
+  tokens: [TOKEN],
+  users: USERS,
+  usergroups: { S0ONCALL: ['U0BOB'] },
+  rateLimit: false,
+};
+
 export function startSlack(): Promise<SlackStandIn> {
-  return startSlackStandIn({ tokens: [TOKEN], users: USERS, usergroups: { S0ONCALL: ['U0BOB'] }, rateLimit: false });
+  return startSlackStandIn(SLACK);
 }
 
 /** Counts every call to the store, to show that a refused request never reached it. */

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { handleSlackInteraction } from '../../functions/interactions/handler.js';
-import type { SlackStandIn } from '../../stand-ins/slack/index.js';
-import { clickPayload, kit, postAlert, signed, startSlack } from './helpers.js';
+import { useSlackStandIn } from '../../stand-ins/slack/use.js';
+import { clickPayload, kit, postAlert, signed, SLACK } from './helpers.js';
 
 // A benchmark, not a gate: how long Slack waits for the answer to an Acknowledge click (signature,
 // parsing, routing) and how long until the modal is open (approver check + views.open against the
@@ -16,13 +16,7 @@ const summary = (xs: number[]) => {
 };
 
 describe('acknowledgement latency', () => {
-  let slack: SlackStandIn;
-  beforeAll(async () => {
-    slack = await startSlack();
-  });
-  afterAll(async () => {
-    await slack?.close();
-  });
+  const slack = useSlackStandIn(SLACK);
 
   it(`measures ${N} signed Acknowledge clicks that open the modal`, async () => {
     const msg = await postAlert(slack);

@@ -1,29 +1,17 @@
-import type { ServicesClient } from '@google-cloud/run';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { handleAuditEvent } from '../../functions/audit-events/handler.js';
-import { type CloudRunStandIn, startCloudRunStandIn } from '../../stand-ins/cloud-run/index.js';
-import type { SlackStandIn } from '../../stand-ins/slack/index.js';
+import { useCloudRunStandIn } from '../../stand-ins/cloud-run/use.js';
+import { useSlackStandIn } from '../../stand-ins/slack/use.js';
 import { cloudEventFor, updateServiceEntry } from '../../stand-ins/audit-entries.js';
-import { harness, newClient } from '../harness.js';
-import { CONFIG, kit, openModal, postAlert, send, startSlack, submitPayload } from './helpers.js';
+import { harness } from '../harness.js';
+import { CONFIG, kit, openModal, postAlert, send, SLACK, submitPayload } from './helpers.js';
 
 // An acknowledgement from Slack is honoured by the live path while it lasts, and only that long.
 const PROD = 'projects/shop-prod/locations/europe-west1/services/checkout';
 
 describe('a breakglass acknowledgement on the live path', () => {
-  let run: CloudRunStandIn;
-  let client: ServicesClient;
-  let slack: SlackStandIn;
-  beforeAll(async () => {
-    run = await startCloudRunStandIn();
-    client = await newClient(run);
-    slack = await startSlack();
-  });
-  afterAll(async () => {
-    await client?.close();
-    await run?.close();
-    await slack?.close();
-  });
+  const { standIn: run, client } = useCloudRunStandIn();
+  const slack = useSlackStandIn(SLACK);
 
   it('keeps an exempted finding in an enforce project as it is until the exemption expires, then reverts it', async () => {
     run.seedService({ name: PROD, ingress: 'INGRESS_TRAFFIC_ALL' });

@@ -1,30 +1,18 @@
 import { status } from '@grpc/grpc-js';
-import type { ServicesClient } from '@google-cloud/run';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type CloudRunStandIn, startCloudRunStandIn } from '../../stand-ins/cloud-run/index.js';
-import type { SlackStandIn } from '../../stand-ins/slack/index.js';
-import { harness, newClient } from '../harness.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useCloudRunStandIn } from '../../stand-ins/cloud-run/use.js';
+import { useSlackStandIn } from '../../stand-ins/slack/use.js';
+import { harness } from '../harness.js';
 import { handleSlackInteraction } from '../../functions/interactions/handler.js';
-import { CHANNEL, CONFIG, clickPayload, kit, type Posted, postAlert, send, signed, startSlack } from './helpers.js';
+import { CHANNEL, CONFIG, clickPayload, kit, type Posted, postAlert, send, signed, SLACK } from './helpers.js';
 
 // "Revert now" runs the live path's remediate() against the Cloud Run stand-in through the real client.
 const DEV = 'projects/shop-dev/locations/europe-west1/services/checkout';
 
 describe('Revert now', () => {
-  let run: CloudRunStandIn;
-  let client: ServicesClient;
-  let slack: SlackStandIn;
+  const { standIn: run, client } = useCloudRunStandIn();
+  const slack = useSlackStandIn(SLACK);
   let msg: Posted;
-  beforeAll(async () => {
-    run = await startCloudRunStandIn();
-    client = await newClient(run);
-    slack = await startSlack();
-  });
-  afterAll(async () => {
-    await client?.close();
-    await run?.close();
-    await slack?.close();
-  });
   beforeEach(async () => {
     run.reset();
     slack.reset();

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { handleSlackInteraction } from '../../functions/interactions/handler.js';
 import type { BreakglassExemption } from '../../functions/state/types.js';
-import type { SlackStandIn } from '../../stand-ins/slack/index.js';
+import { useSlackStandIn } from '../../stand-ins/slack/use.js';
 import {
   CHANNEL,
   kit,
@@ -11,7 +11,7 @@ import {
   postAlert,
   send,
   signed,
-  startSlack,
+  SLACK,
   submitPayload,
 } from './helpers.js';
 
@@ -19,15 +19,9 @@ const PROD = 'projects/shop-prod/locations/europe-west1/services/checkout';
 const DEV = 'projects/shop-dev/locations/europe-west1/services/checkout';
 
 describe('the breakglass modal’s submission', () => {
-  let slack: SlackStandIn;
+  const slack = useSlackStandIn(SLACK);
   let msg: Posted;
   let k: Kit;
-  beforeAll(async () => {
-    slack = await startSlack();
-  });
-  afterAll(async () => {
-    await slack?.close();
-  });
   beforeEach(async () => {
     slack.reset();
     msg = await postAlert(slack);

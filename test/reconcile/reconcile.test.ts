@@ -1,12 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
-import type { ServicesClient } from '@google-cloud/run';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createProjectLister } from '../../functions/reconcile/projects.js';
 import { handleReconcile, type ReconcileDeps } from '../../functions/reconcile/run.js';
 import { createRunInventory } from '../../functions/remediation/run-client.js';
-import { type CloudRunStandIn, startCloudRunStandIn } from '../../stand-ins/cloud-run/index.js';
+import { useCloudRunStandIn } from '../../stand-ins/cloud-run/use.js';
 import { type ResourceManagerStandIn, startResourceManagerStandIn } from '../../stand-ins/resource-manager/index.js';
-import { harness, newClient } from '../harness.js';
+import { harness } from '../harness.js';
 
 // The scheduled sweep from its scope: which projects Resource Manager shows, which the
 // configuration names, and what happens when the listing fails.
@@ -19,16 +18,13 @@ reconcile: { locations: [us-central1] }
 `;
 const svc = (project: string) => `projects/${project}/locations/us-central1/services/web`;
 
-let run: CloudRunStandIn;
+const { standIn: run, client } = useCloudRunStandIn();
 let rm: ResourceManagerStandIn;
-let client: ServicesClient;
 beforeAll(async () => {
-  [run, rm] = await Promise.all([startCloudRunStandIn(), startResourceManagerStandIn()]);
-  client = await newClient(run);
+  rm = await startResourceManagerStandIn();
 });
 afterAll(async () => {
-  await client?.close();
-  await Promise.all([run?.close(), rm?.stop()]);
+  await rm?.stop();
 });
 beforeEach(() => {
   run.reset();

@@ -1,12 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
-import type { ServicesClient } from '@google-cloud/run';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { sweep } from '../../functions/reconcile/sweep.js';
 import type { SweepDeps, SweepProgress } from '../../functions/reconcile/types.js';
 import { createRunInventory } from '../../functions/remediation/run-client.js';
 import type { BreakglassExemption } from '../../functions/state/types.js';
-import { type CloudRunStandIn, StandInError, startCloudRunStandIn } from '../../stand-ins/cloud-run/index.js';
-import { harness, newClient, type Harness } from '../harness.js';
+import { StandInError } from '../../stand-ins/cloud-run/index.js';
+import { useCloudRunStandIn } from '../../stand-ins/cloud-run/use.js';
+import { harness, type Harness } from '../harness.js';
 
 // The sweep against the Cloud Run stand-in through the real client: what is deployed is read,
 // judged by the same rules, acted on per project mode, and alerted once.
@@ -24,16 +24,7 @@ const INVOKER = 'roles/run.invoker';
 const svc = (project: string, region: string, name: string) =>
   `projects/${project}/locations/${region}/services/${name}`;
 
-let standIn: CloudRunStandIn;
-let client: ServicesClient;
-beforeAll(async () => {
-  standIn = await startCloudRunStandIn();
-  client = await newClient(standIn);
-});
-afterAll(async () => {
-  await client?.close();
-  await standIn?.close();
-});
+const { standIn, client } = useCloudRunStandIn();
 beforeEach(() => {
   standIn.reset();
   standIn.setLocations(REGIONS);

@@ -1,11 +1,10 @@
 // remediate() through the real @google-cloud/run client against the gRPC stand-in: what production sends.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ServicesClient } from '@google-cloud/run';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { remediate, type RemediateOptions } from '../../functions/remediation/execute.js';
-import { createRunPort, createServicesClient, toRunPortError } from '../../functions/remediation/run-client.js';
+import { createRunPort, toRunPortError } from '../../functions/remediation/run-client.js';
 import { RunPortError } from '../../functions/core/google-api-error.js';
 import type { RunPort } from '../../functions/remediation/types.js';
-import { startCloudRunStandIn, type CloudRunStandIn } from '../../stand-ins/cloud-run/index.js';
+import { useCloudRunStandIn } from '../../stand-ins/cloud-run/use.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
 
@@ -13,20 +12,13 @@ const NAME = 'projects/p1/locations/europe-west1/services/hello';
 const INVOKER = 'roles/run.invoker';
 const LB = 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER';
 
-let standIn: CloudRunStandIn;
-let client: ServicesClient;
+const { standIn, client } = useCloudRunStandIn();
 let port: RunPort;
 let sleeps: number[];
 const opts = (): RemediateOptions => ({ sleep: async (ms) => void sleeps.push(ms) });
 
-beforeAll(async () => {
-  standIn = await startCloudRunStandIn();
-  client = await createServicesClient({ endpoint: `127.0.0.1:${standIn.port}` });
+beforeAll(() => {
   port = createRunPort(client);
-});
-afterAll(async () => {
-  await client?.close();
-  await standIn?.close();
 });
 beforeEach(() => {
   sleeps = [];

@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../functions/config/load.js';
 import type { LogLine } from '../../functions/core/log.js';
 import { NotifyError } from '../../functions/core/errors.js';
 import { createSlackApi } from '../../functions/slack/client.js';
 import { slackNotifier } from '../../functions/slack/notifier.js';
 import { MemoryStateStore } from '../../functions/state/memory.js';
-import { type SlackStandIn, startSlackStandIn } from '../../stand-ins/slack/index.js';
+import { useSlackStandIn } from '../../stand-ins/slack/use.js';
 import { alertFor } from './alerts.js';
 
 const TOKEN = 'xoxb-notifier-test';
@@ -16,11 +16,7 @@ const { config } = parseConfig(
 );
 const routing = config!.slack!;
 
-let slack: SlackStandIn;
-beforeAll(async () => {
-  slack = await startSlackStandIn({ tokens: [TOKEN], rateLimit: false });
-});
-afterAll(async () => slack?.close());
+const slack = useSlackStandIn({ tokens: [TOKEN], rateLimit: false });
 beforeEach(() => slack.reset());
 
 async function notifier(token = TOKEN, logs: LogLine[] = []) {

@@ -1,7 +1,8 @@
 // IAM read-modify-write with etags, and injected faults, through the real ServicesClient.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { ServicesClient } from '@google-cloud/run';
-import { startCloudRunStandIn, type CloudRunStandIn, type MethodName } from '../../stand-ins/cloud-run/index.js';
+import type { MethodName } from './index.js';
+import { useCloudRunStandIn } from './use.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
 
@@ -9,17 +10,7 @@ const PARENT = 'projects/p1/locations/europe-west1';
 const NAME = `${PARENT}/services/hello`;
 const INVOKER = 'roles/run.invoker';
 
-let standIn: CloudRunStandIn;
-let client: ServicesClient;
-
-beforeAll(async () => {
-  standIn = await startCloudRunStandIn();
-  client = new ServicesClient(standIn.clientOptions);
-});
-afterAll(async () => {
-  await client?.close();
-  await standIn?.close();
-});
+const { standIn, client } = useCloudRunStandIn({ client: (s) => new ServicesClient(s.clientOptions) });
 beforeEach(() => {
   standIn.reset();
   standIn.seedService({ name: NAME });

@@ -1,8 +1,9 @@
 // Drives the Slack stand-in only through the real @slack/web-api WebClient, so the tests pin down
 // what production code sees: form-encoded bodies, platform errors, thread and update semantics.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, LogLevel, WebClient, WebClientEvent, type WebClientOptions } from '@slack/web-api';
-import { signSlackRequest, startSlackStandIn, type SlackStandIn } from '../../stand-ins/slack/index.js';
+import { signSlackRequest } from './index.js';
+import { useSlackStandIn } from './use.js';
 
 const TOKEN = 'xoxb-test-token';
 const ALERTS = 'C0RUNGUARD1';
@@ -14,7 +15,15 @@ const BLOCKS = [
 const FAST_RETRY = { retries: 3, factor: 1, minTimeout: 10, maxTimeout: 20 };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-let standIn: SlackStandIn;
+const standIn = useSlackStandIn({
+  startTs: 1732350000,
+  channels: [
+    { id: ALERTS, name: 'runguard-alerts' },
+    { id: 'C0ARCHIVED1', name: 'old-alerts', archived: true },
+    { id: 'C0NOTJOINED', name: 'elsewhere', member: false },
+    '#security-oncall',
+  ],
+});
 /** null: a client without a token. */
 const client = (token: string | null = TOKEN, o: WebClientOptions = {}): WebClient =>
   new WebClient(token ?? undefined, {
@@ -24,20 +33,6 @@ const client = (token: string | null = TOKEN, o: WebClientOptions = {}): WebClie
     ...o,
   });
 
-beforeAll(async () => {
-  standIn = await startSlackStandIn({
-    startTs: 1732350000,
-    channels: [
-      { id: ALERTS, name: 'runguard-alerts' },
-      { id: 'C0ARCHIVED1', name: 'old-alerts', archived: true },
-      { id: 'C0NOTJOINED', name: 'elsewhere', member: false },
-      '#security-oncall',
-    ],
-  });
-});
-afterAll(async () => {
-  await standIn?.close();
-});
 beforeEach(() => standIn.reset());
 
 describe('Slack stand-in: messages through WebClient', () => {

@@ -6,17 +6,11 @@ import { v2 } from '@google-cloud/logging';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LogEntry } from '../../functions/core/types.js';
 import { sinkFilter } from '../../functions/events/sink-filter.js';
-import {
-  FilterSyntaxError,
-  matches,
-  parseFilter,
-  startLoggingStandIn,
-  type LoggingStandIn,
-} from '../../stand-ins/logging/index.js';
+import { FilterSyntaxError, matches, parseFilter, startLoggingStandIn, type LoggingStandIn } from './index.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
 
-const CONSTRUCTED = new URL('../fixtures/auditlogs/', import.meta.url);
+const CONSTRUCTED = new URL('../../test/fixtures/auditlogs/', import.meta.url);
 const fixture = (name: string): LogEntry => JSON.parse(readFileSync(new URL(name, CONSTRUCTED), 'utf8')) as LogEntry;
 const allConstructed = (): LogEntry[] =>
   readdirSync(CONSTRUCTED)

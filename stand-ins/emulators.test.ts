@@ -2,13 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PubSub, type Message } from '@google-cloud/pubsub';
-import {
-  sdkRoot,
-  startFirestoreEmulator,
-  startPubSubEmulator,
-  type EmulatorHandle,
-} from '../../stand-ins/emulators.js';
-import { isAlive } from '../../stand-ins/kill-tree.js';
+import { sdkRoot, startFirestoreEmulator, startPubSubEmulator, type EmulatorHandle } from './emulators.js';
+import { isAlive } from './kill-tree.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
 

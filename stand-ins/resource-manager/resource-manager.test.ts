@@ -2,12 +2,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import { v3 } from '@google-cloud/resource-manager';
-import {
-  DEFAULT_PAGE_SIZE,
-  MAX_PAGE_SIZE,
-  startResourceManagerStandIn,
-  type ResourceManagerStandIn,
-} from '../../stand-ins/resource-manager/index.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, startResourceManagerStandIn, type ResourceManagerStandIn } from './index.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
 

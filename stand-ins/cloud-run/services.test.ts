@@ -1,8 +1,8 @@
 // Drives the Cloud Run stand-in only through the real @google-cloud/run v2 ServicesClient, so the
 // tests pin down what production code will see: decoding, LRO polling, error codes.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { protos, ServicesClient } from '@google-cloud/run';
-import { startCloudRunStandIn, type CloudRunStandIn } from '../../stand-ins/cloud-run/index.js';
+import { useCloudRunStandIn } from './use.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
 
@@ -10,17 +10,7 @@ const { IngressTraffic } = protos.google.cloud.run.v2;
 const PARENT = 'projects/p1/locations/europe-west1';
 const NAME = `${PARENT}/services/hello`;
 
-let standIn: CloudRunStandIn;
-let client: ServicesClient;
-
-beforeAll(async () => {
-  standIn = await startCloudRunStandIn();
-  client = new ServicesClient(standIn.clientOptions);
-});
-afterAll(async () => {
-  await client?.close();
-  await standIn?.close();
-});
+const { standIn, client } = useCloudRunStandIn({ client: (s) => new ServicesClient(s.clientOptions) });
 beforeEach(() => {
   standIn.reset();
   standIn.seedService({ name: NAME, ingress: 'INGRESS_TRAFFIC_ALL', labels: { team: 'a' }, invokerIamDisabled: true });

@@ -1,3 +1,4 @@
+import { RESOURCE_TYPES } from '../core/types.js';
 import type { CompiledRule } from '../rules/compile.js';
 import { runExamples } from '../rules/examples.js';
 import { loadRules } from '../rules/load-files.js';
@@ -53,7 +54,10 @@ export function rulesTable(rules: readonly CompiledRule[]): string {
   ].join('\n');
 }
 
-const shortType = (t: string) => t.replace(/^[a-z]+\.googleapis\.com\//, '');
+const bareType = (t: string) => t.replace(/^[a-z]+\.googleapis\.com\//, '');
+/** The type without its service, unless another type shares that name (orgpolicy/Policy, binaryauthorization/Policy). */
+const shortType = (t: string) =>
+  RESOURCE_TYPES.filter((u) => bareType(u) === bareType(t)).length > 1 ? t.replace('.googleapis.com', '') : bareType(t);
 
 function testRules(rules: readonly CompiledRule[], io: Io): number {
   const results = runExamples(rules);

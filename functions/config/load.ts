@@ -135,6 +135,7 @@ export function slackChannel(routing: SlackRouting, severity: Severity, project:
 
 /** The first matching `projects` entry decides; unlisted projects are monitored. */
 export function projectMode(config: Config, project: string, resourceName: string): ProjectMode {
-  const subject = project || resourceName;
+  // A resource set on a folder or organization (its org policy) is matched by that node.
+  const subject = project || (/^(?:folders|organizations)\/[^/]+/.exec(resourceName)?.[0] ?? resourceName);
   return config.projects.find((p) => p.match.test(subject))?.mode ?? 'monitor';
 }

@@ -1,4 +1,4 @@
-import type { Policy, RunService } from './types.js';
+import type { BinauthzPolicy, OrgPolicy, Policy, RunService } from './types.js';
 
 /** A Cloud Run service with every field at its proto3 zero value: the base every normalized service starts from. */
 export function emptyService(name = ''): RunService {
@@ -24,6 +24,37 @@ export function emptyService(name = ''): RunService {
 
 export function emptyPolicy(): Policy {
   return { bindings: [], etag: '' };
+}
+
+/** An organization policy with every field at its zero value: what a deletion leaves, and the base of rule examples. */
+export function emptyOrgPolicy(name = ''): OrgPolicy {
+  return {
+    name,
+    constraint: '',
+    parent: '',
+    deleted: false,
+    reset: false,
+    inheritFromParent: false,
+    rules: [],
+    allowAll: false,
+    allowedValues: [],
+    source: 'none',
+  };
+}
+
+/** A Binary Authorization policy with every field at its proto3 zero value. */
+export function emptyBinauthzPolicy(name = ''): BinauthzPolicy {
+  return {
+    name,
+    defaultAdmissionRule: {
+      evaluationMode: 'EVALUATION_MODE_UNSPECIFIED',
+      enforcementMode: 'ENFORCEMENT_MODE_UNSPECIFIED',
+      requireAttestationsBy: [],
+    },
+    globalPolicyEvaluationMode: 'GLOBAL_POLICY_EVALUATION_MODE_UNSPECIFIED',
+    admissionWhitelistPatterns: [],
+    source: 'none',
+  };
 }
 
 /** projects/p/locations/l/services/s → p/l/s: where, for a person, without the API's path. Other names unchanged. */

@@ -69,7 +69,9 @@ export type ResourceType =
   | 'cloudkms.googleapis.com/CryptoKey'
   | 'bigquery.googleapis.com/Dataset'
   | 'bigquery.googleapis.com/Table'
-  | 'artifactregistry.googleapis.com/Repository';
+  | 'artifactregistry.googleapis.com/Repository'
+  | 'orgpolicy.googleapis.com/Policy'
+  | 'binaryauthorization.googleapis.com/Policy';
 
 export const RESOURCE_TYPES: readonly ResourceType[] = [
   'run.googleapis.com/Service',
@@ -89,6 +91,8 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   'bigquery.googleapis.com/Dataset',
   'bigquery.googleapis.com/Table',
   'artifactregistry.googleapis.com/Repository',
+  'orgpolicy.googleapis.com/Policy',
+  'binaryauthorization.googleapis.com/Policy',
 ];
 
 /**
@@ -191,6 +195,70 @@ export interface BindingDelta {
 
 export type ChangeKind = 'create' | 'update' | 'delete' | 'setIamPolicy';
 
+// ---------------------------------------------------------------------------------------------
+// The guardrails themselves: organization policies and the Binary Authorization policy.
+
+/** One rule of an organization policy (google.cloud.orgpolicy.v2.PolicySpec.PolicyRule); v1 policies become one rule. */
+export interface OrgPolicyRule {
+  /** Which member of the rule's `kind` oneof is set: 'values', 'allowAll', 'denyAll', 'enforce', or '' when none. */
+  kind: 'values' | 'allowAll' | 'denyAll' | 'enforce' | '';
+  allowAll: boolean;
+  denyAll: boolean;
+  /** Boolean constraints: the rule enforces the constraint. false when the rule says nothing. */
+  enforce: boolean;
+  /** `is:` prefixes removed ("is:all" is "all"); `under:` values kept as written. */
+  allowedValues: string[];
+  deniedValues: string[];
+  /** The rule's tag condition (a CEL expression); '' when the rule applies everywhere. */
+  condition: string;
+}
+
+/**
+ * An organization policy as a change left it, the same shape whichever API made the change (Org
+ * Policy v2 Create/Update/DeletePolicy, Resource Manager v1 SetOrgPolicy/ClearOrgPolicy). Every
+ * field is present, so a condition never trips over a missing key.
+ */
+export interface OrgPolicy {
+  /** projects/P/policies/C, folders/N/policies/C, organizations/N/policies/C (C without "constraints/"). */
+  name: string;
+  /** constraints/run.allowedIngress */
+  constraint: string;
+  /** projects/P, folders/N or organizations/N: where the policy is set. */
+  parent: string;
+  /** DeletePolicy or ClearOrgPolicy: no policy is left here, the parent's (or the default) applies. */
+  deleted: boolean;
+  /** v2 `spec.reset` or v1 `restoreDefault`: the constraint's default applies here. */
+  reset: boolean;
+  inheritFromParent: boolean;
+  rules: OrgPolicyRule[];
+  /** Some rule allows every value (v2 allowAll, v1 listPolicy.allValues ALLOW). */
+  allowAll: boolean;
+  /** Every rule's allowed values, `is:` prefixes removed. */
+  allowedValues: string[];
+  /** Where it came from: the response (what was applied), the request, or nothing (a deletion). */
+  source: 'response' | 'request' | 'none';
+}
+
+/** google.cloud.binaryauthorization.v1.AdmissionRule, enums as names. */
+export interface AdmissionRule {
+  /** ALWAYS_ALLOW, REQUIRE_ATTESTATION, ALWAYS_DENY, or EVALUATION_MODE_UNSPECIFIED */
+  evaluationMode: string;
+  /** ENFORCED_BLOCK_AND_AUDIT_LOG, DRYRUN_AUDIT_LOG_ONLY, or ENFORCEMENT_MODE_UNSPECIFIED */
+  enforcementMode: string;
+  requireAttestationsBy: string[];
+}
+
+/** A project's Binary Authorization policy (google.cloud.binaryauthorization.v1.Policy) as an update left it. */
+export interface BinauthzPolicy {
+  /** projects/P/policy */
+  name: string;
+  defaultAdmissionRule: AdmissionRule;
+  /** ENABLE, DISABLE or GLOBAL_POLICY_EVALUATION_MODE_UNSPECIFIED */
+  globalPolicyEvaluationMode: string;
+  admissionWhitelistPatterns: string[];
+  source: 'response' | 'request' | 'none';
+}
+
 /** The tool the user agent reveals. */
 export type Tool =
   | 'console'
@@ -242,6 +310,10 @@ export interface ChangeEvent {
   deltaSource: 'policyDelta' | 'policy' | 'none';
   /** Fields named by the request's update mask, if any (v2 UpdateService, Functions v2). */
   updateMask: string[];
+  /** The organization policy the change set or removed; null unless an org policy change. */
+  orgPolicy: OrgPolicy | null;
+  /** The Binary Authorization policy the change set; null unless a Binary Authorization policy change. */
+  binauthzPolicy: BinauthzPolicy | null;
 }
 
 /** A skip is a value with a reason, not an exception. */

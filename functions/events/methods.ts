@@ -7,7 +7,17 @@ import { matchName, resourceTypeInfo, stripServicePrefix } from './resource-type
 // runguard never sees; keep the two in one place.
 
 /** How the entry names its resource: a dedicated resolver, or `named` (the name alone, through RESOURCE_TYPE_TABLE). */
-export type Api = 'run.v1' | 'run.v2' | 'crm' | 'iam' | 'functions.v1' | 'functions.v2' | 'named';
+export type Api =
+  | 'run.v1'
+  | 'run.v2'
+  | 'crm'
+  | 'iam'
+  | 'functions.v1'
+  | 'functions.v2'
+  | 'orgpolicy.v2'
+  | 'orgpolicy.v1'
+  | 'binauthz'
+  | 'named';
 
 export interface MethodInfo {
   serviceName: string;
@@ -18,6 +28,11 @@ export interface MethodInfo {
   api: Api;
   /** For `named`: the types its names may be, in order (one Pub/Sub method serves topics and subscriptions). */
   types: readonly ResourceType[];
+  /**
+   * A `delete` that is itself the change to judge rather than a skip: removing a guardrail (an
+   * organization policy) loosens what it guarded, while deleting a service leaves nothing to check.
+   */
+  judgesDeletion: boolean;
 }
 
 const RUN = 'run.googleapis.com';
@@ -25,6 +40,8 @@ const CRM = 'cloudresourcemanager.googleapis.com';
 const GCF = 'cloudfunctions.googleapis.com';
 const RUN_SERVICE: ResourceType = 'run.googleapis.com/Service';
 const FUNCTION: ResourceType = 'cloudfunctions.googleapis.com/Function';
+const BINAUTHZ = 'binaryauthorization.googleapis.com';
+const BINAUTHZ_POLICY: ResourceType = 'binaryauthorization.googleapis.com/Policy';
 
 const m = (
   serviceName: string,
@@ -33,7 +50,12 @@ const m = (
   resourceType: ResourceType,
   api: Api,
   types: readonly ResourceType[] = [resourceType],
-): MethodInfo => Object.freeze({ serviceName, methodName, kind, resourceType, api, types });
+): MethodInfo => Object.freeze({ serviceName, methodName, kind, resourceType, api, types, judgesDeletion: false });
+
+const ORG_POLICY: ResourceType = 'orgpolicy.googleapis.com/Policy';
+/** A change to a guardrail: its deletion is judged too. */
+const guardrail = (serviceName: string, methodName: string, kind: ChangeKind, type: ResourceType, api: Api) =>
+  Object.freeze({ ...m(serviceName, methodName, kind, type, api), judgesDeletion: kind === 'delete' });
 
 /** SetIamPolicy of an API whose entries name the resource and carry the policy (and often a policyDelta). */
 const policyOn = (serviceName: string, methodName: string, ...types: [ResourceType, ...ResourceType[]]): MethodInfo =>
@@ -105,6 +127,48 @@ export const HANDLED_METHODS: readonly MethodInfo[] = Object.freeze([
     'artifactregistry.googleapis.com',
     'google.devtools.artifactregistry.v1.ArtifactRegistry.SetIamPolicy',
     'artifactregistry.googleapis.com/Repository',
+  ),
+  // The guardrails themselves (issue 15 §6). Organization policies: the v2 Org Policy API, and the
+  // v1 methods Resource Manager still serves and logs under their bare names (google-cloudevents
+  // AUDIT_CATALOG.md lists SetOrgPolicy and ClearOrgPolicy under cloudresourcemanager.googleapis.com;
+  // the v2 names follow the service's proto, orgpolicy.proto, and are UNVERIFIED against a real entry).
+  guardrail(
+    'orgpolicy.googleapis.com',
+    'google.cloud.orgpolicy.v2.OrgPolicy.CreatePolicy',
+    'create',
+    ORG_POLICY,
+    'orgpolicy.v2',
+  ),
+  guardrail(
+    'orgpolicy.googleapis.com',
+    'google.cloud.orgpolicy.v2.OrgPolicy.UpdatePolicy',
+    'update',
+    ORG_POLICY,
+    'orgpolicy.v2',
+  ),
+  guardrail(
+    'orgpolicy.googleapis.com',
+    'google.cloud.orgpolicy.v2.OrgPolicy.DeletePolicy',
+    'delete',
+    ORG_POLICY,
+    'orgpolicy.v2',
+  ),
+  guardrail(CRM, 'SetOrgPolicy', 'update', ORG_POLICY, 'orgpolicy.v1'),
+  guardrail(CRM, 'ClearOrgPolicy', 'delete', ORG_POLICY, 'orgpolicy.v1'),
+  // A project's Binary Authorization policy (AUDIT_CATALOG.md lists both UpdatePolicy methods).
+  guardrail(
+    BINAUTHZ,
+    'google.cloud.binaryauthorization.v1.BinauthzManagementServiceV1.UpdatePolicy',
+    'update',
+    BINAUTHZ_POLICY,
+    'binauthz',
+  ),
+  guardrail(
+    BINAUTHZ,
+    'google.cloud.binaryauthorization.v1beta1.BinauthzManagementServiceV1Beta1.UpdatePolicy',
+    'update',
+    BINAUTHZ_POLICY,
+    'binauthz',
   ),
 ]);
 
@@ -266,7 +330,67 @@ function namedResource(info: MethodInfo, { pp, req, labels, logName }: Ctx): Res
   return { error: `protoPayload.resourceName missing or not a ${kinds} name` };
 }
 
+// Org Policy v2 names a policy projects/P/policies/C (P an id or a number), folders/N/… or organizations/N/….
+const ORG_POLICY_NAME =
+  /^(?:\/\/orgpolicy\.googleapis\.com\/)?(?<collection>projects|folders|organizations)\/(?<node>[^/]+)\/policies\/(?<constraint>[^/]+)$/;
+// v1 names the node the policy is set on, and the constraint separately.
+const NODE =
+  /^(?:\/\/cloudresourcemanager\.googleapis\.com\/)?(?<collection>projects|folders|organizations)\/(?<node>[^/]+)/;
+
+/** projects/P (by id: the labels and the log name have it, a v2 name may carry the number), folders/N, organizations/N. */
+function nodeName(collection: string, node: string, { labels, logName }: Ctx): string {
+  if (collection !== 'projects') return `${collection}/${node}`;
+  return `projects/${str(labels?.project_id) || LOG_PROJECT.exec(logName)?.groups?.project || node}`;
+}
+
+function orgPolicyResource(parent: string, constraint: string): ResourceRef {
+  const short = constraint.replace(/^constraints\//, '');
+  const project = parent.startsWith('projects/') ? parent.slice('projects/'.length) : '';
+  return { type: 'orgpolicy.googleapis.com/Policy', name: `${parent}/policies/${short}`, project, location: '' };
+}
+
+function orgPolicyV2Resource(ctx: Ctx): ResourceRef | { error: string } {
+  const { pp, req } = ctx;
+  const policy = rec(req?.policy);
+  const res = rec(pp.response);
+  const g = firstMatch(ORG_POLICY_NAME, pp.resourceName, policy?.name, req?.name, res?.name);
+  if (!g?.collection || !g.node || !g.constraint)
+    return { error: 'protoPayload.resourceName missing or not an organization policy name (…/policies/CONSTRAINT)' };
+  return orgPolicyResource(nodeName(g.collection, g.node, ctx), g.constraint);
+}
+
+function orgPolicyV1Resource(ctx: Ctx): ResourceRef | { error: string } {
+  const { pp, req, labels, resourceType } = ctx;
+  const g = firstMatch(NODE, req?.resource, pp.resourceName);
+  const collection = g?.collection ?? CRM_RESOURCE_TYPES.get(resourceType) ?? '';
+  const kind = CRM_COLLECTIONS.get(collection);
+  const node = g?.node || (kind ? str(labels?.[kind.label]) : '');
+  if (!kind || !node)
+    return { error: 'protoPayload.request.resource missing or not a project, folder or organization' };
+  const constraint =
+    str(rec(req?.policy)?.constraint) || str(req?.constraint) || str(rec(pp.response)?.constraint) || '';
+  if (!constraint) return { error: 'protoPayload.request.policy.constraint (or request.constraint) missing' };
+  return orgPolicyResource(nodeName(collection, node, ctx), constraint);
+}
+
+const BINAUTHZ_NAME = /^(?:\/\/binaryauthorization\.googleapis\.com\/)?projects\/(?<project>[^/]+)\/policy$/;
+
+function binauthzResource({ pp, req, labels, logName }: Ctx): ResourceRef | { error: string } {
+  const g = firstMatch(BINAUTHZ_NAME, pp.resourceName, rec(req?.policy)?.name, rec(pp.response)?.name);
+  const project = str(labels?.project_id) || LOG_PROJECT.exec(logName)?.groups?.project || g?.project || '';
+  if (!project) return { error: 'protoPayload.resourceName missing or not a Binary Authorization policy name' };
+  return {
+    type: 'binaryauthorization.googleapis.com/Policy',
+    name: `projects/${project}/policy`,
+    project,
+    location: '',
+  };
+}
+
 const RESOLVERS: Readonly<Record<Api, (ctx: Ctx, info: MethodInfo) => ResourceRef | { error: string }>> = {
+  'orgpolicy.v2': orgPolicyV2Resource,
+  'orgpolicy.v1': orgPolicyV1Resource,
+  binauthz: binauthzResource,
   named: (ctx, info) => namedResource(info, ctx),
   'run.v1': runResource,
   'run.v2': runResource,

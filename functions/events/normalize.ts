@@ -18,6 +18,7 @@ import {
   RUN_SERVICE_DEFAULTS,
   RUN_WORKER_POOL_DEFAULTS,
 } from './defaults.js';
+import { binauthzPolicy, orgPolicyV1, orgPolicyV2 } from './guardrails.js';
 import { deltasFromPolicy, deltasFromPolicyDelta, parsePolicy } from './iam.js';
 import { lookupMethod, resourceOf } from './methods.js';
 import type { MethodInfo } from './methods.js';
@@ -107,7 +108,7 @@ export function normalize(entry: LogEntry, opts: NormalizeOptions): Normalized |
   }
   const info = lookupMethod(serviceName, method);
   if (!info) return skip('unhandled-method', `${method} on ${serviceName} is not a method runguard handles`);
-  if (info.kind === 'delete') {
+  if (info.kind === 'delete' && !info.judgesDeletion) {
     return skip('deleted', `${method} deletes ${str(pp.resourceName) || 'the resource'}: nothing is left to check`);
   }
   const req = rec(pp.request) ? pp.request : undefined;
@@ -134,6 +135,8 @@ function changeEvent(
   if (isError(state)) return state;
   const iam = info.kind === 'setIamPolicy' ? policyState(pp, req, res) : noPolicy();
   if (isError(iam)) return iam;
+  const guardrails = guardrailState(info, req, res, resource, updateMask);
+  if (isError(guardrails)) return guardrails;
   const op = entry.operation;
   return {
     insertId: entry.insertId as string,
@@ -150,7 +153,30 @@ function changeEvent(
     ...state,
     ...iam,
     updateMask,
+    ...guardrails,
   };
+}
+
+type GuardrailState = Pick<ChangeEvent, 'orgPolicy' | 'binauthzPolicy'>;
+
+function guardrailState(
+  info: MethodInfo,
+  req: Rec | undefined,
+  res: Rec | undefined,
+  resource: ChangeEvent['resource'],
+  updateMask: string[],
+): GuardrailState | NormalizeError {
+  const none: GuardrailState = { orgPolicy: null, binauthzPolicy: null };
+  const state =
+    info.api === 'orgpolicy.v2'
+      ? { orgPolicy: orgPolicyV2(info.kind, req, res, resource, updateMask) }
+      : info.api === 'orgpolicy.v1'
+        ? { orgPolicy: orgPolicyV1(info.kind, req, res, resource) }
+        : info.api === 'binauthz'
+          ? { binauthzPolicy: binauthzPolicy(req, res, resource) }
+          : {};
+  for (const v of Object.values(state)) if (isError(v)) return v;
+  return { ...none, ...state } as GuardrailState;
 }
 
 function isSelf(email: string, selfPrincipals: readonly string[] | undefined): boolean {

@@ -186,6 +186,35 @@ export const RESOURCE_TYPE_TABLE: readonly ResourceTypeInfo[] = [
     example: `${EXL}/repositories/example`,
     console: regional((p) => `artifacts/browse/${enc(p.project)}/${enc(p.location)}/${enc(p.id)}`),
   },
+  {
+    type: 'orgpolicy.googleapis.com/Policy',
+    kind: 'org-policy',
+    label: 'Org policy',
+    // The id is the constraint without "constraints/" (orgpolicy.proto, Policy.name); a project's
+    // policy is named by its project, a folder's or organization's by that node (`parent`).
+    name: re(`(?:projects/${P}|(?<parent>(?:folders|organizations)/[^/]+))/policies/${ID}`),
+    example: `projects/${EX}/policies/run.allowedIngress`,
+    console: (p) => {
+      const [collection, node] = p.parent.split('/');
+      const where = p.project
+        ? `project=${enc(p.project)}`
+        : collection === 'folders'
+          ? `folder=${enc(node ?? '')}`
+          : collection === 'organizations'
+            ? `organizationId=${enc(node ?? '')}`
+            : '';
+      return where ? `${CONSOLE}/iam-admin/orgpolicies?${where}` : null;
+    },
+  },
+  {
+    type: 'binaryauthorization.googleapis.com/Policy',
+    kind: 'binauthz-policy',
+    label: 'Binary Authorization policy',
+    // One per project (resources.proto, Policy: "projects/{project}/policy").
+    name: re(`projects/${P}/policy`),
+    example: `projects/${EX}/policy`,
+    console: (p) => (p.project ? `${CONSOLE}/security/binary-authorization/policy?project=${enc(p.project)}` : null),
+  },
 ];
 
 const BY_TYPE = new Map(RESOURCE_TYPE_TABLE.map((t) => [t.type, t]));

@@ -124,6 +124,8 @@ export function sweptEvent(
     deltas: [],
     deltaSource: 'none',
     updateMask: [],
+    orgPolicy: null,
+    binauthzPolicy: null,
   };
 }
 

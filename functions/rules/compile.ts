@@ -29,7 +29,17 @@ export interface CompileOptions {
 // variable is `dyn` (the normalized shapes are plain objects), and a name that is none of them is
 // a compile error rather than a value silently missing at evaluation time.
 const env = new Environment({ unlistedVariablesAreDyn: false });
-for (const name of ['resource', 'service', 'policy', 'change', 'params', 'settings'] satisfies Array<keyof RuleInput>) {
+const VARIABLES = [
+  'resource',
+  'service',
+  'policy',
+  'change',
+  'orgPolicy',
+  'binauthzPolicy',
+  'params',
+  'settings',
+] as const satisfies ReadonlyArray<keyof RuleInput>;
+for (const name of VARIABLES) {
   env.registerVariable(name, 'dyn');
 }
 

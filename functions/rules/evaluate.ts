@@ -1,4 +1,4 @@
-import { emptyPolicy, emptyService } from '../core/service.js';
+import { emptyBinauthzPolicy, emptyOrgPolicy, emptyPolicy, emptyService } from '../core/service.js';
 import { type ChangeEvent, type Finding, REDACTED, WORKLOAD_TYPES } from '../core/types.js';
 import { type CompiledRule, celError } from './compile.js';
 import type { RuleInput, RuleOverride, RuleSettings } from './types.js';
@@ -30,6 +30,14 @@ export function buildRuleInput(event: ChangeEvent, params: Record<string, unknow
       serviceSource: event.serviceSource,
       updateMask: event.updateMask,
     },
+    orgPolicy:
+      event.resource.type === 'orgpolicy.googleapis.com/Policy'
+        ? (event.orgPolicy ?? emptyOrgPolicy(event.resource.name))
+        : null,
+    binauthzPolicy:
+      event.resource.type === 'binaryauthorization.googleapis.com/Policy'
+        ? (event.binauthzPolicy ?? emptyBinauthzPolicy(event.resource.name))
+        : null,
     params,
     settings,
   };

@@ -1,4 +1,4 @@
-import { emptyPolicy, emptyService } from '../core/service.js';
+import { emptyBinauthzPolicy, emptyOrgPolicy, emptyPolicy, emptyService } from '../core/service.js';
 import { type ResourceType, WORKLOAD_TYPES } from '../core/types.js';
 import { matchName, resourceTypeInfo } from '../events/resource-types.js';
 import type { CompiledRule } from './compile.js';
@@ -24,6 +24,12 @@ function sampleResource(type: ResourceType): RuleInput['resource'] {
   return { type, name: info.example, project, location: parts?.location ?? '' };
 }
 
+/** The zero policy for an org-policy name, with its constraint and parent already read off the name. */
+function orgPolicyOf(name: string): ReturnType<typeof emptyOrgPolicy> {
+  const m = /^(?<parent>.+)\/policies\/(?<c>[^/]+)$/.exec(name);
+  return { ...emptyOrgPolicy(name), constraint: `constraints/${m?.groups?.c ?? ''}`, parent: m?.groups?.parent ?? '' };
+}
+
 /** The input an example starts from: every field present at its zero value, params at the rule's defaults. */
 export function zeroInput(type: ResourceType, params: Record<string, unknown>): RuleInput {
   const resource = sampleResource(type);
@@ -40,6 +46,8 @@ export function zeroInput(type: ResourceType, params: Record<string, unknown>): 
       serviceSource: 'none',
       updateMask: [],
     },
+    orgPolicy: type === 'orgpolicy.googleapis.com/Policy' ? orgPolicyOf(resource.name) : null,
+    binauthzPolicy: type === 'binaryauthorization.googleapis.com/Policy' ? emptyBinauthzPolicy(resource.name) : null,
     params: structuredClone(params),
     settings: { allowedDomains: [] },
   };

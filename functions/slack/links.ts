@@ -20,6 +20,8 @@ export interface ResourceRef {
   location: string;
   /** folders/N, organizations/N: the number; '' otherwise. */
   id: string;
+  /** The folder or organization whose logs hold the entry (folders/N, organizations/N): the resource itself or the node it is set on; '' for project resources. */
+  node: string;
   /** Where its access is managed in the console, from the same table; null when there is none to name. */
   console: string | null;
 }
@@ -46,6 +48,7 @@ export function resourceRef(change: Change): ResourceRef {
       project,
       location: change.location,
       id: '',
+      node: '',
       console: project ? `${CONSOLE}/home/dashboard?project=${enc(project)}` : null,
     };
   }
@@ -53,7 +56,14 @@ export function resourceRef(change: Change): ResourceRef {
   const scope = info.kind === 'folder' || info.kind === 'organization';
   const project = change.project || (scope ? '' : info.kind === 'project' ? parts.id : parts.project);
   const location = change.location || (parts.location === '-' ? '' : parts.location);
-  const short = scope ? `${info.kind} ${parts.id}` : parts.id;
+  // A folder's or organization's own policy (an org policy set there) says where; a project's singleton
+  // policy (Binary Authorization) has no id of its own and is called by its project.
+  const node = /^(folder|organization)s\/(.+)$/.exec(parts.parent);
+  const short = scope
+    ? `${info.kind} ${parts.id}`
+    : node
+      ? `${parts.id} on ${node[1]} ${node[2]}`
+      : parts.id || project;
   const consoleLink = info.console({ ...parts, project: info.kind === 'project' ? parts.id : project, location });
   return {
     kind: info.kind,
@@ -63,6 +73,7 @@ export function resourceRef(change: Change): ResourceRef {
     project,
     location,
     id: scope ? parts.id : '',
+    node: scope ? `${info.kind}s/${parts.id}` : node ? parts.parent : '',
     console: consoleLink,
   };
 }
@@ -111,12 +122,13 @@ export function logsQuery(
 }
 
 /** Logs Explorer with `query`, scoped to the project (or folder or organization) whose logs hold the entry. */
-export function logsExplorerUrl(ref: Pick<ResourceRef, 'kind' | 'project' | 'id'>, query: string): string {
+export function logsExplorerUrl(ref: Pick<ResourceRef, 'node' | 'project'>, query: string): string {
+  const [collection, id = ''] = ref.node.split('/');
   const scope =
-    ref.kind === 'folder'
-      ? `folder=${enc(ref.id)}`
-      : ref.kind === 'organization'
-        ? `organizationId=${enc(ref.id)}`
+    collection === 'folders'
+      ? `folder=${enc(id)}`
+      : collection === 'organizations'
+        ? `organizationId=${enc(id)}`
         : `project=${enc(ref.project)}`;
   return `${CONSOLE}/logs/query;query=${enc(query)}?${scope}`;
 }

@@ -42,6 +42,19 @@ describe('configuration', () => {
     expect(config!.exemptions[0]!.glob.test('projects/prod-web/locations/a/b/services/site')).toBe(false);
   });
 
+  it('matches an org policy set on a folder or organization by that node, not by the policy name', () => {
+    const { config } = parseConfig(
+      'projects:\n  - { match: "folders/418203746512", mode: off }\n  - { match: "organizations/*", mode: enforce }\n',
+      'runguard.yaml',
+    );
+    expect(projectMode(config!, '', 'folders/418203746512/policies/run.allowedIngress')).toBe('off');
+    expect(projectMode(config!, '', 'folders/418203746512')).toBe('off');
+    expect(projectMode(config!, '', 'organizations/658743219054/policies/iam.allowedPolicyMemberDomains')).toBe(
+      'enforce',
+    );
+    expect(projectMode(config!, 'shop-prod', 'projects/shop-prod/policies/run.allowedIngress')).toBe('monitor');
+  });
+
   it('lists every problem at once, each naming its key', () => {
     const bad = `
 dryRun: "yes"

@@ -237,6 +237,84 @@ const CHANGES: Record<string, Partial<ChangeEvent> & { name: string; tool: strin
     serviceSource: 'request',
     deltaSource: 'none',
   },
+  // The guardrails: organization policies (v2 and v1) and Binary Authorization policies.
+  'orgpolicy-v2-updatepolicy--project-ingress-allows-all--constructed.json': {
+    kind: 'update',
+    name: 'projects/test-project-1234/policies/run.allowedIngress',
+    tool: 'gcloud',
+    serviceSource: 'none',
+    deltaSource: 'none',
+  },
+  'orgpolicy-v2-createpolicy--folder-key-creation-not-enforced--constructed.json': {
+    kind: 'create',
+    name: 'folders/418203746512/policies/iam.disableServiceAccountKeyCreation',
+    tool: 'terraform',
+    serviceSource: 'none',
+    deltaSource: 'none',
+  },
+  'orgpolicy-v2-deletepolicy--organization-member-domains--constructed.json': {
+    kind: 'delete',
+    name: 'organizations/658743219054/policies/iam.allowedPolicyMemberDomains',
+    tool: 'console',
+    serviceSource: 'none',
+    deltaSource: 'none',
+  },
+  'orgpolicy-v2-updatepolicy--dry-run-spec-only-snake-case--constructed.json': {
+    kind: 'update',
+    name: 'projects/test-project-1234/policies/iam.disableServiceAccountKeyCreation',
+    tool: 'client-library',
+    serviceSource: 'none',
+    deltaSource: 'none',
+  },
+  'orgpolicy-v2-updatepolicy--binauthz-policies-reset--constructed.json': {
+    kind: 'update',
+    name: 'projects/test-project-1234/policies/run.allowedBinaryAuthorizationPolicies',
+    tool: 'console',
+    serviceSource: 'none',
+    deltaSource: 'none',
+  },
+  'crm-v1-setorgpolicy--organization-member-domains-allow-all--constructed.json': {
+    kind: 'update',
+    name: 'organizations/658743219054/policies/iam.allowedPolicyMemberDomains',
+    tool: 'gcloud',
+    serviceSource: 'none',
+    deltaSource: 'none',
+  },
+  'crm-v1-setorgpolicy--project-key-creation-boolean-empty--constructed.json': {
+    kind: 'update',
+    name: 'projects/test-project-1234/policies/iam.disableServiceAccountKeyCreation',
+    tool: 'terraform',
+    serviceSource: 'none',
+    deltaSource: 'none',
+  },
+  'crm-v1-clearorgpolicy--project-ingress--constructed.json': {
+    kind: 'delete',
+    name: 'projects/test-project-1234/policies/run.allowedIngress',
+    tool: 'gcloud',
+    serviceSource: 'none',
+    deltaSource: 'none',
+  },
+  'binaryauthorization-v1-updatepolicy--always-allow--constructed.json': {
+    kind: 'update',
+    name: 'projects/test-project-1234/policy',
+    tool: 'gcloud',
+    serviceSource: 'none',
+    deltaSource: 'none',
+  },
+  'binaryauthorization-v1beta1-updatepolicy--dryrun-snake-case-enum-numbers--constructed.json': {
+    kind: 'update',
+    name: 'projects/test-project-1234/policy',
+    tool: 'client-library',
+    serviceSource: 'none',
+    deltaSource: 'none',
+  },
+  'binaryauthorization-v1-updatepolicy--require-attestation-enforced--constructed.json': {
+    kind: 'update',
+    name: 'projects/test-project-1234/policy',
+    tool: 'console',
+    serviceSource: 'none',
+    deltaSource: 'none',
+  },
 };
 const SKIPS: Record<string, Skip['code']> = {
   'gcf-v2-createfunction--operation-last--constructed.json': 'operation-last',
@@ -427,6 +505,139 @@ describe('IAM policies of every resource whose entry carries one', () => {
       'cloudresourcemanager.googleapis.com/Project',
     );
     expect(lookupMethod('storage.googleapis.com', 'SetIamPolicy')).toBeUndefined();
+  });
+});
+
+describe('the guardrails: organization policies and Binary Authorization policies', () => {
+  const ORG = (file: string) => asEvent(run(load(file))).orgPolicy!;
+
+  it('reads a v2 UpdatePolicy from the response, names the project by id though the response uses its number', () => {
+    const e = asEvent(run(load('orgpolicy-v2-updatepolicy--project-ingress-allows-all--constructed.json')));
+    expect(e.resource).toEqual({
+      type: 'orgpolicy.googleapis.com/Policy',
+      name: 'projects/test-project-1234/policies/run.allowedIngress',
+      project: 'test-project-1234',
+      location: '',
+    });
+    expect(e.orgPolicy).toMatchObject({
+      constraint: 'constraints/run.allowedIngress',
+      parent: 'projects/test-project-1234',
+      deleted: false,
+      reset: false,
+      allowAll: false,
+      allowedValues: ['internal', 'all'],
+      source: 'response',
+    });
+    expect(e.orgPolicy!.rules).toEqual([
+      {
+        kind: 'values',
+        allowAll: false,
+        denyAll: false,
+        enforce: false,
+        allowedValues: ['internal', 'all'],
+        deniedValues: [],
+        condition: '',
+      },
+    ]);
+    expect(e.binauthzPolicy).toBeNull();
+  });
+
+  it('keeps an explicit enforce: false as an enforce rule, on a folder (no project)', () => {
+    const e = asEvent(run(load('orgpolicy-v2-createpolicy--folder-key-creation-not-enforced--constructed.json')));
+    expect(e.resource.project).toBe('');
+    expect(e.orgPolicy).toMatchObject({ parent: 'folders/418203746512', source: 'response' });
+    expect(e.orgPolicy!.rules.map((r) => [r.kind, r.enforce])).toEqual([['enforce', false]]);
+  });
+
+  it('judges a deletion rather than skipping it: v2 DeletePolicy and v1 ClearOrgPolicy', () => {
+    expect(ORG('orgpolicy-v2-deletepolicy--organization-member-domains--constructed.json')).toMatchObject({
+      constraint: 'constraints/iam.allowedPolicyMemberDomains',
+      parent: 'organizations/658743219054',
+      deleted: true,
+      rules: [],
+      source: 'none',
+    });
+    expect(ORG('crm-v1-clearorgpolicy--project-ingress--constructed.json')).toMatchObject({
+      constraint: 'constraints/run.allowedIngress',
+      parent: 'projects/test-project-1234',
+      deleted: true,
+    });
+    // Deleting a workload is still nothing to check.
+    expect(asSkip(run(load('run-v2-deleteservice--terraform--constructed.json'))).code).toBe('deleted');
+  });
+
+  it('ignores a request spec the update mask leaves alone (only the dry-run spec changed)', () => {
+    const entry = load('orgpolicy-v2-updatepolicy--dry-run-spec-only-snake-case--constructed.json');
+    expect(asEvent(run(entry)).orgPolicy).toMatchObject({ rules: [], reset: false, source: 'request' });
+    pp(entry).request.update_mask = { paths: ['spec', 'dry_run_spec'] };
+    expect(asEvent(run(entry)).orgPolicy!.rules.map((r) => r.enforce)).toEqual([false]);
+  });
+
+  it('reads v2 spec.reset and v1 restoreDefault as a reset', () => {
+    expect(ORG('orgpolicy-v2-updatepolicy--binauthz-policies-reset--constructed.json')).toMatchObject({
+      constraint: 'constraints/run.allowedBinaryAuthorizationPolicies',
+      reset: true,
+      rules: [],
+    });
+    const entry = load('crm-v1-setorgpolicy--project-key-creation-boolean-empty--constructed.json');
+    pp(entry).request.policy = { constraint: 'constraints/iam.disableServiceAccountKeyCreation', restoreDefault: {} };
+    expect(asEvent(run(entry)).orgPolicy).toMatchObject({ reset: true, rules: [] });
+  });
+
+  it('turns a v1 listPolicy and booleanPolicy into one rule each; an empty booleanPolicy does not enforce', () => {
+    expect(ORG('crm-v1-setorgpolicy--organization-member-domains-allow-all--constructed.json')).toMatchObject({
+      allowAll: true,
+      source: 'response',
+      rules: [{ kind: 'allowAll', allowAll: true }],
+    });
+    expect(ORG('crm-v1-setorgpolicy--project-key-creation-boolean-empty--constructed.json')).toMatchObject({
+      source: 'request',
+      rules: [{ kind: 'enforce', enforce: false }],
+    });
+    const entry = load('crm-v1-setorgpolicy--project-key-creation-boolean-empty--constructed.json');
+    pp(entry).request.policy.booleanPolicy = { enforced: true };
+    expect(asEvent(run(entry)).orgPolicy!.rules[0]!.enforce).toBe(true);
+  });
+
+  it('reads a Binary Authorization policy from the response, and from a snake_case request with enum numbers', () => {
+    const allow = asEvent(run(load('binaryauthorization-v1-updatepolicy--always-allow--constructed.json')));
+    expect(allow.resource).toMatchObject({
+      type: 'binaryauthorization.googleapis.com/Policy',
+      project: 'test-project-1234',
+    });
+    expect(allow.binauthzPolicy).toMatchObject({
+      name: 'projects/test-project-1234/policy',
+      defaultAdmissionRule: { evaluationMode: 'ALWAYS_ALLOW', enforcementMode: 'ENFORCED_BLOCK_AND_AUDIT_LOG' },
+      globalPolicyEvaluationMode: 'ENABLE',
+      source: 'response',
+    });
+    expect(allow.orgPolicy).toBeNull();
+    const dry = asEvent(
+      run(load('binaryauthorization-v1beta1-updatepolicy--dryrun-snake-case-enum-numbers--constructed.json')),
+    );
+    expect(dry.binauthzPolicy).toEqual({
+      name: 'projects/test-project-1234/policy',
+      defaultAdmissionRule: {
+        evaluationMode: 'REQUIRE_ATTESTATION',
+        enforcementMode: 'DRYRUN_AUDIT_LOG_ONLY',
+        requireAttestationsBy: ['projects/test-project-1234/attestors/built-by-ci'],
+      },
+      globalPolicyEvaluationMode: 'GLOBAL_POLICY_EVALUATION_MODE_UNSPECIFIED',
+      admissionWhitelistPatterns: ['gcr.io/google_containers/*'],
+      source: 'request',
+    });
+  });
+
+  it('says what is wrong with a malformed guardrail entry instead of throwing', () => {
+    const v2 = load('orgpolicy-v2-updatepolicy--project-ingress-allows-all--constructed.json');
+    pp(v2).response.spec.rules = 'all';
+    expect(run(v2)).toEqual({ error: 'protoPayload.response.spec.rules is not a list' });
+    const v1 = load('crm-v1-setorgpolicy--project-key-creation-boolean-empty--constructed.json');
+    delete pp(v1).request.policy.constraint;
+    expect(run(v1)).toEqual({ error: 'protoPayload.request.policy.constraint (or request.constraint) missing' });
+    const ba = load('binaryauthorization-v1beta1-updatepolicy--dryrun-snake-case-enum-numbers--constructed.json');
+    pp(ba).request.policy.default_admission_rule = 'ALWAYS_ALLOW';
+    expect(run(ba)).toEqual({ error: 'protoPayload.request.policy.defaultAdmissionRule is not an object' });
   });
 });
 
@@ -664,6 +875,11 @@ describe('the method table', () => {
       'cloudresourcemanager.googleapis.com SetIamPolicy',
       'iam.googleapis.com google.iam.admin.v1.SetIAMPolicy',
       'cloudfunctions.googleapis.com google.cloud.functions.v2.FunctionService.SetIamPolicy',
+      'orgpolicy.googleapis.com google.cloud.orgpolicy.v2.OrgPolicy.UpdatePolicy',
+      'orgpolicy.googleapis.com google.cloud.orgpolicy.v2.OrgPolicy.DeletePolicy',
+      'cloudresourcemanager.googleapis.com SetOrgPolicy',
+      'cloudresourcemanager.googleapis.com ClearOrgPolicy',
+      'binaryauthorization.googleapis.com google.cloud.binaryauthorization.v1.BinauthzManagementServiceV1.UpdatePolicy',
     ]) {
       expect(keys).toContain(k);
     }

@@ -33,6 +33,8 @@ function runEvent(service: Partial<RunService> | null, extra: Partial<ChangeEven
     deltas: [],
     deltaSource: 'none',
     updateMask: [],
+    orgPolicy: null,
+    binauthzPolicy: null,
     ...extra,
   };
 }

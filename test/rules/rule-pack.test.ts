@@ -20,6 +20,11 @@ const REQUIRED: Record<string, [string, string | null]> = {
   'iam-public-member': ['CRITICAL', null],
   'iam-privileged-role': ['HIGH', null],
   'iam-personal-account': ['MEDIUM', null],
+  // The guardrails: alert only, because loosening one may be a reviewed change and putting an org
+  // policy back needs org-level write access runguard should not hold.
+  'orgpolicy-guardrail-removed': ['CRITICAL', null],
+  'orgpolicy-guardrail-loosened': ['CRITICAL', null],
+  'binauthz-policy-weakened': ['CRITICAL', null],
 };
 
 const { rules, errors } = loadRules();

@@ -5,7 +5,7 @@ import type { Alert } from '../../functions/core/notify.js';
 import type { Done } from '../../functions/core/verdict.js';
 import { loadRules } from '../../functions/rules/load-files.js';
 import { fillFix } from '../../functions/rules/fix.js';
-import { blockKitBuilderUrl, consoleUrl, resourceRef } from '../../functions/slack/links.js';
+import { blockKitBuilderUrl, consoleUrl, logsExplorerUrl, resourceRef } from '../../functions/slack/links.js';
 import * as L from '../../functions/slack/limits.js';
 import { decodeActionValue } from '../../functions/slack/render-actions.js';
 import { renderAlert, type RenderedAlert } from '../../functions/slack/render.js';
@@ -164,6 +164,24 @@ function expectWithinLimits(r: RenderedAlert): void {
 
 // Realistic findings for every default rule, each on a resource of a type the rule applies to.
 const CASES: Record<string, { message: string; resource: string; short: string; url: string }> = {
+  'binauthz-policy-weakened': {
+    message: 'the default admission rule allows every image (ALWAYS_ALLOW)',
+    resource: 'projects/shop-prod/policy',
+    short: 'shop-prod',
+    url: 'https://console.cloud.google.com/security/binary-authorization/policy?project=shop-prod',
+  },
+  'orgpolicy-guardrail-loosened': {
+    message: 'constraints/run.allowedIngress now allows all on projects/shop-prod',
+    resource: 'projects/shop-prod/policies/run.allowedIngress',
+    short: 'run.allowedIngress',
+    url: 'https://console.cloud.google.com/iam-admin/orgpolicies?project=shop-prod',
+  },
+  'orgpolicy-guardrail-removed': {
+    message: 'constraints/iam.disableServiceAccountKeyCreation policy deleted on projects/shop-prod',
+    resource: 'projects/shop-prod/policies/iam.disableServiceAccountKeyCreation',
+    short: 'iam.disableServiceAccountKeyCreation',
+    url: 'https://console.cloud.google.com/iam-admin/orgpolicies?project=shop-prod',
+  },
   'function-ingress-all': {
     message: 'the function accepts traffic from anywhere on the internet (ingressSettings ALLOW_ALL)',
     resource: 'projects/shop-prod/locations/europe-west1/functions/api',
@@ -575,10 +593,40 @@ describe('links', () => {
       'hook',
       'https://console.cloud.google.com/functions/details/europe-west1/hook?project=shop-prod',
     ],
+    [
+      'projects/shop-prod/policies/run.allowedIngress',
+      'Org policy',
+      'run.allowedIngress',
+      'https://console.cloud.google.com/iam-admin/orgpolicies?project=shop-prod',
+    ],
+    [
+      'projects/shop-prod/policy',
+      'Binary Authorization policy',
+      'shop-prod',
+      'https://console.cloud.google.com/security/binary-authorization/policy?project=shop-prod',
+    ],
   ])('%s is a %s named %s, linked from the one resource table', (resource, label, short, url) => {
     const ref = resourceRef({ resource, project: 'shop-prod', location: '' });
     expect([ref.label, ref.short, consoleUrl(ref)]).toEqual([label, short, url]);
   });
+
+  it.each([
+    ['folders/418203746512', 'folder=418203746512', 'folder 418203746512'],
+    ['organizations/658743219054', 'organizationId=658743219054', 'organization 658743219054'],
+  ])(
+    'names an org policy set on %s by that node, links its org policies and scopes its logs there',
+    (node, q, words) => {
+      const resource = `${node}/policies/iam.disableServiceAccountKeyCreation`;
+      const ref = resourceRef({ resource, project: '', location: '' });
+      expect([ref.label, ref.short, ref.node, consoleUrl(ref)]).toEqual([
+        'Org policy',
+        `iam.disableServiceAccountKeyCreation on ${words}`,
+        node,
+        `https://console.cloud.google.com/iam-admin/orgpolicies?${q}`,
+      ]);
+      expect(logsExplorerUrl(ref, 'x')).toBe(`https://console.cloud.google.com/logs/query;query=x?${q}`);
+    },
+  );
 
   it('links the audit entry and the service history in Logs Explorer, from an hour before', () => {
     const s = sections(renderAlert(mk())).find((x) => x.includes('Logs Explorer'))!;

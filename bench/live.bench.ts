@@ -1,5 +1,6 @@
 // The live path through the real Pub/Sub emulator and the built function under the Functions
-// Framework CLI (its own process, as deployed), against the Cloud Run stand-in: latency from publish to a verified revert at a steady 100 entries/s, throughput in
+// Framework CLI (its own process, as deployed), against the Cloud Run stand-in: latency from publish to a verified
+// revert at a steady 100 entries/s, throughput in
 // a burst, nothing lost or duplicated; and the cold start of the built function. Prints figures.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';

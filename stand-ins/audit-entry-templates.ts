@@ -1,7 +1,8 @@
 import type { LogEntry } from '../functions/core/types.js';
 
 // The two audit entries the demo and the live-path tests start from, as data: a v2 UpdateService and a
-// v2 SetIamPolicy, copied from test/fixtures/auditlogs/run-v2-updateservice--mask-ingress-internal-only--constructed.json
+// v2 SetIamPolicy, copied from
+// test/fixtures/auditlogs/run-v2-updateservice--mask-ingress-internal-only--constructed.json
 // and run-v2-setiampolicy--allauthenticatedusers-invoker--constructed.json (which follow the real samples' shape).
 // Kept here so `npm start` needs nothing from test/; a test checks the copies still match.
 

@@ -55,7 +55,9 @@ export function rulesTable(rules: readonly CompiledRule[]): string {
 }
 
 const bareType = (t: string) => t.replace(/^[a-z]+\.googleapis\.com\//, '');
-/** The type without its service, unless another type shares that name (orgpolicy/Policy, binaryauthorization/Policy). */
+/**
+ * The type without its service, unless another type shares that name (orgpolicy/Policy, binaryauthorization/Policy).
+ */
 const shortType = (t: string) =>
   RESOURCE_TYPES.filter((u) => bareType(u) === bareType(t)).length > 1 ? t.replace('.googleapis.com', '') : bareType(t);
 

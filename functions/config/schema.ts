@@ -87,7 +87,10 @@ export const breakglassSchema = z
 const REGION = /^[a-z]+-[a-z]+[0-9]+$/;
 
 export const reconcileSchema = z.strictObject({
-  /** Regions to sweep. Unset: every region Cloud Run offers the project (one ListLocations call, then one ListServices per region). */
+  /**
+   * Regions to sweep. Unset: every region Cloud Run offers the project (one ListLocations call, then one ListServices
+   * per region).
+   */
   locations: z.array(z.string().regex(REGION, 'expected a region such as us-central1')).min(1).optional(),
   /** API calls in flight at once, across the whole sweep. */
   concurrency: z.number().int().min(1).max(100).default(16),

@@ -198,7 +198,9 @@ export type ChangeKind = 'create' | 'update' | 'delete' | 'setIamPolicy';
 // ---------------------------------------------------------------------------------------------
 // The guardrails themselves: organization policies and the Binary Authorization policy.
 
-/** One rule of an organization policy (google.cloud.orgpolicy.v2.PolicySpec.PolicyRule); v1 policies become one rule. */
+/**
+ * One rule of an organization policy (google.cloud.orgpolicy.v2.PolicySpec.PolicyRule); v1 policies become one rule.
+ */
 export interface OrgPolicyRule {
   /** Which member of the rule's `kind` oneof is set: 'values', 'allowAll', 'denyAll', 'enforce', or '' when none. */
   kind: 'values' | 'allowAll' | 'denyAll' | 'enforce' | '';
@@ -301,7 +303,10 @@ export interface ChangeEvent {
   operation: { id: string; producer: string; first: boolean; last: boolean } | null;
   /** The service as this change left it (response if present, else request); null unless a Run service change. */
   service: RunService | null;
-  /** Where `service` came from: the response is what was applied; the request is what was asked; live is read from the API now. */
+  /**
+   * Where `service` came from: the response is what was applied; the request is what was asked; live is read from the
+   * API now.
+   */
   serviceSource: 'response' | 'request' | 'live' | 'none';
   /** The IAM policy the change set (response if present, else request.policy); null unless setIamPolicy. */
   policy: Policy | null;

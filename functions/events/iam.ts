@@ -30,7 +30,10 @@ function delta(action: 'ADD' | 'REMOVE', role: string, member: string): BindingD
   return { action, role, member, ...memberInfo(member) };
 }
 
-/** A policy from its JSON; `path` names it in errors. Absent bindings mean an empty policy (proto3 JSON omits empty lists). */
+/**
+ * A policy from its JSON; `path` names it in errors. Absent bindings mean an empty policy (proto3 JSON omits empty
+ * lists).
+ */
 export function parsePolicy(value: unknown, path: string): Policy | ParseError {
   const p = rec(value);
   if (!p) return { error: `${path} is not an object` };

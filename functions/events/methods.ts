@@ -337,7 +337,9 @@ const ORG_POLICY_NAME =
 const NODE =
   /^(?:\/\/cloudresourcemanager\.googleapis\.com\/)?(?<collection>projects|folders|organizations)\/(?<node>[^/]+)/;
 
-/** projects/P (by id: the labels and the log name have it, a v2 name may carry the number), folders/N, organizations/N. */
+/**
+ * projects/P (by id: the labels and the log name have it, a v2 name may carry the number), folders/N, organizations/N.
+ */
 function nodeName(collection: string, node: string, { labels, logName }: Ctx): string {
   if (collection !== 'projects') return `${collection}/${node}`;
   return `projects/${str(labels?.project_id) || LOG_PROJECT.exec(logName)?.groups?.project || node}`;

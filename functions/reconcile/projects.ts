@@ -16,7 +16,9 @@ export interface ProjectInfo {
 }
 
 export interface ProjectLister {
-  /** Every ACTIVE project visible to the caller (optionally narrowed by a SearchProjects query), following page tokens. */
+  /**
+   * Every ACTIVE project visible to the caller (optionally narrowed by a SearchProjects query), following page tokens.
+   */
   list(query?: string): Promise<ProjectInfo[]>;
   close(): Promise<void>;
 }

@@ -41,7 +41,9 @@ const plural = (n: number, word: string): string =>
 const listWords = (items: readonly string[]): string =>
   items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 
-/** "removed allUsers from roles/run.invoker; kept 2 other members" — kept counts the members left in the roles touched. */
+/**
+ * "removed allUsers from roles/run.invoker; kept 2 other members" — kept counts the members left in the roles touched.
+ */
 export function describeRemoval(removed: readonly Removal[], after: Policy): string {
   const rolesOf = new Map<string, string[]>();
   for (const r of removed) {

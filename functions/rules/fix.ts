@@ -3,7 +3,10 @@ import type { FIX_PLACEHOLDERS } from './schema.js';
 
 type Placeholder = (typeof FIX_PLACEHOLDERS)[number];
 
-/** A rule's `fix` command with {project}, {location}, {service} (a workload's short name), {resource} filled in from the resource. */
+/**
+ * A rule's `fix` command with {project}, {location}, {service} (a workload's short name), {resource} filled in from the
+ * resource.
+ */
 export function fillFix(fix: string, resource: ChangeEvent['resource']): string {
   const values: Record<Placeholder, string> = {
     project: resource.project || 'PROJECT',

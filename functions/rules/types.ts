@@ -53,7 +53,10 @@ export interface RuleInput {
   change: Pick<ChangeEvent, 'method' | 'kind' | 'deltas' | 'deltaSource' | 'actor' | 'serviceSource' | 'updateMask'>;
   /** The organization policy (every field present) for orgpolicy.googleapis.com/Policy, null for other types. */
   orgPolicy: ChangeEvent['orgPolicy'];
-  /** The Binary Authorization policy (every field present) for binaryauthorization.googleapis.com/Policy, null otherwise. */
+  /**
+   * The Binary Authorization policy (every field present) for binaryauthorization.googleapis.com/Policy, null
+   * otherwise.
+   */
   binauthzPolicy: ChangeEvent['binauthzPolicy'];
   params: Record<string, unknown>;
   settings: RuleSettings;

@@ -6,23 +6,41 @@
 /** "You can include up to 50 blocks in each message" — https://docs.slack.dev/reference/block-kit/blocks */
 export const MAX_BLOCKS = 50;
 
-/** Header block text: "Maximum length for the text in this field is 150 characters" — https://docs.slack.dev/reference/block-kit/blocks/header-block */
+/**
+ * Header block text: "Maximum length for the text in this field is 150 characters" —
+ * https://docs.slack.dev/reference/block-kit/blocks/header-block
+ */
 export const HEADER_TEXT = 150;
 
-/** Section block text: "maximum length is 3000 characters" — https://docs.slack.dev/reference/block-kit/blocks/section-block */
+/**
+ * Section block text: "maximum length is 3000 characters" —
+ * https://docs.slack.dev/reference/block-kit/blocks/section-block
+ */
 export const SECTION_TEXT = 3000;
 
-/** Section block fields: "Maximum number of items is 10. Maximum length for the text in each item is 2000 characters" — same page. */
+/**
+ * Section block fields: "Maximum number of items is 10. Maximum length for the text in each item is 2000 characters" —
+ * same page.
+ */
 export const SECTION_FIELDS = 10;
 export const FIELD_TEXT = 2000;
 
-/** Any text object: "The minimum length is 1 and maximum length is 3000 characters" — https://docs.slack.dev/reference/block-kit/composition-objects/text-object */
+/**
+ * Any text object: "The minimum length is 1 and maximum length is 3000 characters" —
+ * https://docs.slack.dev/reference/block-kit/composition-objects/text-object
+ */
 export const TEXT_OBJECT = 3000;
 
-/** Context block elements: "Maximum number of items is 10" — https://docs.slack.dev/reference/block-kit/blocks/context-block */
+/**
+ * Context block elements: "Maximum number of items is 10" —
+ * https://docs.slack.dev/reference/block-kit/blocks/context-block
+ */
 export const CONTEXT_ELEMENTS = 10;
 
-/** Actions block: "There is a maximum of 25 elements in each action block" — https://docs.slack.dev/reference/block-kit/blocks/actions-block */
+/**
+ * Actions block: "There is a maximum of 25 elements in each action block" —
+ * https://docs.slack.dev/reference/block-kit/blocks/actions-block
+ */
 export const ACTIONS_ELEMENTS = 25;
 
 /** block_id: "Maximum length for this field is 255 characters" — every block's reference page. */
@@ -37,7 +55,8 @@ export const ACTION_ID = 255;
 export const BUTTON_VALUE = 2000;
 
 /**
- * Confirmation dialog object — https://docs.slack.dev/reference/block-kit/composition-objects/confirmation-dialog-object:
+ * Confirmation dialog object —
+ * https://docs.slack.dev/reference/block-kit/composition-objects/confirmation-dialog-object:
  * title 100, text 300, confirm and deny 30 characters.
  */
 export const CONFIRM_TITLE = 100;

@@ -20,7 +20,10 @@ export interface ResourceRef {
   location: string;
   /** folders/N, organizations/N: the number; '' otherwise. */
   id: string;
-  /** The folder or organization whose logs hold the entry (folders/N, organizations/N): the resource itself or the node it is set on; '' for project resources. */
+  /**
+   * The folder or organization whose logs hold the entry (folders/N, organizations/N): the resource itself or the node
+   * it is set on; '' for project resources.
+   */
   node: string;
   /** Where its access is managed in the console, from the same table; null when there is none to name. */
   console: string | null;
@@ -31,7 +34,10 @@ type Change = Pick<Alert['change'], 'resource' | 'project' | 'location'>;
 // The Knative-style v1 name, in case a caller passes the log's resourceName through.
 const KNATIVE = /^namespaces\/([^/]+)\/services\/([^/]+)$/;
 
-/** What kind of resource an alert is about, from its canonical name (RESOURCE_TYPE_TABLE); the change's own project and location win. */
+/**
+ * What kind of resource an alert is about, from its canonical name (RESOURCE_TYPE_TABLE); the change's own project and
+ * location win.
+ */
 export function resourceRef(change: Change): ResourceRef {
   const knative = KNATIVE.exec(change.resource);
   const name = knative
@@ -82,7 +88,9 @@ export { enc };
 
 const CONSOLE = 'https://console.cloud.google.com';
 
-/** The resource's page in the Cloud console, where its security or IAM settings are; null when there is none to name. */
+/**
+ * The resource's page in the Cloud console, where its security or IAM settings are; null when there is none to name.
+ */
 export function consoleUrl(ref: ResourceRef): string | null {
   return ref.console;
 }

@@ -17,10 +17,12 @@ const allConstructed = (): LogEntry[] =>
     .filter((f) => f.endsWith('.json'))
     .map(fixture);
 
-const UPDATE = fixture('run-v2-updateservice--mask-ingress-internal-only--constructed.json'); // NOTICE, activity, 2025-03-12T16:40:03.602114Z
+// NOTICE, activity, 2025-03-12T16:40:03.602114Z
+const UPDATE = fixture('run-v2-updateservice--mask-ingress-internal-only--constructed.json');
 const FAILED = fixture('run-v2-updateservice--failed-permission-denied--constructed.json'); // ERROR, status.code 7
 const DATA_ACCESS = fixture('run-v2-getservice--unhandled-data-access--constructed.json'); // INFO, data_access log
-const IAM = fixture('iam-v1-setiampolicy--serviceaccount-user-snake-case--constructed.json'); // timestamp …44.210734916Z
+// timestamp …44.210734916Z
+const IAM = fixture('iam-v1-setiampolicy--serviceaccount-user-snake-case--constructed.json');
 
 const select = (filter: string, entries: LogEntry[]): string[] => {
   const node = parseFilter(filter);

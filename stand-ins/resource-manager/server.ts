@@ -35,7 +35,9 @@ export interface ResourceManagerStandIn {
   /** "127.0.0.1:PORT" */
   endpoint: string;
   addProject(p: ProjectSeed): void;
-  /** Every call received, in order, including ones that failed. Requests as decoded: camelCase, only fields on the wire. */
+  /**
+   * Every call received, in order, including ones that failed. Requests as decoded: camelCase, only fields on the wire.
+   */
   calls: Array<{ method: string; request: Record<string, unknown> }>;
   fail(method: string, fault: FaultSpec): void;
   latency(ms: number): void;

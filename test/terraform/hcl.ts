@@ -32,7 +32,10 @@ function fromTerraformJson(doc: Hcl): Hcl {
   return out;
 }
 
-/** Every .tf and .tf.json file of a module, parsed and merged block type by block type (hcl2json keeps blocks as arrays). */
+/**
+ * Every .tf and .tf.json file of a module, parsed and merged block type by block type (hcl2json keeps blocks as
+ * arrays).
+ */
 export async function parseModule(dir: string): Promise<Hcl> {
   const merged: Hcl = {};
   const files = readdirSync(dir)

@@ -1,4 +1,5 @@
 import { describeError } from '../core/errors.js';
+import { scopeRemediation } from '../core/subject.js';
 import type { RemediationOutcome } from '../core/verdict.js';
 import { md } from '../slack/render-text.js';
 import { effectiveParams, type FindingRef, resolveFinding, ruleEnabled } from './finding.js';
@@ -50,7 +51,7 @@ async function revertNow(click: Click, deps: InteractionDeps): Promise<void> {
     outcome = await deps.remediate(
       remediation.action,
       finding.resource,
-      effectiveParams(finding.rule, deps.config),
+      scopeRemediation(remediation.action, effectiveParams(finding.rule, deps.config), finding.subject),
       await deps.getRun(),
     );
   } catch (e) {

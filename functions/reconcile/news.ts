@@ -3,6 +3,7 @@ import type { Alert, Observation, SweepSummary } from '../core/notify.js';
 import type { ChangeEvent, Decision, ProjectMode } from '../core/types.js';
 import { type Verdict, verdictWithoutAction } from '../core/verdict.js';
 import { act } from '../enforcement/act.js';
+import { fingerprintOf, markFingerprint } from '../enforcement/marks.js';
 import { recordDecision } from '../enforcement/record.js';
 import { ruleText } from '../enforcement/rule-text.js';
 import type { SweepMark } from '../state/types.js';
@@ -131,25 +132,19 @@ async function newness(
   const updated = new Map<string, SweepMark>();
   for (const a of acted) {
     const key = a.verdict.decision.finding.key;
-    const fingerprint = fingerprintOf(a.verdict);
+    const fingerprint = fingerprintOf(a.verdict.decision);
     const mark = marks.get(key);
     const continuous = mark !== undefined && previous !== null && mark.lastSeen >= previous;
     // A revert is always news: something was changed in production.
     if (!mark || mark.fingerprint !== fingerprint || !continuous || a.verdict.done === 'reverted') news.add(key);
-    updated.set(key, { fingerprint, firstSeen: mark && continuous ? mark.firstSeen : started, lastSeen: started });
+    updated.set(key, {
+      fingerprint: markFingerprint(a.verdict),
+      firstSeen: mark && continuous ? mark.firstSeen : started,
+      lastSeen: started,
+    });
   }
   await deps.state.setSweepMarks(updated);
   return news;
-}
-
-function fingerprintOf(v: Verdict): string {
-  const d = v.decision;
-  return [
-    d.action,
-    d.finding.severity,
-    d.finding.message,
-    d.exemption ? `${d.exemption.approvedBy}|${d.exemption.expires}` : '',
-  ].join('\n');
 }
 
 async function notify(a: Acted, deps: SweepDeps): Promise<void> {

@@ -24,6 +24,7 @@ export function logNotifier(log: Logger): Notifier {
         event: 'sweep-summary',
         news: s.news,
         unread: s.unread,
+        health: s.health,
       });
     },
   };

@@ -1,5 +1,5 @@
 import { describeError } from '../core/errors.js';
-import type { Alert, Observation, SweepSummary } from '../core/notify.js';
+import type { Alert, Observation, SweepHealth, SweepSummary } from '../core/notify.js';
 import type { ChangeEvent, Decision, ProjectMode } from '../core/types.js';
 import { type Verdict, verdictWithoutAction } from '../core/verdict.js';
 import { act } from '../enforcement/act.js';
@@ -49,7 +49,7 @@ export async function reportProject(
     recordDecision(deps.log, v.result, v.verdict, SWEPT);
     if (v.verdict.done === 'dry-run' && !deps.act && v.verdict.decision.action === 'revert')
       report.planned.push({ decision: v.verdict.decision, event: v.event });
-    if (deps.notify && isNew && v.verdict.done !== 'exempt') await notify(v, deps);
+    if (deps.notify && isNew && v.verdict.done !== 'exempt' && !(await notify(v, deps))) report.undelivered++;
   }
   for (const j of judged)
     for (const e of j.result.ruleErrors)
@@ -147,7 +147,8 @@ async function newness(
   return news;
 }
 
-async function notify(a: Acted, deps: SweepDeps): Promise<void> {
+/** False when Slack refused the alert for good. */
+async function notify(a: Acted, deps: SweepDeps): Promise<boolean> {
   const f = a.verdict.decision.finding;
   const alert: Alert = {
     change: {
@@ -168,6 +169,7 @@ async function notify(a: Acted, deps: SweepDeps): Promise<void> {
   };
   try {
     await deps.notifier.notify(alert);
+    return true;
   } catch (e) {
     deps.log({
       severity: 'ERROR',
@@ -176,12 +178,15 @@ async function notify(a: Acted, deps: SweepDeps): Promise<void> {
       findingKey: f.key,
       done: a.verdict.done,
     });
+    return false;
   }
 }
 
 export async function summarize(report: SweepReport, deps: SweepDeps): Promise<void> {
   const news = report.findings.filter((f) => f.isNew && f.done !== 'exempt');
-  if (news.length === 0) return;
+  const health = healthOf(report);
+  const unhealthy = Object.values(health).some((n) => n > 0);
+  if (news.length === 0 && !unhealthy) return;
   const summary: SweepSummary = {
     startedAt: report.startedAt,
     finishedAt: report.finishedAt,
@@ -198,6 +203,7 @@ export async function summarize(report: SweepReport, deps: SweepDeps): Promise<v
     })),
     ongoing: report.findings.length - report.findings.filter((f) => f.isNew).length,
     unread: report.unread,
+    ...(unhealthy ? { health } : {}),
   };
   try {
     await deps.notifier.summarize(summary);
@@ -208,4 +214,14 @@ export async function summarize(report: SweepReport, deps: SweepDeps): Promise<v
       event: 'alert-undelivered',
     });
   }
+}
+
+/** The self-watch kinds this sweep saw: counted in its summary, paged on by the self-watch policy. */
+export function healthOf(report: SweepReport): SweepHealth {
+  return {
+    undelivered: report.undelivered,
+    ruleErrors: report.ruleErrors.length,
+    failed: report.findings.filter((f) => f.done === 'failed').length,
+    fights: report.findings.filter((f) => f.done === 'fighting').length,
+  };
 }

@@ -106,7 +106,13 @@ export async function applyPlanned(report: SweepReport, deps: Omit<SweepDeps, 'o
   const findings = [...report.findings];
   for (const { decision, event } of report.planned) {
     const verdict = await actOrReport(decision, event, deps);
-    const i = findings.findIndex((f) => f.resource === decision.finding.resource && f.rule === decision.finding.rule);
+    // One rule may report several subjects on a resource: the message tells them apart.
+    const i = findings.findIndex(
+      (f) =>
+        f.resource === decision.finding.resource &&
+        f.rule === decision.finding.rule &&
+        f.message === decision.finding.message,
+    );
     if (i >= 0) findings[i] = { ...findings[i]!, done: verdict.done, summary: verdict.summary };
     deps.log({
       severity: verdict.done === 'failed' ? 'ERROR' : 'NOTICE',

@@ -4,6 +4,7 @@ import { compileExactExemption } from '../decisions/exemptions.js';
 import { decodeItem } from '../events/decode.js';
 import type { Progress } from '../state/types.js';
 import { act } from '../enforcement/act.js';
+import { attribute, rememberVerdicts } from '../enforcement/attribution.js';
 import type { LiveDeps } from '../enforcement/deps.js';
 import { ruleText } from '../enforcement/rule-text.js';
 import { describeError, isTransient, TransientError } from '../core/errors.js';
@@ -66,7 +67,9 @@ export async function handleAuditEvent(
     }
     // Breakglass acknowledgements from Slack sit beside the configuration's reviewed exemptions.
     const breakglass = (await deps.state.exemptionsFor(event.resource.name)).map(compileExactExemption);
-    const result = judge({ ...prepared, event }, { ...core, exemptions: breakglass });
+    // Judged on the live state; attributed from the entry's own state, its mask and its delta.
+    const judged = judge({ ...prepared, event }, { ...core, exemptions: breakglass });
+    const { result, quiet, marks } = await attribute(judged, prepared.event, deps);
     for (const e of result.ruleErrors)
       deps.log({
         severity: 'ERROR',
@@ -82,7 +85,7 @@ export async function handleAuditEvent(
     }
     const change = alertChange(result, event);
     for (const [key, verdict] of verdicts) {
-      if (progress.notified.includes(key)) continue;
+      if (progress.notified.includes(key) || quiet.has(key)) continue;
       await notifyOnce(deps, {
         change,
         verdict,
@@ -91,7 +94,9 @@ export async function handleAuditEvent(
       });
       progress.notified.push(key);
     }
-    for (const verdict of verdicts.values()) recordDecision(deps.log, result, verdict, observation);
+    await rememberVerdicts(deps, verdicts.values(), marks, now);
+    for (const verdict of verdicts.values())
+      recordDecision(deps.log, result, verdict, observation, quiet.has(verdict.decision.finding.key));
     if (verdicts.size === 0) recordEntry(deps.log, result);
     await deps.state.complete(keys, deps.now());
     return { status: 'handled', verdicts: [...verdicts.values()] };

@@ -74,6 +74,7 @@ function parsed(data: z.infer<typeof configSchema>, source: string): Config {
     exemptions: data.exemptions.map((e) => ({
       resource: e.resource,
       rule: e.rule,
+      ...(e.subject ? { subject: e.subject } : {}),
       reason: e.reason,
       expires: e.expires,
       approvedBy: e.approvedBy ?? '',

@@ -1,3 +1,4 @@
+import { subjectProblem } from '../core/subject.js';
 import { z } from 'zod';
 import { DURATION, parseDuration } from '../core/duration.js';
 import { SEVERITIES } from '../core/types.js';
@@ -22,6 +23,13 @@ export const ruleOverrideSchema = z.strictObject({
 export const exemptionSchema = z.strictObject({
   resource: z.string().min(1).describe('glob on the full resource name'),
   rule: z.string().min(1).describe("rule id, or '*'"),
+  subject: z
+    .string()
+    .refine((s) => subjectProblem(s) === null, {
+      error: (iss) => subjectProblem(String(iss.input)) ?? 'invalid subject',
+    })
+    .optional()
+    .describe('member@role or field=value: only this subject of the rule; absent: every subject'),
   reason: z.string().min(1),
   expires: instant,
   approvedBy: z.string().regex(EMAIL, 'expected an e-mail address').optional(),

@@ -53,4 +53,17 @@ export interface SweepSummary {
   ongoing: number;
   /** What could not be read: a project, a region, a policy; and why. */
   unread: Array<{ project: string; what: string; reason: string }>;
+  /** runguard's own failures during the sweep, which also page through Terraform's self-watch policy. */
+  health?: SweepHealth;
+}
+
+/** Counts of the self-watch kinds seen by one sweep. */
+export interface SweepHealth {
+  /** Alerts Slack refused for good. */
+  undelivered: number;
+  ruleErrors: number;
+  /** Reverts that failed (a missing permission, a conflict that would not end). */
+  failed: number;
+  /** Findings runguard stopped reverting because it is fighting another actor. */
+  fights: number;
 }

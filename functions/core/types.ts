@@ -346,7 +346,15 @@ export interface Finding {
   /** One sentence in words, e.g. "allUsers can invoke (roles/run.invoker)". Never holds a secret value. */
   message: string;
   resource: string;
-  /** Stable key of what the finding is about: "<rule>|<resource>" — the unit of exemptions and fight counts. */
+  /**
+   * Exactly what on the resource the finding is about: `member@role` for a grant, `field=value` for a
+   * setting (functions/core/subject.ts); absent or '' when the rule names none (the rule on the whole resource).
+   */
+  subject?: string;
+  /**
+   * Stable key of what the finding is about: "<rule>|<resource>", or "<rule>|<resource>|<subject>" —
+   * the unit of exemptions, fight counts and sweep marks.
+   */
   key: string;
   remediation: { action: string; params: Record<string, unknown> } | null;
 }
@@ -359,6 +367,12 @@ export interface Decision {
   mode: ProjectMode;
   /** Why this action, in words, for the alert and the log line. */
   reason: string;
+  /**
+   * Attribution on a change: false when the finding was already open before this change (the change
+   * did not introduce it), so it is not blamed on the change's actor nor counted toward a fight.
+   * Absent where there is no change to attribute to (the sweep, the CLI on one entry).
+   */
+  introduced?: boolean;
   exemption: Exemption | null;
   /** Exemptions that would have matched but have expired: said, not honoured. */
   expiredExemptions: Exemption[];
@@ -371,6 +385,11 @@ export interface Exemption {
   resource: string;
   /** Rule id, or '*'. */
   rule: string;
+  /**
+   * The finding's subject it covers (`member@role`, `field=value`); absent: every subject of the rule
+   * on the resource. A breakglass acknowledgement always records the subject it was given for.
+   */
+  subject?: string;
   reason: string;
   /** ISO 8601 instant. */
   expires: string;

@@ -9,7 +9,7 @@ export interface ExemptionMatch {
 
 /** Finds the exemption that covers a finding at `now`; the one that lasts longest wins. */
 export function matchExemption(
-  finding: Finding,
+  finding: Pick<Finding, 'rule' | 'resource' | 'subject'>,
   exemptions: readonly CompiledExemption[],
   now: number,
 ): ExemptionMatch {
@@ -17,6 +17,8 @@ export function matchExemption(
   const expired: Exemption[] = [];
   for (const e of exemptions) {
     if ((e.rule !== '*' && e.rule !== finding.rule) || !e.glob.test(finding.resource)) continue;
+    // An exemption that names a subject covers that subject only: a wider grant is a finding of its own.
+    if (e.subject && e.subject !== (finding.subject ?? '')) continue;
     if (e.expiresAt <= now) expired.push(plain(e));
     else if (!active || e.expiresAt > active.expiresAt) active = e;
   }

@@ -36,7 +36,9 @@ export async function act(decision: Decision, event: ChangeEvent, deps: ActDeps,
     const summary = `not reverted: runguard is fighting ${fight.actor} over this setting since ${iso(fight.since)}; alerting only until it stops for ${formatDuration(windowMs)}`;
     return { decision, done: 'fighting', summary, outcome: null, fight: extended };
   }
-  const reverts = await deps.state.revertCount(key, now, windowMs);
+  // A finding already open before this change is not this change's actor's doing: it does not count toward a fight.
+  const counts = decision.introduced !== false;
+  const reverts = counts ? await deps.state.revertCount(key, now, windowMs) : 0;
   if (reverts >= maxReverts) {
     const actor = event.actor.email || 'an unknown actor';
     const started = { actor, since: now, until: now + windowMs, reverts };
@@ -47,7 +49,7 @@ export async function act(decision: Decision, event: ChangeEvent, deps: ActDeps,
 
   const run = await deps.getRun();
   const outcome = await deps.remediate(remediation.action, decision.finding.resource, remediation.params, run);
-  if (outcome.status === 'reverted') await deps.state.recordRevert(key, now, windowMs);
+  if (outcome.status === 'reverted' && counts) await deps.state.recordRevert(key, now, windowMs);
   return { decision, done: outcome.status, summary: describe(outcome, now), outcome, fight: null };
 }
 

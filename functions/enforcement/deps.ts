@@ -10,6 +10,7 @@ import { type Logger, stdoutLogger } from '../core/log.js';
 import type { Notifier } from '../core/notify.js';
 import type { ActDeps } from './act.js';
 import { logNotifier } from './log-notifier.js';
+import { selfWatchLogger } from './self-watch.js';
 import type { CompiledRule } from '../rules/compile.js';
 import type { Config } from '../config/load.js';
 import { createSlackApi } from '../slack/client.js';
@@ -49,12 +50,13 @@ export function createLiveDeps(env: NodeJS.ProcessEnv, log: Logger = stdoutLogge
   }
   const state = chooseStateStore(env, log);
   const now = () => Date.now();
+  const watched = selfWatch(env, config, log, now);
   return {
     rules,
     config,
     state,
     notifier: chooseNotifier(env, config, state, log, now),
-    log,
+    log: watched,
     now,
     getRun: lazyRunClient(env.RUNGUARD_RUN_ENDPOINT).getRun,
     remediate: (action, name, params, run) => remediate(action, name, params, run),
@@ -109,6 +111,21 @@ function chooseNotifier(
   }
   return logNotifier(log);
 }
+
+/** Where Slack works, the self-watch kinds also reach the default channel (rate-limited); else the log as is. */
+function selfWatch(env: NodeJS.ProcessEnv, config: Config, log: Logger, now: () => number): Logger {
+  const token = env.SLACK_BOT_TOKEN;
+  const channel = config.slack?.defaultChannel;
+  if (!token || !channel) return log;
+  const api = lazySlackApi(token, env.SLACK_API_URL);
+  return selfWatchLogger(log, (text) => api.chat.postMessage({ channel, text, blocks: [] }), {
+    now,
+    intervalMs: SELF_WATCH_INTERVAL_MS,
+  }).log;
+}
+
+/** At most one self-watch message per kind per instance in this long. */
+export const SELF_WATCH_INTERVAL_MS = 15 * 60_000;
 
 function lazySlackApi(token: string, apiUrl: string | undefined): SlackApi {
   let api: Promise<SlackApi> | undefined;

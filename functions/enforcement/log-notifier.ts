@@ -9,7 +9,7 @@ export function logNotifier(log: Logger): Notifier {
       const f = verdict.decision.finding;
       log({
         severity: SEVERITY[f.severity],
-        message: `[${f.severity}] ${f.rule} on ${change.resource}: ${f.message} — by ${change.actor || 'unknown'} (${change.tool}) — ${verdict.summary}`,
+        message: `[${f.severity}] ${f.rule} on ${change.resource}: ${f.message} — ${verdict.decision.introduced === false ? `already open before this change (this change by ${change.actor || 'unknown'})` : `by ${change.actor || 'unknown'}`} (${change.tool}) — ${verdict.summary}`,
         event: 'alert',
         labels: { rule: f.rule, done: verdict.done, project: change.project },
         insertId: change.insertId,
@@ -24,6 +24,7 @@ export function logNotifier(log: Logger): Notifier {
         event: 'sweep-summary',
         news: s.news,
         unread: s.unread,
+        health: s.health,
       });
     },
   };

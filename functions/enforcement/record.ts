@@ -2,6 +2,7 @@ import type { EntryResult } from './pipeline.js';
 import type { LogSeverity, Logger } from '../core/log.js';
 import type { Observation } from '../core/notify.js';
 import type { Verdict } from '../core/verdict.js';
+import { STANDING } from './attribution.js';
 
 // One structured line per decision (and one per entry that produced none), so an auditor can
 // answer "who changed what, what did runguard do, and why" from Cloud Logging alone.
@@ -17,11 +18,18 @@ const DONE_SEVERITY: Record<Verdict['done'], LogSeverity> = {
   exempt: 'INFO',
 };
 
-export function recordDecision(log: Logger, r: EntryResult, v: Verdict, observation: Observation): void {
+export function recordDecision(
+  log: Logger,
+  r: EntryResult,
+  v: Verdict,
+  observation: Observation,
+  alreadyAlerted = false,
+): void {
   const f = v.decision.finding;
+  const standing = v.decision.introduced === false ? ` (${STANDING}${alreadyAlerted ? '; already alerted' : ''})` : '';
   log({
     severity: DONE_SEVERITY[v.done],
-    message: `${v.done}: ${f.rule} on ${f.resource} — ${v.summary}`,
+    message: `${v.done}: ${f.rule} on ${f.resource}${standing} — ${v.summary}`,
     event: 'decision',
     labels: { rule: f.rule, action: v.decision.action, done: v.done, project: r.project },
     ...identity(r),
@@ -29,6 +37,9 @@ export function recordDecision(log: Logger, r: EntryResult, v: Verdict, observat
     ruleSeverity: f.severity,
     finding: f.message,
     findingKey: f.key,
+    subject: f.subject,
+    introduced: v.decision.introduced,
+    alerted: alreadyAlerted ? false : undefined,
     action: v.decision.action,
     mode: v.decision.mode,
     reason: v.decision.reason,

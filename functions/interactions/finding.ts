@@ -1,15 +1,18 @@
 import { type Config, projectMode } from '../config/load.js';
+import { parseSubject } from '../core/subject.js';
 import type { ProjectMode } from '../core/types.js';
 import type { CompiledRule } from '../rules/compile.js';
 import type { ActionValue } from '../slack/render-actions.js';
 
-// The finding a button is about, from its key `${rule}|${resource}`, checked against what runguard
+// The finding a button is about, from its key `${rule}|${resource}` or `${rule}|${resource}|${subject}`, checked against what runguard
 // knows now: the rule must still exist, the resource must be a full resource name. Pure.
 
 export interface FindingRef {
   key: string;
   rule: CompiledRule;
   resource: string;
+  /** member@role or field=value; '' when the finding is about the rule on the whole resource. */
+  subject: string;
   project: string;
   mode: ProjectMode;
 }
@@ -28,12 +31,16 @@ export function resolveFinding(
     };
   const bar = value.key.indexOf('|');
   const ruleId = bar > 0 ? value.key.slice(0, bar) : '';
-  const resource = bar > 0 ? value.key.slice(bar + 1) : '';
-  if (!ruleId || !RESOURCE.test(resource)) return { error: 'the button does not name a finding runguard understands' };
+  const rest = bar > 0 ? value.key.slice(bar + 1) : '';
+  const bar2 = rest.indexOf('|');
+  const resource = bar2 >= 0 ? rest.slice(0, bar2) : rest;
+  const subject = bar2 >= 0 ? rest.slice(bar2 + 1) : '';
+  if (!ruleId || !RESOURCE.test(resource) || (bar2 >= 0 && parseSubject(subject) === null))
+    return { error: 'the button does not name a finding runguard understands' };
   const rule = rules.find((r) => r.id === ruleId);
   if (!rule) return { error: `rule ${ruleId} is not loaded any more` };
   const project = /^projects\/([^/]+)/.exec(resource)?.[1] ?? '';
-  return { key: value.key, rule, resource, project, mode: projectMode(config, project, resource) };
+  return { key: value.key, rule, resource, subject, project, mode: projectMode(config, project, resource) };
 }
 
 /** The rule's params with the configuration's override on top, as rules/evaluate.ts merges them. */

@@ -1,6 +1,8 @@
 import { describeError } from '../core/errors.js';
+import { scopeRemediation } from '../core/subject.js';
 import type { RemediationOutcome } from '../core/verdict.js';
 import { md } from '../slack/render-text.js';
+import { activeExemption, describeExemption } from './exempt-check.js';
 import { effectiveParams, type FindingRef, resolveFinding, ruleEnabled } from './finding.js';
 import { section, slackDate, withNote } from './message.js';
 import type { Click } from './payload.js';
@@ -34,6 +36,11 @@ async function revertNow(click: Click, deps: InteractionDeps): Promise<void> {
     return refuse(deps, click, 'revert-now', finding.error, `Nothing was changed: ${finding.error}.`);
   const unsafe = whyNot(finding, deps);
   if (unsafe) return refuse(deps, click, 'revert-now', unsafe, `Nothing was changed: ${unsafe}.`);
+  const exemption = await activeExemption(finding, deps);
+  if (exemption) {
+    const why = describeExemption(exemption);
+    return refuse(deps, click, 'revert-now', why, `Nothing was changed: ${md(why, 1500)}.`, { exemption });
+  }
   const remediation = finding.rule.remediation!;
 
   deps.log({
@@ -50,7 +57,7 @@ async function revertNow(click: Click, deps: InteractionDeps): Promise<void> {
     outcome = await deps.remediate(
       remediation.action,
       finding.resource,
-      effectiveParams(finding.rule, deps.config),
+      scopeRemediation(remediation.action, effectiveParams(finding.rule, deps.config), finding.subject),
       await deps.getRun(),
     );
   } catch (e) {

@@ -155,6 +155,8 @@ function makeExemption(
     findingKey: finding.key,
     rule: finding.rule.id,
     resource: finding.resource,
+    // Exactly what was acknowledged: a wider grant on the same resource is a finding of its own.
+    ...(finding.subject ? { subject: finding.subject } : {}),
     reason,
     expires: new Date(until).toISOString(),
     approvedBy: email ?? slackUserId,

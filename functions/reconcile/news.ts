@@ -1,8 +1,9 @@
 import { describeError } from '../core/errors.js';
-import type { Alert, Observation, SweepSummary } from '../core/notify.js';
+import type { Alert, Observation, SweepHealth, SweepSummary } from '../core/notify.js';
 import type { ChangeEvent, Decision, ProjectMode } from '../core/types.js';
 import { type Verdict, verdictWithoutAction } from '../core/verdict.js';
 import { act } from '../enforcement/act.js';
+import { fingerprintOf, markFingerprint } from '../enforcement/marks.js';
 import { recordDecision } from '../enforcement/record.js';
 import { ruleText } from '../enforcement/rule-text.js';
 import type { SweepMark } from '../state/types.js';
@@ -48,7 +49,7 @@ export async function reportProject(
     recordDecision(deps.log, v.result, v.verdict, SWEPT);
     if (v.verdict.done === 'dry-run' && !deps.act && v.verdict.decision.action === 'revert')
       report.planned.push({ decision: v.verdict.decision, event: v.event });
-    if (deps.notify && isNew && v.verdict.done !== 'exempt') await notify(v, deps);
+    if (deps.notify && isNew && v.verdict.done !== 'exempt' && !(await notify(v, deps))) report.undelivered++;
   }
   for (const j of judged)
     for (const e of j.result.ruleErrors)
@@ -105,7 +106,13 @@ export async function applyPlanned(report: SweepReport, deps: Omit<SweepDeps, 'o
   const findings = [...report.findings];
   for (const { decision, event } of report.planned) {
     const verdict = await actOrReport(decision, event, deps);
-    const i = findings.findIndex((f) => f.resource === decision.finding.resource && f.rule === decision.finding.rule);
+    // One rule may report several subjects on a resource: the message tells them apart.
+    const i = findings.findIndex(
+      (f) =>
+        f.resource === decision.finding.resource &&
+        f.rule === decision.finding.rule &&
+        f.message === decision.finding.message,
+    );
     if (i >= 0) findings[i] = { ...findings[i]!, done: verdict.done, summary: verdict.summary };
     deps.log({
       severity: verdict.done === 'failed' ? 'ERROR' : 'NOTICE',
@@ -131,28 +138,23 @@ async function newness(
   const updated = new Map<string, SweepMark>();
   for (const a of acted) {
     const key = a.verdict.decision.finding.key;
-    const fingerprint = fingerprintOf(a.verdict);
+    const fingerprint = fingerprintOf(a.verdict.decision);
     const mark = marks.get(key);
     const continuous = mark !== undefined && previous !== null && mark.lastSeen >= previous;
     // A revert is always news: something was changed in production.
     if (!mark || mark.fingerprint !== fingerprint || !continuous || a.verdict.done === 'reverted') news.add(key);
-    updated.set(key, { fingerprint, firstSeen: mark && continuous ? mark.firstSeen : started, lastSeen: started });
+    updated.set(key, {
+      fingerprint: markFingerprint(a.verdict),
+      firstSeen: mark && continuous ? mark.firstSeen : started,
+      lastSeen: started,
+    });
   }
   await deps.state.setSweepMarks(updated);
   return news;
 }
 
-function fingerprintOf(v: Verdict): string {
-  const d = v.decision;
-  return [
-    d.action,
-    d.finding.severity,
-    d.finding.message,
-    d.exemption ? `${d.exemption.approvedBy}|${d.exemption.expires}` : '',
-  ].join('\n');
-}
-
-async function notify(a: Acted, deps: SweepDeps): Promise<void> {
+/** False when Slack refused the alert for good. */
+async function notify(a: Acted, deps: SweepDeps): Promise<boolean> {
   const f = a.verdict.decision.finding;
   const alert: Alert = {
     change: {
@@ -173,6 +175,7 @@ async function notify(a: Acted, deps: SweepDeps): Promise<void> {
   };
   try {
     await deps.notifier.notify(alert);
+    return true;
   } catch (e) {
     deps.log({
       severity: 'ERROR',
@@ -181,12 +184,15 @@ async function notify(a: Acted, deps: SweepDeps): Promise<void> {
       findingKey: f.key,
       done: a.verdict.done,
     });
+    return false;
   }
 }
 
 export async function summarize(report: SweepReport, deps: SweepDeps): Promise<void> {
   const news = report.findings.filter((f) => f.isNew && f.done !== 'exempt');
-  if (news.length === 0) return;
+  const health = healthOf(report);
+  const unhealthy = Object.values(health).some((n) => n > 0);
+  if (news.length === 0 && !unhealthy) return;
   const summary: SweepSummary = {
     startedAt: report.startedAt,
     finishedAt: report.finishedAt,
@@ -203,6 +209,7 @@ export async function summarize(report: SweepReport, deps: SweepDeps): Promise<v
     })),
     ongoing: report.findings.length - report.findings.filter((f) => f.isNew).length,
     unread: report.unread,
+    ...(unhealthy ? { health } : {}),
   };
   try {
     await deps.notifier.summarize(summary);
@@ -213,4 +220,14 @@ export async function summarize(report: SweepReport, deps: SweepDeps): Promise<v
       event: 'alert-undelivered',
     });
   }
+}
+
+/** The self-watch kinds this sweep saw: counted in its summary, paged on by the self-watch policy. */
+export function healthOf(report: SweepReport): SweepHealth {
+  return {
+    undelivered: report.undelivered,
+    ruleErrors: report.ruleErrors.length,
+    failed: report.findings.filter((f) => f.done === 'failed').length,
+    fights: report.findings.filter((f) => f.done === 'fighting').length,
+  };
 }

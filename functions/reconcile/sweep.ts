@@ -24,6 +24,7 @@ export async function sweep(projects: readonly string[], deps: SweepDeps): Promi
     findings: [],
     unread: [],
     ruleErrors: [],
+    undelivered: 0,
     planned: [],
   };
   const sweepDeadline = startedAt + deps.config.reconcile.sweepBudgetMs;

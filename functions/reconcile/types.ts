@@ -72,6 +72,8 @@ export interface SweepReport {
   unread: Unread[];
   /** Rules that failed to evaluate: reported, never a silent pass. */
   ruleErrors: Array<{ resource: string; rule: string; message: string }>;
+  /** Alerts Slack refused for good during this sweep (each also an `alert-undelivered` line). */
+  undelivered: number;
   /** Read-only sweeps: the reverts enforce mode calls for, for `applyPlanned` after they are shown. */
   planned: Array<{ decision: Decision; event: ChangeEvent }>;
 }

@@ -57,6 +57,8 @@ export const REMEDIATION_ACTIONS: Readonly<Record<RemediationName, RemediationAc
           }),
         )
         .min(1, 'must name at least one public member'),
+      /** Only from these roles (a finding about one grant); absent: every role. */
+      roles: z.array(z.string().min(1)).min(1, 'must name at least one role').optional(),
     }),
   },
   'enable-invoker-iam-check': {

@@ -90,21 +90,21 @@ async function fixService(r: Job, fix: ServiceFix): Promise<Outcome> {
   }
 }
 
-async function removeMembers(r: Job, members: readonly string[]): Promise<Outcome> {
-  const goal = `remove ${members.join(' and ')} from the IAM policy`;
+async function removeMembers(r: Job, members: readonly string[], roles?: readonly string[]): Promise<Outcome> {
+  const goal = `remove ${members.join(' and ')} from the IAM policy${roles ? ` (${roles.join(', ')})` : ''}`;
   for (;;) {
     const before = await r.port.getIamPolicy(r.name);
     if (!before) return gone(r);
-    r.now = describePublicAccess(before, members);
+    r.now = describePublicAccess(before, members, roles);
     // Rebuilt from each fresh read, so a concurrent writer's own changes are kept.
-    const { policy, removed } = withoutPublicMembers(before, members);
+    const { policy, removed } = withoutPublicMembers(before, members, roles);
     if (removed.length === 0) return outcome(r, 'already-safe', `${r.now}; nothing to change`, true);
     if (r.attempts >= r.maxAttempts) return fighting(r, goal, `gave up after ${r.attempts} stale-etag writes`);
     if (!(await tryWrite(r, () => r.port.setIamPolicy(r.name, policy)))) continue;
     const after = await r.port.getIamPolicy(r.name);
     if (!after) return gone(r);
-    r.now = describePublicAccess(after, members);
-    if (publicGrants(after, members).length > 0)
+    r.now = describePublicAccess(after, members, roles);
+    if (publicGrants(after, members, roles).length > 0)
       return fighting(r, goal, `the write succeeded but a re-read shows ${r.now}`);
     return outcome(r, 'reverted', describeRemoval(removed, after), true);
   }
@@ -148,7 +148,8 @@ export async function remediate(
   try {
     if (action === 'set-ingress') return await fixService(r, ingressFix(effective.safeIngress as Ingress));
     if (action === 'enable-invoker-iam-check') return await fixService(r, invokerCheckFix);
-    return await removeMembers(r, effective.publicMembers as string[]); // validation left no other action
+    // validation left no other action
+    return await removeMembers(r, effective.publicMembers as string[], effective.roles as string[] | undefined);
   } catch (err) {
     if (!(err instanceof RunPortError) || err.code === 'unavailable') throw err;
     if (err.code === 'not-found') return gone(r);

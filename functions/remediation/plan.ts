@@ -17,11 +17,13 @@ export interface Removal {
 export function withoutPublicMembers(
   policy: Policy,
   members: readonly string[],
+  roles?: readonly string[],
 ): { policy: Policy; removed: Removal[] } {
-  const drop = new Set(members);
   const removed: Removal[] = [];
   const bindings: Binding[] = [];
   for (const b of policy.bindings) {
+    // Scoped to `roles` when given: a grant that is not the finding's (an exempt one) stays.
+    const drop = new Set(roles && !roles.includes(b.role) ? [] : members);
     const kept = b.members.filter((m) => !drop.has(m));
     for (const m of b.members) if (drop.has(m)) removed.push({ role: b.role, member: m });
     if (kept.length === 0) continue;
@@ -31,8 +33,8 @@ export function withoutPublicMembers(
 }
 
 /** Every (role, member) of `policy` that is one of `members`. */
-export function publicGrants(policy: Policy, members: readonly string[]): Removal[] {
-  return withoutPublicMembers(policy, members).removed;
+export function publicGrants(policy: Policy, members: readonly string[], roles?: readonly string[]): Removal[] {
+  return withoutPublicMembers(policy, members, roles).removed;
 }
 
 const plural = (n: number, word: string): string =>
@@ -58,9 +60,10 @@ export function describeRemoval(removed: readonly Removal[], after: Policy): str
 }
 
 /** What a policy says about public access, in words: "allUsers holds roles/run.invoker". */
-export function describePublicAccess(policy: Policy, members: readonly string[]): string {
-  const grants = publicGrants(policy, members);
-  if (grants.length === 0) return `no ${listWords([...members])} in the IAM policy`;
+export function describePublicAccess(policy: Policy, members: readonly string[], roles?: readonly string[]): string {
+  const grants = publicGrants(policy, members, roles);
+  if (grants.length === 0)
+    return `no ${listWords([...members])} in the IAM policy${roles ? ` for ${listWords([...roles])}` : ''}`;
   return grants.map((g) => `${g.member} holds ${g.role}`).join('; ');
 }
 

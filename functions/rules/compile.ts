@@ -17,6 +17,7 @@ export type CelProgram = (input: RuleInput) => unknown;
 export interface CompiledRule extends RuleSpec {
   readonly conditionProgram: CelProgram;
   readonly messageProgram: CelProgram | null;
+  readonly subjectsProgram: CelProgram | null;
   readonly appliesTo: ReadonlySet<ResourceType>;
 }
 
@@ -85,6 +86,8 @@ function compileSource(
   if (condition?.error) problems.push({ field: 'condition', message: condition.error });
   const message = typeof raw.message === 'string' && raw.message ? compileExpr(raw.message, 'string') : null;
   if (message?.error) problems.push({ field: 'message', message: message.error });
+  const subjects = typeof raw.subjects === 'string' && raw.subjects ? compileExpr(raw.subjects, 'list') : null;
+  if (subjects?.error) problems.push({ field: 'subjects', message: subjects.error });
 
   const action =
     isRecord(raw.remediation) && typeof raw.remediation.action === 'string' ? raw.remediation.action : null;
@@ -104,6 +107,7 @@ function compileSource(
     params: deepFreeze(spec.params),
     conditionProgram: condition.program,
     messageProgram: message?.program ?? null,
+    subjectsProgram: subjects?.program ?? null,
     appliesTo: new Set(spec.resourceTypes),
   };
   return { id, rule, problems: [] };
@@ -151,7 +155,7 @@ function remediationProblems(
 type CompiledExpr = { program: CelProgram; error: null } | { program: null; error: string };
 
 /** `dyn` (a bare field such as `service.invokerIamDisabled`) passes here and is checked at each evaluation. */
-function compileExpr(source: string, want: 'bool' | 'string'): CompiledExpr {
+function compileExpr(source: string, want: 'bool' | 'string' | 'list'): CompiledExpr {
   let parsed: ReturnType<Environment['parse']>;
   try {
     parsed = env.parse(source);
@@ -160,7 +164,8 @@ function compileExpr(source: string, want: 'bool' | 'string'): CompiledExpr {
   }
   const checked = parsed.check();
   if (!checked.valid) return { program: null, error: celError(checked.error, source) };
-  if (checked.type !== want && checked.type !== 'dyn') {
+  const type = want === 'list' && (checked.type ?? '').startsWith('list') ? 'list' : checked.type;
+  if (type !== want && type !== 'dyn') {
     return { program: null, error: `must evaluate to ${want}, but evaluates to ${checked.type}` };
   }
   return { program: parsed as unknown as CelProgram, error: null };

@@ -1,5 +1,6 @@
 import { emptyBinauthzPolicy, emptyOrgPolicy, emptyPolicy, emptyService } from '../core/service.js';
 import { type ChangeEvent, type Finding, REDACTED, WORKLOAD_TYPES } from '../core/types.js';
+import { findingKey, parseSubject, scopeRemediation } from '../core/subject.js';
 import { type CompiledRule, celError } from './compile.js';
 import type { RuleInput, RuleOverride, RuleSettings } from './types.js';
 
@@ -62,17 +63,77 @@ export function evaluateRules(
     const outcome = evaluateRule(rule, input);
     if (outcome.error !== null) errors.push({ rule: rule.id, message: outcome.error });
     if (!outcome.fired) continue;
-    findings.push({
+    const severity = override?.severity ?? rule.severity;
+    const one = (subject: string, message: string): Finding => ({
       rule: rule.id,
-      severity: override?.severity ?? rule.severity,
+      severity,
       title: rule.title,
-      message: outcome.message,
+      message,
       resource,
-      key: `${rule.id}|${resource}`,
-      remediation: rule.remediation ? { action: rule.remediation.action, params: { ...params } } : null,
+      ...(subject ? { subject } : {}),
+      key: findingKey(rule.id, resource, subject),
+      remediation: rule.remediation
+        ? { action: rule.remediation.action, params: scopeRemediation(rule.remediation.action, { ...params }, subject) }
+        : null,
     });
+    const subjects = subjectsOf(rule, input);
+    if (subjects.error !== null) errors.push({ rule: rule.id, message: subjects.error });
+    // No subject (or none could be said): one finding about the rule on the whole resource, as before.
+    if (subjects.list.length === 0) {
+      findings.push(one('', outcome.message));
+      continue;
+    }
+    for (const subject of subjects.list) findings.push(one(subject, messageFor(rule, input, subject, outcome.message)));
   }
   return { findings, errors };
+}
+
+/** The rule's subjects on this input, flattened, de-duplicated and each a well-formed subject; never throws. */
+export function subjectsOf(rule: CompiledRule, input: RuleInput): { list: string[]; error: string | null } {
+  if (!rule.subjectsProgram) return { list: [], error: null };
+  let value: unknown;
+  try {
+    value = rule.subjectsProgram(input);
+  } catch (err) {
+    return { list: [], error: `subjects: ${celError(err, rule.subjects ?? '')}` };
+  }
+  if (!Array.isArray(value)) return { list: [], error: `subjects: evaluated to ${typeName(value)}, not list` };
+  const flat = value.flatMap((v: unknown) => (Array.isArray(v) ? v : [v]));
+  const bad = flat.filter((v) => typeof v !== 'string' || parseSubject(v) === null);
+  if (bad.length > 0)
+    return {
+      list: [],
+      error: `subjects: ${bad.map((b) => JSON.stringify(b)).join(', ')} not member@role or field=value`,
+    };
+  return { list: [...new Set(flat as string[])], error: null };
+}
+
+/**
+ * A grant subject's own message: the rule's message on the input narrowed to that one grant, so
+ * "allUsers holds roles/run.developer" is said apart from "allUsers can invoke". Settings keep the message.
+ */
+function messageFor(rule: CompiledRule, input: RuleInput, subject: string, whole: string): string {
+  const s = parseSubject(subject);
+  if (s?.kind !== 'grant' || !rule.messageProgram) return whole;
+  const narrowed: RuleInput = {
+    ...input,
+    policy: {
+      ...input.policy,
+      bindings: input.policy.bindings
+        .filter((b) => b.role === s.role && b.members.includes(s.member))
+        .map((b) => ({ ...b, members: [s.member] })),
+    },
+    change: {
+      ...input.change,
+      deltas: input.change.deltas.filter((d) => d.role === s.role && d.member === s.member),
+    },
+  };
+  try {
+    const m = rule.messageProgram(narrowed);
+    return typeof m === 'string' && m !== '' && !m.includes(REDACTED) ? m : whole;
+  } catch {
+    return whole;
+  }
 }
 
 /** Runs one rule on a ready activation; never throws. */

@@ -2,7 +2,7 @@ import { emptyBinauthzPolicy, emptyOrgPolicy, emptyPolicy, emptyService } from '
 import { type ResourceType, WORKLOAD_TYPES } from '../core/types.js';
 import { matchName, resourceTypeInfo } from '../events/resource-types.js';
 import type { CompiledRule } from './compile.js';
-import { evaluateRule } from './evaluate.js';
+import { evaluateRule, subjectsOf } from './evaluate.js';
 import type { RuleExample, RuleInput } from './types.js';
 
 export interface ExampleResult {
@@ -80,6 +80,8 @@ function runExample(rule: CompiledRule, example: RuleExample, path: string, must
   if (outcome.error !== null) return result(false, outcome.error);
   if (!mustFire) return outcome.fired ? result(false, `fired, but must not: "${outcome.message}"`) : result(true);
   if (!outcome.fired) return result(false, 'did not fire, but must');
+  const subjects = subjectsOf(rule, input);
+  if (subjects.error !== null) return result(false, subjects.error);
   if (example.message !== undefined && outcome.message !== example.message) {
     return result(false, `message was "${outcome.message}", expected "${example.message}"`);
   }

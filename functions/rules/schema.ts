@@ -40,6 +40,7 @@ export const ruleFileSchema = z.strictObject({
     .min(1, 'must name at least one resource type'),
   condition: celSource,
   message: celSource.optional(),
+  subjects: celSource.optional(),
   params: z.record(z.string(), z.unknown()).default({}),
   remediation: z.strictObject({ action: text }).nullable(),
   explanation: text,

@@ -10,6 +10,11 @@ export interface RuleSpec {
   condition: string;
   /** CEL, must evaluate to string: the finding's one-line message. Optional; the title is used otherwise. */
   message?: string;
+  /**
+   * CEL, must evaluate to a list of strings (a list of lists is flattened): what exactly fired, one
+   * finding per subject (`member@role`, `field=value`; see functions/core/subject.ts). Optional.
+   */
+  subjects?: string;
   /** Default parameters, visible to CEL as `params`; overridable per rule in the configuration. */
   params: Record<string, unknown>;
   remediation: { action: string } | null;

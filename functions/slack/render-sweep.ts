@@ -26,7 +26,15 @@ export function renderSweepSummary(s: SweepSummary): RenderedAlert {
   if (n > LISTED) lines.push(`…and ${n - LISTED} more (each has its own alert)`);
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: plain(head, HEADER_TEXT), emoji: true } },
-    { type: 'section', text: { type: 'mrkdwn', text: fitMrkdwn(lines.join('\n'), SECTION_TEXT), verbatim: true } },
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        // A sweep with nothing new is summarized only when runguard itself had trouble: say so, never an empty section.
+        text: fitMrkdwn(lines.length > 0 ? lines.join('\n') : '_No new findings._', SECTION_TEXT),
+        verbatim: true,
+      },
+    },
   ];
   if (s.unread.length > 0) {
     const unread = s.unread
@@ -42,6 +50,16 @@ export function renderSweepSummary(s: SweepSummary): RenderedAlert {
       },
     });
   }
+  const health = healthWords(s);
+  if (health)
+    blocks.push({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: fitMrkdwn(`:rotating_light: *runguard itself*: ${health}`, SECTION_TEXT),
+        verbatim: true,
+      },
+    });
   const ongoing = s.ongoing > 0 ? ` · ${s.ongoing} already alerted and unchanged` : '';
   blocks.push({
     type: 'context',
@@ -54,8 +72,21 @@ export function renderSweepSummary(s: SweepSummary): RenderedAlert {
     ],
   });
   const text = plain(
-    `runguard sweep: ${n} new finding${n === 1 ? '' : 's'} in ${s.projects} project${s.projects === 1 ? '' : 's'}${s.unread.length ? `, ${s.unread.length} not read` : ''}`,
+    `runguard sweep: ${n} new finding${n === 1 ? '' : 's'} in ${s.projects} project${s.projects === 1 ? '' : 's'}${s.unread.length ? `, ${s.unread.length} not read` : ''}${health ? `; runguard itself: ${health}` : ''}`,
     300,
   );
   return { text, blocks };
+}
+
+/** "2 alerts not delivered, 1 rule error, 1 revert failed, 1 fight", or '' when all is well. */
+export function healthWords(s: SweepSummary): string {
+  const h = s.health;
+  if (!h) return '';
+  const part = (n: number, one: string, many: string) => (n > 0 ? [`${n} ${n === 1 ? one : many}`] : []);
+  return [
+    ...part(h.undelivered, 'alert not delivered', 'alerts not delivered'),
+    ...part(h.ruleErrors, 'rule error', 'rule errors'),
+    ...part(h.failed, 'revert failed', 'reverts failed'),
+    ...part(h.fights, 'fight', 'fights'),
+  ].join(', ');
 }

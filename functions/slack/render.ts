@@ -106,7 +106,7 @@ function fields(alert: Alert, ref: ReturnType<typeof resourceRef>, marker: strin
     [ref.label, link(consoleUrl(ref), oneLine(ref.short), v, BUDGET.consoleUrl)],
     ['Region', change.location ? code(change.location, 60) : 'global'],
     // A sweep knows what is deployed, not who deployed it; the audit log link finds out.
-    ['Who', swept ? '_found by sweep_ (no change event: already in place)' : md(oneLine(change.actor || 'unknown'), v)],
+    ['Who', swept ? '_found by sweep_ (no change event: already in place)' : who(alert, v)],
     ['With', `${tool}${detail}`],
     ['When', md(utc(change.timestamp), 60)],
     ['Rule', code(verdict.decision.finding.rule, v)],
@@ -114,6 +114,13 @@ function fields(alert: Alert, ref: ReturnType<typeof resourceRef>, marker: strin
     ['Method', swept ? 'none' : code(change.method || 'unknown', v)],
   ];
   return pairs.slice(0, SECTION_FIELDS).map(([title, value]) => mrkdwn(`*${title}*\n${value}`, FIELD_TEXT));
+}
+
+/** A finding already open before this change is not blamed on the change's actor. */
+function who(alert: Alert, v: number): string {
+  const actor = md(oneLine(alert.change.actor || 'unknown'), v - 80);
+  if (alert.verdict.decision.introduced !== false) return actor;
+  return `_already open before this change_ (not introduced by it; this change: ${actor})`;
 }
 
 function context(alert: Alert, opts: RenderOptions): ContextBlock {

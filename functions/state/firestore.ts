@@ -302,6 +302,7 @@ function toExemption(d: DocumentData | BreakglassExemption): BreakglassExemption
   return {
     resource: d.resource,
     rule: d.rule,
+    ...(typeof d.subject === 'string' && d.subject ? { subject: d.subject } : {}),
     reason: d.reason,
     expires: d.expires,
     approvedBy: d.approvedBy,

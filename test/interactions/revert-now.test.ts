@@ -126,3 +126,65 @@ describe('Revert now', () => {
     expect(k.logs).toContainEqual(expect.objectContaining({ event: 'revert-now', severity: 'ERROR' }));
   });
 });
+
+// Issue 13 §7: a click does not undo what a person recorded may stay.
+describe('Revert now respects exemptions', () => {
+  const { standIn: run, client } = useCloudRunStandIn();
+  const slack = useSlackStandIn(SLACK);
+  beforeEach(() => {
+    run.reset();
+    slack.reset();
+    run.seedService({ name: DEV, ingress: 'INGRESS_TRAFFIC_ALL' });
+    run.seedPolicy(DEV, { bindings: [] });
+  });
+  const setup = (configText = CONFIG) => {
+    const live = harness(run, client).deps;
+    return kit(slack, { configText, getRun: live.getRun, remediate: live.remediate });
+  };
+
+  it('refuses while a breakglass exemption covers the finding, saying which, by whom and until when', async () => {
+    const msg = await postAlert(slack, { project: 'shop-dev' });
+    const k = setup();
+    const key = `run-ingress-all|${DEV}`;
+    await k.deps.state.recordExemption(
+      {
+        source: 'breakglass',
+        id: `${key}|x`,
+        findingKey: key,
+        rule: 'run-ingress-all',
+        resource: DEV,
+        reason: 'load test behind Cloud Armor',
+        expires: '2026-11-23T14:00:00.000Z',
+        approvedBy: 'lead@example.com',
+        requester: 'dev@example.com',
+        createdAt: '2026-11-23T09:00:00.000Z',
+        slackUserId: 'U0LEAD',
+        slackMessage: null,
+      },
+      k.clock.now,
+    );
+    await send(k, clickPayload(msg, 'U0BOB', 'runguard_revert_now'));
+    expect(run.callsTo('UpdateService')).toHaveLength(0);
+    expect(run.service(DEV)!.ingress).toBe('INGRESS_TRAFFIC_ALL');
+    const [note] = slack.ephemeral;
+    expect(note!.text).toMatch(/Nothing was changed: an exemption covers this finding/);
+    expect(note!.text).toMatch(/lead@example\.com \(breakglass\), until 2026-11-23T14:00:00\.000Z: load test/);
+    expect(k.logs).toContainEqual(expect.objectContaining({ event: 'interaction-refused', action: 'revert-now' }));
+
+    // Once it has expired, the click reverts.
+    k.clock.now = Date.parse('2026-11-23T15:00:00Z');
+    await send(k, clickPayload(msg, 'U0BOB', 'runguard_revert_now'));
+    expect(run.service(DEV)!.ingress).toBe('INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER');
+  });
+
+  it('refuses while a configuration exemption covers it', async () => {
+    const msg = await postAlert(slack, { project: 'shop-dev' });
+    const k = setup(`${CONFIG}
+exemptions:
+  - { resource: "${DEV}", rule: run-ingress-all, reason: public API (SEC-9), expires: "2099-01-01", approvedBy: sec@example.com }
+`);
+    await send(k, clickPayload(msg, 'U0BOB', 'runguard_revert_now'));
+    expect(run.callsTo('UpdateService')).toHaveLength(0);
+    expect(slack.ephemeral[0]!.text).toMatch(/sec@example\.com \(config\), until 2099-01-01: public API \(SEC-9\)/);
+  });
+});

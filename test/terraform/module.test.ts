@@ -263,6 +263,36 @@ describe('runguard module structure (hcl2json)', () => {
     expect(m.label_extractors).toEqual({ rule: 'EXTRACT(jsonPayload.rule)', action: 'EXTRACT(jsonPayload.action)' });
   });
 
+  it('watches runguard itself: a metric per failure kind on the event field, and one policy paging on each', () => {
+    const m = res('google_logging_metric', 'self_watch');
+    expect(m.for_each).toBe('${local.self_watch}');
+    const kinds = local(tf, 'self_watch') as Record<string, { filter: string }>;
+    expect(Object.keys(kinds).sort()).toEqual(['alert-undelivered', 'failed', 'fight', 'malformed', 'rule-error']);
+    expect(kinds['alert-undelivered']!.filter).toBe('jsonPayload.event="alert-undelivered"');
+    expect(kinds['rule-error']!.filter).toBe('jsonPayload.event="rule-error"');
+    expect(kinds.malformed!.filter).toBe('jsonPayload.event="malformed"');
+    expect(kinds.failed!.filter).toContain('jsonPayload.event="failed"');
+    expect(kinds.fight!.filter).toBe('jsonPayload.event="decision" AND jsonPayload.done="fighting"');
+    // Only runguard's own functions' lines count.
+    expect(m.filter).toContain('resource.labels.service_name=(');
+    expect(m.filter).toContain('${each.value.filter}');
+    const p = res('google_monitoring_alert_policy', 'self_watch');
+    expect(p.notification_channels).toBe('${local.self_watch_channels}');
+    const cond = p.dynamic.conditions[0];
+    expect(cond.for_each).toBe('${local.self_watch}');
+    expect(cond.content[0].condition_threshold[0].filter).toContain(
+      'logging.googleapis.com/user/${google_logging_metric.self_watch[conditions.key].name}',
+    );
+    expect(local(tf, 'self_watch_channels')).toBe(
+      '${coalesce(var.self_watch_notification_channels, var.alert_notification_channels)}',
+    );
+    const vars = tf.variable as Hcl;
+    for (const name of ['self_watch_notification_channels', 'self_watch_alignment_period']) {
+      expect(vars[name]?.[0]?.validation, name).toBeDefined();
+      expect(vars[name][0].description, name).toBeTruthy();
+    }
+  });
+
   it('validates level, ids and region', () => {
     const vars = tf.variable as Hcl;
     for (const name of ['level', 'organization_id', 'folder_id', 'project_id', 'region', 'projects_in_enforce']) {

@@ -144,6 +144,28 @@ variable "alert_notification_channels" {
   }
 }
 
+variable "self_watch_notification_channels" {
+  description = "Monitoring notification channel ids (projects/P/notificationChannels/N) paged when runguard itself fails: alerts not delivered to Slack, rule errors, unreadable entries, permanent failures, fights. Null: alert_notification_channels. Give a channel that does not depend on Slack (e-mail, PagerDuty): one of the failures is Slack itself."
+  type        = list(string)
+  default     = null
+
+  validation {
+    condition     = var.self_watch_notification_channels == null || alltrue([for c in coalesce(var.self_watch_notification_channels, []) : can(regex("^projects/[^/]+/notificationChannels/[0-9]+$", c))])
+    error_message = "self_watch_notification_channels entries must look like projects/P/notificationChannels/N."
+  }
+}
+
+variable "self_watch_alignment_period" {
+  description = "How long the self-watch alert policy sums each failure metric over before it pages, in seconds with an s suffix (60s to 3600s)."
+  type        = string
+  default     = "300s"
+
+  validation {
+    condition     = can(regex("^[0-9]+s$", var.self_watch_alignment_period)) && try(tonumber(trimsuffix(var.self_watch_alignment_period, "s")) >= 60 && tonumber(trimsuffix(var.self_watch_alignment_period, "s")) <= 3600, false)
+    error_message = "self_watch_alignment_period must be between 60s and 3600s, e.g. 300s."
+  }
+}
+
 variable "create_firestore_database" {
   description = "Create the (default) Firestore database. Set false when the project already has one."
   type        = bool

@@ -1,6 +1,7 @@
 // Builds the Cloud Functions gen2 source zip that terraform/modules/runguard uploads (source_archive):
 //   npm run bundle [-- --config examples/runguard.yaml] [--out build]
-// -> build/function/{index.js, chunk-*.js, package.json, package-lock.json, runguard.yaml, rules/}
+// -> build/function/{index.js, chunk-*.js, package.json, package-lock.json, runguard.yaml,
+//    runguard.prebuilt.json, rules/}
 //    and build/function.zip.
 //
 // How it is built, and why:
@@ -17,7 +18,9 @@
 //   Bundling stays for our code, where it pays: one file read instead of ~150 module resolutions.
 // - The Functions Framework stays external too (bundling it breaks its function registry).
 // - The configuration and the rules are validated here, as the function would at start: a bad
-//   configuration fails the build, not the first event.
+//   configuration fails the build, not the first event. They ship validated too
+//   (runguard.prebuilt.json): the function compiles the rules' CEL from it without loading the YAML
+//   parser or zod, as long as the files are byte for byte those validated (functions/startup.ts).
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
@@ -25,9 +28,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { lockfileFor } from './lockfile.js';
-import { checkConfigAgainstRules } from '../functions/config/check-rules.js';
-import { loadConfigFile } from '../functions/config/load-file.js';
-import { loadRules } from '../functions/rules/load-files.js';
+import { PREBUILT_FILE, type Prebuilt } from '../functions/startup.js';
+import { prebuiltFor } from './prebuilt.js';
 
 const { values } = parseArgs({
   options: {
@@ -39,16 +41,13 @@ const configPath = values.config ?? 'examples/runguard.yaml';
 const out = resolve(values.out ?? 'build');
 const dir = join(out, 'function');
 
-// Everything the function could be asked to load at run time, validated as createLiveDeps does.
-const { config, problems } = loadConfigFile(configPath);
-const { rules, errors } = loadRules('rules');
-const invalid = [
-  ...problems,
-  ...errors.map((e) => `${e.file}: ${e.field}: ${e.message}`),
-  ...(config ? checkConfigAgainstRules(config, rules) : []),
-];
-if (invalid.length > 0) {
-  console.error(`bundle: the configuration or the rules are invalid:\n  ${invalid.join('\n  ')}`);
+// The configuration and the rules, validated as the function would at start (a bad one fails the
+// build), and shipped validated (runguard.prebuilt.json, see functions/startup.ts).
+let prebuilt: Prebuilt;
+try {
+  prebuilt = prebuiltFor(configPath, 'rules');
+} catch (e) {
+  console.error(`bundle: ${(e as Error).message}`);
   process.exit(2);
 }
 
@@ -125,6 +124,7 @@ writeFileSync(join(dir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
 writeFileSync(join(dir, 'package-lock.json'), `${JSON.stringify(lockfileFor(pkg, 'package-lock.json'), null, 2)}\n`);
 cpSync('rules', join(dir, 'rules'), { recursive: true });
 copyFileSync(configPath, join(dir, 'runguard.yaml'));
+writeFileSync(join(dir, PREBUILT_FILE), `${JSON.stringify(prebuilt)}\n`);
 
 const zip = join(out, 'function.zip');
 if (existsSync(zip)) rmSync(zip);

@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { projectMode } from '../config/load.js';
+import { projectMode } from '../config/resolve.js';
 import { type EntryResult, judge } from '../core/pipeline.js';
 import {
   type ChangeEvent,

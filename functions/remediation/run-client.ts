@@ -48,10 +48,11 @@ export interface InventoryClientLike {
  * and most events never touch Cloud Run.
  */
 export async function createServicesClient(opts: { endpoint?: string } = {}): Promise<ServicesClient> {
-  const { v2 } = await import('@google-cloud/run');
-  if (!opts.endpoint) return decodeOperationsOnce(new v2.ServicesClient());
+  // The services client alone: the package's index loads every Cloud Run client (jobs, builds, …).
+  const { ServicesClient: Client } = await import('@google-cloud/run/build/src/v2/services_client.js');
+  if (!opts.endpoint) return decodeOperationsOnce(new Client());
   const local = loopbackEndpoint(opts.endpoint, 'Cloud Run');
-  return decodeOperationsOnce(new v2.ServicesClient(await loopbackClientOptions(local)));
+  return decodeOperationsOnce(new Client(await loopbackClientOptions(local)));
 }
 
 /**

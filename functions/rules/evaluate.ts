@@ -1,6 +1,7 @@
 import { emptyPolicy, emptyService } from '../core/service.js';
 import { type ChangeEvent, type Finding, REDACTED } from '../core/types.js';
-import { type CompiledRule, celError } from './compile.js';
+import { celError } from './cel.js';
+import type { CompiledRule } from './compile.js';
 import type { RuleInput, RuleOverride, RuleSettings } from './types.js';
 
 export interface RuleEvalError {

@@ -1,4 +1,4 @@
-import { type SlackRouting, slackChannel } from '../config/load.js';
+import { type SlackRouting, slackChannel } from '../config/resolve.js';
 import type { Logger } from '../live/log.js';
 import { type Alert, type Notifier, NotifyError, type SweepSummary } from '../live/notify.js';
 import type { StateStore } from '../state/types.js';

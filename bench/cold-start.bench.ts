@@ -5,6 +5,8 @@
 //
 //   npx tsx bench/cold-start.bench.ts            # builds the artifact (npm run bundle) and installs it
 //   RUNGUARD_ARTIFACT_ZIP=old/function.zip npx tsx bench/cold-start.bench.ts   # another build
+//   BENCH_BASELINE_ZIP=old/function.zip …      # also that build, interleaved in the same run
+//   (zips built with --config test/artifact/runguard.yaml)
 //   BENCH_RUNS=9 …                              # runs per variant (default 7)
 //
 // Environment of each artifact process: the module's (RUNGUARD_CONFIG, RUNGUARD_RULES_DIR), the Slack
@@ -101,22 +103,18 @@ async function coldStart(
   }
 }
 
+type Row = { label: string; artifact: Artifact; times: { iam: number[]; run: number[] } };
+
 async function main() {
   const artifact = await prepareArtifact();
+  const baselineZip = process.env.BENCH_BASELINE_ZIP;
+  const baseline = baselineZip ? await prepareArtifact(baselineZip) : undefined;
   const [run, slack] = await Promise.all([
     startCloudRunStandIn(),
     startSlackStandIn({ tokens: [TOKEN], rateLimit: false }),
   ]);
   try {
     const empty = emptyFunction(artifact);
-    const env = {
-      ...moduleEnv(artifact.workspace),
-      RUNGUARD_STATE_STORE: 'memory',
-      SLACK_BOT_TOKEN: TOKEN,
-      SLACK_API_URL: slack.apiUrl,
-      RUNGUARD_RUN_ENDPOINT: `127.0.0.1:${run.port}`,
-      K_SERVICE: 'runguard-events',
-    };
     const iamEntry = JSON.parse(
       readFileSync(
         join(
@@ -126,48 +124,62 @@ async function main() {
         'utf8',
       ),
     );
-    const times: Record<'empty' | 'iam' | 'run', number[]> = { empty: [], iam: [], run: [] };
-    // One warm-up of each (the page cache, the stand-ins' first calls), not counted.
+    const rows: Row[] = [
+      ...(baseline ? [{ label: 'baseline', artifact: baseline, times: { iam: [], run: [] } }] : []),
+      { label: 'artifact', artifact, times: { iam: [], run: [] } },
+    ];
+    const floor: number[] = [];
+    // One warm-up round (the page cache, the stand-ins' first calls), not counted.
     for (let i = -1; i < RUNS; i++) {
       const id = `cold-${Date.now()}-${i + 1}`;
       const e = await coldStart(artifact, empty, {}, pushBody(iamEntry, id));
-      const iam = await coldStart(artifact, artifact.workspace, env, pushBody({ ...iamEntry, insertId: id }, id));
-      if (!iam.output.includes('"done":"alerted"')) throw new Error(`the IAM event was not alerted:\n${iam.output}`);
-      const name = `projects/shop-prod/locations/europe-west1/services/${id}`;
-      run.seedService({ name, ingress: 'INGRESS_TRAFFIC_ALL' });
-      run.seedPolicy(name, { bindings: [] });
-      const entry = updateServiceEntry({ name, insertId: id, service: { ingress: 'INGRESS_TRAFFIC_ALL' } });
-      const revert = await coldStart(artifact, artifact.workspace, env, pushBody(entry, id));
-      if (run.service(name)?.ingress !== 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER')
-        throw new Error(`the Cloud Run service was not reverted:\n${revert.output}`);
-      if (i < 0) continue;
-      times.empty.push(e.ms);
-      times.iam.push(iam.ms);
-      times.run.push(revert.ms);
+      if (i >= 0) floor.push(e.ms);
+      for (const row of rows) {
+        const a = row.artifact;
+        const env = {
+          ...moduleEnv(a.workspace),
+          RUNGUARD_STATE_STORE: 'memory',
+          SLACK_BOT_TOKEN: TOKEN,
+          SLACK_API_URL: slack.apiUrl,
+          RUNGUARD_RUN_ENDPOINT: `127.0.0.1:${run.port}`,
+          K_SERVICE: 'runguard-events',
+        };
+        const iamId = `${id}-${row.label}`;
+        const iam = await coldStart(a, a.workspace, env, pushBody({ ...iamEntry, insertId: iamId }, iamId));
+        if (!iam.output.includes('"done":"alerted"')) throw new Error(`the IAM event was not alerted:\n${iam.output}`);
+        const name = `projects/shop-prod/locations/europe-west1/services/${iamId}`;
+        run.seedService({ name, ingress: 'INGRESS_TRAFFIC_ALL' });
+        run.seedPolicy(name, { bindings: [] });
+        const entry = updateServiceEntry({ name, insertId: iamId, service: { ingress: 'INGRESS_TRAFFIC_ALL' } });
+        const revert = await coldStart(a, a.workspace, env, pushBody(entry, iamId));
+        if (run.service(name)?.ingress !== 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER')
+          throw new Error(`the Cloud Run service was not reverted:\n${revert.output}`);
+        if (i < 0) continue;
+        row.times.iam.push(iam.ms);
+        row.times.run.push(revert.ms);
+      }
     }
-    const floor = median(times.empty);
-    const row = (label: string, xs: number[], target?: number) => {
+    const base = median(floor);
+    const line = (label: string, xs: number[], target?: number) => {
       const m = median(xs);
-      const ratio = m / floor;
-      const verdict =
-        target === undefined
-          ? ''
-          : ratio <= target
-            ? `  (target ≤ ${target}×: met)`
-            : `  (target ≤ ${target}×: NOT met)`;
+      const ratio = m / base;
+      const verdict = target === undefined ? '' : `  (target ≤ ${target}×: ${ratio <= target ? 'met' : 'NOT met'})`;
       console.log(
-        `  ${label.padEnd(34)} ${m.toFixed(0).padStart(5)} ms  ${ratio.toFixed(2)}×   min ${Math.min(...xs).toFixed(0)} max ${Math.max(...xs).toFixed(0)}${verdict}`,
+        `  ${label.padEnd(36)} ${m.toFixed(0).padStart(5)} ms  ${ratio.toFixed(2)}×   min ${Math.min(...xs).toFixed(0)} max ${Math.max(...xs).toFixed(0)}${verdict}`,
       );
     };
     console.log(`runguard cold start — node ${process.version}, median of ${RUNS} interleaved runs`);
-    console.log(`  artifact: ${artifact.zip}`);
     console.log('  process start → first push answered, Functions Framework CLI (--signature-type=http)');
-    row('empty function (the floor)', times.empty);
-    row('artifact: project IAM alert', times.iam, 1.5);
-    row('artifact: Cloud Run revert', times.run, 2.5);
+    for (const row of rows) console.log(`  ${row.label}: ${row.artifact.zip}`);
+    line('empty function (the floor)', floor);
+    for (const row of rows) {
+      line(`${row.label}: project IAM alert`, row.times.iam, row.label === 'artifact' ? 1.5 : undefined);
+      line(`${row.label}: Cloud Run revert`, row.times.run, row.label === 'artifact' ? 2.5 : undefined);
+    }
   } finally {
     await Promise.all([run.close(), slack.close()]);
     artifact.remove();
+    baseline?.remove();
   }
 }
 

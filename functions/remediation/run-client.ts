@@ -63,8 +63,9 @@ export async function createServicesClient(opts: { endpoint?: string } = {}): Pr
  */
 function decodeOperationsOnce(client: ServicesClient): ServicesClient {
   const require = createRequire(createRequire(import.meta.url).resolve('@google-cloud/run'));
-  const { protobuf } = require('google-gax') as typeof import('google-gax');
-  const service = protobuf.Root.fromJSON(require('../protos/protos.json')).lookupType('google.cloud.run.v2.Service');
+  // gax caches the Root it built for the client from this same JSON: the same Type, not a second Root.
+  const { protobufFromJSON } = require('google-gax') as typeof import('google-gax');
+  const service = protobufFromJSON(require('../protos/protos.json')).lookupType('google.cloud.run.v2.Service');
   const decode = (bytes: Uint8Array) => service.decode(bytes);
   const descriptors = (
     client as unknown as {

@@ -50,7 +50,7 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
  * never installed fails here. An artifact without a lockfile (the old bundle) is given one cut from
  * the repository's lockfile, since `npm install` would need the registry to resolve it.
  */
-export async function prepareArtifact(): Promise<Artifact> {
+export async function prepareArtifact(prebuiltZip = process.env.RUNGUARD_ARTIFACT_ZIP): Promise<Artifact> {
   const tmp = mkdtempSync(join(tmpdir(), 'runguard-artifact-'));
   const log: string[] = [];
   const timed = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
@@ -60,7 +60,7 @@ export async function prepareArtifact(): Promise<Artifact> {
     return r;
   };
   try {
-    let zip = process.env.RUNGUARD_ARTIFACT_ZIP;
+    let zip = prebuiltZip;
     if (!zip) {
       const out = join(tmp, 'build');
       const said = await timed('npm run bundle', () =>

@@ -1,24 +1,42 @@
 import * as ff from '@google-cloud/functions-framework';
-import { type HandleResult, handleAuditEvent } from './audit-events/handler.js';
-import { createLiveDeps, type LiveDeps } from './enforcement/deps.js';
-import { createInteractionDeps } from './interactions/deps.js';
-import { handleSlackInteraction, type InteractionDeps } from './interactions/handler.js';
-import { createReconcileDeps } from './reconcile/deps.js';
-import { handleReconcile, type ReconcileDeps, type ReconcileResult } from './reconcile/run.js';
+import type { HandleResult } from './audit-events/handler.js';
+import type { LiveDeps } from './enforcement/deps.js';
+import type { InteractionDeps } from './interactions/types.js';
+import type { ReconcileDeps, ReconcileResult } from './reconcile/run.js';
 
 // The only file that knows about the Functions Framework: entry points are thin adapters to the core.
+// Each loads its own modules with its first event (import()), so a cold auditEvents instance never
+// loads the Slack interactions or the sweep, and nothing loads before an event arrives.
 
-let deps: LiveDeps | undefined;
+/** The first call's promise, shared; a failed one (e.g. an invalid configuration) is tried again next time. */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => {
+    if (made) return made;
+    const attempt = make();
+    made = attempt;
+    attempt.catch(() => {
+      if (made === attempt) made = undefined;
+    });
+    return attempt;
+  };
+}
+
+const liveDeps = once<LiveDeps>(async () => (await import('./enforcement/deps.js')).createLiveDeps(process.env));
 
 /** `auditEvents`: a Pub/Sub-triggered CloudEvent function (2nd gen). Reads only data.message.*. */
-export function auditEvents(event: ff.CloudEvent<unknown>): Promise<HandleResult> {
-  deps ??= createLiveDeps(process.env);
+export async function auditEvents(event: ff.CloudEvent<unknown>): Promise<HandleResult> {
+  const [{ handleAuditEvent }, deps] = await Promise.all([import('./audit-events/handler.js'), liveDeps()]);
   return handleAuditEvent(event, deps);
 }
 
 ff.cloudEvent('auditEvents', (event: ff.CloudEvent<unknown>) => auditEvents(event).then(() => undefined));
 
-let interactionDeps: InteractionDeps | undefined;
+// Shares auditEvents' state store when both run in one process (npm start).
+const interactionDeps = once<InteractionDeps>(async () => {
+  const [{ createInteractionDeps }, live] = await Promise.all([import('./interactions/deps.js'), liveDeps()]);
+  return createInteractionDeps(process.env, { live });
+});
 
 /**
  * `slackInteractions`: Slack's Interactivity Request URL (HTTP). Verifies the signature over the
@@ -28,28 +46,29 @@ let interactionDeps: InteractionDeps | undefined;
  * or that work may be throttled until the next request.
  */
 ff.http('slackInteractions', async (req: ff.Request, res: ff.Response) => {
-  // Shares auditEvents' state store when both run in one process (npm start).
-  interactionDeps ??= createInteractionDeps(process.env, { live: (deps ??= createLiveDeps(process.env)) });
-  const reply = await handleSlackInteraction(
-    { rawBody: req.rawBody ?? Buffer.alloc(0), headers: req.headers },
-    interactionDeps,
-  );
+  const [{ handleSlackInteraction }, deps] = await Promise.all([
+    import('./interactions/handler.js'),
+    interactionDeps(),
+  ]);
+  const reply = await handleSlackInteraction({ rawBody: req.rawBody ?? Buffer.alloc(0), headers: req.headers }, deps);
   res.status(reply.status);
   if (reply.body === undefined) res.end();
   else res.json(reply.body);
   await reply.after?.();
 });
 
-let reconcileDeps: ReconcileDeps | undefined;
+const reconcileDeps = once<ReconcileDeps>(async () =>
+  (await import('./reconcile/deps.js')).createReconcileDeps(process.env),
+);
 
 /**
  * `reconcile`: the drift sweep, a Pub/Sub-triggered CloudEvent function that Cloud Scheduler
  * publishes to. The message body is ignored: what to sweep comes from RUNGUARD_SCOPE and the
  * configuration. Deploy with retries off and one instance: the next schedule is the retry.
  */
-export function reconcile(): Promise<ReconcileResult> {
-  reconcileDeps ??= createReconcileDeps(process.env);
-  return handleReconcile(reconcileDeps);
+export async function reconcile(): Promise<ReconcileResult> {
+  const [{ handleReconcile }, deps] = await Promise.all([import('./reconcile/run.js'), reconcileDeps()]);
+  return handleReconcile(deps);
 }
 
 ff.cloudEvent('reconcile', () => reconcile().then(() => undefined));

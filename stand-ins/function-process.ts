@@ -22,6 +22,10 @@ export interface FunctionProcessOptions {
   /** Each complete stdout line, as it arrives (structured log lines are JSON). */
   onLine?: (line: string) => void;
   readyTimeoutMs?: number;
+  /** The function's source directory (default: the repository, i.e. dist/ through package.json's main). */
+  cwd?: string;
+  /** The Functions Framework's main.js (default: the repository's); an unpacked artifact brings its own. */
+  frameworkMain?: string;
 }
 
 const ROOT = new URL('../', import.meta.url).pathname;
@@ -33,13 +37,13 @@ export async function startFunctionProcess(opts: FunctionProcessOptions): Promis
     process.execPath,
     [
       '-r',
-      './stand-ins/localhost-only.cjs',
-      'node_modules/@google-cloud/functions-framework/build/src/main.js',
+      `${ROOT}stand-ins/localhost-only.cjs`,
+      opts.frameworkMain ?? `${ROOT}node_modules/@google-cloud/functions-framework/build/src/main.js`,
       `--target=${opts.target}`,
       `--signature-type=${opts.signatureType}`,
     ],
     {
-      cwd: ROOT,
+      cwd: opts.cwd ?? ROOT,
       env: { PATH: process.env.PATH ?? '', PORT: String(port), METADATA_SERVER_DETECTION: 'none', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },

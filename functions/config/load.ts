@@ -1,54 +1,18 @@
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { parseDuration } from '../core/duration.js';
-import { compileGlob, type Glob } from '../core/glob.js';
-import type { Exemption, ProjectMode, Severity } from '../core/types.js';
-import type { RuleOverride, RuleSettings } from '../rules/types.js';
+import { type Config, resolveConfig } from './resolve.js';
 import { configSchema } from './schema.js';
 
-/** The configuration, validated and ready for the hot path (globs compiled, defaults filled). */
-export interface Config {
-  source: string;
-  dryRun: boolean;
-  selfPrincipals: string[];
-  projects: Array<{ match: Glob; mode: ProjectMode }>;
-  settings: RuleSettings;
-  overrides: Record<string, RuleOverride>;
-  exemptions: CompiledExemption[];
-  /** Stop reverting a finding after this many reverts within the window: something keeps re-applying it. */
-  fightDetection: { maxReverts: number; windowMs: number };
-  /** Where alerts go; null when the configuration names no Slack channel (alerts then go to the log). */
-  slack: SlackRouting | null;
-  /** Who may acknowledge from Slack and for how long; null: nobody can (the buttons are refused). */
-  breakglass: BreakglassPolicy | null;
-  /** How the drift sweep (reconcile, `runguard scan`) reads Cloud Run. */
-  reconcile: { locations: string[] | null; concurrency: number; projectBudgetMs: number; sweepBudgetMs: number };
-}
-
-export interface BreakglassPolicy {
-  approverUsers: string[];
-  approverGroups: string[];
-  maxDurationMs: number;
-  /** The modal's choices, as written (e.g. "4h") and in milliseconds. */
-  durations: Array<{ label: string; ms: number }>;
-  twoPersonRule: boolean;
-}
-
-export interface SlackRouting {
-  defaultChannel: string;
-  routes: Array<{ severity: Severity[] | null; project: Glob | null; channel: string }>;
-}
-
-export interface CompiledExemption extends Exemption {
-  glob: Glob;
-  expiresAt: number;
-}
+// The configuration's YAML and schema. What the hot path reads of it (the Config type, projectMode,
+// slackChannel) is in resolve.ts, which loads neither the YAML parser nor zod.
+export type { BreakglassPolicy, CompiledExemption, Config, SlackRouting } from './resolve.js';
+export { projectMode, slackChannel } from './resolve.js';
 
 export type ConfigResult = { config: Config; problems: [] } | { config: null; problems: string[] };
 
 /** With no configuration file everything is `monitor`, nothing is exempt, nothing is dry-run. */
 export function defaultConfig(): Config {
-  return parsed(configSchema.parse({}), '(defaults)');
+  return resolveConfig(configSchema.parse({}), '(defaults)');
 }
 
 /** Parses and validates a YAML configuration; every problem is listed at once, each naming its key. */
@@ -60,55 +24,7 @@ export function parseConfig(text: string, source: string): ConfigResult {
   const result = configSchema.safeParse(doc.toJS() ?? {});
   if (!result.success)
     return { config: null, problems: result.error.issues.map((i) => `${source}: ${describeIssue(i)}`) };
-  return { config: parsed(result.data, source), problems: [] };
-}
-
-function parsed(data: z.infer<typeof configSchema>, source: string): Config {
-  return {
-    source,
-    dryRun: data.dryRun,
-    selfPrincipals: data.selfPrincipals.map((p) => p.toLowerCase()),
-    projects: data.projects.map((p) => ({ match: compileGlob(p.match), mode: p.mode })),
-    settings: { allowedDomains: data.allowedDomains.map((d) => d.toLowerCase()) },
-    overrides: data.rules as Record<string, RuleOverride>,
-    exemptions: data.exemptions.map((e) => ({
-      resource: e.resource,
-      rule: e.rule,
-      ...(e.subject ? { subject: e.subject } : {}),
-      reason: e.reason,
-      expires: e.expires,
-      approvedBy: e.approvedBy ?? '',
-      source: 'config',
-      glob: compileGlob(e.resource),
-      expiresAt: Date.parse(e.expires.length === 10 ? `${e.expires}T00:00:00Z` : e.expires),
-    })),
-    fightDetection: { maxReverts: data.fightDetection.maxReverts, windowMs: parseDuration(data.fightDetection.window) },
-    slack: data.slack
-      ? {
-          defaultChannel: data.slack.defaultChannel,
-          routes: data.slack.routes.map((r) => ({
-            severity: (r.severity as Severity[] | undefined) ?? null,
-            project: r.project ? compileGlob(r.project) : null,
-            channel: r.channel,
-          })),
-        }
-      : null,
-    breakglass: data.breakglass
-      ? {
-          approverUsers: data.breakglass.approvers.users,
-          approverGroups: data.breakglass.approvers.groups,
-          maxDurationMs: parseDuration(data.breakglass.maxDuration),
-          durations: data.breakglass.durations.map((label) => ({ label, ms: parseDuration(label) })),
-          twoPersonRule: data.breakglass.twoPersonRule,
-        }
-      : null,
-    reconcile: {
-      locations: data.reconcile.locations ?? null,
-      concurrency: data.reconcile.concurrency,
-      projectBudgetMs: parseDuration(data.reconcile.projectBudget),
-      sweepBudgetMs: parseDuration(data.reconcile.sweepBudget),
-    },
-  };
+  return { config: resolveConfig(result.data, source), problems: [] };
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
@@ -124,19 +40,4 @@ function formatPath(path: PropertyKey[]): string {
     (acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${String(seg)}` : String(seg)),
     '',
   );
-}
-
-/** The channel for an alert: the first matching route, else the default. */
-export function slackChannel(routing: SlackRouting, severity: Severity, project: string): string {
-  const route = routing.routes.find(
-    (r) => (!r.severity || r.severity.includes(severity)) && (!r.project || r.project.test(project)),
-  );
-  return route?.channel ?? routing.defaultChannel;
-}
-
-/** The first matching `projects` entry decides; unlisted projects are monitored. */
-export function projectMode(config: Config, project: string, resourceName: string): ProjectMode {
-  // A resource set on a folder or organization (its org policy) is matched by that node.
-  const subject = project || (/^(?:folders|organizations)\/[^/]+/.exec(resourceName)?.[0] ?? resourceName);
-  return config.projects.find((p) => p.match.test(subject))?.mode ?? 'monitor';
 }

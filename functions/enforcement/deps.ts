@@ -1,9 +1,6 @@
-import { checkConfigAgainstRules } from '../config/check-rules.js';
-import { loadConfigFile } from '../config/load-file.js';
-import { remediate } from '../remediation/execute.js';
 import { createRunInventory, createRunPort, createServicesClient } from '../remediation/run-client.js';
 import type { RunInventory, RunPort } from '../remediation/types.js';
-import { loadRules } from '../rules/load-files.js';
+import { loadStartup } from '../startup.js';
 import { createFirestoreStateStore } from '../state/firestore.js';
 import { MemoryStateStore } from '../state/memory.js';
 import { type Logger, stdoutLogger } from '../core/log.js';
@@ -12,7 +9,7 @@ import type { ActDeps } from './act.js';
 import { logNotifier } from './log-notifier.js';
 import { selfWatchLogger } from './self-watch.js';
 import type { CompiledRule } from '../rules/compile.js';
-import type { Config } from '../config/load.js';
+import type { Config } from '../config/resolve.js';
 import { createSlackApi } from '../slack/client.js';
 import { type SlackApi, slackNotifier } from '../slack/notifier.js';
 import type { StateStore } from '../state/types.js';
@@ -29,16 +26,11 @@ export interface LiveDeps extends ActDeps {
 /**
  * Everything the live path needs, from the environment (see the README's table). A configuration
  * or rule error throws: every event would be judged wrongly, so the function fails loudly and
- * Pub/Sub keeps the events until it is fixed.
+ * Pub/Sub keeps the events until it is fixed. The deployed artifact starts from what its build
+ * validated (functions/startup.ts).
  */
-export function createLiveDeps(env: NodeJS.ProcessEnv, log: Logger = stdoutLogger): LiveDeps {
-  const { config, problems } = loadConfigFile(env.RUNGUARD_CONFIG);
-  const { rules, errors } = loadRules(env.RUNGUARD_RULES_DIR);
-  const all = [
-    ...problems,
-    ...errors.map((e) => `${e.file}: ${e.field}: ${e.message}`),
-    ...(config ? checkConfigAgainstRules(config, rules) : []),
-  ];
+export async function createLiveDeps(env: NodeJS.ProcessEnv, log: Logger = stdoutLogger): Promise<LiveDeps> {
+  const { config, rules, problems: all } = await loadStartup(env);
   if (!config || all.length > 0) {
     log({
       severity: 'CRITICAL',
@@ -59,7 +51,9 @@ export function createLiveDeps(env: NodeJS.ProcessEnv, log: Logger = stdoutLogge
     log: watched,
     now,
     getRun: lazyRunClient(env.RUNGUARD_RUN_ENDPOINT).getRun,
-    remediate: (action, name, params, run) => remediate(action, name, params, run),
+    // Loaded with the first revert: its parameter checks need zod, which alert-only events never load.
+    remediate: async (action, name, params, run) =>
+      (await import('../remediation/execute.js')).remediate(action, name, params, run),
     fightDetection: config.fightDetection,
   };
 }

@@ -1,5 +1,5 @@
 import type { CompiledExemption, Config } from '../config/load.js';
-import { projectMode } from '../config/load.js';
+import { projectMode } from '../config/resolve.js';
 import { decide } from '../decisions/decide.js';
 import { normalize } from '../events/normalize.js';
 import type { CompiledRule } from '../rules/compile.js';

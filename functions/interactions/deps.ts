@@ -13,12 +13,12 @@ import type { InteractionDeps } from './types.js';
  * process serving both functions, as `npm start` does). A missing signing secret never means
  * "accept everything": every request is refused with 401, and that is said loudly once, here.
  */
-export function createInteractionDeps(
+export async function createInteractionDeps(
   env: NodeJS.ProcessEnv,
   opts: { live?: LiveDeps; log?: Logger } = {},
-): InteractionDeps {
+): Promise<InteractionDeps> {
   const log = opts.log ?? stdoutLogger;
-  const live = opts.live ?? createLiveDeps(env, log);
+  const live = opts.live ?? (await createLiveDeps(env, log));
   const signingSecret = env.SLACK_SIGNING_SECRET || null;
   if (!signingSecret) {
     log({

@@ -1,4 +1,4 @@
-import { type Config, projectMode } from '../config/load.js';
+import { type Config, projectMode } from '../config/resolve.js';
 import { parseSubject } from '../core/subject.js';
 import type { ProjectMode } from '../core/types.js';
 import type { CompiledRule } from '../rules/compile.js';

@@ -8,8 +8,8 @@ import { type ReconcileDeps, SCOPE } from './run.js';
  * needs: the listing side of the Cloud Run client, Resource Manager, and RUNGUARD_SCOPE.
  * RUNGUARD_RUN_ENDPOINT / RUNGUARD_RESOURCE_MANAGER_ENDPOINT point at local stand-ins (loopback only).
  */
-export function createReconcileDeps(env: NodeJS.ProcessEnv, log: Logger = stdoutLogger): ReconcileDeps {
-  const live = createLiveDeps(env, log);
+export async function createReconcileDeps(env: NodeJS.ProcessEnv, log: Logger = stdoutLogger): Promise<ReconcileDeps> {
+  const live = await createLiveDeps(env, log);
   const run = lazyRunClient(env.RUNGUARD_RUN_ENDPOINT);
   const scope = env.RUNGUARD_SCOPE ?? '';
   if (scope !== '' && !SCOPE.test(scope)) {

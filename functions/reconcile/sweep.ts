@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { projectMode } from '../config/load.js';
+import { projectMode } from '../config/resolve.js';
 import { SEVERITY_RANK } from '../core/types.js';
 import { reportProject, summarize } from './news.js';
 import { readProject } from './read.js';

@@ -49,10 +49,11 @@ export interface InventoryClientLike {
  * and most events never touch Cloud Run.
  */
 export async function createServicesClient(opts: { endpoint?: string } = {}): Promise<ServicesClient> {
-  const { v2 } = await import('@google-cloud/run');
-  if (!opts.endpoint) return decodeOperationsOnce(new v2.ServicesClient());
+  // The services client alone: the package's index loads every Cloud Run client (jobs, builds, …).
+  const { ServicesClient: Client } = await import('@google-cloud/run/build/src/v2/services_client.js');
+  if (!opts.endpoint) return decodeOperationsOnce(new Client());
   const local = loopbackEndpoint(opts.endpoint, 'Cloud Run');
-  return decodeOperationsOnce(new v2.ServicesClient(await loopbackClientOptions(local)));
+  return decodeOperationsOnce(new Client(await loopbackClientOptions(local)));
 }
 
 /**
@@ -63,8 +64,9 @@ export async function createServicesClient(opts: { endpoint?: string } = {}): Pr
  */
 function decodeOperationsOnce(client: ServicesClient): ServicesClient {
   const require = createRequire(createRequire(import.meta.url).resolve('@google-cloud/run'));
-  const { protobuf } = require('google-gax') as typeof import('google-gax');
-  const service = protobuf.Root.fromJSON(require('../protos/protos.json')).lookupType('google.cloud.run.v2.Service');
+  // gax caches the Root it built for the client from this same JSON: the same Type, not a second Root.
+  const { protobufFromJSON } = require('google-gax') as typeof import('google-gax');
+  const service = protobufFromJSON(require('../protos/protos.json')).lookupType('google.cloud.run.v2.Service');
   const decode = (bytes: Uint8Array) => service.decode(bytes);
   const descriptors = (
     client as unknown as {

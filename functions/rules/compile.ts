@@ -1,9 +1,9 @@
-import { Environment } from '@marcbachmann/cel-js';
 import { LineCounter, parseDocument } from 'yaml';
 import { RESOURCE_TYPES, type ResourceType } from '../core/types.js';
 import { remediationAction, validateRemediationParams } from '../remediation/catalog.js';
 import { parseRuleFile, type SchemaProblem } from './schema.js';
-import type { RuleInput, RuleSpec } from './types.js';
+import { compileExpr, deepFreeze } from './cel.js';
+import type { CompiledRule } from './types.js';
 
 export interface RuleError {
   file: string;
@@ -12,36 +12,12 @@ export interface RuleError {
   message: string;
 }
 
-export type CelProgram = (input: RuleInput) => unknown;
-
-export interface CompiledRule extends RuleSpec {
-  readonly conditionProgram: CelProgram;
-  readonly messageProgram: CelProgram | null;
-  readonly subjectsProgram: CelProgram | null;
-  readonly appliesTo: ReadonlySet<ResourceType>;
-}
+export type { CelProgram, CompiledRule } from './types.js';
+export { celError } from './cel.js';
 
 export interface CompileOptions {
   /** When given, a remediation action outside this set is an error. */
   remediationActions?: ReadonlySet<string>;
-}
-
-// One environment for every rule: building it is the expensive part, parsing is cheap. Every
-// variable is `dyn` (the normalized shapes are plain objects), and a name that is none of them is
-// a compile error rather than a value silently missing at evaluation time.
-const env = new Environment({ unlistedVariablesAreDyn: false });
-const VARIABLES = [
-  'resource',
-  'service',
-  'policy',
-  'change',
-  'orgPolicy',
-  'binauthzPolicy',
-  'params',
-  'settings',
-] as const satisfies ReadonlyArray<keyof RuleInput>;
-for (const name of VARIABLES) {
-  env.registerVariable(name, 'dyn');
 }
 
 /** Compiles every source; rules with any problem are left out, and every problem is reported. */
@@ -152,46 +128,6 @@ function remediationProblems(
   return problems;
 }
 
-type CompiledExpr = { program: CelProgram; error: null } | { program: null; error: string };
-
-/** `dyn` (a bare field such as `service.invokerIamDisabled`) passes here and is checked at each evaluation. */
-function compileExpr(source: string, want: 'bool' | 'string' | 'list'): CompiledExpr {
-  let parsed: ReturnType<Environment['parse']>;
-  try {
-    parsed = env.parse(source);
-  } catch (err) {
-    return { program: null, error: celError(err, source) };
-  }
-  const checked = parsed.check();
-  if (!checked.valid) return { program: null, error: celError(checked.error, source) };
-  const type = want === 'list' && (checked.type ?? '').startsWith('list') ? 'list' : checked.type;
-  if (type !== want && type !== 'dyn') {
-    return { program: null, error: `must evaluate to ${want}, but evaluates to ${checked.type}` };
-  }
-  return { program: parsed as unknown as CelProgram, error: null };
-}
-
-/** One line — the library's summary and where — instead of its multi-line source highlight. */
-export function celError(err: unknown, source: string): string {
-  if (!(err instanceof Error)) return String(err);
-  const e = err as Error & { summary?: string; range?: { start: number } };
-  const summary = e.summary ?? e.message.split('\n')[0] ?? e.message;
-  if (!e.range) return summary;
-  const before = source.slice(0, e.range.start);
-  const line = before.split('\n').length;
-  const column = e.range.start - before.lastIndexOf('\n');
-  return `${summary} at ${line > 1 ? `line ${line}, column ${column}` : `column ${column}`}`;
-}
-
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-// Defaults are shared by every evaluation; freezing them keeps one finding's params from leaking into the next.
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null) {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
 }

@@ -1,7 +1,8 @@
 import { emptyBinauthzPolicy, emptyOrgPolicy, emptyPolicy, emptyService } from '../core/service.js';
 import { type ChangeEvent, type Finding, REDACTED, WORKLOAD_TYPES } from '../core/types.js';
 import { findingKey, parseSubject, scopeRemediation } from '../core/subject.js';
-import { type CompiledRule, celError } from './compile.js';
+import { celError } from './cel.js';
+import type { CompiledRule } from './compile.js';
 import type { RuleInput, RuleOverride, RuleSettings } from './types.js';
 
 export interface RuleEvalError {

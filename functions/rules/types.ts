@@ -66,3 +66,14 @@ export interface RuleInput {
   params: Record<string, unknown>;
   settings: RuleSettings;
 }
+
+/** A compiled CEL expression, called with a rule's input. */
+export type CelProgram = (input: RuleInput) => unknown;
+
+/** A rule ready to evaluate: its spec and its compiled condition, message and subjects. */
+export interface CompiledRule extends RuleSpec {
+  readonly conditionProgram: CelProgram;
+  readonly messageProgram: CelProgram | null;
+  readonly subjectsProgram: CelProgram | null;
+  readonly appliesTo: ReadonlySet<ResourceType>;
+}

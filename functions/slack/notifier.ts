@@ -1,4 +1,4 @@
-import { type SlackRouting, slackChannel } from '../config/load.js';
+import { type SlackRouting, slackChannel } from '../config/resolve.js';
 import type { Logger } from '../core/log.js';
 import { NotifyError } from '../core/errors.js';
 import type { Alert, Notifier, SweepSummary } from '../core/notify.js';

@@ -66,7 +66,8 @@ describe('the built auditEvents function served by the Functions Framework CLI',
       insertId: 'ff-cli-1',
       'logging.googleapis.com/labels': { component: 'runguard', rule: 'run-ingress-all', action: 'revert' },
     });
-  });
+    // The entry point loads its modules with this first event (functions/index.ts), not before listening.
+  }, 15_000);
 
   it('answers a malformed body with success, so Pub/Sub does not redeliver it, and logs why', async () => {
     const res = await fetch(`http://127.0.0.1:${port}/`, {

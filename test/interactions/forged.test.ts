@@ -169,7 +169,7 @@ describe('forged and damaged requests', () => {
 
   it('refuses every request, with a CRITICAL line at start, when SLACK_SIGNING_SECRET is not set', async () => {
     const logs: LogLine[] = [];
-    const deps = createInteractionDeps(
+    const deps = await createInteractionDeps(
       { SLACK_BOT_TOKEN: 'xoxb-interactions', SLACK_API_URL: slack.apiUrl },
       { log: (l) => logs.push(l) },
     );

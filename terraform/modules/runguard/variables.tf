@@ -96,12 +96,12 @@ variable "prefix" {
 }
 
 variable "source_archive" {
-  description = "Path of the function source zip built by `npx tsx scripts/bundle.ts --config <runguard.yaml>` (default build/function.zip). The configuration is shipped inside it."
+  description = "Path of the function source zip built by `npm run bundle -- --config <runguard.yaml>` (default build/function.zip). The configuration is shipped inside it; its package.json and package-lock.json declare the dependencies the Cloud Functions build installs."
   type        = string
 
   validation {
     condition     = endswith(var.source_archive, ".zip")
-    error_message = "source_archive must be the path of a .zip built by scripts/bundle.ts."
+    error_message = "source_archive must be the path of a .zip built by npm run bundle (scripts/bundle.ts)."
   }
 }
 

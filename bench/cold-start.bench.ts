@@ -1,0 +1,186 @@
+// Cold start of the deployed artifact (issue 12, part 2): process start → first event handled, under
+// the Functions Framework CLI the artifact installs, side by side with an EMPTY function under the same
+// CLI in the same run (the floor: node, the framework, one request). Runs are interleaved so that a
+// noisy neighbour slows every variant alike; medians are printed with the ratios to the floor.
+//
+//   npx tsx bench/cold-start.bench.ts            # builds the artifact (npm run bundle) and installs it
+//   RUNGUARD_ARTIFACT_ZIP=old/function.zip npx tsx bench/cold-start.bench.ts   # another build
+//   BENCH_BASELINE_ZIP=old/function.zip …      # also that build, interleaved in the same run
+//   (zips built with --config test/artifact/runguard.yaml)
+//   BENCH_RUNS=9 …                              # runs per variant (default 7)
+//
+// Environment of each artifact process: the module's (RUNGUARD_CONFIG, RUNGUARD_RULES_DIR), the Slack
+// token with Slack as a stand-in, Cloud Run as a stand-in, and RUNGUARD_STATE_STORE=memory: the
+// Firestore state store's connection is part 3's subject and is reported in its own bench, not here.
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Artifact, moduleEnv, prepareArtifact } from '../test/artifact/artifact.js';
+import { updateServiceEntry } from '../stand-ins/audit-entries.js';
+import { startCloudRunStandIn } from '../stand-ins/cloud-run/index.js';
+import { freePort } from '../stand-ins/free-port.js';
+import { killTree } from '../stand-ins/kill-tree.js';
+import { startSlackStandIn } from '../stand-ins/slack/index.js';
+
+process.env.METADATA_SERVER_DETECTION = 'none';
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const ROOT = new URL('../', import.meta.url).pathname;
+const TOKEN = 'xoxb-cold-start';
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+/** An empty CloudEvent function beside the artifact, using the artifact's own Functions Framework. */
+function emptyFunction(artifact: Artifact): string {
+  const dir = join(artifact.workspace, '..', 'empty');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'package.json'), '{ "type": "module", "main": "index.js" }\n');
+  writeFileSync(
+    join(dir, 'index.js'),
+    "import * as ff from '@google-cloud/functions-framework';\nff.cloudEvent('auditEvents', () => {});\n",
+  );
+  symlinkSync(join(artifact.workspace, 'node_modules'), join(dir, 'node_modules'));
+  return dir;
+}
+
+const pushBody = (entry: unknown, id: string) =>
+  JSON.stringify({
+    subscription: 'projects/bench/subscriptions/audit-push',
+    message: { data: Buffer.from(JSON.stringify(entry)).toString('base64'), messageId: id },
+  });
+
+/**
+ * Spawns the Functions Framework on `dir` and sends one push the moment the port accepts it:
+ * milliseconds from spawn to the response. A non-2xx answer, or a failure line in the log, throws.
+ */
+async function coldStart(
+  artifact: Artifact,
+  dir: string,
+  env: Record<string, string>,
+  body: string,
+): Promise<{ ms: number; output: string }> {
+  const port = await freePort();
+  const t0 = performance.now();
+  const child = spawn(
+    process.execPath,
+    [
+      '-r',
+      join(ROOT, 'stand-ins/localhost-only.cjs'),
+      join(artifact.workspace, 'node_modules/@google-cloud/functions-framework/build/src/main.js'),
+      '--target=auditEvents',
+      '--signature-type=http',
+    ],
+    {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', PORT: String(port), METADATA_SERVER_DETECTION: 'none', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d));
+  child.stderr.on('data', (d: Buffer) => (output += d));
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`the function exited:\n${output}`);
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/projects/bench/topics/audit`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+        const ms = performance.now() - t0;
+        if (!res.ok) throw new Error(`HTTP ${res.status}:\n${output}`);
+        if (/"severity":"(ERROR|CRITICAL)"/.test(output)) throw new Error(`the function logged a failure:\n${output}`);
+        return { ms, output };
+      } catch (e) {
+        if ((e as { cause?: { code?: string } }).cause?.code !== 'ECONNREFUSED') throw e;
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    }
+  } finally {
+    await killTree(child.pid!);
+  }
+}
+
+type Row = { label: string; artifact: Artifact; times: { iam: number[]; run: number[] } };
+
+async function main() {
+  const artifact = await prepareArtifact();
+  const baselineZip = process.env.BENCH_BASELINE_ZIP;
+  const baseline = baselineZip ? await prepareArtifact(baselineZip) : undefined;
+  const [run, slack] = await Promise.all([
+    startCloudRunStandIn(),
+    startSlackStandIn({ tokens: [TOKEN], rateLimit: false }),
+  ]);
+  try {
+    const empty = emptyFunction(artifact);
+    const iamEntry = JSON.parse(
+      readFileSync(
+        join(
+          ROOT,
+          'test/fixtures/auditlogs/crm-v1-setiampolicy--project-terraform-tokencreator-outside--constructed.json',
+        ),
+        'utf8',
+      ),
+    );
+    const rows: Row[] = [
+      ...(baseline ? [{ label: 'baseline', artifact: baseline, times: { iam: [], run: [] } }] : []),
+      { label: 'artifact', artifact, times: { iam: [], run: [] } },
+    ];
+    const floor: number[] = [];
+    // One warm-up round (the page cache, the stand-ins' first calls), not counted.
+    for (let i = -1; i < RUNS; i++) {
+      const id = `cold-${Date.now()}-${i + 1}`;
+      const e = await coldStart(artifact, empty, {}, pushBody(iamEntry, id));
+      if (i >= 0) floor.push(e.ms);
+      for (const row of rows) {
+        const a = row.artifact;
+        const env = {
+          ...moduleEnv(a.workspace),
+          RUNGUARD_STATE_STORE: 'memory',
+          SLACK_BOT_TOKEN: TOKEN,
+          SLACK_API_URL: slack.apiUrl,
+          RUNGUARD_RUN_ENDPOINT: `127.0.0.1:${run.port}`,
+          K_SERVICE: 'runguard-events',
+        };
+        const iamId = `${id}-${row.label}`;
+        const iam = await coldStart(a, a.workspace, env, pushBody({ ...iamEntry, insertId: iamId }, iamId));
+        if (!iam.output.includes('"done":"alerted"')) throw new Error(`the IAM event was not alerted:\n${iam.output}`);
+        const name = `projects/shop-prod/locations/europe-west1/services/${iamId}`;
+        run.seedService({ name, ingress: 'INGRESS_TRAFFIC_ALL' });
+        run.seedPolicy(name, { bindings: [] });
+        const entry = updateServiceEntry({ name, insertId: iamId, service: { ingress: 'INGRESS_TRAFFIC_ALL' } });
+        const revert = await coldStart(a, a.workspace, env, pushBody(entry, iamId));
+        if (run.service(name)?.ingress !== 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER')
+          throw new Error(`the Cloud Run service was not reverted:\n${revert.output}`);
+        if (i < 0) continue;
+        row.times.iam.push(iam.ms);
+        row.times.run.push(revert.ms);
+      }
+    }
+    const base = median(floor);
+    const line = (label: string, xs: number[], target?: number) => {
+      const m = median(xs);
+      const ratio = m / base;
+      const verdict = target === undefined ? '' : `  (target ≤ ${target}×: ${ratio <= target ? 'met' : 'NOT met'})`;
+      console.log(
+        `  ${label.padEnd(36)} ${m.toFixed(0).padStart(5)} ms  ${ratio.toFixed(2)}×   min ${Math.min(...xs).toFixed(0)} max ${Math.max(...xs).toFixed(0)}${verdict}`,
+      );
+    };
+    console.log(`runguard cold start — node ${process.version}, median of ${RUNS} interleaved runs`);
+    console.log('  process start → first push answered, Functions Framework CLI (--signature-type=http)');
+    for (const row of rows) console.log(`  ${row.label}: ${row.artifact.zip}`);
+    line('empty function (the floor)', floor);
+    for (const row of rows) {
+      line(`${row.label}: project IAM alert`, row.times.iam, row.label === 'artifact' ? 1.5 : undefined);
+      line(`${row.label}: Cloud Run revert`, row.times.run, row.label === 'artifact' ? 2.5 : undefined);
+    }
+  } finally {
+    await Promise.all([run.close(), slack.close()]);
+    artifact.remove();
+    baseline?.remove();
+  }
+}
+
+await main();

@@ -25,10 +25,20 @@ export function prebuiltFor(configPath: string, rulesDir: string): Prebuilt {
     config: { sha256: sha256(text), data: configSchema.parse(parseDocument(text.toString('utf8')).toJS() ?? {}) },
     rules: {
       files: Object.fromEntries(names.map((n) => [n, sha256(readFileSync(join(rulesDir, n)))])),
-      specs: rules.map(({ conditionProgram: _c, messageProgram: _m, appliesTo: _a, examples: _e, file, ...spec }) => ({
-        ...spec,
-        name: file.slice(file.lastIndexOf('/') + 1),
-      })),
+      specs: rules.map(
+        ({
+          conditionProgram: _c,
+          messageProgram: _m,
+          subjectsProgram: _s,
+          appliesTo: _a,
+          examples: _e,
+          file,
+          ...spec
+        }) => ({
+          ...spec,
+          name: file.slice(file.lastIndexOf('/') + 1),
+        }),
+      ),
     },
   };
   // JSON must carry it exactly (a YAML date, say, would not survive): otherwise the function validates at start.

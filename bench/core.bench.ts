@@ -32,7 +32,8 @@ const pushBodies = entries.map((e, i) =>
 const { rules, errors } = loadRules();
 if (errors.length > 0) throw new Error(`rules do not compile: ${errors.map((e) => e.message).join('; ')}`);
 const { config } = parseConfig(
-  `projects:\n  - { match: "test-project-*", mode: enforce }\nselfPrincipals: [runguard@ops-project.iam.gserviceaccount.com]\n`,
+  `projects:\n  - { match: "test-project-*", mode: enforce }\n` +
+    `selfPrincipals: [runguard@ops-project.iam.gserviceaccount.com]\n`,
   'bench',
 );
 const core = { rules, config: config!, now: Date.parse('2026-11-23T00:00:00Z') };
@@ -77,11 +78,13 @@ function measure(label: string, inputs: string[]) {
   const floorPerEntry = median(rounds.map((r) => r.floor.totalUs / inputs.length));
   const bytes = inputs.reduce((n, s) => n + s.length, 0) / inputs.length;
   console.log(
-    `\n${label}: ${inputs.length} entries × ${ROUNDS} rounds, ${fixtures.length} distinct fixtures, mean ${bytes.toFixed(0)} bytes/entry`,
+    `\n${label}: ${inputs.length} entries × ${ROUNDS} rounds, ` +
+      `${fixtures.length} distinct fixtures, mean ${bytes.toFixed(0)} bytes/entry`,
   );
   console.log(`  entries/s            ${(1e6 / perEntry).toFixed(0)}`);
   console.log(
-    `  µs/entry  mean ${perEntry.toFixed(1)}  p50 ${pct(best.per, 50).toFixed(1)}  p99 ${pct(best.per, 99).toFixed(1)}  max ${pct(best.per, 100).toFixed(1)}`,
+    `  µs/entry  mean ${perEntry.toFixed(1)}  p50 ${pct(best.per, 50).toFixed(1)}  ` +
+      `p99 ${pct(best.per, 99).toFixed(1)}  max ${pct(best.per, 100).toFixed(1)}`,
   );
   console.log(
     `  JSON.parse floor     ${floorPerEntry.toFixed(1)} µs/entry (envelope + base64 + entry for push bodies)`,

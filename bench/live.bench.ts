@@ -101,14 +101,18 @@ async function throughPubSub(standIn: CloudRunStandIn) {
       (i) => standIn.service(service(prefix, i))!.ingress !== 'INGRESS_TRAFFIC_ALL',
     ).length;
     console.log(`\n${label}: ${N} entries ${paced ? `offered at ${RATE}/s` : 'published at once'}`);
+    const duplicates = updates.length - new Set(updates.map((c) => (c.request.service as { name: string }).name)).size;
     console.log(
-      `  handled ${latencies.length}/${N}, reverted ${reverted}/${N}, UpdateService calls ${updates.length} (duplicates: ${updates.length - new Set(updates.map((c) => (c.request.service as { name: string }).name)).size})`,
+      `  handled ${latencies.length}/${N}, reverted ${reverted}/${N}, ` +
+        `UpdateService calls ${updates.length} (duplicates: ${duplicates})`,
     );
     console.log(
-      `  arrival → decision logged (revert verified): p50 ${pct(latencies, 50).toFixed(0)} ms, p99 ${pct(latencies, 99).toFixed(0)} ms, max ${pct(latencies, 100).toFixed(0)} ms`,
+      `  arrival → decision logged (revert verified): p50 ${pct(latencies, 50).toFixed(0)} ms, ` +
+        `p99 ${pct(latencies, 99).toFixed(0)} ms, max ${pct(latencies, 100).toFixed(0)} ms`,
     );
     console.log(
-      `  sustained: ${((latencies.length * 1000) / (last - start)).toFixed(0)} entries/s (${((last - start) / 1000).toFixed(1)} s from first to last)`,
+      `  sustained: ${((latencies.length * 1000) / (last - start)).toFixed(0)} entries/s ` +
+        `(${((last - start) / 1000).toFixed(1)} s from first to last)`,
     );
   }
 
@@ -197,7 +201,8 @@ async function main() {
     const runs: number[] = [];
     for (let i = 0; i < 5; i++) runs.push((await coldStart(standIn, make(i), `${label}-${i}`)).total);
     console.log(
-      `  ${label}: median ${pct(runs, 50).toFixed(0)} ms (min ${Math.min(...runs).toFixed(0)}, max ${Math.max(...runs).toFixed(0)})`,
+      `  ${label}: median ${pct(runs, 50).toFixed(0)} ms ` +
+        `(min ${Math.min(...runs).toFixed(0)}, max ${Math.max(...runs).toFixed(0)})`,
     );
   }
   for (const mod of ['@google-cloud/run', '@google-cloud/functions-framework', './dist/index.js']) {

@@ -25,7 +25,8 @@ const notifier = slackNotifier(
 );
 
 console.log(
-  `Slack burst: ${N} alerts about ${N} resources arriving evenly over ${WINDOW_MS / 1000} s, one channel limited to 1 msg/s (burst 5)`,
+  `Slack burst: ${N} alerts about ${N} resources arriving evenly over ${WINDOW_MS / 1000} s, ` +
+    'one channel limited to 1 msg/s (burst 5)',
 );
 const start = performance.now();
 const delays: number[] = [];
@@ -50,10 +51,12 @@ console.log(
 );
 console.log(`  HTTP 429s answered by the stand-in: ${slack.rateLimitedCount}`);
 console.log(
-  `  first alert to last message posted: ${(total / 1000).toFixed(1)} s (the limit alone allows no less than ${((N - 5) / 1 + 0).toFixed(0)} s)`,
+  `  first alert to last message posted: ${(total / 1000).toFixed(1)} s ` +
+    `(the limit alone allows no less than ${((N - 5) / 1 + 0).toFixed(0)} s)`,
 );
 console.log(
-  `  delay from alert to posted: p50 ${(pct(delays, 50) / 1000).toFixed(1)} s, p99 ${(pct(delays, 99) / 1000).toFixed(1)} s, max ${(pct(delays, 100) / 1000).toFixed(1)} s`,
+  `  delay from alert to posted: p50 ${(pct(delays, 50) / 1000).toFixed(1)} s, ` +
+    `p99 ${(pct(delays, 99) / 1000).toFixed(1)} s, max ${(pct(delays, 100) / 1000).toFixed(1)} s`,
 );
 console.log(`  sustained: ${((posted * 1000) / total).toFixed(2)} messages/s`);
 await slack.close();

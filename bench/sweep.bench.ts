@@ -31,11 +31,13 @@ for (let p = 0; p < PROJECTS; p++) {
 }
 const services = PROJECTS * PER_PROJECT;
 console.log(
-  `sweep: ${PROJECTS} projects × ${PER_PROJECT} services (${services}, ${insecure} insecure, monitor mode) in ${REGIONS.length} of ${DEFAULT_LOCATIONS.length} regions; ${LATENCY} ms per API call`,
+  `sweep: ${PROJECTS} projects × ${PER_PROJECT} services (${services}, ${insecure} insecure, monitor mode) ` +
+    `in ${REGIONS.length} of ${DEFAULT_LOCATIONS.length} regions; ${LATENCY} ms per API call`,
 );
 
 async function once(concurrency: number, locations: string[] | null) {
-  const text = `reconcile: { concurrency: ${concurrency}, projectBudget: 10m${locations ? `, locations: [${locations.join(', ')}]` : ''} }\n`;
+  const locationsKey = locations ? `, locations: [${locations.join(', ')}]` : '';
+  const text = `reconcile: { concurrency: ${concurrency}, projectBudget: 10m${locationsKey} }\n`;
   const { config } = parseConfig(text, 'bench.yaml');
   if (!config) throw new Error('bad bench config');
   const port = createRunPort(client);
@@ -75,7 +77,8 @@ for (const locations of [null, REGIONS]) {
   for (const c of [1, 4, 16, 32, 64]) {
     const r = await once(c, locations);
     console.log(
-      `  concurrency ${String(c).padStart(2)}: ${r.s.toFixed(2).padStart(6)} s · ${r.rate.toFixed(1).padStart(6)} services/s · ${r.calls} API calls (${(r.calls / r.s).toFixed(0)}/s)`,
+      `  concurrency ${String(c).padStart(2)}: ${r.s.toFixed(2).padStart(6)} s · ` +
+        `${r.rate.toFixed(1).padStart(6)} services/s · ${r.calls} API calls (${(r.calls / r.s).toFixed(0)}/s)`,
     );
   }
 }

@@ -7,9 +7,12 @@ const SHOP = 'projects/demo-shop/locations/europe-west1/services';
 const LAB = 'projects/demo-lab/locations/us-central1/services';
 const INVOKER = 'roles/run.invoker';
 const CONSOLE =
-  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36,gzip(gfe)';
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) ' +
+  'Chrome/131.0.0.0 Safari/537.36,gzip(gfe)';
 const GCLOUD =
-  'google-cloud-sdk gcloud/528.0.0 command/gcloud.run.services.update invocation-id/5b1c environment/None environment-version/None client-os/LINUX interactive/True from-script/False python/3.12.8 term/xterm-256color (Linux 6.1.0),gzip(gfe)';
+  'google-cloud-sdk gcloud/528.0.0 command/gcloud.run.services.update invocation-id/5b1c environment/None ' +
+  'environment-version/None client-os/LINUX interactive/True from-script/False python/3.12.8 ' +
+  'term/xterm-256color (Linux 6.1.0),gzip(gfe)';
 const TERRAFORM =
   'Terraform/1.11.4 (+https://www.terraform.io) Terraform-Plugin-SDK/2.36.0 terraform-provider-google/6.30.0,gzip(gfe)';
 

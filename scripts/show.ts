@@ -35,7 +35,8 @@ export function printLogLine(text: string): void {
     case 'decision': {
       const colour = DONE_COLOUR[line.done!] ?? ((s: string) => s);
       say(
-        `  ${bold('decided')}    ${line.rule} [${line.ruleSeverity}] ${line.action} → ${colour(line.done!)}: ${line.summary}`,
+        `  ${bold('decided')}    ${line.rule} [${line.ruleSeverity}] ${line.action} → ` +
+          `${colour(line.done!)}: ${line.summary}`,
       );
       break;
     }

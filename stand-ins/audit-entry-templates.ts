@@ -98,7 +98,8 @@ export const SET_IAM_POLICY_TEMPLATE = {
     requestMetadata: {
       callerIp: '203.0.113.24',
       callerSuppliedUserAgent:
-        'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36,gzip(gfe),gzip(gfe)',
+        'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) ' +
+        'Chrome/131.0.0.0 Safari/537.36,gzip(gfe),gzip(gfe)',
       requestAttributes: {
         time: '2025-03-15T13:05:09.440128Z',
         auth: {},

@@ -5,6 +5,11 @@ import type * as Gax from 'google-gax';
 // The schema the backtest decodes audit payloads with: the embedded AuditLog proto, and one
 // protobufjs Root holding it beside LogEntry and AuditData from the installed libraries' proto files.
 
+/** AuthorizationInfo.PermissionType, on one line as in AUDIT_LOG_PROTO. */
+const PERMISSION_TYPE_ENUM =
+  'enum PermissionType { PERMISSION_TYPE_UNSPECIFIED = 0; ADMIN_READ = 1; ADMIN_WRITE = 2; ' +
+  'DATA_READ = 3; DATA_WRITE = 4; }';
+
 /**
  * google/cloud/audit/audit_log.proto as googleapis publishes it (2025 revision, comments and
  * options dropped). Nothing installed ships it: not @google-cloud/logging, not logging-api, not
@@ -44,7 +49,7 @@ message AuthenticationInfo {
   string principal_subject = 8;
 }
 message AuthorizationInfo {
-  enum PermissionType { PERMISSION_TYPE_UNSPECIFIED = 0; ADMIN_READ = 1; ADMIN_WRITE = 2; DATA_READ = 3; DATA_WRITE = 4; }
+  ${PERMISSION_TYPE_ENUM}
   string resource = 1;
   string permission = 2;
   bool granted = 3;

@@ -89,7 +89,8 @@ function summary(results: EntryResult[]): string {
     .map(([a, n]) => `${n} ${a}`);
   const parts = [
     `${results.length} ${results.length === 1 ? 'entry' : 'entries'}`,
-    `${decisions.length} ${decisions.length === 1 ? 'finding' : 'findings'}${byAction.length ? ` (${byAction.join(', ')})` : ''}`,
+    `${decisions.length} ${decisions.length === 1 ? 'finding' : 'findings'}` +
+      (byAction.length ? ` (${byAction.join(', ')})` : ''),
     `${results.filter((r) => r.skipped !== null).length} skipped`,
     `${results.filter((r) => r.error !== undefined).length} unreadable`,
   ];

@@ -44,7 +44,8 @@ function listRules(rules: readonly CompiledRule[], opts: CommonOptions, io: Io):
 export function rulesTable(rules: readonly CompiledRule[]): string {
   const rows = rules.map(
     (r) =>
-      `| \`${r.id}\` | ${r.severity} | ${r.title} | ${r.resourceTypes.map(shortType).join(', ')} | ${r.remediation ? `\`${r.remediation.action}\`` : 'alert only'} |`,
+      `| \`${r.id}\` | ${r.severity} | ${r.title} | ${r.resourceTypes.map(shortType).join(', ')} | ` +
+      `${r.remediation ? `\`${r.remediation.action}\`` : 'alert only'} |`,
   );
   return [
     '| rule | severity | what it catches | applies to | remediation |',

@@ -93,13 +93,16 @@ function fixState(io: Io): StateStore | null {
   }
   if (choice === 'memory') {
     io.stderr(
-      "runguard scan: RUNGUARD_STATE_STORE=memory: breakglass exemptions granted from Slack are NOT seen; only the configuration's exemptions are honoured\n",
+      'runguard scan: RUNGUARD_STATE_STORE=memory: breakglass exemptions granted from Slack are NOT seen; ' +
+        "only the configuration's exemptions are honoured\n",
     );
     return new MemoryStateStore();
   }
   io.stderr(
-    "runguard scan --fix: set RUNGUARD_STATE_STORE=firestore (with GOOGLE_CLOUD_PROJECT set to runguard's host project) so that\n" +
-      'breakglass exemptions granted from Slack are honoured, or RUNGUARD_STATE_STORE=memory to ignore them knowingly\n',
+    'runguard scan --fix: set RUNGUARD_STATE_STORE=firestore ' +
+      "(with GOOGLE_CLOUD_PROJECT set to runguard's host project) so that\n" +
+      'breakglass exemptions granted from Slack are honoured, ' +
+      'or RUNGUARD_STATE_STORE=memory to ignore them knowingly\n',
   );
   return null;
 }

@@ -25,9 +25,15 @@ const TOOLS: readonly ToolRule[] = [
   { tool: 'console', test: /^Mozilla\//, detail: [] },
   {
     tool: 'client-library',
-    test: /google-api-go-client|gl-node\/|gl-python\/|gl-java\/|gl-go\/|google-api-python-client|google-api-java-client|google-api-nodejs-client|gcloud-golang|gax\/|grpc-/,
+    test: new RegExp(
+      String.raw`google-api-go-client|gl-node\/|gl-python\/|gl-java\/|gl-go\/|google-api-python-client|` +
+        String.raw`google-api-java-client|google-api-nodejs-client|gcloud-golang|gax\/|grpc-`,
+    ),
     detail: [
-      /((?:google-api-go-client|gl-node|gl-python|gl-java|gl-go|google-api-python-client|google-api-java-client|google-api-nodejs-client|gcloud-golang|gax|grpc-[a-z-]+)\/?[^\s,]*)/,
+      new RegExp(
+        '((?:google-api-go-client|gl-node|gl-python|gl-java|gl-go|google-api-python-client|' +
+          String.raw`google-api-java-client|google-api-nodejs-client|gcloud-golang|gax|grpc-[a-z-]+)\/?[^\s,]*)`,
+      ),
     ],
   },
 ];

@@ -78,9 +78,8 @@ function unwrap(item: Json): Unwrapped {
   if ('message' in item) return fromPush(item, 'pubsub-push');
   // A bare PubsubMessage, as a 1st-gen background function receives it.
   if ('data' in item && typeof item.data === 'string') return fromMessage(item, 'pubsub-message');
-  return {
-    error: `not a LogEntry, Pub/Sub message or CloudEvent (keys: ${Object.keys(item).slice(0, 5).join(', ') || 'none'})`,
-  };
+  const keys = Object.keys(item).slice(0, 5).join(', ') || 'none';
+  return { error: `not a LogEntry, Pub/Sub message or CloudEvent (keys: ${keys})` };
 }
 
 function fromPush(body: Record<string, unknown>, envelope: Envelope, eventId?: string): Unwrapped {

@@ -188,8 +188,10 @@ export function lookupMethod(serviceName: string, methodName: string): MethodInf
 export type ResourceRef = ChangeEvent['resource'];
 
 // v1 uses namespaces/P/services/S for Create/Replace/Delete and projects/P/locations/L/… for SetIamPolicy.
-const RUN_NAME =
-  /^(?:\/\/run\.googleapis\.com\/)?(?:projects|namespaces)\/(?<project>[^/]+)(?:\/locations\/(?<location>[^/]+))?\/services\/(?<service>[^/]+)$/;
+const RUN_NAME = new RegExp(
+  String.raw`^(?:\/\/run\.googleapis\.com\/)?(?:projects|namespaces)\/(?<project>[^/]+)` +
+    String.raw`(?:\/locations\/(?<location>[^/]+))?\/services\/(?<service>[^/]+)$`,
+);
 // v1 console: projects/P/regions/R; v1 gcloud: namespaces/P; v2: projects/P/locations/L.
 const RUN_PARENT = /^(?:projects|namespaces)\/(?<project>[^/]+)(?:\/(?:locations|regions)\/(?<location>[^/]+))?$/;
 const CRM_NAME =
@@ -331,8 +333,10 @@ function namedResource(info: MethodInfo, { pp, req, labels, logName }: Ctx): Res
 }
 
 // Org Policy v2 names a policy projects/P/policies/C (P an id or a number), folders/N/… or organizations/N/….
-const ORG_POLICY_NAME =
-  /^(?:\/\/orgpolicy\.googleapis\.com\/)?(?<collection>projects|folders|organizations)\/(?<node>[^/]+)\/policies\/(?<constraint>[^/]+)$/;
+const ORG_POLICY_NAME = new RegExp(
+  String.raw`^(?:\/\/orgpolicy\.googleapis\.com\/)?(?<collection>projects|folders|organizations)\/(?<node>[^/]+)` +
+    String.raw`\/policies\/(?<constraint>[^/]+)$`,
+);
 // v1 names the node the policy is set on, and the constraint separately.
 const NODE =
   /^(?:\/\/cloudresourcemanager\.googleapis\.com\/)?(?<collection>projects|folders|organizations)\/(?<node>[^/]+)/;

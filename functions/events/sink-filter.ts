@@ -11,7 +11,8 @@ export function sinkFilter(): string {
     byService.set(m.serviceName, [...(byService.get(m.serviceName) ?? []), m.methodName]);
   const clauses = [...byService].map(
     ([service, methods]) =>
-      `(protoPayload.serviceName="${service}" AND protoPayload.methodName=(${methods.map((m) => `"${m}"`).join(' OR ')}))`,
+      `(protoPayload.serviceName="${service}" AND ` +
+      `protoPayload.methodName=(${methods.map((m) => `"${m}"`).join(' OR ')}))`,
   );
   return `logName:"cloudaudit.googleapis.com%2Factivity" AND (\n  ${clauses.join('\n  OR ')}\n)`;
 }

@@ -95,7 +95,9 @@ export async function readProject(
     report.unread.push({
       project,
       what: 'budget',
-      reason: `stopped after ${deps.config.reconcile.projectBudgetMs} ms with ${progress.total - progress.scanned} of ${progress.total} services not judged`,
+      reason:
+        `stopped after ${deps.config.reconcile.projectBudgetMs} ms with ` +
+        `${progress.total - progress.scanned} of ${progress.total} services not judged`,
     });
   return { judged, timedOut };
 }

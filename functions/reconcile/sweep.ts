@@ -56,9 +56,14 @@ export async function sweep(projects: readonly string[], deps: SweepDeps): Promi
   );
   report.finishedAt = deps.now();
   if (deps.notify) await summarize(report, deps);
+  const scanned = report.projects.reduce((n, p) => n + p.scanned, 0);
+  const fresh = report.findings.filter((f) => f.isNew).length;
   deps.log({
     severity: report.unread.length > 0 ? 'WARNING' : 'INFO',
-    message: `sweep done: ${report.projects.reduce((n, p) => n + p.scanned, 0)} services in ${report.projects.length} project(s), ${report.findings.length} finding(s) (${report.findings.filter((f) => f.isNew).length} new), ${report.unread.length} not read, ${report.finishedAt - startedAt} ms`,
+    message:
+      `sweep done: ${scanned} services in ${report.projects.length} project(s), ` +
+      `${report.findings.length} finding(s) (${fresh} new), ${report.unread.length} not read, ` +
+      `${report.finishedAt - startedAt} ms`,
     event: 'sweep',
     projects: report.projects,
     unread: report.unread,

@@ -38,14 +38,16 @@ export const REMEDIATION_ACTIONS: Readonly<Record<RemediationName, RemediationAc
         error: (iss) =>
           iss.input === undefined
             ? 'required'
-            : `${JSON.stringify(iss.input)} is not allowed: remediation never widens access; use ${SAFE_INGRESS.join(' or ')}`,
+            : `${JSON.stringify(iss.input)} is not allowed: remediation never widens access; ` +
+              `use ${SAFE_INGRESS.join(' or ')}`,
       }),
     }),
   },
   'remove-public-members': {
     name: 'remove-public-members',
     description:
-      'Removes allUsers and allAuthenticatedUsers from every role of the service IAM policy, keeping every other member.',
+      'Removes allUsers and allAuthenticatedUsers from every role of the service IAM policy, ' +
+      'keeping every other member.',
     resourceTypes: RUN,
     permissions: ['run.services.getIamPolicy', 'run.services.setIamPolicy'],
     params: z.looseObject({
@@ -53,7 +55,8 @@ export const REMEDIATION_ACTIONS: Readonly<Record<RemediationName, RemediationAc
         .array(
           z.enum(PUBLIC_MEMBERS, {
             error: (iss) =>
-              `${JSON.stringify(iss.input)} is not a public member; only ${PUBLIC_MEMBERS.join(' and ')} may be removed`,
+              `${JSON.stringify(iss.input)} is not a public member; ` +
+              `only ${PUBLIC_MEMBERS.join(' and ')} may be removed`,
           }),
         )
         .min(1, 'must name at least one public member'),

@@ -14,7 +14,8 @@ const celSource = z.string().min(1, 'must not be empty');
 
 const fixCommand = text.refine((s) => unknownPlaceholders(s).length === 0, {
   error: (iss) =>
-    `unknown placeholder ${unknownPlaceholders(String(iss.input)).join(', ')} (known: ${FIX_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')})`,
+    `unknown placeholder ${unknownPlaceholders(String(iss.input)).join(', ')} ` +
+    `(known: ${FIX_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')})`,
 });
 
 const fireExample = z.strictObject({

@@ -142,19 +142,22 @@ describe('Resource Manager stand-in: GetProject and ListProjects', () => {
     standIn.addProject({ projectId: 'nested-proj', parent: 'folders/2' });
   });
 
-  it('GetProject by number or id; a missing project is PERMISSION_DENIED, as the real API hides existence', async () => {
-    expect((await client.getProject({ name: 'projects/555' }))[0]).toMatchObject({
-      projectId: 'zeta-proj',
-      state: 'ACTIVE',
-    });
-    expect((await client.getProject({ name: 'projects/alpha-proj' }))[0]).toMatchObject({
-      name: 'projects/100000000001',
-    });
-    await expect(client.getProject({ name: 'projects/999' })).rejects.toMatchObject({
-      code: grpc.status.PERMISSION_DENIED,
-      details: "Permission 'resourcemanager.projects.get' denied on resource 'projects/999' (or it may not exist).",
-    });
-  });
+  it(
+    'GetProject by number or id; a missing project is PERMISSION_DENIED, ' + 'as the real API hides existence',
+    async () => {
+      expect((await client.getProject({ name: 'projects/555' }))[0]).toMatchObject({
+        projectId: 'zeta-proj',
+        state: 'ACTIVE',
+      });
+      expect((await client.getProject({ name: 'projects/alpha-proj' }))[0]).toMatchObject({
+        name: 'projects/100000000001',
+      });
+      await expect(client.getProject({ name: 'projects/999' })).rejects.toMatchObject({
+        code: grpc.status.PERMISSION_DENIED,
+        details: "Permission 'resourcemanager.projects.get' denied on resource 'projects/999' (or it may not exist).",
+      });
+    },
+  );
 
   it('ListProjects: direct children by display name, DELETE_REQUESTED only with showDeleted', async () => {
     const [active] = await client.listProjects({ parent: 'folders/1' }, { autoPaginate: false });

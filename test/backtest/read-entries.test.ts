@@ -92,29 +92,32 @@ describe('createLoggingSource: entries as a sink exports them', () => {
     for (const entry of raw.map(toExportedEntry)) expect(entry).toEqual(byId.get(entry.insertId!));
   });
 
-  it('the sink filter with a time window: the handled Admin Activity entries of the project, oldest first', async () => {
-    standIn.addEntries(FIXTURES);
-    const filter = `${sinkFilter()} AND timestamp>="2025-03-14T00:00:00Z" AND timestamp<"2025-03-27T00:00:00Z"`;
-    const entries = await collect(source, PROJECT, filter);
-    // By hand from the fixtures: not the data_access GetService (03-25), not the internal
-    // ReplaceInternalService (03-26), not the Functions entry of 03-27, nothing before 03-14, and
-    // not the folder and organization entries (another resource).
-    expect(entries.map((e) => e.insertId)).toEqual([
-      '7h2j5k8l1m4n',
-      'c4d1e8f5a2b7',
-      'w5x8y1z4a7b0',
-      'm2n5p8q1r4s7',
-      't6u9v2w5x8y1',
-      '5v8w1x4y7z0a',
-      'fk2h8d3e7xq',
-      'p0o9i8u7y6t5',
-      '-2b5c8d1e4f7g',
-      'z1y2x3w4v5u6',
-    ]);
-    expect(standIn.calls).toEqual([
-      { resourceNames: [`projects/${PROJECT}`], filter, orderBy: 'timestamp asc', pageSize: 1000, pageToken: '' },
-    ]);
-  });
+  it(
+    'the sink filter with a time window: ' + 'the handled Admin Activity entries of the project, oldest first',
+    async () => {
+      standIn.addEntries(FIXTURES);
+      const filter = `${sinkFilter()} AND timestamp>="2025-03-14T00:00:00Z" AND timestamp<"2025-03-27T00:00:00Z"`;
+      const entries = await collect(source, PROJECT, filter);
+      // By hand from the fixtures: not the data_access GetService (03-25), not the internal
+      // ReplaceInternalService (03-26), not the Functions entry of 03-27, nothing before 03-14, and
+      // not the folder and organization entries (another resource).
+      expect(entries.map((e) => e.insertId)).toEqual([
+        '7h2j5k8l1m4n',
+        'c4d1e8f5a2b7',
+        'w5x8y1z4a7b0',
+        'm2n5p8q1r4s7',
+        't6u9v2w5x8y1',
+        '5v8w1x4y7z0a',
+        'fk2h8d3e7xq',
+        'p0o9i8u7y6t5',
+        '-2b5c8d1e4f7g',
+        'z1y2x3w4v5u6',
+      ]);
+      expect(standIn.calls).toEqual([
+        { resourceNames: [`projects/${PROJECT}`], filter, orderBy: 'timestamp asc', pageSize: 1000, pageToken: '' },
+      ]);
+    },
+  );
 
   it('follows page tokens: pageSize 3 over 10 entries is 4 calls, each entry once', async () => {
     standIn.addEntries(FIXTURES);
@@ -184,19 +187,22 @@ describe('createLoggingSource: failures', () => {
     expect((error as Error).message).toMatch(/test-project-1234.*column 32/);
   });
 
-  it('UNAVAILABLE is retried by the library; when it persists it is unavailable, after a bounded number of tries', async () => {
-    standIn.addEntries(FIXTURES);
-    standIn.fail({ code: grpc.status.UNAVAILABLE, times: 2 });
-    expect(await collect(source, 'peak-empire-243713', '')).toHaveLength(1);
-    expect(standIn.calls).toHaveLength(3);
+  it(
+    'UNAVAILABLE is retried by the library; ' + 'when it persists it is unavailable, after a bounded number of tries',
+    async () => {
+      standIn.addEntries(FIXTURES);
+      standIn.fail({ code: grpc.status.UNAVAILABLE, times: 2 });
+      expect(await collect(source, 'peak-empire-243713', '')).toHaveLength(1);
+      expect(standIn.calls).toHaveLength(3);
 
-    standIn.reset();
-    standIn.fail({ code: grpc.status.UNAVAILABLE, times: Infinity });
-    const error = await collect(source, PROJECT, '').catch((e: unknown) => e);
-    expect(error).toMatchObject({ name: 'LoggingReadError', code: 'unavailable' });
-    expect((error as Error).message).toMatch(/test-project-1234/);
-    expect(standIn.calls).toHaveLength(5); // gax's maxRetries: 5 attempts in all
-  });
+      standIn.reset();
+      standIn.fail({ code: grpc.status.UNAVAILABLE, times: Infinity });
+      const error = await collect(source, PROJECT, '').catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: 'LoggingReadError', code: 'unavailable' });
+      expect((error as Error).message).toMatch(/test-project-1234/);
+      expect(standIn.calls).toHaveLength(5); // gax's maxRetries: 5 attempts in all
+    },
+  );
 
   it.each(['logging.googleapis.com:443', '10.0.0.1:8080', '127.0.0.1', 'http://127.0.0.1:80', '127.0.0.2:80'])(
     'refuses the plaintext endpoint %j before loading the library',

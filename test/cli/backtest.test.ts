@@ -12,13 +12,16 @@ import { type LoggingStandIn, startLoggingStandIn } from '../../stand-ins/loggin
 
 const dir = mkdtempSync(join(tmpdir(), 'runguard-backtest-'));
 const CONFIG = join(dir, 'runguard.yaml');
+const LANDING_EXEMPTION =
+  '{ resource: "projects/shop-prod/locations/*/services/landing", rule: run-ingress-all, ' +
+  'reason: "public landing page, SEC-9", expires: 2027-01-01 }';
 writeFileSync(
   CONFIG,
   `
 selfPrincipals: [runguard@ops.iam.gserviceaccount.com]
 projects: [{ match: "shop-prod", mode: monitor }]
 exemptions:
-  - { resource: "projects/shop-prod/locations/*/services/landing", rule: run-ingress-all, reason: "public landing page, SEC-9", expires: 2027-01-01 }
+  - ${LANDING_EXEMPTION}
 `,
 );
 const svc = (name: string) => `projects/shop-prod/locations/europe-west1/services/${name}`;

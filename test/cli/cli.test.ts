@@ -118,7 +118,8 @@ describe('runguard evaluate', () => {
   it('exits 2 when the configuration names a rule or a parameter that does not exist', () => {
     const bad = tempFile(
       'rules.yaml',
-      'rules:\n  no-such-rule: { enabled: false }\n  iam-privileged-role: { params: { role: [] } }\nexemptions:\n  - { resource: "x", rule: typo, reason: r, expires: 2030-01-01 }\n',
+      'rules:\n  no-such-rule: { enabled: false }\n  iam-privileged-role: { params: { role: [] } }\n' +
+        'exemptions:\n  - { resource: "x", rule: typo, reason: r, expires: 2030-01-01 }\n',
     );
     const { code, stderr } = runguard(['evaluate', '--config', bad, INGRESS_ALL]);
     expect(code).toBe(2);

@@ -55,7 +55,10 @@ describe('runguard scan', () => {
     expect(code).toBe(1);
     expect(stdout).toMatch(/^runguard scan: 3 services in 2 project\(s\)/);
     expect(stdout).toMatch(
-      /HIGH\s+run-ingress-all\s+shop-prod\/europe-west1\/checkout\s+enforce\s+would revert\s+ingress opened to all traffic/,
+      new RegExp(
+        String.raw`HIGH\s+run-ingress-all\s+shop-prod\/europe-west1\/checkout\s+` +
+          String.raw`enforce\s+would revert\s+ingress opened to all traffic`,
+      ),
     );
     expect(stdout).toMatch(
       /CRITICAL\s+run-public-invoker\s+shop-dev\/us-central1\/preview\s+monitor\s+alert\s+allUsers can invoke/,
@@ -96,7 +99,8 @@ describe('runguard scan', () => {
     ]);
     expect(code).toBe(2);
     expect(stdout).toContain(
-      'Could not read (not checked):\n  locked  2 regions (europe-west1, us-central1): permission run.services.list denied\n',
+      'Could not read (not checked):\n' +
+        '  locked  2 regions (europe-west1, us-central1): permission run.services.list denied\n',
     );
     expect(stdout).toMatch(/run-ingress-all\s+shop-dev\/us-central1\/preview/);
   });
@@ -114,7 +118,11 @@ describe('runguard scan', () => {
     });
     expect(stderr).toMatch(/breakglass exemptions granted from Slack are NOT seen/);
     expect(stdout).toMatch(
-      /^Fixing 2 finding\(s\) in enforce projects:\n {2}run-public-invoker on .*checkout: would remove-public-members\n {2}run-ingress-all on .*checkout: would set-ingress\n/,
+      new RegExp(
+        String.raw`^Fixing 2 finding\(s\) in enforce projects:\n` +
+          String.raw` {2}run-public-invoker on .*checkout: would remove-public-members\n` +
+          String.raw` {2}run-ingress-all on .*checkout: would set-ingress\n`,
+      ),
     );
     expect(stdout).toContain('Nothing insecure remains.');
     expect(code).toBe(0);

@@ -19,10 +19,13 @@ const ingress = finding('run-ingress-all', {
 });
 const defaultSa = finding('run-default-service-account', null);
 
+const SITE_EXEMPTION =
+  '{ resource: "projects/prod-web/locations/*/services/site", rule: "*", reason: "launch week", ' +
+  'expires: "2026-12-01T00:00:00Z", approvedBy: bob@example.com }';
 const exemptions = parseConfig(
   `exemptions:
   - { resource: "projects/prod-web/**", rule: run-ingress-all, reason: "old", expires: "2026-01-01T00:00:00Z" }
-  - { resource: "projects/prod-web/locations/*/services/site", rule: "*", reason: "launch week", expires: "2026-12-01T00:00:00Z", approvedBy: bob@example.com }
+  - ${SITE_EXEMPTION}
 `,
   'x',
 ).config!.exemptions;

@@ -15,14 +15,18 @@ const asEvent = (r: ReturnType<typeof normalize>): ChangeEvent => {
 
 // User agents as docs/audit-log-shapes.md §3 quotes them, or as the tools are known to send them.
 const GCLOUD =
-  'google-cloud-sdk gcloud/546.0.0 command/gcloud.run.deploy invocation-id/0a1b2c3d environment/GCE environment-version/None client-os/LINUX interactive/False from-script/True python/3.12.3 term/ (Linux 6.1.0),gzip(gfe)';
+  'google-cloud-sdk gcloud/546.0.0 command/gcloud.run.deploy invocation-id/0a1b2c3d environment/GCE ' +
+  'environment-version/None client-os/LINUX interactive/False from-script/True python/3.12.3 ' +
+  'term/ (Linux 6.1.0),gzip(gfe)';
 const TERRAFORM =
-  'google-api-go-client/0.5 Terraform/1.0.7 (+https://www.terraform.io) Terraform-Plugin-SDK/2.5.0 terraform-provider-google/dev,gzip(gfe),gzip(gfe)';
+  'google-api-go-client/0.5 Terraform/1.0.7 (+https://www.terraform.io) Terraform-Plugin-SDK/2.5.0 ' +
+  'terraform-provider-google/dev,gzip(gfe),gzip(gfe)';
 
 describe('the tool a user agent reveals', () => {
   it.each([
     [
-      'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36,gzip(gfe),gzip(gfe)',
+      'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) ' +
+        'Chrome/124.0.0.0 Safari/537.36,gzip(gfe),gzip(gfe)',
       'console',
       '',
     ],
@@ -35,12 +39,14 @@ describe('the tool a user agent reveals', () => {
     ['google-cloud-sdk gcloud/460.0.0 invocation-id/ff', 'gcloud', ''],
     [TERRAFORM, 'terraform', 'Terraform/1.0.7 terraform-provider-google/dev'],
     [
-      'Terraform/1.9.8 (+https://www.terraform.io) Terraform-Plugin-SDK/2.33.0 terraform-provider-google-beta/6.12.0,gzip(gfe)',
+      'Terraform/1.9.8 (+https://www.terraform.io) Terraform-Plugin-SDK/2.33.0 ' +
+        'terraform-provider-google-beta/6.12.0,gzip(gfe)',
       'terraform',
       'Terraform/1.9.8 terraform-provider-google-beta/6.12.0',
     ],
     [
-      'google-api-go-client/0.5 Pulumi/3.130.0 (https://www.pulumi.com) pulumi-gcp/7.38.0 terraform-provider-google/5.43.1,gzip(gfe)',
+      'google-api-go-client/0.5 Pulumi/3.130.0 (https://www.pulumi.com) pulumi-gcp/7.38.0 ' +
+        'terraform-provider-google/5.43.1,gzip(gfe)',
       'pulumi',
       'Pulumi/3.130.0 pulumi-gcp/7.38.0',
     ],
@@ -97,25 +103,31 @@ describe('the actor', () => {
     });
   });
 
-  it('keeps the delegation chain in order, taking an e-mail or a federated subject and skipping hops that name nobody', () => {
-    const pp: AuditLog = {
-      authenticationInfo: {
-        principalEmail: 'deployer@p.iam.gserviceaccount.com',
-        serviceAccountDelegationInfo: [
-          {
-            principalSubject:
-              'principal://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/gh/subject/repo:o/r:ref:refs/heads/main',
-          },
-          { thirdPartyPrincipal: { thirdPartyClaims: {} } },
-          { firstPartyPrincipal: { principalEmail: 'broker@ops.iam.gserviceaccount.com' } },
-        ],
-      },
-    };
-    expect(actorOf(pp).delegation).toEqual([
-      'principal://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/gh/subject/repo:o/r:ref:refs/heads/main',
-      'broker@ops.iam.gserviceaccount.com',
-    ]);
-  });
+  it(
+    'keeps the delegation chain in order, ' +
+      'taking an e-mail or a federated subject and skipping hops that name nobody',
+    () => {
+      const pp: AuditLog = {
+        authenticationInfo: {
+          principalEmail: 'deployer@p.iam.gserviceaccount.com',
+          serviceAccountDelegationInfo: [
+            {
+              principalSubject:
+                'principal://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/gh/' +
+                'subject/repo:o/r:ref:refs/heads/main',
+            },
+            { thirdPartyPrincipal: { thirdPartyClaims: {} } },
+            { firstPartyPrincipal: { principalEmail: 'broker@ops.iam.gserviceaccount.com' } },
+          ],
+        },
+      };
+      expect(actorOf(pp).delegation).toEqual([
+        'principal://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/gh/' +
+          'subject/repo:o/r:ref:refs/heads/main',
+        'broker@ops.iam.gserviceaccount.com',
+      ]);
+    },
+  );
 
   it('carries the delegation chain of an impersonated deploy first hop first', () => {
     const e = asEvent(

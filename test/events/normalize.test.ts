@@ -642,33 +642,41 @@ describe('the guardrails: organization policies and Binary Authorization policie
 });
 
 describe('Cloud Functions 2nd gen, Cloud Run jobs and worker pools: workloads in the Cloud Run shape', () => {
-  it('reads a snake_case Firebase CreateFunction: ALLOW_ALL, the env map (values redacted), secret refs, the default account', () => {
-    const e = asEvent(run(load('gcf-v2-createfunction--firebase-snake-case-allow-all-env-secret--constructed.json')));
-    expect(e.resource).toMatchObject({ type: 'cloudfunctions.googleapis.com/Function', location: 'us-central1' });
-    expect(e.service!.ingress).toBe('INGRESS_TRAFFIC_ALL');
-    // No service_account_email, no actAs check in the entry: the documented default, number unknown.
-    expect(e.service!.template.serviceAccount).toBe('PROJECT_NUMBER-compute@developer.gserviceaccount.com');
-    expect(e.service!.template.containers).toEqual([
-      {
-        name: 'function',
-        image: '',
-        env: [
-          { name: 'FIREBASE_CONFIG', value: '[redacted]', valueSource: { secretKeyRef: { secret: '', version: '' } } },
-          {
-            name: 'STRIPE_SECRET_KEY',
-            value: '[redacted]',
-            valueSource: { secretKeyRef: { secret: '', version: '' } },
-          },
-          { name: 'NODE_ENV', value: '[redacted]', valueSource: { secretKeyRef: { secret: '', version: '' } } },
-          {
-            name: 'SENDGRID_API_KEY',
-            value: '',
-            valueSource: { secretKeyRef: { secret: 'sendgrid-api-key', version: 'latest' } },
-          },
-        ],
-      },
-    ]);
-  });
+  it(
+    'reads a snake_case Firebase CreateFunction: ' +
+      'ALLOW_ALL, the env map (values redacted), secret refs, the default account',
+    () => {
+      const e = asEvent(run(load('gcf-v2-createfunction--firebase-snake-case-allow-all-env-secret--constructed.json')));
+      expect(e.resource).toMatchObject({ type: 'cloudfunctions.googleapis.com/Function', location: 'us-central1' });
+      expect(e.service!.ingress).toBe('INGRESS_TRAFFIC_ALL');
+      // No service_account_email, no actAs check in the entry: the documented default, number unknown.
+      expect(e.service!.template.serviceAccount).toBe('PROJECT_NUMBER-compute@developer.gserviceaccount.com');
+      expect(e.service!.template.containers).toEqual([
+        {
+          name: 'function',
+          image: '',
+          env: [
+            {
+              name: 'FIREBASE_CONFIG',
+              value: '[redacted]',
+              valueSource: { secretKeyRef: { secret: '', version: '' } },
+            },
+            {
+              name: 'STRIPE_SECRET_KEY',
+              value: '[redacted]',
+              valueSource: { secretKeyRef: { secret: '', version: '' } },
+            },
+            { name: 'NODE_ENV', value: '[redacted]', valueSource: { secretKeyRef: { secret: '', version: '' } } },
+            {
+              name: 'SENDGRID_API_KEY',
+              value: '',
+              valueSource: { secretKeyRef: { secret: 'sendgrid-api-key', version: 'latest' } },
+            },
+          ],
+        },
+      ]);
+    },
+  );
 
   it('reads a camelCase UpdateFunction with a comma-string mask, and finds the name in parent + function_id', () => {
     const e = asEvent(run(load('gcf-v2-updatefunction--mask-internal-only-dedicated-sa--constructed.json')));
@@ -728,12 +736,15 @@ describe('Cloud Functions 2nd gen, Cloud Run jobs and worker pools: workloads in
 });
 
 describe('v2 defaults: what the API fills in for what the request leaves empty', () => {
-  it('judges a v2 create that names no service account and no ingress as the Compute default account, open to all', () => {
-    const e = asEvent(run(load('run-v2-createservice--no-service-account-no-ingress--constructed.json')));
-    expect(e.service!.ingress).toBe('INGRESS_TRAFFIC_ALL');
-    // The project number comes from the actAs check on the default account in authorizationInfo.
-    expect(e.service!.template.serviceAccount).toBe('123456789012-compute@developer.gserviceaccount.com');
-  });
+  it(
+    'judges a v2 create that names no service account and no ingress ' + 'as the Compute default account, open to all',
+    () => {
+      const e = asEvent(run(load('run-v2-createservice--no-service-account-no-ingress--constructed.json')));
+      expect(e.service!.ingress).toBe('INGRESS_TRAFFIC_ALL');
+      // The project number comes from the actAs check on the default account in authorizationInfo.
+      expect(e.service!.template.serviceAccount).toBe('123456789012-compute@developer.gserviceaccount.com');
+    },
+  );
 
   it('says PROJECT_NUMBER when the entry does not give the project number away', () => {
     const entry = load('run-v2-createservice--no-service-account-no-ingress--constructed.json');
@@ -803,7 +814,8 @@ describe('skips and actors', () => {
     const s = asSkip(run(load('run-v2-updateservice--runguard-through-remediator--constructed.json')));
     expect(s.code).toBe('self');
     expect(s.reason).toBe(
-      'made by runguard itself (runguard@ops-project.iam.gserviceaccount.com, acting as runguard-remediator@test-project-1234.iam.gserviceaccount.com)',
+      'made by runguard itself (runguard@ops-project.iam.gserviceaccount.com, ' +
+        'acting as runguard-remediator@test-project-1234.iam.gserviceaccount.com)',
     );
   });
 

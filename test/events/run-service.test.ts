@@ -302,24 +302,28 @@ describe('Cloud Run changes through normalize', () => {
     });
   });
 
-  it('reads a gcloud v1 create from the response, finding the location in resource.labels when parent is namespaces/<id>', () => {
-    const e = asEvent(run(load('run-v1-createservice--gcloud-invoker-iam-disabled--constructed.json')));
-    expect(e.resource.location).toBe('us-central1');
-    expect(e.service).toMatchObject({
-      ingress: 'INGRESS_TRAFFIC_ALL',
-      invokerIamDisabled: true,
-      creator: 'sam.builder@example.com',
-      generation: '1',
-    });
-    expect(e.service!.template.revision).toBe('hello-public-00001-vzq');
-    expect(
-      e.service!.template.containers[0]!.env.map((v) => [v.name, v.value, v.valueSource.secretKeyRef.secret]),
-    ).toEqual([
-      ['SESSION_SECRET', REDACTED, ''],
-      ['API_TOKEN', '', 'hello-api-token'],
-    ]);
-    expect(e.actor.toolDetail).toBe('gcloud.run.deploy');
-  });
+  it(
+    'reads a gcloud v1 create from the response, ' +
+      'finding the location in resource.labels when parent is namespaces/<id>',
+    () => {
+      const e = asEvent(run(load('run-v1-createservice--gcloud-invoker-iam-disabled--constructed.json')));
+      expect(e.resource.location).toBe('us-central1');
+      expect(e.service).toMatchObject({
+        ingress: 'INGRESS_TRAFFIC_ALL',
+        invokerIamDisabled: true,
+        creator: 'sam.builder@example.com',
+        generation: '1',
+      });
+      expect(e.service!.template.revision).toBe('hello-public-00001-vzq');
+      expect(
+        e.service!.template.containers[0]!.env.map((v) => [v.name, v.value, v.valueSource.secretKeyRef.secret]),
+      ).toEqual([
+        ['SESSION_SECRET', REDACTED, ''],
+        ['API_TOKEN', '', 'hello-api-token'],
+      ]);
+      expect(e.actor.toolDetail).toBe('gcloud.run.deploy');
+    },
+  );
 
   it('falls back to the request of a v1 create with no response, and then defaults ingress to all', () => {
     const entry = load('run-v1-createservice--gcloud-invoker-iam-disabled--constructed.json');

@@ -32,33 +32,36 @@ const searchCalls = (): Record<string, unknown>[] =>
   standIn.calls.filter((c) => c.method === 'SearchProjects').map((c) => c.request);
 
 describe('createProjectLister().list', () => {
-  it('follows page tokens through 1,200 active projects, each once, skipping DELETE_REQUESTED ones among them', async () => {
-    const active = new Set<string>();
-    for (let i = 0; i < 1250; i++) {
-      const projectId = `team-${String(i).padStart(4, '0')}`;
-      // Every 25th project is pending deletion: 50 of them, spread over every page.
-      const deleting = i % 25 === 24;
-      standIn.addProject({
-        projectId,
-        parent: `folders/${100 + (i % 3)}`,
-        state: deleting ? 'DELETE_REQUESTED' : 'ACTIVE',
-      });
-      if (!deleting) active.add(projectId);
-    }
-    expect(active.size).toBe(1200);
+  it(
+    'follows page tokens through 1,200 active projects, ' + 'each once, skipping DELETE_REQUESTED ones among them',
+    async () => {
+      const active = new Set<string>();
+      for (let i = 0; i < 1250; i++) {
+        const projectId = `team-${String(i).padStart(4, '0')}`;
+        // Every 25th project is pending deletion: 50 of them, spread over every page.
+        const deleting = i % 25 === 24;
+        standIn.addProject({
+          projectId,
+          parent: `folders/${100 + (i % 3)}`,
+          state: deleting ? 'DELETE_REQUESTED' : 'ACTIVE',
+        });
+        if (!deleting) active.add(projectId);
+      }
+      expect(active.size).toBe(1200);
 
-    const projects = await lister.list();
-    const ids = projects.map((p) => p.projectId);
-    expect(ids).toHaveLength(1200);
-    expect(new Set(ids)).toEqual(active);
-    expect(projects.every((p) => p.state === 'ACTIVE')).toBe(true);
-    expect(searchCalls()).toHaveLength(Math.ceil(1250 / DEFAULT_PAGE_SIZE));
-    expect(
-      searchCalls()
-        .slice(1)
-        .every((r) => typeof r.pageToken === 'string' && r.pageToken !== ''),
-    ).toBe(true);
-  });
+      const projects = await lister.list();
+      const ids = projects.map((p) => p.projectId);
+      expect(ids).toHaveLength(1200);
+      expect(new Set(ids)).toEqual(active);
+      expect(projects.every((p) => p.state === 'ACTIVE')).toBe(true);
+      expect(searchCalls()).toHaveLength(Math.ceil(1250 / DEFAULT_PAGE_SIZE));
+      expect(
+        searchCalls()
+          .slice(1)
+          .every((r) => typeof r.pageToken === 'string' && r.pageToken !== ''),
+      ).toBe(true);
+    },
+  );
 
   it('returns the fields the sweep needs, in the documented shapes', async () => {
     standIn.addProject({
@@ -108,12 +111,17 @@ describe('folder scope', () => {
     expect((await lister.list('parent:folders/100')).map((p) => p.projectId)).toEqual(['direct-child']);
   });
 
-  it('organization scope also searches everything visible; anything but organizations/N or folders/N is refused', () => {
-    expect(searchQueryForScope('organizations/123456789012')).toBeUndefined();
-    for (const bad of ['projects/p1', 'folders/', 'folders/abc', 'organizations/1/folders/2', '']) {
-      expect(() => searchQueryForScope(bad)).toThrow(expect.objectContaining({ code: 'invalid' }) as unknown as Error);
-    }
-  });
+  it(
+    'organization scope also searches everything visible; ' + 'anything but organizations/N or folders/N is refused',
+    () => {
+      expect(searchQueryForScope('organizations/123456789012')).toBeUndefined();
+      for (const bad of ['projects/p1', 'folders/', 'folders/abc', 'organizations/1/folders/2', '']) {
+        expect(() => searchQueryForScope(bad)).toThrow(
+          expect.objectContaining({ code: 'invalid' }) as unknown as Error,
+        );
+      }
+    },
+  );
 });
 
 describe('errors', () => {
@@ -133,18 +141,22 @@ describe('errors', () => {
     await expect(lister.list('parent=folders/1')).rejects.toMatchObject({ name: 'ProjectListError', code: 'invalid' });
   });
 
-  it('a single UNAVAILABLE on a later page is retried with the same token, and the listing completes without duplicates', async () => {
-    for (let i = 0; i < DEFAULT_PAGE_SIZE + 5; i++)
-      standIn.addProject({ projectId: `svc-${String(i).padStart(3, '0')}` });
-    standIn.fail('SearchProjects', { code: grpc.status.UNAVAILABLE, times: 1, after: 1 });
-    const ids = (await lister.list()).map((p) => p.projectId);
-    expect(ids).toHaveLength(DEFAULT_PAGE_SIZE + 5);
-    expect(new Set(ids).size).toBe(ids.length);
-    const reqs = searchCalls();
-    expect(reqs).toHaveLength(3); // first page, second page (fails), second page again
-    expect(reqs[1]!.pageToken).toMatch(/.+/);
-    expect(reqs[2]!.pageToken).toBe(reqs[1]!.pageToken);
-  });
+  it(
+    'a single UNAVAILABLE on a later page is retried with the same token, ' +
+      'and the listing completes without duplicates',
+    async () => {
+      for (let i = 0; i < DEFAULT_PAGE_SIZE + 5; i++)
+        standIn.addProject({ projectId: `svc-${String(i).padStart(3, '0')}` });
+      standIn.fail('SearchProjects', { code: grpc.status.UNAVAILABLE, times: 1, after: 1 });
+      const ids = (await lister.list()).map((p) => p.projectId);
+      expect(ids).toHaveLength(DEFAULT_PAGE_SIZE + 5);
+      expect(new Set(ids).size).toBe(ids.length);
+      const reqs = searchCalls();
+      expect(reqs).toHaveLength(3); // first page, second page (fails), second page again
+      expect(reqs[1]!.pageToken).toMatch(/.+/);
+      expect(reqs[2]!.pageToken).toBe(reqs[1]!.pageToken);
+    },
+  );
 
   it('a lasting outage gives up after a few attempts as unavailable', async () => {
     standIn.fail('SearchProjects', { code: grpc.status.UNAVAILABLE, times: Infinity });

@@ -53,19 +53,23 @@ function deps(scope: string): { deps: ReconcileDeps; h: ReturnType<typeof harnes
 }
 
 describe('reconcile: what is in scope', () => {
-  it('an organization: every active project Resource Manager shows, plus the ones the configuration names; off projects skipped', async () => {
-    const { deps: d, h } = deps('organizations/100');
-    const { projects, report } = await handleReconcile(d);
-    expect(projects).toEqual(['sandbox-1', 'shop-prod', 'team-a', 'team-b']);
-    expect(report.projects.map((p) => p.project).sort()).toEqual(['shop-prod', 'team-a', 'team-b']);
-    expect(report.findings.map((f) => [f.project, f.done]).sort()).toEqual([
-      ['shop-prod', 'reverted'],
-      ['team-a', 'alerted'],
-      ['team-b', 'alerted'],
-    ]);
-    expect(run.service(svc('leaving'))!.ingress).toBe('INGRESS_TRAFFIC_ALL');
-    expect(h.notifier.summaries).toHaveLength(1);
-  });
+  it(
+    'an organization: every active project Resource Manager shows, ' +
+      'plus the ones the configuration names; off projects skipped',
+    async () => {
+      const { deps: d, h } = deps('organizations/100');
+      const { projects, report } = await handleReconcile(d);
+      expect(projects).toEqual(['sandbox-1', 'shop-prod', 'team-a', 'team-b']);
+      expect(report.projects.map((p) => p.project).sort()).toEqual(['shop-prod', 'team-a', 'team-b']);
+      expect(report.findings.map((f) => [f.project, f.done]).sort()).toEqual([
+        ['shop-prod', 'reverted'],
+        ['team-a', 'alerted'],
+        ['team-b', 'alerted'],
+      ]);
+      expect(run.service(svc('leaving'))!.ingress).toBe('INGRESS_TRAFFIC_ALL');
+      expect(h.notifier.summaries).toHaveLength(1);
+    },
+  );
 
   it('a single project: that project only, without asking Resource Manager', async () => {
     const { deps: d } = deps('projects/team-b');

@@ -37,7 +37,8 @@ describe('validateRemediationParams', () => {
   it('refuses set-ingress to INGRESS_TRAFFIC_ALL: remediation never widens access', () => {
     expect(SAFE_INGRESS).not.toContain('INGRESS_TRAFFIC_ALL');
     expect(validateRemediationParams('set-ingress', { safeIngress: 'INGRESS_TRAFFIC_ALL' })).toEqual([
-      'safeIngress: "INGRESS_TRAFFIC_ALL" is not allowed: remediation never widens access; use INGRESS_TRAFFIC_INTERNAL_ONLY or INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER',
+      'safeIngress: "INGRESS_TRAFFIC_ALL" is not allowed: remediation never widens access; ' +
+        'use INGRESS_TRAFFIC_INTERNAL_ONLY or INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER',
     ]);
   });
 
@@ -60,7 +61,8 @@ describe('validateRemediationParams', () => {
     expect(
       validateRemediationParams('remove-public-members', { publicMembers: ['allUsers', 'user:ceo@example.com'] }),
     ).toEqual([
-      'publicMembers[1]: "user:ceo@example.com" is not a public member; only allUsers and allAuthenticatedUsers may be removed',
+      'publicMembers[1]: "user:ceo@example.com" is not a public member; ' +
+        'only allUsers and allAuthenticatedUsers may be removed',
     ]);
     expect(validateRemediationParams('remove-public-members', { publicMembers: [] })).toEqual([
       'publicMembers: must name at least one public member',
@@ -70,7 +72,8 @@ describe('validateRemediationParams', () => {
   it('accepts enable-invoker-iam-check with any rule params, and names an unknown action', () => {
     expect(validateRemediationParams('enable-invoker-iam-check', { anything: true })).toEqual([]);
     expect(validateRemediationParams('delete-service', {})).toEqual([
-      'unknown remediation action "delete-service" (known: set-ingress, remove-public-members, enable-invoker-iam-check)',
+      'unknown remediation action "delete-service" ' +
+        '(known: set-ingress, remove-public-members, enable-invoker-iam-check)',
     ]);
   });
 });

@@ -131,13 +131,16 @@ describe.each([
 });
 
 describe('set-ingress safety and failures', () => {
-  it('the port returns the same canonical service from a read and from an LRO result, env values redacted', async () => {
-    const read = (await port.getService(NAME))!;
-    const updated = await port.updateService(NAME, { ingress: LB }, read.etag);
-    const { etag } = standIn.service(NAME)!;
-    expect(updated).toEqual({ ...read, ingress: LB, generation: '2', lastModifier: 'caller@stand-in.invalid', etag });
-    expect(JSON.stringify([read, updated])).not.toContain('s3cret');
-  });
+  it(
+    'the port returns the same canonical service from a read and from an LRO result, ' + 'env values redacted',
+    async () => {
+      const read = (await port.getService(NAME))!;
+      const updated = await port.updateService(NAME, { ingress: LB }, read.etag);
+      const { etag } = standIn.service(NAME)!;
+      expect(updated).toEqual({ ...read, ingress: LB, generation: '2', lastModifier: 'caller@stand-in.invalid', etag });
+      expect(JSON.stringify([read, updated])).not.toContain('s3cret');
+    },
+  );
 
   it('refuses INGRESS_TRAFFIC_ALL without calling the API at all', async () => {
     const out = await remediate('set-ingress', NAME, { safeIngress: 'INGRESS_TRAFFIC_ALL' }, port, opts());

@@ -68,7 +68,8 @@ describe('remediation stays within its declared permissions', () => {
     const out = await remediate(name, NAME, {}, port);
     expect(out).toMatchObject({ status: 'failed', attempts: 0, error: { code: 'invalid' } });
     expect(out.summary).toBe(
-      `could not ${name}: refused: unknown remediation action "${name}" (known: set-ingress, remove-public-members, enable-invoker-iam-check)`,
+      `could not ${name}: refused: unknown remediation action "${name}" ` +
+        '(known: set-ingress, remove-public-members, enable-invoker-iam-check)',
     );
     expect(called.size).toBe(0);
   });

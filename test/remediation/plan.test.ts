@@ -132,7 +132,8 @@ describe('describing removals and access in words', () => {
       ],
       after: policy({ role: INVOKER, members: ['user:a@example.com'] }),
       words:
-        'removed allUsers from roles/run.invoker and roles/run.viewer, allAuthenticatedUsers from roles/run.invoker; kept 1 other member',
+        'removed allUsers from roles/run.invoker and roles/run.viewer, ' +
+        'allAuthenticatedUsers from roles/run.invoker; kept 1 other member',
     },
   ])('$words', ({ removed, after, words }) => {
     expect(describeRemoval(removed, after)).toBe(words);

@@ -130,7 +130,8 @@ describe('compileRules', () => {
         file: FILE,
         field: 'remediation.action',
         message:
-          'unknown remediation action "set-ingres" (known: set-ingress, remove-public-members, enable-invoker-iam-check)',
+          'unknown remediation action "set-ingres" ' +
+          '(known: set-ingress, remove-public-members, enable-invoker-iam-check)',
       },
     ]);
     expect(compileRules([{ file: FILE, text }]).errors).toEqual([]);

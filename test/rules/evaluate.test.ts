@@ -58,7 +58,10 @@ function projectEvent(extra: Partial<ChangeEvent> = {}): ChangeEvent {
 function rules(...specs: Array<{ id: string; condition: string; more?: string; types?: string }>): CompiledRule[] {
   const sources = specs.map(({ id, condition, more = '', types = '[run.googleapis.com/Service]' }) => ({
     file: `rules/${id}.yaml`,
-    text: `id: ${id}\ntitle: Title of ${id}\nseverity: MEDIUM\nresourceTypes: ${types}\ncondition: '${condition}'\nremediation: null\nexplanation: x\nfix: x\nexamples: { fire: [{ name: f, input: {} }], pass: [{ name: p, input: {} }] }\n${more}`,
+    text:
+      `id: ${id}\ntitle: Title of ${id}\nseverity: MEDIUM\nresourceTypes: ${types}\ncondition: '${condition}'\n` +
+      `remediation: null\nexplanation: x\nfix: x\n` +
+      `examples: { fire: [{ name: f, input: {} }], pass: [{ name: p, input: {} }] }\n${more}`,
   }));
   const compiled = compileRules(sources);
   expect(compiled.errors).toEqual([]);

@@ -105,7 +105,10 @@ describe('runExamples', () => {
     compileRules([
       {
         file: 'rules/open.yaml',
-        text: `id: open\ntitle: Open\nseverity: LOW\nresourceTypes: [run.googleapis.com/Service]\ncondition: service.ingress == "INGRESS_TRAFFIC_ALL"\nmessage: '"open: " + resource.name'\nremediation: null\nexplanation: x\nfix: x\nexamples:\n${examples}`,
+        text:
+          `id: open\ntitle: Open\nseverity: LOW\nresourceTypes: [run.googleapis.com/Service]\n` +
+          `condition: service.ingress == "INGRESS_TRAFFIC_ALL"\nmessage: '"open: " + resource.name'\n` +
+          `remediation: null\nexplanation: x\nfix: x\nexamples:\n${examples}`,
       },
     ]).rules;
   const ALL = '{ service: { ingress: INGRESS_TRAFFIC_ALL } }';
@@ -113,7 +116,8 @@ describe('runExamples', () => {
   it('says which example disagrees with its rule, and how', () => {
     const results = runExamples(
       rule(
-        `  fire:\n    - { name: quiet, input: {} }\n    - { name: worded, input: ${ALL}, message: other }\n  pass:\n    - { name: loud, input: ${ALL} }\n    - { name: typo, input: { service: { ingres: x } } }\n`,
+        `  fire:\n    - { name: quiet, input: {} }\n    - { name: worded, input: ${ALL}, message: other }\n` +
+          `  pass:\n    - { name: loud, input: ${ALL} }\n    - { name: typo, input: { service: { ingres: x } } }\n`,
       ),
     );
     expect(results.map((r) => [r.path, r.ok, r.reason])).toEqual([
@@ -136,7 +140,8 @@ describe('runExamples', () => {
   it('merges objects and replaces arrays, and allows new keys only in open maps', () => {
     const results = runExamples(
       rule(
-        `  fire:\n    - { name: a, input: { service: { ingress: INGRESS_TRAFFIC_ALL, labels: { team: x } } } }\n  pass:\n    - { name: b, input: { change: { updateMask: [ingress] } } }\n`,
+        `  fire:\n    - { name: a, input: { service: { ingress: INGRESS_TRAFFIC_ALL, labels: { team: x } } } }\n` +
+          `  pass:\n    - { name: b, input: { change: { updateMask: [ingress] } } }\n`,
       ),
     );
     expect(results.map((r) => r.ok)).toEqual([true, true]);

@@ -48,7 +48,8 @@ export function alertFor(opts: {
       decision,
       done: opts.done ?? 'reverted',
       summary:
-        'reverted at 2026-11-23T10:00:01.000Z: set ingress to INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER (was INGRESS_TRAFFIC_ALL); now ingress is INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER',
+        'reverted at 2026-11-23T10:00:01.000Z: set ingress to INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER ' +
+        '(was INGRESS_TRAFFIC_ALL); now ingress is INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER',
       outcome: null,
       fight: null,
     },
@@ -56,7 +57,9 @@ export function alertFor(opts: {
     rule: {
       title: finding.title,
       explanation: 'Anyone on the internet can reach it directly, bypassing the load balancer and Cloud Armor.',
-      fix: `gcloud run services update checkout --project ${project} --region europe-west1 --ingress internal-and-cloud-load-balancing`,
+      fix:
+        `gcloud run services update checkout --project ${project} --region europe-west1 ` +
+        '--ingress internal-and-cloud-load-balancing',
     },
   };
 }

@@ -88,7 +88,8 @@ function mk(o: Opts = {}): Alert {
       fight: o.fight ?? null,
       summary:
         o.summary ??
-        'reverted at 2026-03-14T10:02:11.000Z: set ingress to INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER (was INGRESS_TRAFFIC_ALL); now ingress is INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER',
+        'reverted at 2026-03-14T10:02:11.000Z: set ingress to INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER ' +
+          '(was INGRESS_TRAFFIC_ALL); now ingress is INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER',
     },
     observation: o.observation ?? { source: 'live' },
     rule: {
@@ -214,7 +215,8 @@ const CASES: Record<string, { message: string; resource: string; short: string; 
   },
   'run-default-service-account': {
     message:
-      'runs as the Compute Engine default service account 123456789012-compute@developer.gserviceaccount.com, shared by every workload that names no identity of its own',
+      'runs as the Compute Engine default service account 123456789012-compute@developer.gserviceaccount.com, ' +
+      'shared by every workload that names no identity of its own',
     resource: RUN,
     short: 'checkout',
     url: '',
@@ -368,9 +370,13 @@ describe('renderAlert: what runguard did, per state', () => {
       {
         fight: FIGHT,
         summary:
-          'runguard is fighting terraform@shop-prod.iam.gserviceaccount.com: reverted 3 times within 1h and it came back; stopped reverting',
+          'runguard is fighting terraform@shop-prod.iam.gserviceaccount.com: ' +
+          'reverted 3 times within 1h and it came back; stopped reverting',
       },
-      /^⛔ \*Stopped: runguard is fighting terraform@shop-prod\.iam\.gserviceaccount\.com\* — not reverted\nrunguard is fighting/,
+      new RegExp(
+        String.raw`^⛔ \*Stopped: runguard is fighting terraform@shop-prod\.iam\.gserviceaccount\.com\* ` +
+          String.raw`— not reverted\nrunguard is fighting`,
+      ),
       true,
       false,
     ],
@@ -634,7 +640,8 @@ describe('links', () => {
       /<https:\/\/console\.cloud\.google\.com\/logs\/query;query=([^|>?]+)\?project=shop-prod\|/.exec(s)![1]!,
     );
     expect(query).toBe(
-      `timestamp>="2026-03-14T09:01:58.412Z" AND (insertId="1x9k2q3e4abc" OR protoPayload.resourceName=("${RUN}" OR "namespaces/shop-prod/services/checkout"))`,
+      `timestamp>="2026-03-14T09:01:58.412Z" AND (insertId="1x9k2q3e4abc" OR ` +
+        `protoPayload.resourceName=("${RUN}" OR "namespaces/shop-prod/services/checkout"))`,
     );
   });
 

@@ -11,6 +11,7 @@ import { type CloudRunStandIn, startCloudRunStandIn } from '../stand-ins/cloud-r
 import { startPubSubEmulator } from '../stand-ins/emulators.js';
 import { startFunctionProcess } from '../stand-ins/function-process.js';
 import { cloudEventFor, updateServiceEntry } from '../stand-ins/audit-entries.js';
+import { type Artifact, moduleEnv, prepareArtifact, startArtifactFunction } from '../test/artifact/artifact.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
 const N = Number(process.env.BENCH_ENTRIES ?? 1000);
@@ -19,17 +20,28 @@ const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The built function under the Functions Framework CLI, in its own process as it is deployed. */
-function startFunction(standIn: CloudRunStandIn, onLine: (line: Record<string, unknown>) => void) {
+/**
+ * The built function under the Functions Framework CLI, in its own process as it is deployed: dist/,
+ * or with BENCH_ARTIFACT=1 the zip `npm run bundle` makes, unpacked and installed as Cloud Functions does.
+ */
+async function startFunction(standIn: CloudRunStandIn, onLine: (line: Record<string, unknown>) => void) {
   const dir = mkdtempSync(join(tmpdir(), 'runguard-bench-'));
   writeFileSync(join(dir, 'runguard.yaml'), 'projects:\n  - { match: "shop-prod", mode: enforce }\n');
-  return startFunctionProcess({
-    target: 'auditEvents',
-    signatureType: 'cloudevent',
-    env: { RUNGUARD_CONFIG: join(dir, 'runguard.yaml'), RUNGUARD_RUN_ENDPOINT: `127.0.0.1:${standIn.port}` },
-    onLine: (l) => l.startsWith('{') && onLine(JSON.parse(l)),
-  });
+  const env = { RUNGUARD_CONFIG: join(dir, 'runguard.yaml'), RUNGUARD_RUN_ENDPOINT: `127.0.0.1:${standIn.port}` };
+  const parse = (l: string) => l.startsWith('{') && onLine(JSON.parse(l));
+  if (process.env.BENCH_ARTIFACT) {
+    artifact ??= await prepareArtifact();
+    const { RUNGUARD_CONFIG: _, ...moduleRest } = moduleEnv(artifact.workspace);
+    return startArtifactFunction(
+      artifact,
+      'auditEvents',
+      { ...moduleRest, ...env, RUNGUARD_STATE_STORE: 'memory' },
+      parse,
+    );
+  }
+  return startFunctionProcess({ target: 'auditEvents', signatureType: 'cloudevent', env, onLine: parse });
 }
+let artifact: Artifact | undefined;
 
 async function throughPubSub(standIn: CloudRunStandIn) {
   const emulator = await startPubSubEmulator({ project: 'bench', log: false });
@@ -174,7 +186,8 @@ async function coldStart(standIn: CloudRunStandIn, entry: object, label: string)
 
 async function main() {
   const standIn = await startCloudRunStandIn();
-  console.log(`runguard live-path benchmark — node ${process.version}`);
+  const what = process.env.BENCH_ARTIFACT ? 'the deployed artifact (npm run bundle)' : 'dist/';
+  console.log(`runguard live-path benchmark — node ${process.version}, ${what}`);
   await throughPubSub(standIn);
   console.log('\ncold start: process start → first event fully handled (FF CLI, dist/, median of 5)');
   const crm = JSON.parse(
@@ -221,6 +234,7 @@ async function main() {
     );
   }
   await standIn.close();
+  artifact?.remove();
 }
 
 await main();

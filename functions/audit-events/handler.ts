@@ -8,6 +8,7 @@ import type { LiveDeps } from '../enforcement/deps.js';
 import { ruleText } from '../enforcement/rule-text.js';
 import { describeError, isTransient, TransientError } from '../core/errors.js';
 import type { Notifier } from '../core/notify.js';
+import { principalChain } from '../core/principals.js';
 import { observe } from '../enforcement/observe.js';
 import { recordDecision, recordEntry } from '../enforcement/record.js';
 import type { Verdict } from '../core/verdict.js';
@@ -170,6 +171,7 @@ function alertChange(
     project: event.resource.project,
     location: event.resource.location,
     actor: event.actor.email,
+    principals: principalChain(event.actor),
     tool: event.actor.tool,
     toolDetail: event.actor.toolDetail,
   };

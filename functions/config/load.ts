@@ -2,6 +2,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { parseDuration } from '../core/duration.js';
 import { compileGlob, type Glob } from '../core/glob.js';
+import { canonicalPrincipal } from '../core/principals.js';
 import type { Exemption, ProjectMode, Severity } from '../core/types.js';
 import type { RuleOverride, RuleSettings } from '../rules/types.js';
 import { configSchema } from './schema.js';
@@ -21,6 +22,8 @@ export interface Config {
   slack: SlackRouting | null;
   /** Who may acknowledge from Slack and for how long; null: nobody can (the buttons are refused). */
   breakglass: BreakglassPolicy | null;
+  /** Who is who: the Google principals each Slack user or user group acts as (canonical form). */
+  people: PeopleMap;
   /** How the drift sweep (reconcile, `runguard scan`) reads Cloud Run. */
   reconcile: { locations: string[] | null; concurrency: number; projectBudgetMs: number; sweepBudgetMs: number };
 }
@@ -32,6 +35,13 @@ export interface BreakglassPolicy {
   /** The modal's choices, as written (e.g. "4h") and in milliseconds. */
   durations: Array<{ label: string; ms: number }>;
   twoPersonRule: boolean;
+}
+
+export interface PeopleMap {
+  /** Slack user id → principals. */
+  users: ReadonlyMap<string, readonly string[]>;
+  /** Slack user group id → principals every member acts as. */
+  groups: ReadonlyMap<string, readonly string[]>;
 }
 
 export interface SlackRouting {
@@ -101,6 +111,7 @@ function parsed(data: z.infer<typeof configSchema>, source: string): Config {
           twoPersonRule: data.breakglass.twoPersonRule,
         }
       : null,
+    people: peopleMap(data.people),
     reconcile: {
       locations: data.reconcile.locations ?? null,
       concurrency: data.reconcile.concurrency,
@@ -110,12 +121,23 @@ function parsed(data: z.infer<typeof configSchema>, source: string): Config {
   };
 }
 
+function peopleMap(people: Record<string, string[]>): PeopleMap {
+  const users = new Map<string, string[]>();
+  const groups = new Map<string, string[]>();
+  for (const [id, principals] of Object.entries(people)) {
+    (id.startsWith('S') ? groups : users).set(id, [...new Set(principals.map(canonicalPrincipal))]);
+  }
+  return { users, groups };
+}
+
 function describeIssue(issue: z.core.$ZodIssue): string {
   const path = formatPath(issue.path);
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((k) => `${path ? `${path}.` : ''}${k}: unknown key`).join('; ');
   }
-  return `${path || '(top level)'}: ${issue.message}`;
+  // A record key that fails its pattern: zod nests the pattern's own message.
+  const inner = issue.code === 'invalid_key' ? issue.issues[0]?.message : undefined;
+  return `${path || '(top level)'}: ${inner ?? issue.message}`;
 }
 
 function formatPath(path: PropertyKey[]): string {

@@ -1,6 +1,7 @@
 import { acknowledgeClick } from './acknowledge.js';
 import { parseInteraction } from './payload.js';
 import { revertNowClick } from './revert-now.js';
+import { confirmClick } from './second-approver.js';
 import { submitBreakglass } from './submit.js';
 import type { InteractionDeps, InteractionReply, InteractionRequest } from './types.js';
 import { header, verifySlackRequest } from './verify.js';
@@ -64,10 +65,13 @@ export async function handleSlackInteraction(
         });
         return { status: 200 };
       case 'acknowledge':
-        reply = acknowledgeClick(interaction.click, deps);
+        reply = await acknowledgeClick(interaction.click, deps);
         break;
       case 'revert-now':
         reply = revertNowClick(interaction.click, deps);
+        break;
+      case 'confirm':
+        reply = await confirmClick(interaction.click, deps);
         break;
       case 'submit':
         reply = await submitBreakglass(interaction.submission, deps);

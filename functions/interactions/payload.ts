@@ -15,6 +15,8 @@ export const JUSTIFICATION_BLOCK = 'justification';
 export const DURATION_BLOCK = 'duration';
 export const INPUT_ACTION = 'value';
 export const MAX_JUSTIFICATION = 3000;
+/** The button under a breakglass request that a second, different approver clicks. */
+export const CONFIRM_ACTION_ID = 'runguard_confirm_breakglass';
 
 /** A click on one of the alert's buttons, with the message it was on. */
 export interface Click {
@@ -42,6 +44,7 @@ export interface Submission {
 export type Interaction =
   | { kind: 'acknowledge'; click: Click }
   | { kind: 'revert-now'; click: Click }
+  | { kind: 'confirm'; click: Click }
   | { kind: 'submit'; submission: Submission }
   | { kind: 'ignored'; reason: string }
   | { kind: 'malformed'; reason: string };
@@ -54,9 +57,10 @@ const at = (v: unknown, ...path: string[]): unknown => path.reduce<unknown>((o, 
 const USER = /^[UW][A-Z0-9]{2,30}$/;
 const CHANNEL = /^[CGD][A-Z0-9]{2,30}$/;
 const TS = /^\d{1,12}\.\d{1,9}$/;
-const OUR_ACTIONS: ReadonlyMap<string, 'acknowledge' | 'revert-now'> = new Map([
+const OUR_ACTIONS: ReadonlyMap<string, 'acknowledge' | 'revert-now' | 'confirm'> = new Map([
   [ACKNOWLEDGE_ACTION_ID, 'acknowledge'],
   [REVERT_NOW_ACTION_ID, 'revert-now'],
+  [CONFIRM_ACTION_ID, 'confirm'],
 ]);
 
 const malformed = (reason: string): Interaction => ({ kind: 'malformed', reason });

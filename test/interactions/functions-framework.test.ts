@@ -95,11 +95,11 @@ describe('slackInteractions served by the Functions Framework', () => {
       submitPayload(
         'U0CAROL',
         JSON.stringify({
-          v: 1,
+          v: 2,
           k: 'run-ingress-all|projects/shop-dev/locations/europe-west1/services/checkout',
           c: 'C0RUNGUARD1',
           t: msg.ts,
-          r: '',
+          p: null,
         }),
         'x',
         '1h',

@@ -111,10 +111,15 @@ export interface Posted {
 /** Posts a rendered alert to the stand-in, as the notifier would, and returns it as Slack stores it. */
 export async function postAlert(
   slack: SlackStandIn,
-  o: Parameters<typeof alertFor>[0] & { actor?: string; noRemediation?: boolean } = {},
+  o: Parameters<typeof alertFor>[0] & { actor?: string; principals?: string[] | null; noRemediation?: boolean } = {},
 ): Promise<Posted> {
   const alert = alertFor({ done: 'alerted' as Done, ...o });
   if (o.actor !== undefined) alert.change.actor = o.actor;
+  if (o.actor !== undefined || o.principals !== undefined) {
+    const chain = o.principals === undefined ? (o.actor ? [o.actor] : []) : o.principals;
+    if (chain === null) delete alert.change.principals;
+    else alert.change.principals = chain;
+  }
   if (o.noRemediation) alert.verdict.decision.finding.remediation = null;
   alert.verdict.decision.action = alert.verdict.done === 'reverted' ? 'revert' : 'alert';
   const { text, blocks } = renderAlert(alert);

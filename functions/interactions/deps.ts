@@ -27,6 +27,15 @@ export function createInteractionDeps(
       event: 'slack-signing-secret-missing',
     });
   }
+  const workspace = workspaceFrom(env);
+  if (!workspace) {
+    log({
+      severity: 'CRITICAL',
+      message:
+        'SLACK_TEAM_ID (T…) and SLACK_APP_ID (A…) are not both set to valid ids: slackInteractions refuses every request (403) until they are',
+      event: 'slack-workspace-missing',
+    });
+  }
   if (!env.SLACK_BOT_TOKEN) {
     log({
       severity: 'ERROR',
@@ -50,6 +59,7 @@ export function createInteractionDeps(
   }
   return assembleInteractionDeps({
     signingSecret,
+    workspace,
     slack: lazyInteractionSlack(env.SLACK_BOT_TOKEN, env.SLACK_API_URL),
     rules: live.rules,
     config: live.config,
@@ -59,6 +69,13 @@ export function createInteractionDeps(
     log,
     now: live.now,
   });
+}
+
+/** The workspace and app ids from the environment, or null when either is missing or not an id. */
+export function workspaceFrom(env: NodeJS.ProcessEnv): { teamId: string; appId: string } | null {
+  const teamId = env.SLACK_TEAM_ID?.trim() ?? '';
+  const appId = env.SLACK_APP_ID?.trim() ?? '';
+  return /^[TE][A-Z0-9]{2,30}$/.test(teamId) && /^A[A-Z0-9]{2,30}$/.test(appId) ? { teamId, appId } : null;
 }
 
 /** The per-instance parts (group cache, remembered messages, seen signatures) around the given ports. */

@@ -14,6 +14,12 @@ import type { HeaderBag } from './verify.js';
 export interface InteractionDeps {
   /** null when SLACK_SIGNING_SECRET is not set: every request is then refused with 401. */
   signingSecret: string | null;
+  /**
+   * The one Slack workspace and app whose requests are served (SLACK_TEAM_ID, SLACK_APP_ID): a
+   * request signed with the secret but from another team or app is refused with 403. null when not
+   * configured: every request is then refused.
+   */
+  workspace: { teamId: string; appId: string } | null;
   slack: InteractionSlack;
   approvers: Approvers;
   messages: MessageMemory;

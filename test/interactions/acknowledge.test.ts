@@ -169,7 +169,13 @@ describe('Acknowledge (breakglass) clicks', () => {
     };
     expect(await handleSlackInteraction(signed(notOurs, k.clock.now), k.deps)).toEqual({ status: 200 });
     expect(
-      await handleSlackInteraction(signed({ type: 'view_closed', user: { id: 'U0ALICE' } }, k.clock.now), k.deps),
+      await handleSlackInteraction(
+        signed(
+          { type: 'view_closed', user: { id: 'U0ALICE' }, team: { id: 'T0RUNGUARD' }, api_app_id: 'A0RUNGUARD' },
+          k.clock.now,
+        ),
+        k.deps,
+      ),
     ).toEqual({ status: 200 });
     expect(slack.requests.filter((r) => r.method !== 'chat.postMessage')).toHaveLength(0);
   });

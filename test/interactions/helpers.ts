@@ -23,6 +23,8 @@ export const SECRET = '8f742231b10e8888abcd99yyyzzz85a5';
 export const TOKEN = 'xoxb-interactions';
 export const CHANNEL = 'C0RUNGUARD1';
 export const START = Date.parse('2026-11-23T10:00:00Z');
+/** The workspace and app every test request comes from (clickPayload, submitPayload). */
+export const WORKSPACE = { teamId: 'T0RUNGUARD', appId: 'A0RUNGUARD' };
 
 // alice: approver by name; bob: approver through the on-call group; carol: nobody; dana: approver who
 // made the change in the sample alerts (alertFor's actor is dana@example.com).
@@ -84,6 +86,7 @@ export function kit(
   const state = countingStore(inner);
   const deps = assembleInteractionDeps({
     signingSecret: SECRET,
+    workspace: WORKSPACE,
     slack: lazyInteractionSlack(TOKEN, slack.apiUrl),
     rules,
     config: config(configText),
@@ -174,6 +177,8 @@ export function submitPayload(
 ): Record<string, unknown> {
   return {
     type: 'view_submission',
+    team: { id: 'T0RUNGUARD', domain: 'runguard-test' },
+    api_app_id: 'A0RUNGUARD',
     user: { id: user, username: user.toLowerCase(), team_id: 'T0RUNGUARD' },
     view: {
       id: 'V000000001',

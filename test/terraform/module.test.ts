@@ -188,7 +188,10 @@ describe('runguard module structure (hcl2json)', () => {
   it('passes Slack secrets only through secret_environment_variables', () => {
     for (const name of FUNCTIONS) {
       const sc = res('google_cloudfunctions2_function', name).service_config[0];
-      expect(sc.environment_variables).toBe(name === 'reconcile' ? '${local.reconcile_env}' : '${local.common_env}');
+      expect(sc.environment_variables).toBe(
+        { reconcile: '${local.reconcile_env}', slack_interactions: '${local.interactions_env}' }[name as string] ??
+          '${local.common_env}',
+      );
       for (const s of sc.secret_environment_variables ?? [])
         expect(s.secret).toMatch(
           /^\$\{google_secret_manager_secret\.slack\["(bot_token|signing_secret)"\]\.secret_id\}$/,
@@ -207,6 +210,14 @@ describe('runguard module structure (hcl2json)', () => {
     // No secret version is created here, and no variable carries a secret value.
     expect(tf.resource.google_secret_manager_secret_version).toBeUndefined();
     expect(Object.keys(tf.variable).filter((k) => /token|secret|password/i.test(k))).toEqual([]);
+  });
+
+  it('tells slackInteractions the one workspace and app it serves (ids, validated; not secrets)', () => {
+    expect(local(tf, 'interactions_env')).toBe(
+      '${merge(local.common_env, { SLACK_TEAM_ID = var.slack_team_id, SLACK_APP_ID = var.slack_app_id })}',
+    );
+    const vars = tf.variable as Hcl;
+    for (const name of ['slack_team_id', 'slack_app_id']) expect(vars[name]?.[0]?.validation, name).toBeDefined();
   });
 
   it('exposes no secret in an output', () => {

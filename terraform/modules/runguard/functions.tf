@@ -100,7 +100,7 @@ resource "google_cloudfunctions2_function" "slack_interactions" {
     max_instance_count    = 5
     available_memory      = "512M"
     timeout_seconds       = 60
-    environment_variables = local.common_env
+    environment_variables = local.interactions_env
 
     secret_environment_variables {
       key        = "SLACK_BOT_TOKEN"

@@ -66,6 +66,9 @@ locals {
     RUNGUARD_STATE_STORE = "firestore"
   }
 
+  # slackInteractions serves one workspace and one app; ids, not secrets.
+  interactions_env = merge(local.common_env, { SLACK_TEAM_ID = var.slack_team_id, SLACK_APP_ID = var.slack_app_id })
+
   # The sweep lists projects under the level the sink watches: organizations/N, folders/N or projects/P.
   reconcile_env = merge(local.common_env, { RUNGUARD_SCOPE = module.naming.sink_parent })
 

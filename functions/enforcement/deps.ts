@@ -23,6 +23,12 @@ export interface LiveDeps extends ActDeps {
   notifier: Notifier;
   log: Logger;
   now: () => number;
+  /** Replies in an alert's thread (the result of a person's "Revert now"); absent without Slack. */
+  threads?: ThreadReplies;
+}
+
+export interface ThreadReplies {
+  reply(channel: string, threadTs: string, text: string): Promise<void>;
 }
 
 /**
@@ -49,11 +55,13 @@ export function createLiveDeps(env: NodeJS.ProcessEnv, log: Logger = stdoutLogge
   }
   const state = chooseStateStore(env, log);
   const now = () => Date.now();
+  const token = env.SLACK_BOT_TOKEN;
   return {
     rules,
     config,
     state,
     notifier: chooseNotifier(env, config, state, log, now),
+    ...(token ? { threads: threadReplies(lazySlackApi(token, env.SLACK_API_URL)) } : {}),
     log,
     now,
     getRun: lazyRunClient(env.RUNGUARD_RUN_ENDPOINT).getRun,
@@ -108,6 +116,15 @@ function chooseNotifier(
     });
   }
   return logNotifier(log);
+}
+
+function threadReplies(api: SlackApi): ThreadReplies {
+  return {
+    async reply(channel, threadTs, text) {
+      const blocks = [{ type: 'section', text: { type: 'mrkdwn', text, verbatim: true } }];
+      await api.chat.postMessage({ channel, thread_ts: threadTs, text, blocks, unfurl_links: false });
+    },
+  };
 }
 
 function lazySlackApi(token: string, apiUrl: string | undefined): SlackApi {

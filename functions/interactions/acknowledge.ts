@@ -24,6 +24,12 @@ export async function acknowledgeClick(click: Click, deps: InteractionDeps): Pro
 async function openModal(click: Click, deps: InteractionDeps, clickedAt: number): Promise<void> {
   // Kept for the submission, which rewrites this message in place.
   deps.messages.remember(click.channel, click.messageTs, click.message);
+  // Who the clicker is (e-mail, mapped principals) is asked at the same time as whether they are an
+  // approver: both share the group look-ups, and the trigger_id is ticking.
+  const identity = deps.config.breakglass
+    ? within(identifyApprover(click.userId, deps.config.breakglass, deps), CLICK_CHECK_BUDGET_MS, 'the identity check')
+    : null;
+  identity?.catch(() => undefined); // awaited below unless the click is refused first
   const policy = await approverOnly(
     deps,
     click,
@@ -31,7 +37,7 @@ async function openModal(click: Click, deps: InteractionDeps, clickedAt: number)
     'acknowledge an alert',
     'Breakglass is not set up for runguard, so nobody can acknowledge alerts from Slack. An exemption can be added to the runguard configuration instead.',
   );
-  if (!policy) return;
+  if (!policy || !identity) return;
   const finding = resolveFinding(click.value, deps.rules, deps.config);
   if ('error' in finding)
     return refuse(deps, click, 'acknowledge', finding.error, `This alert cannot be acknowledged: ${finding.error}.`);
@@ -40,7 +46,7 @@ async function openModal(click: Click, deps: InteractionDeps, clickedAt: number)
   const chain = click.value.principals ?? null;
   let who: Awaited<ReturnType<typeof identifyApprover>>;
   try {
-    who = await within(identifyApprover(click.userId, policy, deps), CLICK_CHECK_BUDGET_MS, 'the identity check');
+    who = await identity;
   } catch (e) {
     const code = slackErrorCode(e);
     return refuse(

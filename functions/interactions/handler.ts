@@ -109,7 +109,7 @@ export async function handleSlackInteraction(
         reply = await acknowledgeClick(interaction.click, deps);
         break;
       case 'revert-now':
-        reply = revertNowClick(interaction.click, deps);
+        reply = await revertNowClick(interaction.click, deps);
         break;
       case 'confirm':
         reply = await confirmClick(interaction.click, deps);

@@ -132,6 +132,11 @@ export async function confirmClick(click: Click, deps: InteractionDeps): Promise
 
 async function confirm(click: Click, deps: InteractionDeps): Promise<(() => Promise<void>) | undefined> {
   const no = async (why: string, text: string) => void (await refuse(deps, click, 'confirm-breakglass', why, text));
+  // Asked alongside the approver check: they share the group look-ups.
+  const identity = deps.config.breakglass
+    ? within(identifyApprover(click.userId, deps.config.breakglass, deps), CONFIRM_BUDGET_MS, 'the identity check')
+    : null;
+  identity?.catch(() => undefined);
   const policy = await approverOnly(
     deps,
     click,
@@ -139,7 +144,7 @@ async function confirm(click: Click, deps: InteractionDeps): Promise<(() => Prom
     'confirm a breakglass',
     'Breakglass is not set up for runguard any more, so nothing can be confirmed.',
   );
-  if (!policy) return;
+  if (!policy || !identity) return;
   const id = click.value.request;
   const request = id ? await deps.state.exemptionRequest(id) : null;
   if (!request) return no('unknown request', 'runguard does not know this request. Nothing was recorded.');
@@ -158,7 +163,7 @@ async function confirm(click: Click, deps: InteractionDeps): Promise<(() => Prom
 
   let who: ApproverIdentity;
   try {
-    who = await within(identifyApprover(click.userId, policy, deps), CONFIRM_BUDGET_MS, 'the identity check');
+    who = await identity;
   } catch (e) {
     return no(
       `identity check failed: ${slackErrorCode(e)}`,

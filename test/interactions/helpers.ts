@@ -1,4 +1,6 @@
+import type { RevertRequests } from '../../functions/clients/pubsub-publisher.js';
 import { parseConfig, type Config } from '../../functions/config/load.js';
+import type { RevertRequest } from '../../functions/core/revert-request.js';
 import type { Done } from '../../functions/core/verdict.js';
 import type { LogLine } from '../../functions/core/log.js';
 import { handleSlackInteraction } from '../../functions/interactions/handler.js';
@@ -70,6 +72,18 @@ export function countingStore(inner: StateStore = new MemoryStateStore()): State
   }) as StateStore & { calls: string[] };
 }
 
+/** A revert-request port that keeps what was published (the Pub/Sub emulator stands in for it in revert-now.test.ts). */
+export function recordingRevertRequests(): RevertRequests & { published: RevertRequest[] } {
+  const published: RevertRequest[] = [];
+  return {
+    published,
+    async publish(r) {
+      published.push(r);
+      return String(published.length);
+    },
+  };
+}
+
 export interface Kit {
   deps: InteractionDeps;
   logs: LogLine[];
@@ -90,12 +104,7 @@ export function kit(
     slack: lazyInteractionSlack(TOKEN, slack.apiUrl),
     rules,
     config: config(configText),
-    getRun: async () => {
-      throw new Error('no Cloud Run in this test');
-    },
-    remediate: async () => {
-      throw new Error('no remediation in this test');
-    },
+    revertRequests: recordingRevertRequests(),
     log: (l) => logs.push(l),
     now: () => clock.now,
     ...rest,

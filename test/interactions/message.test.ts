@@ -97,6 +97,7 @@ describe('parsing interactions', () => {
     expect(parseInteraction(formBody(view('runguard_breakglass')))).toEqual({
       kind: 'submit',
       submission: { userId: 'U0ALICE', metadata: 'm', justification: null, duration: null },
+      origin: { teamId: '', appId: '' },
     });
     expect(parseInteraction(formBody(view('other')))).toMatchObject({ kind: 'ignored' });
   });

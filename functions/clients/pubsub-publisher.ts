@@ -7,6 +7,8 @@ import { encodeRevertRequest, type RevertRequest } from '../core/revert-request.
 export interface RevertRequests {
   /** Resolves with the message id once Pub/Sub has the request. */
   publish(request: RevertRequest): Promise<string>;
+  /** Starts loading the client (about a second on a new instance) while other checks run. */
+  warm?(): void;
 }
 
 /** `projects/P/topics/T`. */
@@ -26,6 +28,9 @@ export function pubsubRevertRequests(topic: string, opts: { apiEndpoint?: string
   return {
     async publish(request) {
       return (await get()).publishMessage(encodeRevertRequest(request));
+    },
+    warm() {
+      get().catch(() => undefined);
     },
   };
 }

@@ -54,7 +54,10 @@ export async function markAcknowledged(
   e: BreakglassExemption,
   deps: InteractionDeps,
 ): Promise<void> {
-  const note = acknowledgedText(e.slackUserId, Date.parse(e.expires), e.reason);
+  const [first, second] = e.approvers ?? [];
+  const note = second
+    ? acknowledgedText(first!.slackUserId, Date.parse(e.expires), e.reason, second.slackUserId)
+    : acknowledgedText(e.slackUserId, Date.parse(e.expires), e.reason);
   const message = await deps.messages.recall(ctx.channel, ctx.ts, ctx.threadTs);
   let why = 'it could not be read back';
   if (message) {

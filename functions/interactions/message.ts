@@ -13,8 +13,14 @@ export function slackDate(ms: number): string {
   return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${iso}>`;
 }
 
-export function acknowledgedText(slackUserId: string, expires: number, justification: string): string {
-  const head = `🛡️ Acknowledged by <@${slackUserId}> until ${slackDate(expires)}: `;
+export function acknowledgedText(
+  slackUserId: string,
+  expires: number,
+  justification: string,
+  confirmedBy?: string,
+): string {
+  const by = confirmedBy ? `<@${slackUserId}>, confirmed by <@${confirmedBy}>,` : `<@${slackUserId}>`;
+  const head = `🛡️ Acknowledged by ${by} until ${slackDate(expires)}: `;
   return head + md(justification, SECTION_TEXT - head.length - 10);
 }
 

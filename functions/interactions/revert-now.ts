@@ -13,16 +13,22 @@ import type { InteractionDeps, InteractionReply } from './types.js';
 // and checks, and reports in the alert's thread (enforcement/revert-request.ts).
 
 const RUN_SERVICE = /^projects\/[^/]+\/locations\/[^/]+\/services\/[^/]+$/;
-/** Publishing must leave time to answer within Slack's 3 seconds. */
-export const PUBLISH_BUDGET_MS = 1_500;
+/** Everything before the answer, from the click: Slack waits 3 seconds. */
+export const ANSWER_BUDGET_MS = 2_500;
 
 export async function revertNowClick(click: Click, deps: InteractionDeps): Promise<InteractionReply> {
-  const published = await revertNow(click, deps);
+  // The Pub/Sub client loads while the clicker is checked.
+  deps.revertRequests.warm?.();
+  const published = await revertNow(click, deps, performance.now());
   // Only the note on the alert is left for after the answer; losing it is harmless (the thread gets the result).
   return published ? { status: 200, after: published } : { status: 200 };
 }
 
-async function revertNow(click: Click, deps: InteractionDeps): Promise<(() => Promise<void>) | undefined> {
+async function revertNow(
+  click: Click,
+  deps: InteractionDeps,
+  clickedAt: number,
+): Promise<(() => Promise<void>) | undefined> {
   if (
     !(await approverOnly(
       deps,
@@ -54,15 +60,33 @@ async function revertNow(click: Click, deps: InteractionDeps): Promise<(() => Pr
     },
   };
   let messageId: string;
+  const publishing = deps.revertRequests.publish(request);
   try {
-    messageId = await within(deps.revertRequests.publish(request), PUBLISH_BUDGET_MS, 'publishing the revert request');
+    const left = Math.max(200, ANSWER_BUDGET_MS - (performance.now() - clickedAt) - 300);
+    messageId = await within(publishing, left, 'publishing the revert request');
   } catch (e) {
+    // A publish that is only late may still arrive: the clicker is told exactly that, never "nothing was changed".
+    const late = e instanceof Error && /took longer than/.test(e.message);
+    if (late)
+      publishing.then(
+        (id) =>
+          deps.log({
+            severity: 'NOTICE',
+            message: `revert request ${request.id} published late (message ${id})`,
+            event: 'revert-now-requested',
+            requestId: request.id,
+            messageId: id,
+          }),
+        () => undefined,
+      );
     return void (await refuse(
       deps,
       click,
       'revert-now',
-      `revert request not published: ${describeError(e)}`,
-      'runguard could not pass your request on. Nothing was changed; please try again.',
+      `revert request ${late ? 'not confirmed in time' : 'not published'}: ${describeError(e)}`,
+      late
+        ? 'runguard could not confirm in time that your request was passed on. If it was, the result appears in this thread; if nothing appears, click Revert now again.'
+        : 'runguard could not pass your request on. Nothing was changed; please try again.',
     ));
   }
   deps.log({

@@ -208,7 +208,7 @@ describe('breakglass with identities', () => {
     });
     expect(k.logs).toContainEqual(expect.objectContaining({ event: 'breakglass', twoPersonRule: 'two-approvers' }));
     const updated = slack.messages(CHANNEL).find((m) => m.ts === alert.ts)!;
-    expect(JSON.stringify(updated.blocks)).toContain('Acknowledged by <@U0BOB>');
+    expect(JSON.stringify(updated.blocks)).toContain('Acknowledged by <@U0ALICE>, confirmed by <@U0BOB>, until');
     expect(JSON.stringify(updated.blocks)).not.toContain('runguard_acknowledge');
 
     // Confirming again records nothing more.

@@ -205,3 +205,41 @@ describe.skipIf(!host)('Revert now', () => {
     expect(run.service(DEV)!.ingress).toBe('INGRESS_TRAFFIC_ALL');
   });
 });
+
+describe('Revert now when Pub/Sub is slow', () => {
+  let slack: SlackStandIn;
+  beforeAll(async () => {
+    slack = await startSlack();
+  });
+  afterAll(async () => {
+    await slack?.close();
+  });
+
+  it('answers within Slack’s 3 seconds and never claims nothing was changed when the request may still arrive', async () => {
+    const msg = await postAlert(slack, { project: 'shop-dev' });
+    let published = false;
+    const k = kit(slack, {
+      revertRequests: {
+        publish: () =>
+          new Promise((resolve) =>
+            setTimeout(() => {
+              published = true;
+              resolve('late-1');
+            }, 3_500),
+          ),
+      },
+    });
+    const t0 = performance.now();
+    const reply = await send(k, clickPayload(msg, 'U0ALICE', 'runguard_revert_now'));
+    expect(reply.status).toBe(200);
+    expect(performance.now() - t0).toBeLessThan(3_000);
+    expect(slack.ephemeral.at(-1)!.text).toMatch(
+      /could not confirm in time .* If it was, the result appears in this thread/,
+    );
+    expect(slack.ephemeral.at(-1)!.text).not.toMatch(/Nothing was changed/);
+    await expect.poll(() => published, { timeout: 5_000 }).toBe(true);
+    await expect
+      .poll(() => k.logs.some((l) => /published late/.test(String(l.message))), { timeout: 1_000 })
+      .toBe(true);
+  }, 15_000);
+});

@@ -9,8 +9,10 @@ import type { LiveDeps } from '../enforcement/deps.js';
 import { ruleText } from '../enforcement/rule-text.js';
 import { describeError, isTransient, TransientError } from '../core/errors.js';
 import type { Notifier } from '../core/notify.js';
+import { principalChain } from '../core/principals.js';
 import { observe } from '../enforcement/observe.js';
 import { recordDecision, recordEntry } from '../enforcement/record.js';
+import { handleRevertRequest, revertRequestMessage } from './revert-request.js';
 import type { Verdict } from '../core/verdict.js';
 
 export type HandleStatus = 'malformed' | 'skipped' | 'duplicate' | 'gone' | 'handled' | 'failed';
@@ -31,6 +33,9 @@ export async function handleAuditEvent(
   cloudEvent: { id?: string; data?: unknown },
   deps: LiveDeps,
 ): Promise<HandleResult> {
+  // A person's "Revert now", passed on by slackInteractions (revert-request.ts).
+  const revert = revertRequestMessage(cloudEvent.data);
+  if (revert) return handleRevertRequest(revert, deps);
   const decoded = decodeItem(cloudEvent.data ?? null);
   if (!decoded.messageId && cloudEvent.id) decoded.messageId = cloudEvent.id;
   const now = deps.now();
@@ -175,6 +180,7 @@ function alertChange(
     project: event.resource.project,
     location: event.resource.location,
     actor: event.actor.email,
+    principals: principalChain(event.actor),
     tool: event.actor.tool,
     toolDetail: event.actor.toolDetail,
   };

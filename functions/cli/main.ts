@@ -5,6 +5,7 @@ import { readPublishTarget, runPublish } from './publish.js';
 import { runRules } from './rules.js';
 import { runScan } from './scan.js';
 import { runBacktest } from './backtest.js';
+import { runExemptions } from './exemptions.js';
 import type { Io } from './io.js';
 
 const USAGE = `runguard — catch insecure Cloud Run and IAM changes
@@ -26,6 +27,10 @@ Usage:
       Read the project's Admin Activity audit entries (the sink's filter) from Cloud Logging with
       Application Default Credentials and say, per rule, what runguard would have done: alerts,
       reverts, exemptions, top actors and resources. Acts on nothing. Exit 0, or 2 on errors.
+  runguard exemptions list [--project P ...] [--active|--all] [--json]
+      The breakglass exemptions granted from Slack (runguard's Firestore: RUNGUARD_STATE_STORE=firestore):
+      who asked, who approved, the justification, whose change, created and expiry. Active ones by
+      default; --all includes expired ones (exemptions are never deleted). Exit 0, or 2 on errors.
   runguard filter
       Print the Log Router sink filter: Admin Activity entries of the methods runguard handles.
   runguard rules list [--rules DIR] [--json]
@@ -49,6 +54,8 @@ const parseOptions = (argv: string[]) =>
       project: { type: 'string', multiple: true, default: [] },
       fix: { type: 'boolean', default: false },
       since: { type: 'string' },
+      active: { type: 'boolean', default: false },
+      all: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -81,6 +88,16 @@ export async function main(argv: string[], io: Io): Promise<number> {
       return runScan({ ...opts, projects: values.project, fix: values.fix }, io);
     case 'backtest':
       return runBacktest({ ...opts, projects: values.project, since: values.since }, io);
+    case 'exemptions':
+      if (values.active && values.all) {
+        io.stderr('runguard exemptions: --active and --all exclude each other\n');
+        return 2;
+      }
+      return runExemptions(
+        rest,
+        { json: values.json, projects: values.project, which: values.all ? 'all' : 'active' },
+        io,
+      );
     case 'filter':
       io.stdout(`${sinkFilter()}\n`);
       return 0;

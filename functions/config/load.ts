@@ -5,7 +5,7 @@ import { configSchema } from './schema.js';
 
 // The configuration's YAML and schema. What the hot path reads of it (the Config type, projectMode,
 // slackChannel) is in resolve.ts, which loads neither the YAML parser nor zod.
-export type { BreakglassPolicy, CompiledExemption, Config, SlackRouting } from './resolve.js';
+export type { BreakglassPolicy, CompiledExemption, Config, PeopleMap, SlackRouting } from './resolve.js';
 export { projectMode, slackChannel } from './resolve.js';
 
 export type ConfigResult = { config: Config; problems: [] } | { config: null; problems: string[] };
@@ -32,7 +32,9 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((k) => `${path ? `${path}.` : ''}${k}: unknown key`).join('; ');
   }
-  return `${path || '(top level)'}: ${issue.message}`;
+  // A record key that fails its pattern: zod nests the pattern's own message.
+  const inner = issue.code === 'invalid_key' ? issue.issues[0]?.message : undefined;
+  return `${path || '(top level)'}: ${inner ?? issue.message}`;
 }
 
 function formatPath(path: PropertyKey[]): string {

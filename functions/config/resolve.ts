@@ -1,5 +1,6 @@
 import { parseDuration } from '../core/duration.js';
 import { compileGlob, type Glob } from '../core/glob.js';
+import { canonicalPrincipal } from '../core/principals.js';
 import type { Exemption, ProjectMode, Severity } from '../core/types.js';
 import type { RuleOverride, RuleSettings } from '../rules/types.js';
 import type { z } from 'zod';
@@ -27,6 +28,8 @@ export interface Config {
   slack: SlackRouting | null;
   /** Who may acknowledge from Slack and for how long; null: nobody can (the buttons are refused). */
   breakglass: BreakglassPolicy | null;
+  /** Who is who: the Google principals each Slack user or user group acts as (canonical form). */
+  people: PeopleMap;
   /** How the drift sweep (reconcile, `runguard scan`) reads Cloud Run. */
   reconcile: { locations: string[] | null; concurrency: number; projectBudgetMs: number; sweepBudgetMs: number };
 }
@@ -38,6 +41,13 @@ export interface BreakglassPolicy {
   /** The modal's choices, as written (e.g. "4h") and in milliseconds. */
   durations: Array<{ label: string; ms: number }>;
   twoPersonRule: boolean;
+}
+
+export interface PeopleMap {
+  /** Slack user id → principals. */
+  users: ReadonlyMap<string, readonly string[]>;
+  /** Slack user group id → principals every member acts as. */
+  groups: ReadonlyMap<string, readonly string[]>;
 }
 
 export interface SlackRouting {
@@ -90,6 +100,7 @@ export function resolveConfig(data: ConfigData, source: string): Config {
           twoPersonRule: data.breakglass.twoPersonRule,
         }
       : null,
+    people: peopleMap(data.people),
     reconcile: {
       locations: data.reconcile.locations ?? null,
       concurrency: data.reconcile.concurrency,
@@ -97,6 +108,15 @@ export function resolveConfig(data: ConfigData, source: string): Config {
       sweepBudgetMs: parseDuration(data.reconcile.sweepBudget),
     },
   };
+}
+
+function peopleMap(people: Record<string, string[]>): PeopleMap {
+  const users = new Map<string, string[]>();
+  const groups = new Map<string, string[]>();
+  for (const [id, principals] of Object.entries(people)) {
+    (id.startsWith('S') ? groups : users).set(id, [...new Set(principals.map(canonicalPrincipal))]);
+  }
+  return { users, groups };
 }
 
 /** The channel for an alert: the first matching route, else the default. */

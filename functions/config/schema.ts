@@ -92,6 +92,30 @@ export const breakglassSchema = z
     path: ['durations'],
   });
 
+/**
+ * A Google principal a person acts as: a user or service account e-mail (optionally with its IAM
+ * prefix `user:` / `serviceAccount:`), or a workforce / workload identity `principal://…`.
+ * A `principalSet://` names many people and is refused.
+ */
+const PRINCIPAL = /^((user|serviceAccount):)?[^@\s:/]+@[^@\s/]+\.[^@\s/]+$|^principal:\/\/iam\.googleapis\.com\/\S+$/;
+const principal = z
+  .string()
+  .regex(
+    PRINCIPAL,
+    'expected an e-mail (user or service account) or a principal://iam.googleapis.com/… identity; principalSet:// names many people',
+  );
+
+/**
+ * Who is who: Slack user ids (U…/W…) and user groups (S…) mapped to the Google principals they act
+ * as — the service accounts they deploy through, their workforce identities, other addresses.
+ */
+export const peopleSchema = z
+  .record(
+    z.string().regex(/^([UW]|S)[A-Z0-9]{2,}$/, 'expected a Slack user id (U0123ABCD) or user group id (S0123ABCD)'),
+    z.array(principal).min(1, 'list at least one principal'),
+  )
+  .default({});
+
 const REGION = /^[a-z]+-[a-z]+[0-9]+$/;
 
 export const reconcileSchema = z.strictObject({
@@ -118,6 +142,7 @@ export const configSchema = z.strictObject({
   fightDetection: fightDetectionSchema.default({ maxReverts: 3, window: '1h' }),
   slack: slackSchema.optional(),
   breakglass: breakglassSchema.optional(),
+  people: peopleSchema,
   reconcile: reconcileSchema.default({ concurrency: 16, projectBudget: '2m', sweepBudget: '8m' }),
 });
 

@@ -14,6 +14,12 @@ export interface Alert {
     project: string;
     location: string;
     actor: string;
+    /**
+     * The change's principal chain (principalEmail, principalSubject, the delegation hops; see
+     * core/principals.ts). Absent when runguard does not know it (a sweep finding): nobody is then
+     * assumed to be its author.
+     */
+    principals?: string[];
     tool: string;
     toolDetail: string;
     /** Set when no change event lies behind the alert: the sweep found the setting already in place. */

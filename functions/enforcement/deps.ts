@@ -21,6 +21,12 @@ export interface LiveDeps extends ActDeps {
   notifier: Notifier;
   log: Logger;
   now: () => number;
+  /** Replies in an alert's thread (the result of a person's "Revert now"); absent without Slack. */
+  threads?: ThreadReplies;
+}
+
+export interface ThreadReplies {
+  reply(channel: string, threadTs: string, text: string): Promise<void>;
 }
 
 /**
@@ -43,11 +49,13 @@ export async function createLiveDeps(env: NodeJS.ProcessEnv, log: Logger = stdou
   const state = chooseStateStore(env, log);
   const now = () => Date.now();
   const watched = selfWatch(env, config, log, now);
+  const token = env.SLACK_BOT_TOKEN;
   return {
     rules,
     config,
     state,
     notifier: chooseNotifier(env, config, state, log, now),
+    ...(token ? { threads: threadReplies(lazySlackApi(token, env.SLACK_API_URL)) } : {}),
     log: watched,
     now,
     getRun: lazyRunClient(env.RUNGUARD_RUN_ENDPOINT).getRun,
@@ -120,6 +128,15 @@ function selfWatch(env: NodeJS.ProcessEnv, config: Config, log: Logger, now: () 
 
 /** At most one self-watch message per kind per instance in this long. */
 export const SELF_WATCH_INTERVAL_MS = 15 * 60_000;
+
+function threadReplies(api: SlackApi): ThreadReplies {
+  return {
+    async reply(channel, threadTs, text) {
+      const blocks = [{ type: 'section', text: { type: 'mrkdwn', text, verbatim: true } }];
+      await api.chat.postMessage({ channel, thread_ts: threadTs, text, blocks, unfurl_links: false });
+    },
+  };
+}
 
 function lazySlackApi(token: string, apiUrl: string | undefined): SlackApi {
   let api: Promise<SlackApi> | undefined;

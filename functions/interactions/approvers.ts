@@ -9,6 +9,8 @@ import type { InteractionSlack } from './slack-port.js';
 export interface Approvers {
   /** Throws when group membership is needed and cannot be read. */
   isApprover(userId: string, policy: BreakglassPolicy): Promise<boolean>;
+  /** The groups (of those given) the user is a member of, from the same cache. Throws when one cannot be read. */
+  groupsOf(userId: string, groups: readonly string[]): Promise<string[]>;
 }
 
 export const GROUP_TTL_MS = 60_000;
@@ -46,6 +48,10 @@ export function createApprovers(slack: InteractionSlack, now: () => number, ttlM
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
       return false;
+    },
+    async groupsOf(userId, groups) {
+      const sets = await Promise.all(groups.map(members));
+      return groups.filter((_, i) => sets[i]!.has(userId));
     },
   };
 }

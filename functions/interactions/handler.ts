@@ -1,9 +1,10 @@
 import { acknowledgeClick } from './acknowledge.js';
-import { parseInteraction } from './payload.js';
+import { type Origin, parseInteraction } from './payload.js';
 import { revertNowClick } from './revert-now.js';
+import { confirmClick } from './second-approver.js';
 import { submitBreakglass } from './submit.js';
 import type { InteractionDeps, InteractionReply, InteractionRequest } from './types.js';
-import { header, verifySlackRequest } from './verify.js';
+import { header, MAX_BODY_BYTES, verifySlackRequest } from './verify.js';
 
 export type { InteractionDeps, InteractionReply, InteractionRequest } from './types.js';
 
@@ -11,6 +12,24 @@ export type { InteractionDeps, InteractionReply, InteractionRequest } from './ty
 // the signature and timestamp have passed (and the signature has not been seen before). Slack waits 3 seconds for the answer, so the answer is
 // given as soon as what decides it is known; what is slow (opening the modal, updating the alert,
 // reverting) is `after`. Each answer's latency is logged.
+
+/** Why a request's declared (Content-Length) or actual size is refused, or null. */
+export function oversized(req: InteractionRequest): string | null {
+  const declared = header(req.headers, 'content-length');
+  if (declared !== undefined && (!/^\d{1,15}$/.test(declared) || Number(declared) > MAX_BODY_BYTES))
+    return `Content-Length ${declared.slice(0, 20)} is above the ${MAX_BODY_BYTES}-byte limit`;
+  if (Buffer.isBuffer(req.rawBody) && req.rawBody.length > MAX_BODY_BYTES)
+    return `body of ${req.rawBody.length} bytes is above the ${MAX_BODY_BYTES}-byte limit`;
+  return null;
+}
+
+/** Why a signed request from another workspace or app is refused, or null when it is ours. */
+function foreign(origin: Origin, workspace: InteractionDeps['workspace']): string | null {
+  if (!workspace) return 'SLACK_TEAM_ID and SLACK_APP_ID are not configured: every request is refused';
+  if (origin.teamId !== workspace.teamId) return `team ${origin.teamId.slice(0, 20) || '(none)'} is not this workspace`;
+  if (origin.appId !== workspace.appId) return `api_app_id ${origin.appId.slice(0, 20) || '(none)'} is not this app`;
+  return null;
+}
 
 /** An answer later than this is at risk of Slack's 3-second limit: logged as a warning. */
 export const ACK_WARN_MS = 2_500;
@@ -20,6 +39,18 @@ export async function handleSlackInteraction(
   deps: InteractionDeps,
 ): Promise<InteractionReply> {
   const started = performance.now();
+  // Before anything reads the body: a declared or actual size above the limit is refused unread.
+  const tooLarge = oversized(req);
+  if (tooLarge) {
+    deps.log({
+      severity: 'WARNING',
+      message: `refused a request to slackInteractions: ${tooLarge}`,
+      event: 'slack-request-refused',
+      status: 413,
+      reason: tooLarge,
+    });
+    return { status: 413, body: { error: 'payload_too_large' } };
+  }
   const now = deps.now();
   const checked = verifySlackRequest({
     signingSecret: deps.signingSecret ?? '',
@@ -44,6 +75,17 @@ export async function handleSlackInteraction(
   }
 
   const interaction = parseInteraction(req.rawBody);
+  const stranger = interaction.origin ? foreign(interaction.origin, deps.workspace) : null;
+  if (stranger) {
+    deps.log({
+      severity: 'WARNING',
+      message: `refused a request to slackInteractions: ${stranger}`,
+      event: 'slack-request-refused',
+      status: 403,
+      reason: stranger,
+    });
+    return { status: 403, body: { error: 'forbidden' } };
+  }
   let reply: InteractionReply;
   try {
     switch (interaction.kind) {
@@ -64,10 +106,13 @@ export async function handleSlackInteraction(
         });
         return { status: 200 };
       case 'acknowledge':
-        reply = acknowledgeClick(interaction.click, deps);
+        reply = await acknowledgeClick(interaction.click, deps);
         break;
       case 'revert-now':
-        reply = revertNowClick(interaction.click, deps);
+        reply = await revertNowClick(interaction.click, deps);
+        break;
+      case 'confirm':
+        reply = await confirmClick(interaction.click, deps);
         break;
       case 'submit':
         reply = await submitBreakglass(interaction.submission, deps);

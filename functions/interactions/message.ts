@@ -7,36 +7,20 @@ import { md } from '../slack/render-text.js';
 type Block = Record<string, unknown>;
 const isBlock = (b: unknown): b is Block => typeof b === 'object' && b !== null && !Array.isArray(b);
 
-const unescapeMrkdwn = (s: string): string => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-
-/**
- * Who made the change, from the alert's "Who" field. The message is runguard's own (only the app
- * that posted a button receives its clicks, and nobody else can edit a bot's message) and comes
- * back inside the request Slack signed. '' when the alert does not say or the value was cut to fit
- * (ends in "…"): the caller must then treat the requester as unknown, never as "nobody".
- */
-export function requesterFrom(blocks: readonly unknown[]): string {
-  for (const block of blocks) {
-    if (!isBlock(block) || block.type !== 'section' || !Array.isArray(block.fields)) continue;
-    for (const field of block.fields) {
-      const t = isBlock(field) && typeof field.text === 'string' ? field.text : '';
-      if (!t.startsWith('*Who*\n')) continue;
-      const value = unescapeMrkdwn(t.slice('*Who*\n'.length).trim());
-      if (!value || value === 'unknown' || value === '—' || value.endsWith('…') || /\s/.test(value)) return '';
-      return value;
-    }
-  }
-  return '';
-}
-
 /** `<!date^…>` shows the instant in each reader's own time zone, with UTC as the fallback text. */
 export function slackDate(ms: number): string {
   const iso = new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
   return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${iso}>`;
 }
 
-export function acknowledgedText(slackUserId: string, expires: number, justification: string): string {
-  const head = `🛡️ Acknowledged by <@${slackUserId}> until ${slackDate(expires)}: `;
+export function acknowledgedText(
+  slackUserId: string,
+  expires: number,
+  justification: string,
+  confirmedBy?: string,
+): string {
+  const by = confirmedBy ? `<@${slackUserId}>, confirmed by <@${confirmedBy}>,` : `<@${slackUserId}>`;
+  const head = `🛡️ Acknowledged by ${by} until ${slackDate(expires)}: `;
   return head + md(justification, SECTION_TEXT - head.length - 10);
 }
 

@@ -19,8 +19,8 @@ export interface ModalContext {
   channel: string;
   ts: string;
   threadTs?: string;
-  /** The identity that made the change, as the alert names it; '' when the alert does not say. */
-  requester: string;
+  /** The change's principal chain, as the alert's button carried it; null when runguard does not know it. */
+  principals: string[] | null;
 }
 
 /** Slack's limit on private_metadata. */
@@ -28,12 +28,12 @@ export const MAX_METADATA = 3000;
 
 export function encodeContext(c: ModalContext): string | null {
   const s = JSON.stringify({
-    v: 1,
+    v: 2,
     k: c.key,
     c: c.channel,
     t: c.ts,
     ...(c.threadTs ? { th: c.threadTs } : {}),
-    r: c.requester,
+    p: c.principals,
   });
   return s.length <= MAX_METADATA ? s : null;
 }
@@ -46,21 +46,34 @@ export function decodeContext(s: string): ModalContext | null {
     return null;
   }
   if (typeof v !== 'object' || v === null) return null;
-  const { v: version, k, c, t, th, r } = v as Record<string, unknown>;
-  if (version !== 1 || typeof k !== 'string' || typeof c !== 'string' || typeof t !== 'string' || typeof r !== 'string')
-    return null;
-  return { key: k, channel: c, ts: t, ...(typeof th === 'string' ? { threadTs: th } : {}), requester: r };
+  const { v: version, k, c, t, th, p } = v as Record<string, unknown>;
+  // Version 1 named the author by the alert's "Who" field alone: such a form is submitted again from a new click.
+  if (version !== 2 || typeof k !== 'string' || typeof c !== 'string' || typeof t !== 'string') return null;
+  const principals = Array.isArray(p) && p.every((x) => typeof x === 'string') ? (p as string[]) : null;
+  if (p !== null && principals === null) return null;
+  return { key: k, channel: c, ts: t, ...(typeof th === 'string' ? { threadTs: th } : {}), principals };
 }
 
 const text = (t: string) => ({ type: 'plain_text' as const, text: t });
 
-export function breakglassModal(finding: FindingRef, policy: BreakglassPolicy, metadata: string, requester: string) {
+export function breakglassModal(
+  finding: FindingRef,
+  policy: BreakglassPolicy,
+  metadata: string,
+  chain: string,
+  needsSecond = false,
+) {
   const twoPerson = policy.twoPersonRule && finding.mode === 'enforce';
   const scope = [
     `*Scope:* this rule on this resource: ${code(finding.rule.id, 200)} on ${code(finding.resource, 1000)}`,
-    `*Change made by:* ${requester ? md(requester, 300) : 'unknown'} · *project mode:* ${finding.mode}`,
+    `*Change made by:* ${md(chain, 600)} · *project mode:* ${finding.mode}`,
     'runguard will not revert this finding until the exemption expires. Other rules and other resources are not affected.',
     ...(twoPerson ? ['_Two-person rule: the person who made the change cannot acknowledge it._'] : []),
+    ...(needsSecond
+      ? [
+          '*No person can be tied to this change*, so a different approver must confirm your request in the alert’s thread before it takes effect.',
+        ]
+      : []),
   ].join('\n');
   return {
     type: 'modal' as const,

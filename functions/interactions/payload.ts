@@ -15,6 +15,8 @@ export const JUSTIFICATION_BLOCK = 'justification';
 export const DURATION_BLOCK = 'duration';
 export const INPUT_ACTION = 'value';
 export const MAX_JUSTIFICATION = 3000;
+/** The button under a breakglass request that a second, different approver clicks. */
+export const CONFIRM_ACTION_ID = 'runguard_confirm_breakglass';
 
 /** A click on one of the alert's buttons, with the message it was on. */
 export interface Click {
@@ -39,12 +41,20 @@ export interface Submission {
   duration: string | null;
 }
 
-export type Interaction =
+/** Where a request says it comes from: the workspace (team.id) and the app (api_app_id); '' when absent. */
+export interface Origin {
+  teamId: string;
+  appId: string;
+}
+
+export type Interaction = (
   | { kind: 'acknowledge'; click: Click }
   | { kind: 'revert-now'; click: Click }
+  | { kind: 'confirm'; click: Click }
   | { kind: 'submit'; submission: Submission }
   | { kind: 'ignored'; reason: string }
-  | { kind: 'malformed'; reason: string };
+  | { kind: 'malformed'; reason: string }
+) & { origin?: Origin };
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -54,9 +64,10 @@ const at = (v: unknown, ...path: string[]): unknown => path.reduce<unknown>((o, 
 const USER = /^[UW][A-Z0-9]{2,30}$/;
 const CHANNEL = /^[CGD][A-Z0-9]{2,30}$/;
 const TS = /^\d{1,12}\.\d{1,9}$/;
-const OUR_ACTIONS: ReadonlyMap<string, 'acknowledge' | 'revert-now'> = new Map([
+const OUR_ACTIONS: ReadonlyMap<string, 'acknowledge' | 'revert-now' | 'confirm'> = new Map([
   [ACKNOWLEDGE_ACTION_ID, 'acknowledge'],
   [REVERT_NOW_ACTION_ID, 'revert-now'],
+  [CONFIRM_ACTION_ID, 'confirm'],
 ]);
 
 const malformed = (reason: string): Interaction => ({ kind: 'malformed', reason });
@@ -75,9 +86,17 @@ export function parseInteraction(rawBody: Buffer): Interaction {
   if (!isObj(payload)) return malformed('payload is not a JSON object');
   const type = str(payload.type);
   if (type === undefined) return malformed('payload has no type');
-  if (type === 'block_actions') return blockActions(payload);
-  if (type === 'view_submission') return viewSubmission(payload);
-  return { kind: 'ignored', reason: `${type.slice(0, 40)} interactions are not handled` };
+  const origin: Origin = {
+    teamId: str(at(payload, 'team', 'id')) ?? str(at(payload, 'user', 'team_id')) ?? '',
+    appId: str(payload.api_app_id) ?? '',
+  };
+  const interaction =
+    type === 'block_actions'
+      ? blockActions(payload)
+      : type === 'view_submission'
+        ? viewSubmission(payload)
+        : ({ kind: 'ignored', reason: `${type.slice(0, 40)} interactions are not handled` } as const);
+  return { ...interaction, origin };
 }
 
 function userOf(payload: Obj): string | Interaction {

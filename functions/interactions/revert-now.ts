@@ -1,25 +1,36 @@
 import { describeError } from '../core/errors.js';
-import { scopeRemediation } from '../core/subject.js';
-import type { RemediationOutcome } from '../core/verdict.js';
+import type { RevertRequest } from '../core/revert-request.js';
 import { md } from '../slack/render-text.js';
 import { activeExemption, describeExemption } from './exempt-check.js';
 import { effectiveParams, type FindingRef, resolveFinding, ruleEnabled } from './finding.js';
 import { section, slackDate, withNote } from './message.js';
 import type { Click } from './payload.js';
-import { afterwards, approverOnly, refuse } from './respond.js';
+import { afterwards, approverOnly, refuse, within } from './respond.js';
 import type { InteractionDeps, InteractionReply } from './types.js';
 
-// "Revert now": offered where runguard alerted without acting (monitor mode, dry run). Slack gets
-// its 200 at once; the revert runs afterwards through the same remediate() as the live path — the
-// catalog's checks, etags, re-read — so a person's click can never do more than runguard would.
+// "Revert now": offered where runguard alerted without acting (monitor mode, dry run). This
+// function is on the internet and holds no Cloud Run permission: it checks the clicker and the
+// live path's safety rules, then publishes an attributed request (who clicked, which finding) to
+// Pub/Sub — all before Slack gets its answer. auditEvents carries it out with the same remediate()
+// and checks, and reports in the alert's thread (enforcement/revert-request.ts).
 
 const RUN_SERVICE = /^projects\/[^/]+\/locations\/[^/]+\/services\/[^/]+$/;
+/** Everything before the answer, from the click: Slack waits 3 seconds. */
+export const ANSWER_BUDGET_MS = 2_500;
 
-export function revertNowClick(click: Click, deps: InteractionDeps): InteractionReply {
-  return { status: 200, after: afterwards(deps, 'revert-now', () => revertNow(click, deps)) };
+export async function revertNowClick(click: Click, deps: InteractionDeps): Promise<InteractionReply> {
+  // The Pub/Sub client loads while the clicker is checked.
+  deps.revertRequests.warm?.();
+  const published = await revertNow(click, deps, performance.now());
+  // Only the note on the alert is left for after the answer; losing it is harmless (the thread gets the result).
+  return published ? { status: 200, after: published } : { status: 200 };
 }
 
-async function revertNow(click: Click, deps: InteractionDeps): Promise<void> {
+async function revertNow(
+  click: Click,
+  deps: InteractionDeps,
+  clickedAt: number,
+): Promise<(() => Promise<void>) | undefined> {
   if (
     !(await approverOnly(
       deps,
@@ -33,64 +44,79 @@ async function revertNow(click: Click, deps: InteractionDeps): Promise<void> {
 
   const finding = resolveFinding(click.value, deps.rules, deps.config);
   if ('error' in finding)
-    return refuse(deps, click, 'revert-now', finding.error, `Nothing was changed: ${finding.error}.`);
+    return void (await refuse(deps, click, 'revert-now', finding.error, `Nothing was changed: ${finding.error}.`));
   const unsafe = whyNot(finding, deps);
-  if (unsafe) return refuse(deps, click, 'revert-now', unsafe, `Nothing was changed: ${unsafe}.`);
+  if (unsafe) return void (await refuse(deps, click, 'revert-now', unsafe, `Nothing was changed: ${unsafe}.`));
   const exemption = await activeExemption(finding, deps);
   if (exemption) {
     const why = describeExemption(exemption);
-    return refuse(deps, click, 'revert-now', why, `Nothing was changed: ${md(why, 1500)}.`, { exemption });
+    return void (await refuse(deps, click, 'revert-now', why, `Nothing was changed: ${md(why, 1500)}.`, { exemption }));
   }
-  const remediation = finding.rule.remediation!;
 
+  const now = deps.now();
+  const request: RevertRequest = {
+    v: 1,
+    id: `${finding.key}|${new Date(now).toISOString()}|${click.userId}`,
+    findingKey: finding.key,
+    requestedBy: { slackUserId: click.userId, email: null },
+    requestedAt: new Date(now).toISOString(),
+    slackMessage: {
+      channel: click.channel,
+      ts: click.messageTs,
+      ...(click.threadTs ? { threadTs: click.threadTs } : {}),
+    },
+  };
+  let messageId: string;
+  const publishing = deps.revertRequests.publish(request);
+  try {
+    const left = Math.max(200, ANSWER_BUDGET_MS - (performance.now() - clickedAt) - 300);
+    messageId = await within(publishing, left, 'publishing the revert request');
+  } catch (e) {
+    // A publish that is only late may still arrive: the clicker is told exactly that, never "nothing was changed".
+    const late = e instanceof Error && /took longer than/.test(e.message);
+    if (late)
+      publishing.then(
+        (id) =>
+          deps.log({
+            severity: 'NOTICE',
+            message: `revert request ${request.id} published late (message ${id})`,
+            event: 'revert-now-requested',
+            requestId: request.id,
+            messageId: id,
+          }),
+        () => undefined,
+      );
+    return void (await refuse(
+      deps,
+      click,
+      'revert-now',
+      `revert request ${late ? 'not confirmed in time' : 'not published'}: ${describeError(e)}`,
+      late
+        ? 'runguard could not confirm in time that your request was passed on. If it was, the result appears in this thread; if nothing appears, click Revert now again.'
+        : 'runguard could not pass your request on. Nothing was changed; please try again.',
+    ));
+  }
   deps.log({
     severity: 'NOTICE',
-    message: `revert now of ${finding.key} requested by ${click.userId}`,
+    message: `revert now of ${finding.key} requested by ${click.userId}: passed to auditEvents (message ${messageId})`,
     event: 'revert-now-requested',
     slackUserId: click.userId,
     findingKey: finding.key,
-    action: remediation.action,
+    action: finding.rule.remediation!.action,
+    params: effectiveParams(finding.rule, deps.config),
+    requestId: request.id,
+    messageId,
   });
-  const now = deps.now();
-  let outcome: RemediationOutcome;
-  try {
-    outcome = await deps.remediate(
-      remediation.action,
-      finding.resource,
-      scopeRemediation(remediation.action, effectiveParams(finding.rule, deps.config), finding.subject),
-      await deps.getRun(),
+  return afterwards(deps, 'revert-now', async () => {
+    const note = section(
+      `↩️ *Revert requested* by <@${click.userId}>, ${slackDate(now)}: runguard reports the result in this thread.`,
     );
-  } catch (e) {
-    // Transient (the API is unavailable): there is no redelivery for a click, so the person is told to try again.
-    outcome = {
-      action: remediation.action,
-      status: 'failed',
-      summary: describeError(e),
-      now: 'unknown',
-      verified: false,
-      attempts: 0,
-      error: { code: 'unavailable', message: describeError(e) },
-    };
-  }
-  if (outcome.status === 'reverted')
-    await deps.state.recordRevert(finding.key, now, deps.config.fightDetection.windowMs);
-  deps.log({
-    severity: outcome.status === 'failed' ? 'ERROR' : 'NOTICE',
-    message: `revert now of ${finding.key} by ${click.userId}: ${outcome.status}: ${outcome.summary}`,
-    event: 'revert-now',
-    labels: { rule: finding.rule.id, project: finding.project, done: outcome.status },
-    slackUserId: click.userId,
-    findingKey: finding.key,
-    resource: finding.resource,
-    outcome,
-  });
-  const note = section(resultText(outcome, click.userId, now));
-  // A failed revert keeps its buttons so that it can be tried again.
-  await deps.slack.chat.update({
-    channel: click.channel,
-    ts: click.messageTs,
-    text: click.message.text,
-    blocks: withNote(click.message.blocks, note, outcome.status === 'failed'),
+    await deps.slack.chat.update({
+      channel: click.channel,
+      ts: click.messageTs,
+      text: click.message.text,
+      blocks: withNote(click.message.blocks, note),
+    });
   });
 }
 
@@ -104,20 +130,4 @@ function whyNot(finding: FindingRef, deps: InteractionDeps): string | null {
   if (finding.mode === 'off') return `runguard is off for project ${finding.project}`;
   if (deps.config.dryRun) return 'runguard runs in dry-run mode and changes nothing';
   return null;
-}
-
-function resultText(o: RemediationOutcome, userId: string, now: number): string {
-  const by = `at the request of <@${userId}>, ${slackDate(now)}`;
-  switch (o.status) {
-    case 'reverted':
-      return `↩️ *Reverted* ${by}: ${md(o.summary, 1200)}; now ${md(o.now, 600)}${o.verified ? '' : ' (not confirmed by the re-read)'}`;
-    case 'already-safe':
-      return `✅ *Nothing to revert* (checked ${by}): ${md(o.now, 1200)}`;
-    case 'gone':
-      return `✅ *Nothing to revert* (checked ${by}): ${md(o.summary, 1200)}`;
-    case 'failed':
-      return o.error?.permission
-        ? `⚠️ *Could not revert* ${by}: runguard lacks the permission \`${md(o.error.permission, 200)}\``
-        : `⚠️ *Could not revert* ${by} (${md(o.error?.code ?? 'error', 40)}): ${md(o.error?.message ?? o.summary, 1200)}`;
-  }
 }

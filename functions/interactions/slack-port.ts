@@ -20,6 +20,7 @@ export interface InteractionSlack {
     postMessage(args: {
       channel: string;
       text: string;
+      blocks?: unknown[];
       thread_ts?: string;
       unfurl_links?: boolean;
     }): Promise<{ ok?: boolean }>;

@@ -1,11 +1,10 @@
-import type { BreakglassPolicy } from '../config/load.js';
-import type { BreakglassExemption } from '../state/types.js';
-import { describeApprovers } from './approvers.js';
-import { type FindingRef, resolveFinding } from './finding.js';
-import { acknowledgedText, section, withNote } from './message.js';
-import { checkSubmission, decodeContext, type ModalContext, noticeModal } from './modal.js';
+import { checkSubmission, decodeContext, noticeModal } from './modal.js';
+import { makeExemption, markAcknowledged, plainApprovers } from './exemption.js';
+import { resolveFinding, type FindingRef } from './finding.js';
+import { type ApproverIdentity, describeChain, identifyApprover, twoPersonRule } from './identities.js';
 import { JUSTIFICATION_BLOCK, type Submission } from './payload.js';
 import { afterwards, modalErrors, within } from './respond.js';
+import { askSecondApprover } from './second-approver.js';
 import { slackErrorCode } from './slack-port.js';
 import type { InteractionDeps, InteractionReply } from './types.js';
 
@@ -15,7 +14,7 @@ import type { InteractionDeps, InteractionReply } from './types.js';
 // projects with the two-person rule — the approver is not the person who made the change.
 
 /** The Slack look-ups of a submission must leave time to answer within Slack's 3 seconds. */
-export const SUBMIT_BUDGET_MS = 2_000;
+export const SUBMIT_BUDGET_MS = 1_500;
 
 export async function submitBreakglass(sub: Submission, deps: InteractionDeps): Promise<InteractionReply> {
   const policy = deps.config.breakglass;
@@ -28,9 +27,9 @@ export async function submitBreakglass(sub: Submission, deps: InteractionDeps): 
     return modalErrors({ [JUSTIFICATION_BLOCK]: 'Cannot acknowledge: the form does not say which alert it is about.' });
   const finding = resolveFinding({ key: ctx.key }, deps.rules, deps.config);
   if ('error' in finding) return modalErrors({ [JUSTIFICATION_BLOCK]: `Cannot acknowledge: ${finding.error}.` });
-  let who: { approver: boolean; email: string | null };
+  let who: ApproverIdentity;
   try {
-    who = await within(identify(sub.userId, policy, deps), SUBMIT_BUDGET_MS, 'the approver check');
+    who = await within(identifyApprover(sub.userId, policy, deps), SUBMIT_BUDGET_MS, 'the approver check');
   } catch (e) {
     return refused(
       deps,
@@ -50,11 +49,22 @@ export async function submitBreakglass(sub: Submission, deps: InteractionDeps): 
     );
   const form = checkSubmission(sub, policy);
   if (!form.ok) return modalErrors(form.errors);
-  const twoPerson = twoPersonProblem(policy, finding, ctx.requester, who.email);
-  if (twoPerson) return refused(deps, sub, finding, `two-person rule: ${twoPerson}`, twoPerson);
+  const rule = twoPersonRule(policy, finding.mode, ctx.principals, who, deps.config.people);
+  if (!rule.ok) return refused(deps, sub, finding, `two-person rule: ${rule.why}`, rule.why);
+  if (rule.second) return askSecondApprover({ finding, ctx, who, form }, deps);
 
   const now = deps.now();
-  const exemption = makeExemption(finding, ctx, sub.userId, who.email, form.justification, now, now + form.durationMs);
+  const me = { slackUserId: sub.userId, email: who.email };
+  const exemption = makeExemption({
+    finding,
+    message: { channel: ctx.channel, ts: ctx.ts },
+    principals: ctx.principals,
+    requestedBy: me,
+    approvers: [me],
+    reason: form.justification,
+    now,
+    until: now + form.durationMs,
+  });
   let recorded: Awaited<ReturnType<InteractionDeps['state']['recordExemption']>>;
   try {
     recorded = await deps.state.recordExemption(exemption, now);
@@ -87,12 +97,13 @@ export async function submitBreakglass(sub: Submission, deps: InteractionDeps): 
   }
   deps.log({
     severity: 'NOTICE',
-    message: `breakglass: ${exemption.approvedBy} exempted ${finding.rule.id} on ${finding.resource} until ${exemption.expires} (${form.durationLabel}) for ${exemption.requester || 'an unknown actor'}: ${form.justification}`,
+    message: `breakglass: ${exemption.approvedBy} exempted ${finding.rule.id} on ${finding.resource} until ${exemption.expires} (${form.durationLabel}) for ${describeChain(ctx.principals)}: ${form.justification}`,
     event: 'breakglass',
     labels: { rule: finding.rule.id, project: finding.project },
     approvedBy: exemption.approvedBy,
     slackUserId: sub.userId,
     requester: exemption.requester || 'unknown',
+    principals: describeChain(ctx.principals),
     findingKey: finding.key,
     resource: finding.resource,
     rule: finding.rule.id,
@@ -104,67 +115,8 @@ export async function submitBreakglass(sub: Submission, deps: InteractionDeps): 
     exemptionId: exemption.id,
   });
   // An empty 200 closes the form; the message is rewritten after the answer.
+  // Losing this rewrite is harmless: the exemption stands, and a later click is told it is already acknowledged.
   return { status: 200, after: afterwards(deps, 'breakglass-message', () => markAcknowledged(ctx, exemption, deps)) };
-}
-
-/** Approver (user list or group) and e-mail, looked up side by side; the e-mail is null when Slack does not give it. */
-async function identify(
-  userId: string,
-  policy: BreakglassPolicy,
-  deps: InteractionDeps,
-): Promise<{ approver: boolean; email: string | null }> {
-  const email = deps.slack.users
-    .info({ user: userId })
-    .then((r) => (r.user?.deleted ? null : r.user?.profile?.email?.trim() || null))
-    .catch(() => null);
-  const [approver, address] = await Promise.all([deps.approvers.isApprover(userId, policy), email]);
-  return { approver, email: address };
-}
-
-/** Why the two-person rule refuses, or null. Unknown identities refuse: the rule must not pass by default. */
-export function twoPersonProblem(
-  policy: BreakglassPolicy,
-  finding: FindingRef,
-  requester: string,
-  approverEmail: string | null,
-): string | null {
-  if (!policy.twoPersonRule || finding.mode !== 'enforce') return null;
-  if (!requester)
-    return 'The alert does not say who made the change, so the two-person rule cannot be checked. Add an exemption to the runguard configuration instead.';
-  if (!approverEmail)
-    return 'runguard cannot read your e-mail address from Slack, so the two-person rule cannot be checked. Ask another approver.';
-  if (approverEmail.toLowerCase() === requester.trim().toLowerCase()) {
-    return `You made this change (${approverEmail}). Under the two-person rule another approver must acknowledge it.`;
-  }
-  return null;
-}
-
-function makeExemption(
-  finding: FindingRef,
-  ctx: ModalContext,
-  slackUserId: string,
-  email: string | null,
-  reason: string,
-  now: number,
-  until: number,
-): BreakglassExemption {
-  const createdAt = new Date(now).toISOString();
-  return {
-    source: 'breakglass',
-    id: `${finding.key}|${createdAt}`,
-    findingKey: finding.key,
-    rule: finding.rule.id,
-    resource: finding.resource,
-    // Exactly what was acknowledged: a wider grant on the same resource is a finding of its own.
-    ...(finding.subject ? { subject: finding.subject } : {}),
-    reason,
-    expires: new Date(until).toISOString(),
-    approvedBy: email ?? slackUserId,
-    slackUserId,
-    requester: ctx.requester,
-    createdAt,
-    slackMessage: { channel: ctx.channel, ts: ctx.ts },
-  };
 }
 
 function refused(
@@ -184,44 +136,4 @@ function refused(
     reason: why,
   });
   return modalErrors({ [JUSTIFICATION_BLOCK]: text });
-}
-
-// Errors under an input are plain text: user ids would show as <@U…>.
-function plainApprovers(policy: BreakglassPolicy): string {
-  return describeApprovers(policy)
-    .replace(/<@([A-Z0-9]+)>/g, 'user $1')
-    .replace(/<!subteam\^([A-Z0-9]+)>/g, 'group $1');
-}
-
-/** The alert shows who acknowledged, until when and why, in place of its buttons; else a reply in its thread. */
-async function markAcknowledged(ctx: ModalContext, e: BreakglassExemption, deps: InteractionDeps): Promise<void> {
-  const note = acknowledgedText(e.slackUserId, Date.parse(e.expires), e.reason);
-  const message = await deps.messages.recall(ctx.channel, ctx.ts, ctx.threadTs);
-  let why = 'it could not be read back';
-  if (message) {
-    try {
-      await deps.slack.chat.update({
-        channel: ctx.channel,
-        ts: ctx.ts,
-        text: message.text,
-        blocks: withNote(message.blocks, section(note)),
-      });
-      return;
-    } catch (e) {
-      why = `chat.update failed: ${slackErrorCode(e)}`;
-    }
-  }
-  deps.log({
-    severity: 'WARNING',
-    message: `the alert ${ctx.channel}/${ctx.ts} was not rewritten (${why}): the acknowledgement goes in its thread`,
-    event: 'breakglass-message-unknown',
-    channel: ctx.channel,
-    ts: ctx.ts,
-  });
-  await deps.slack.chat.postMessage({
-    channel: ctx.channel,
-    thread_ts: ctx.threadTs ?? ctx.ts,
-    text: note,
-    unfurl_links: false,
-  });
 }

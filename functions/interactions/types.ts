@@ -1,7 +1,6 @@
 import type { Config } from '../config/load.js';
-import type { RemediateFn } from '../enforcement/act.js';
+import type { RevertRequests } from '../clients/pubsub-publisher.js';
 import type { Logger } from '../core/log.js';
-import type { RunPort } from '../remediation/types.js';
 import type { CompiledRule } from '../rules/compile.js';
 import type { StateStore } from '../state/types.js';
 import type { Approvers } from './approvers.js';
@@ -14,6 +13,12 @@ import type { HeaderBag } from './verify.js';
 export interface InteractionDeps {
   /** null when SLACK_SIGNING_SECRET is not set: every request is then refused with 401. */
   signingSecret: string | null;
+  /**
+   * The one Slack workspace and app whose requests are served (SLACK_TEAM_ID, SLACK_APP_ID): a
+   * request signed with the secret but from another team or app is refused with 403. null when not
+   * configured: every request is then refused.
+   */
+  workspace: { teamId: string; appId: string } | null;
   slack: InteractionSlack;
   approvers: Approvers;
   messages: MessageMemory;
@@ -21,8 +26,11 @@ export interface InteractionDeps {
   rules: readonly CompiledRule[];
   config: Config;
   state: StateStore;
-  getRun: () => Promise<RunPort>;
-  remediate: RemediateFn;
+  /**
+   * Where "Revert now" goes: a request to auditEvents over Pub/Sub. slackInteractions holds no
+   * Cloud Run client and no remediation: it is on the internet, so it can ask, never change.
+   */
+  revertRequests: RevertRequests;
   log: Logger;
   /** Milliseconds since the epoch: request timestamps, exemption times. */
   now: () => number;

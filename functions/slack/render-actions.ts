@@ -16,6 +16,14 @@ export const REVERT_NOW_ACTION_ID = 'runguard_revert_now';
 export interface ActionValue {
   key: string;
   insertId?: string;
+  /**
+   * The change's principal chain, as runguard posted it (Slack signs the click, and only runguard
+   * can write its own message). Absent when runguard did not know it or it did not fit: the author
+   * is then unknown, never "nobody".
+   */
+  principals?: string[];
+  /** A breakglass request waiting for a second approver (the Confirm button under it). */
+  request?: string;
   /** sha256 hex of the full key, present only when `key` is a prefix; match stored keys by keyHash(). */
   keyHash?: string;
 }
@@ -25,12 +33,22 @@ export function keyHash(key: string): string {
 }
 
 /**
- * {"k":key,"i":insertId} within Slack's 2000-character value. Too long: without i. Still too long:
+ * {"k":key,"i":insertId,"p":principals} within Slack's 2000-character value. Too long: without i,
+ * then without p (the author becomes unknown, which asks more of approvers, never less). Still too long:
  * {"k":prefix,"h":sha256(key)} — the hash keeps it unique and checkable (the handler compares
  * keyHash of the keys it knows), the prefix keeps it readable in Slack's logs. Cuts fall between
  * code points, and the loop shrinks the prefix until JSON escaping (\" \\ \u0000) fits too.
  */
-export function encodeActionValue(key: string, insertId: string): string {
+export function encodeActionValue(key: string, insertId: string, principals?: readonly string[]): string {
+  if (principals !== undefined) {
+    for (const value of [
+      { k: key, i: insertId, p: principals },
+      { k: key, p: principals },
+    ]) {
+      const s = JSON.stringify(value);
+      if (s.length <= BUTTON_VALUE) return s;
+    }
+  }
   const full = JSON.stringify({ k: key, i: insertId });
   if (full.length <= BUTTON_VALUE) return full;
   const bare = JSON.stringify({ k: key });
@@ -54,11 +72,14 @@ export function decodeActionValue(value: string): ActionValue | null {
     return null;
   }
   if (typeof v !== 'object' || v === null) return null;
-  const { k, i, h } = v as Record<string, unknown>;
+  const { k, i, h, p, q } = v as Record<string, unknown>;
   if (typeof k !== 'string') return null;
+  const principals = Array.isArray(p) && p.every((x) => typeof x === 'string') ? (p as string[]) : undefined;
   return {
     key: k,
     ...(typeof i === 'string' ? { insertId: i } : {}),
+    ...(principals ? { principals } : {}),
+    ...(typeof q === 'string' ? { request: q } : {}),
     ...(typeof h === 'string' ? { keyHash: h } : {}),
   };
 }
@@ -75,7 +96,7 @@ export function offersRevert(alert: Alert): boolean {
 export function actionsBlock(alert: Alert, shortName: string): ActionsBlock | null {
   const f = alert.verdict.decision.finding;
   if (alert.verdict.done === 'exempt' || alert.verdict.decision.action === 'exempt') return null;
-  const value = encodeActionValue(f.key, alert.change.insertId);
+  const value = encodeActionValue(f.key, alert.change.insertId, alert.change.principals);
   const elements: Button[] = [
     {
       type: 'button',

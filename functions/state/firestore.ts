@@ -11,7 +11,16 @@ import {
   writeIfUnchanged,
 } from './firestore-support.js';
 import type { Fight } from '../core/verdict.js';
-import type { BreakglassExemption, ClaimResult, Progress, StateStore, SweepMark, ThreadRef } from './types.js';
+import type {
+  BreakglassExemption,
+  ClaimResult,
+  ExemptionRequest,
+  Progress,
+  SlackPerson,
+  StateStore,
+  SweepMark,
+  ThreadRef,
+} from './types.js';
 
 export { firestoreSettings, type FirestoreConnectOptions } from './firestore-support.js';
 
@@ -188,6 +197,52 @@ export class FirestoreStateStore implements StateStore {
     });
   }
 
+  async listExemptions(filter: { project?: string } = {}): Promise<BreakglassExemption[]> {
+    return this.run('listExemptions', async (db) => {
+      const all = db.collection(`${this.prefix}-exemptions`);
+      // '0' follows '/': the range holds exactly the names under projects/P/.
+      const query = filter.project
+        ? all
+            .where('resource', '>=', `projects/${filter.project}/`)
+            .where('resource', '<', `projects/${filter.project}0`)
+        : all;
+      const found = await query.get();
+      return found.docs
+        .map((d) => toExemption(d.data()))
+        .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    });
+  }
+
+  async recordExemptionRequest(request: ExemptionRequest): Promise<void> {
+    const until = Date.parse(request.expires);
+    await this.run('recordExemptionRequest', (db) =>
+      this.ref(db, 'exemption-requests', request.id).create({
+        ...request,
+        expireAt: this.expireAt(Number.isFinite(until) ? until : Date.now()),
+      }),
+    );
+  }
+
+  async exemptionRequest(id: string): Promise<ExemptionRequest | null> {
+    return this.run('exemptionRequest', async (db) => {
+      const d = (await this.ref(db, 'exemption-requests', id).get()).data();
+      return d ? toRequest(d) : null;
+    });
+  }
+
+  async confirmExemptionRequest(id: string, exemptionId: string): Promise<boolean> {
+    return this.run('confirmExemptionRequest', (db) =>
+      optimistic('confirmExemptionRequest', async () => {
+        const ref = this.ref(db, 'exemption-requests', id);
+        const snap = await ref.get();
+        if (!snap.exists || snap.get('confirmedAs') !== undefined) return false;
+        const batch = db.batch();
+        writeIfUnchanged(batch, snap, { ...snap.data(), confirmedAs: exemptionId });
+        return (await commitIfUnchanged(batch)) === RETRY ? RETRY : true;
+      }),
+    );
+  }
+
   async sweepMarks(findingKeys: readonly string[]): Promise<Map<string, SweepMark>> {
     if (findingKeys.length === 0) return new Map();
     return this.run('sweepMarks', async (db) => {
@@ -313,5 +368,34 @@ function toExemption(d: DocumentData | BreakglassExemption): BreakglassExemption
     createdAt: d.createdAt,
     slackUserId: d.slackUserId,
     slackMessage: d.slackMessage ? { channel: d.slackMessage.channel, ts: d.slackMessage.ts } : null,
+    ...(Array.isArray(d.principals) ? { principals: [...d.principals] } : {}),
+    ...(d.requestedBy ? { requestedBy: toPerson(d.requestedBy) } : {}),
+    ...(Array.isArray(d.approvers) ? { approvers: d.approvers.map(toPerson) } : {}),
+  };
+}
+
+function toPerson(p: DocumentData): SlackPerson {
+  return { slackUserId: p.slackUserId, email: p.email ?? null };
+}
+
+function toRequest(d: DocumentData): ExemptionRequest {
+  return {
+    id: d.id,
+    findingKey: d.findingKey,
+    rule: d.rule,
+    resource: d.resource,
+    principals: [...(d.principals ?? [])],
+    requestedBy: toPerson(d.requestedBy),
+    reason: d.reason,
+    durationLabel: d.durationLabel,
+    durationMs: d.durationMs,
+    createdAt: d.createdAt,
+    expires: d.expires,
+    slackMessage: {
+      channel: d.slackMessage.channel,
+      ts: d.slackMessage.ts,
+      ...(d.slackMessage.threadTs ? { threadTs: d.slackMessage.threadTs } : {}),
+    },
+    ...(typeof d.confirmedAs === 'string' ? { confirmedAs: d.confirmedAs } : {}),
   };
 }

@@ -1,5 +1,13 @@
 import type { Fight } from '../core/verdict.js';
-import type { BreakglassExemption, ClaimResult, Progress, StateStore, SweepMark, ThreadRef } from './types.js';
+import type {
+  BreakglassExemption,
+  ClaimResult,
+  ExemptionRequest,
+  Progress,
+  StateStore,
+  SweepMark,
+  ThreadRef,
+} from './types.js';
 
 type Claim = { state: 'processing' | 'released' | 'done'; leaseUntil: number; progress: Progress | null };
 
@@ -10,6 +18,7 @@ export class MemoryStateStore implements StateStore {
   private readonly fights = new Map<string, Fight>();
   private readonly threads = new Map<string, ThreadRef>();
   private readonly exemptions: BreakglassExemption[] = [];
+  private readonly requests = new Map<string, ExemptionRequest>();
   private readonly marks = new Map<string, SweepMark>();
   private readonly sweeps = new Map<string, number>();
 
@@ -70,6 +79,29 @@ export class MemoryStateStore implements StateStore {
 
   async exemptionsFor(resource: string): Promise<BreakglassExemption[]> {
     return this.exemptions.filter((e) => e.resource === resource);
+  }
+
+  async listExemptions(filter: { project?: string } = {}): Promise<BreakglassExemption[]> {
+    const prefix = filter.project ? `projects/${filter.project}/` : '';
+    return this.exemptions
+      .filter((e) => e.resource.startsWith(prefix))
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  }
+
+  async recordExemptionRequest(request: ExemptionRequest): Promise<void> {
+    this.requests.set(request.id, structuredClone(request));
+  }
+
+  async exemptionRequest(id: string): Promise<ExemptionRequest | null> {
+    const r = this.requests.get(id);
+    return r ? structuredClone(r) : null;
+  }
+
+  async confirmExemptionRequest(id: string, exemptionId: string): Promise<boolean> {
+    const r = this.requests.get(id);
+    if (!r || r.confirmedAs !== undefined) return false;
+    r.confirmedAs = exemptionId;
+    return true;
   }
 
   async sweepMarks(findingKeys: readonly string[]): Promise<Map<string, SweepMark>> {

@@ -38,6 +38,14 @@ export interface StateStore {
   ): Promise<{ created: boolean; exemption: BreakglassExemption }>;
   /** Every breakglass exemption on a resource, active or expired (an expired one is reported, not honoured). */
   exemptionsFor(resource: string): Promise<BreakglassExemption[]>;
+  /** Every breakglass exemption (of one project's resources), oldest first: exemptions are never deleted. */
+  listExemptions(filter?: { project?: string }): Promise<BreakglassExemption[]>;
+
+  /** Keeps a breakglass request that waits for a second approver (the change's author is unknown). */
+  recordExemptionRequest(request: ExemptionRequest): Promise<void>;
+  exemptionRequest(id: string): Promise<ExemptionRequest | null>;
+  /** Marks a request as confirmed (by the exemption it became); false when it already was. */
+  confirmExemptionRequest(id: string, exemptionId: string): Promise<boolean>;
 
   /** What earlier sweeps saw of these findings (rule on resource); a key never seen is absent. */
   sweepMarks(findingKeys: readonly string[]): Promise<Map<string, SweepMark>>;
@@ -73,6 +81,44 @@ export interface BreakglassExemption extends Exemption {
   slackUserId: string;
   /** The alert message it was granted from. */
   slackMessage: { channel: string; ts: string } | null;
+  /** The change's principal chain (principalEmail, principalSubject, delegation hops) as the alert carried it. */
+  principals?: string[];
+  /** The approver who asked for it (the only approver, unless a second one had to confirm). */
+  requestedBy?: SlackPerson;
+  /** Every approver who agreed, the requester first: one, or two for a change no person can be tied to. */
+  approvers?: SlackPerson[];
+}
+
+/** A person in Slack acting on breakglass: user id and, when Slack gives it, e-mail. */
+export interface SlackPerson {
+  slackUserId: string;
+  email: string | null;
+}
+
+/**
+ * A breakglass acknowledgement of a change no person can be tied to (a service account with no
+ * person in its delegation chain and none mapped to it): one approver asks, and it becomes an
+ * exemption only when a different approver confirms.
+ */
+export interface ExemptionRequest {
+  /** Unique: `${findingKey}|${createdAt}|${slackUserId}`. */
+  id: string;
+  findingKey: string;
+  rule: string;
+  resource: string;
+  /** The change's principal chain, as the alert carried it. */
+  principals: string[];
+  requestedBy: SlackPerson;
+  reason: string;
+  durationLabel: string;
+  durationMs: number;
+  /** ISO 8601 instants: when it was asked, and after when it can no longer be confirmed. */
+  createdAt: string;
+  expires: string;
+  /** The alert it was asked from. */
+  slackMessage: { channel: string; ts: string; threadTs?: string };
+  /** Set once a second approver confirmed it: the exemption it became. */
+  confirmedAs?: string;
 }
 
 /** A Slack thread per resource and channel: later alerts are replies, and its first message shows the latest state. */

@@ -150,7 +150,8 @@ const viewsOpen: Handler = (args, ws) => {
     return err('invalid_arguments', {
       response_metadata: { messages: ['[ERROR] missing required field: trigger_id'] },
     });
-  if (trigger === 'expired') return err('expired_trigger_id');
+  // Slack gives a trigger_id 3 seconds from the click; judged when the call is answered (after any latency).
+  if (ws.triggerState(trigger, Date.now()) === 'expired') return err('expired_trigger_id');
   const view = args.view;
   if (typeof view !== 'object' || view === null || (view as Args).type !== 'modal') return err('invalid_arguments');
   const stored = ws.openView(view as Args, trigger);

@@ -30,6 +30,10 @@ export interface SlackStandInOptions {
   /** Makes ts deterministic: start + n × 100 µs (e.g. 1732350000 → "1732350000.000100"). Default: wall clock. */
   startTs?: number;
   identity?: Partial<Identity>;
+  /** Every answer is this much later (ms), as Slack's Web API is from a Cloud Function: 300 is realistic. Default 0. */
+  latencyMs?: number;
+  /** A trigger_id minted by `trigger()` opens a view for this long after the click (ms). Default 3000, as Slack. */
+  triggerLifetimeMs?: number;
 }
 
 export interface RecordedRequest {
@@ -67,6 +71,12 @@ export interface SlackStandIn {
   failWith(method: string, f: { error: string; times?: number }): void;
   /** Delay every answer (or those of one method) by `ms`; 0 removes it. */
   latency(ms: number, method?: string): void;
+  /**
+   * A trigger_id as Slack hands one to the app with a click, made now: views.open accepts it for
+   * `triggerLifetimeMs` (3 s) and answers expired_trigger_id after. A trigger_id the stand-in did not
+   * make is accepted whenever it is used.
+   */
+  trigger(): string;
   /** Adds (or replaces) a channel; returns it with its id. */
   addChannel(c: ChannelSpec | string): ChannelSpec;
   /** Forget requests, messages, views, counters, faults and latency; back to the started options (channels, users, rate limit) with full buckets. */
@@ -133,11 +143,13 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       ws.usergroups.set(g, members);
   };
   configure();
+  ws.triggerLifetimeMs = opts.triggerLifetimeMs ?? 3_000;
   const buckets = new Buckets(opts.rateLimit ?? { perSecond: 1, burst: 5 });
   const initialLimit = buckets.limit;
   const requests: RecordedRequest[] = [];
   let faults: Fault[] = [];
-  let delays = new Map<string, number>();
+  const initialDelays = () => new Map<string, number>(opts.latencyMs ? [['*', opts.latencyMs]] : []);
+  let delays = initialDelays();
   let rateLimitedCount = 0;
 
   const takeFault = (method: string, kind: Fault['kind']): Fault | undefined => {
@@ -256,13 +268,14 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     latency: (ms, method = '*') => {
       delays.set(method, ms);
     },
+    trigger: () => ws.mintTrigger(Date.now()),
     addChannel: (c) => ws.addChannel(c),
     reset: () => {
       requests.length = 0;
       ws.clearMessages();
       configure();
       faults = [];
-      delays = new Map();
+      delays = initialDelays();
       rateLimitedCount = 0;
       buckets.reset(initialLimit);
     },

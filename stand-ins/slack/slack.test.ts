@@ -2,7 +2,7 @@
 // what production code sees: form-encoded bodies, platform errors, thread and update semantics.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, LogLevel, WebClient, WebClientEvent, type WebClientOptions } from '@slack/web-api';
-import { signSlackRequest } from './index.js';
+import { signSlackRequest, startSlackStandIn } from './index.js';
 import { useSlackStandIn } from './use.js';
 
 const TOKEN = 'xoxb-test-token';
@@ -319,4 +319,49 @@ describe('Slack stand-in: rate limits and faults, as WebClient handles them', ()
     expect(performance.now() - t0).toBeGreaterThanOrEqual(290);
     await expect(client(TOKEN, { timeout: 50 }).auth.test()).rejects.toMatchObject({ code: ErrorCode.RequestError });
   });
+});
+
+describe('Slack stand-in: realistic timing', () => {
+  it('answers every call latencyMs late, and a trigger_id opens a view only within its lifetime from the click', async () => {
+    const slow = await startSlackStandIn({ latencyMs: 300, triggerLifetimeMs: 700 });
+    try {
+      const c = new WebClient(TOKEN, {
+        slackApiUrl: slow.apiUrl,
+        logLevel: LogLevel.ERROR,
+        retryConfig: { retries: 0 },
+      });
+      const view = { type: 'modal' as const, title: { type: 'plain_text' as const, text: 'x' }, blocks: [] };
+      const fresh = slow.trigger();
+      expect(fresh).toMatch(/^\d+\.\d+\.[0-9a-f]{16}$/);
+      const t0 = performance.now();
+      expect((await c.views.open({ trigger_id: fresh, view })).ok).toBe(true);
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(290);
+      const stale = slow.trigger();
+      await sleep(450); // + 300 ms of latency: past 700 ms when Slack answers
+      await expect(c.views.open({ trigger_id: stale, view })).rejects.toMatchObject({
+        data: { error: 'expired_trigger_id' },
+      });
+      slow.reset(); // the latency is the started option: reset keeps it
+      const t1 = performance.now();
+      await c.auth.test();
+      expect(performance.now() - t1).toBeGreaterThanOrEqual(290);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('defaults to Slack’s 3 seconds', async () => {
+    const s = await startSlackStandIn({});
+    try {
+      const c = new WebClient(TOKEN, { slackApiUrl: s.apiUrl, logLevel: LogLevel.ERROR, retryConfig: { retries: 0 } });
+      const view = { type: 'modal' as const, title: { type: 'plain_text' as const, text: 'x' }, blocks: [] };
+      const trigger = s.trigger();
+      await sleep(3_100);
+      await expect(c.views.open({ trigger_id: trigger, view })).rejects.toMatchObject({
+        data: { error: 'expired_trigger_id' },
+      });
+    } finally {
+      await s.close();
+    }
+  }, 15_000);
 });

@@ -140,11 +140,28 @@ export class Workspace {
   }> = [];
   readonly postsPerChannel: Record<string, number> = {};
   private viewSeq = 0;
+  /** trigger_id → when it was made (the click), for the ones the stand-in minted. */
+  private readonly triggers = new Map<string, number>();
+  /** How long a minted trigger_id opens a view. */
+  triggerLifetimeMs = 3_000;
 
   constructor(
     readonly identity: Identity,
     readonly clock: TsClock,
   ) {}
+
+  /** A trigger_id shaped like Slack's (digits.digits.hex), made at `at` (ms). */
+  mintTrigger(at: number): string {
+    const id = `${Math.floor(at / 1000)}${String(this.triggers.size).padStart(4, '0')}.${Math.floor(Math.random() * 1e9)}.${randomHex(16)}`;
+    this.triggers.set(id, at);
+    return id;
+  }
+
+  /** 'expired' when a minted trigger_id is older than its lifetime at `now`; 'ok' otherwise (unknown ones included). */
+  triggerState(id: string, now: number): 'ok' | 'expired' {
+    const at = this.triggers.get(id);
+    return at !== undefined && now - at > this.triggerLifetimeMs ? 'expired' : 'ok';
+  }
 
   /** A spec, or a bare id ('C0123456789') or name ('#alerts' / 'alerts', which gets a stable made-up id). */
   addChannel(c: ChannelSpec | string): ChannelSpec {
@@ -247,4 +264,10 @@ export function cmpTs(a: string, b: string): number {
 
 function dropUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function randomHex(n: number): string {
+  let out = '';
+  while (out.length < n) out += Math.floor(Math.random() * 16).toString(16);
+  return out;
 }

@@ -15,14 +15,11 @@ describe('Acknowledge (breakglass) clicks', () => {
   });
   const calls = (method: string) => slack.requests.filter((r) => r.method === method);
 
-  it('answers at once and opens the modal for an approver named in the configuration, with the click’s trigger_id', async () => {
+  it('opens the modal for an approver named in the configuration, with the click’s trigger_id, before it answers', async () => {
     const k = kit(slack);
     const payload = clickPayload(msg, 'U0ALICE', 'runguard_acknowledge');
     const reply = await handleSlackInteraction(signed(payload, k.clock.now), k.deps);
-    expect(reply).toMatchObject({ status: 200 });
-    expect(reply.body).toBeUndefined();
-    expect(calls('views.open')).toHaveLength(0); // nothing slow before the answer
-    await reply.after!();
+    expect(reply).toEqual({ status: 200 }); // nothing is left for after the answer: no CPU is promised then
 
     const [open] = calls('views.open');
     expect(open!.args.trigger_id).toBe(payload.trigger_id);
@@ -45,11 +42,11 @@ describe('Acknowledge (breakglass) clicks', () => {
       key: `run-ingress-all|${PROD}`,
       channel: msg.channel,
       ts: msg.ts,
-      requester: 'dana@example.com',
+      principals: ['dana@example.com'],
     });
     expect(k.state.calls).toEqual([]); // a click records nothing
     expect(k.logs).toContainEqual(
-      expect.objectContaining({ event: 'breakglass-modal', slackUserId: 'U0ALICE', requester: 'dana@example.com' }),
+      expect.objectContaining({ event: 'breakglass-modal', slackUserId: 'U0ALICE', principals: 'dana@example.com' }),
     );
   });
 
@@ -166,7 +163,13 @@ describe('Acknowledge (breakglass) clicks', () => {
     };
     expect(await handleSlackInteraction(signed(notOurs, k.clock.now), k.deps)).toEqual({ status: 200 });
     expect(
-      await handleSlackInteraction(signed({ type: 'view_closed', user: { id: 'U0ALICE' } }, k.clock.now), k.deps),
+      await handleSlackInteraction(
+        signed(
+          { type: 'view_closed', user: { id: 'U0ALICE' }, team: { id: 'T0RUNGUARD' }, api_app_id: 'A0RUNGUARD' },
+          k.clock.now,
+        ),
+        k.deps,
+      ),
     ).toEqual({ status: 200 });
     expect(slack.requests.filter((r) => r.method !== 'chat.postMessage')).toHaveLength(0);
   });

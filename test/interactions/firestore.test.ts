@@ -19,7 +19,7 @@ describe.skipIf(!host)('breakglass on Firestore', () => {
     await store?.close();
   });
 
-  it('keeps exactly one exemption when approvers on two instances submit at once', async () => {
+  it('keeps exactly one exemption when approvers on two instances submit at once', { timeout: 30_000 }, async () => {
     const msg = await postAlert(slack);
     const [one, two] = [kit(slack, { state: store }), kit(slack, { state: store })];
     const m1 = await openModal(one, slack, msg, 'U0ALICE');

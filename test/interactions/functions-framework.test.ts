@@ -34,6 +34,8 @@ describe('slackInteractions served by the Functions Framework', () => {
       SLACK_SIGNING_SECRET: SECRET,
       SLACK_BOT_TOKEN: TOKEN,
       SLACK_API_URL: slack.apiUrl,
+      SLACK_TEAM_ID: 'T0RUNGUARD',
+      SLACK_APP_ID: 'A0RUNGUARD',
       RUNGUARD_CONFIG: join(dir, 'runguard.yaml'),
     });
     await import('../../functions/index.js');
@@ -90,16 +92,25 @@ describe('slackInteractions served by the Functions Framework', () => {
       .toContain('Acknowledged by <@U0BOB>');
   });
 
+  it('refuses an oversized body with 413 by its Content-Length, and a request from another workspace with 403', async () => {
+    const big = formBody({ type: 'block_actions', pad: 'x'.repeat(300 * 1024) });
+    const { headers } = signedRaw(big, Date.now());
+    const res = await post(big, headers);
+    expect(res.status).toBe(413);
+    const other = signedNow({ ...clickPayload(msg, 'U0ALICE', 'runguard_acknowledge'), team: { id: 'T0OTHER' } });
+    expect((await post(other.rawBody, other.headers)).status).toBe(403);
+  });
+
   it('answers a view_submission with errors as JSON', async () => {
     const { rawBody, headers } = signedNow(
       submitPayload(
         'U0CAROL',
         JSON.stringify({
-          v: 1,
+          v: 2,
           k: 'run-ingress-all|projects/shop-dev/locations/europe-west1/services/checkout',
           c: 'C0RUNGUARD1',
           t: msg.ts,
-          r: '',
+          p: null,
         }),
         'x',
         '1h',

@@ -1,4 +1,6 @@
+import type { RevertRequests } from '../../functions/clients/pubsub-publisher.js';
 import { parseConfig, type Config } from '../../functions/config/load.js';
+import type { RevertRequest } from '../../functions/core/revert-request.js';
 import type { Done } from '../../functions/core/verdict.js';
 import type { LogLine } from '../../functions/core/log.js';
 import { handleSlackInteraction } from '../../functions/interactions/handler.js';
@@ -24,6 +26,8 @@ export const SECRET = '8f742231b10e8888abcd99yyyzzz85a5';
 export const TOKEN = 'xoxb-interactions';
 export const CHANNEL = 'C0RUNGUARD1';
 export const START = Date.parse('2026-11-23T10:00:00Z');
+/** The workspace and app every test request comes from (clickPayload, submitPayload). */
+export const WORKSPACE = { teamId: 'T0RUNGUARD', appId: 'A0RUNGUARD' };
 
 // alice: approver by name; bob: approver through the on-call group; carol: nobody; dana: approver who
 // made the change in the sample alerts (alertFor's actor is dana@example.com).
@@ -77,6 +81,18 @@ export function countingStore(inner: StateStore = new MemoryStateStore()): State
   }) as StateStore & { calls: string[] };
 }
 
+/** A revert-request port that keeps what was published (the Pub/Sub emulator stands in for it in revert-now.test.ts). */
+export function recordingRevertRequests(): RevertRequests & { published: RevertRequest[] } {
+  const published: RevertRequest[] = [];
+  return {
+    published,
+    async publish(r) {
+      published.push(r);
+      return String(published.length);
+    },
+  };
+}
+
 export interface Kit {
   deps: InteractionDeps;
   logs: LogLine[];
@@ -93,15 +109,11 @@ export function kit(
   const state = countingStore(inner);
   const deps = assembleInteractionDeps({
     signingSecret: SECRET,
+    workspace: WORKSPACE,
     slack: lazyInteractionSlack(TOKEN, slack.apiUrl),
     rules,
     config: config(configText),
-    getRun: async () => {
-      throw new Error('no Cloud Run in this test');
-    },
-    remediate: async () => {
-      throw new Error('no remediation in this test');
-    },
+    revertRequests: recordingRevertRequests(),
     log: (l) => logs.push(l),
     now: () => clock.now,
     ...rest,
@@ -120,10 +132,15 @@ export interface Posted {
 /** Posts a rendered alert to the stand-in, as the notifier would, and returns it as Slack stores it. */
 export async function postAlert(
   slack: SlackStandIn,
-  o: Parameters<typeof alertFor>[0] & { actor?: string; noRemediation?: boolean } = {},
+  o: Parameters<typeof alertFor>[0] & { actor?: string; principals?: string[] | null; noRemediation?: boolean } = {},
 ): Promise<Posted> {
   const alert = alertFor({ done: 'alerted' as Done, ...o });
   if (o.actor !== undefined) alert.change.actor = o.actor;
+  if (o.actor !== undefined || o.principals !== undefined) {
+    const chain = o.principals === undefined ? (o.actor ? [o.actor] : []) : o.principals;
+    if (chain === null) delete alert.change.principals;
+    else alert.change.principals = chain;
+  }
   if (o.noRemediation) alert.verdict.decision.finding.remediation = null;
   alert.verdict.decision.action = alert.verdict.done === 'reverted' ? 'revert' : 'alert';
   const { text, blocks } = renderAlert(alert);
@@ -178,6 +195,8 @@ export function submitPayload(
 ): Record<string, unknown> {
   return {
     type: 'view_submission',
+    team: { id: 'T0RUNGUARD', domain: 'runguard-test' },
+    api_app_id: 'A0RUNGUARD',
     user: { id: user, username: user.toLowerCase(), team_id: 'T0RUNGUARD' },
     view: {
       id: 'V000000001',

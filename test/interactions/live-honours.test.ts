@@ -17,7 +17,7 @@ describe('a breakglass acknowledgement on the live path', () => {
     run.seedService({ name: PROD, ingress: 'INGRESS_TRAFFIC_ALL' });
     run.seedPolicy(PROD, { bindings: [] });
     const h = harness(run, client, CONFIG);
-    const k = kit(slack, { state: h.deps.state, clock: h.clock, getRun: h.deps.getRun, remediate: h.deps.remediate });
+    const k = kit(slack, { state: h.deps.state, clock: h.clock });
 
     const msg = await postAlert(slack); // dana@example.com opened ingress on shop-prod/checkout
     const metadata = await openModal(k, slack, msg, 'U0ALICE');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveFinding } from '../../functions/interactions/finding.js';
-import { acknowledgedText, requesterFrom, section, withNote } from '../../functions/interactions/message.js';
+import { acknowledgedText, section, withNote } from '../../functions/interactions/message.js';
 import { checkSubmission, decodeContext, encodeContext } from '../../functions/interactions/modal.js';
 import { parseInteraction } from '../../functions/interactions/payload.js';
 import { renderAlert } from '../../functions/slack/render.js';
@@ -14,20 +14,6 @@ const blocksFor = (actor: string) => {
   alert.change.actor = actor;
   return renderAlert(alert).blocks as unknown[];
 };
-
-describe('the requester, read from the alert’s "Who" field', () => {
-  it('is the actor the alert names, unescaped', () => {
-    expect(requesterFrom(blocksFor('dana@example.com'))).toBe('dana@example.com');
-    expect(requesterFrom(blocksFor('o&brien@example.com'))).toBe('o&brien@example.com');
-  });
-
-  it('is unknown — never a guess — when the alert has no actor, cut the address to fit, or has no Who field', () => {
-    expect(requesterFrom(blocksFor(''))).toBe('');
-    expect(requesterFrom(blocksFor(`${'a'.repeat(200)}@example.com`))).toBe('');
-    expect(requesterFrom([{ type: 'section', text: { type: 'mrkdwn', text: '*Who*\ndana@example.com' } }])).toBe('');
-    expect(requesterFrom([])).toBe('');
-  });
-});
 
 describe('rewriting the alert', () => {
   it('puts the note where the buttons were and keeps every other block as it was', () => {
@@ -58,7 +44,14 @@ describe('rewriting the alert', () => {
 
 describe('the modal', () => {
   it('carries its context through private_metadata, within Slack’s 3,000 characters', () => {
-    const ctx = { key: 'r|projects/p', channel: 'C1', ts: '1.2', requester: 'dana@example.com' };
+    const ctx = {
+      key: 'r|projects/p',
+      channel: 'C1',
+      ts: '1.2',
+      principals: ['deployer@p.iam.gserviceaccount.com', 'dana@example.com'],
+    };
+    expect(decodeContext(encodeContext({ ...ctx, principals: null })!)).toEqual({ ...ctx, principals: null });
+    expect(decodeContext('{"v":1,"k":"r|projects/p","c":"C1","t":"1.2","r":"dana@example.com"}')).toBeNull();
     expect(decodeContext(encodeContext(ctx)!)).toEqual(ctx);
     expect(encodeContext({ ...ctx, key: 'x'.repeat(3000) })).toBeNull();
     expect(decodeContext('{"v":2}')).toBeNull();
@@ -104,6 +97,7 @@ describe('parsing interactions', () => {
     expect(parseInteraction(formBody(view('runguard_breakglass')))).toEqual({
       kind: 'submit',
       submission: { userId: 'U0ALICE', metadata: 'm', justification: null, duration: null },
+      origin: { teamId: '', appId: '' },
     });
     expect(parseInteraction(formBody(view('other')))).toMatchObject({ kind: 'ignored' });
   });

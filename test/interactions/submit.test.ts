@@ -4,6 +4,7 @@ import type { BreakglassExemption } from '../../functions/state/types.js';
 import { useSlackStandIn } from '../../stand-ins/slack/use.js';
 import {
   CHANNEL,
+  clickPayload,
   kit,
   type Kit,
   openModal,
@@ -53,6 +54,9 @@ describe('the breakglass modal’s submission', () => {
       createdAt: '2026-11-23T10:00:00.000Z',
       expires: '2026-11-23T14:00:00.000Z',
       slackMessage: { channel: CHANNEL, ts: msg.ts },
+      principals: ['dana@example.com'],
+      requestedBy: { slackUserId: 'U0ALICE', email: 'alice@example.com' },
+      approvers: [{ slackUserId: 'U0ALICE', email: 'alice@example.com' }],
     });
 
     const after = stored();
@@ -114,13 +118,17 @@ describe('the breakglass modal’s submission', () => {
   });
 
   it('under the two-person rule refuses the approver who made the change in an enforce project, whatever the case of the address', async () => {
-    const metadata = await openModal(k, slack, msg, 'U0DANA');
+    // Refused at the click already (no form opens) …
+    await send(k, clickPayload(msg, 'U0DANA', 'runguard_acknowledge'));
+    expect(slack.ephemeral.at(-1)!.text).toMatch(/You made this change \(as dana@example.com\)/);
+    // … and at the submission, whatever form is replayed.
+    const metadata = await openModal(k, slack, msg, 'U0ALICE');
     const reply = await send(k, submitPayload('U0DANA', metadata, 'my own change', '1h'));
     expect(reply.body).toEqual({
       response_action: 'errors',
       errors: {
         justification: expect.stringMatching(
-          /You made this change \(Dana@Example.com\)\. Under the two-person rule another approver/,
+          /You made this change \(as dana@example.com\)\. Under the two-person rule another approver/,
         ),
       },
     });
@@ -145,12 +153,14 @@ describe('the breakglass modal’s submission', () => {
     expect(await off.deps.state.exemptionsFor(PROD)).toHaveLength(1);
   });
 
-  it('refuses in an enforce project when the alert does not say who made the change, or Slack hides the approver’s e-mail', async () => {
+  it('asks for a second approver in an enforce project when the alert does not say who made the change, and refuses when Slack hides the approver’s e-mail', async () => {
     const anonymous = await postAlert(slack, { service: 'anon', actor: '' });
     const metadata = await openModal(k, slack, anonymous, 'U0ALICE');
     expect((await send(k, submitPayload('U0ALICE', metadata, 'x', '1h'))).body).toMatchObject({
-      errors: { justification: expect.stringMatching(/does not say who made the change/) },
+      response_action: 'update',
+      view: { title: { text: 'Waiting for approval' } },
     });
+    expect(await exemptions(PROD.replace('checkout', 'anon'))).toEqual([]);
 
     const other = await openModal(k, slack, msg, 'U0ALICE');
     slack.failWith('users.info', { error: 'missing_scope', times: 5 });

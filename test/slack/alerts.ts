@@ -41,6 +41,7 @@ export function alertFor(opts: {
       project,
       location: 'europe-west1',
       actor: 'dana@example.com',
+      principals: ['dana@example.com'],
       tool: 'console',
       toolDetail: '',
     },

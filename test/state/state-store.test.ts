@@ -214,6 +214,52 @@ describe.each(stores)('StateStore contract: %s', (_name, make) => {
       expect(await s.exemptionsFor(`${SERVICE}-none`)).toEqual([]);
     });
 
+    it('listExemptions: every exemption, of one project or all, with who asked, who agreed and the chain', async () => {
+      const s = store();
+      const mine = `projects/list-${Math.random().toString(36).slice(2, 8)}`;
+      const a = {
+        ...breakglass(`${mine}/locations/l/services/a`, T0, T0 + MIN),
+        principals: ['batch@p.iam.gserviceaccount.com'],
+        requestedBy: { slackUserId: 'U0ALICE', email: 'alice@example.com' },
+        approvers: [
+          { slackUserId: 'U0ALICE', email: 'alice@example.com' },
+          { slackUserId: 'U0BOB', email: null },
+        ],
+      };
+      const b = breakglass(`${mine}/locations/l/services/b`, T0 + MIN, T0 + 60 * MIN);
+      const other = breakglass(`${mine}x/locations/l/services/a`, T0, T0 + 60 * MIN);
+      for (const e of [b, a, other]) await s.recordExemption(e, Date.parse(e.createdAt));
+      expect(await s.listExemptions({ project: mine.slice('projects/'.length) })).toEqual([a, b]);
+      expect((await s.listExemptions()).filter((e) => e.resource.startsWith(mine))).toEqual([a, other, b]);
+    });
+
+    it('keeps a breakglass request and confirms it once', async () => {
+      const s = store();
+      const request = {
+        id: `${findingKey(SERVICE)}|${new Date(T0).toISOString()}|U0ALICE`,
+        findingKey: findingKey(SERVICE),
+        rule: 'run.public-invoker',
+        resource: SERVICE,
+        principals: ['batch@p.iam.gserviceaccount.com'],
+        requestedBy: { slackUserId: 'U0ALICE', email: 'alice@example.com' },
+        reason: 'nightly batch',
+        durationLabel: '4h',
+        durationMs: 4 * 60 * MIN,
+        createdAt: new Date(T0).toISOString(),
+        expires: new Date(T0 + 60 * MIN).toISOString(),
+        slackMessage: { channel: 'C-alerts', ts: '1767225600.000100' },
+      };
+      expect(await s.exemptionRequest(request.id)).toBeNull();
+      await s.recordExemptionRequest(request);
+      expect(await s.exemptionRequest(request.id)).toEqual(request);
+      const results = await Promise.all([
+        s.confirmExemptionRequest(request.id, 'e1'),
+        s.confirmExemptionRequest(request.id, 'e2'),
+      ]);
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect((await s.exemptionRequest(request.id))?.confirmedAs).toMatch(/^e[12]$/);
+    });
+
     it('remembers sweep marks by finding key, and the last complete sweep per project', async () => {
       const s = store();
       const a = findingKey(`${SERVICE}-sweep`, 'run-ingress-all');

@@ -188,7 +188,10 @@ describe('runguard module structure (hcl2json)', () => {
   it('passes Slack secrets only through secret_environment_variables', () => {
     for (const name of FUNCTIONS) {
       const sc = res('google_cloudfunctions2_function', name).service_config[0];
-      expect(sc.environment_variables).toBe(name === 'reconcile' ? '${local.reconcile_env}' : '${local.common_env}');
+      expect(sc.environment_variables).toBe(
+        { reconcile: '${local.reconcile_env}', slack_interactions: '${local.interactions_env}' }[name as string] ??
+          '${local.common_env}',
+      );
       for (const s of sc.secret_environment_variables ?? [])
         expect(s.secret).toMatch(
           /^\$\{google_secret_manager_secret\.slack\["(bot_token|signing_secret)"\]\.secret_id\}$/,
@@ -207,6 +210,15 @@ describe('runguard module structure (hcl2json)', () => {
     // No secret version is created here, and no variable carries a secret value.
     expect(tf.resource.google_secret_manager_secret_version).toBeUndefined();
     expect(Object.keys(tf.variable).filter((k) => /token|secret|password/i.test(k))).toEqual([]);
+  });
+
+  it('tells slackInteractions the one workspace and app it serves (ids, validated; not secrets)', () => {
+    const env = String(local(tf, 'interactions_env'));
+    expect(env).toMatch(/^\$\{merge\(local\.common_env, \{/);
+    expect(env).toMatch(/SLACK_TEAM_ID\s+= var\.slack_team_id/);
+    expect(env).toMatch(/SLACK_APP_ID\s+= var\.slack_app_id/);
+    const vars = tf.variable as Hcl;
+    for (const name of ['slack_team_id', 'slack_app_id']) expect(vars[name]?.[0]?.validation, name).toBeDefined();
   });
 
   it('exposes no secret in an output', () => {
@@ -312,13 +324,15 @@ describe('runguard identities: every grant, and why', () => {
       secrets: ['bot_token'],
       remediation: true,
       sweep: false,
+      publishes: [],
     },
-    // verifies Slack signatures; "Revert now" reverts (interactions/revert-now.ts)
+    // verifies Slack signatures; "Revert now" is published as a request for auditEvents (interactions/revert-now.ts)
     interactions: {
       host_roles: ['roles/datastore.user', 'roles/logging.logWriter'],
       secrets: ['bot_token', 'signing_secret'],
-      remediation: true,
+      remediation: false,
       sweep: false,
+      publishes: ['revert_requests'],
     },
     // reads the whole level, reverts in enforce projects, posts a summary; never receives Slack requests
     reconcile: {
@@ -326,6 +340,7 @@ describe('runguard identities: every grant, and why', () => {
       secrets: ['bot_token'],
       remediation: true,
       sweep: true,
+      publishes: [],
     },
   };
 
@@ -339,8 +354,9 @@ describe('runguard identities: every grant, and why', () => {
         .filter(([, a]) => a.sweep)
         .map(([f]) => f),
     ).toEqual(['reconcile']);
-    // slackInteractions holds the remediation role because Revert now reverts from there.
-    expect(readFileSync('functions/interactions/revert-now.ts', 'utf8')).toMatch(/deps\.remediate\(/);
+    // slackInteractions holds no remediation: Revert now is a request, and its dependencies have no Cloud Run client.
+    expect(readFileSync('functions/interactions/revert-now.ts', 'utf8')).not.toMatch(/deps\.remediate|deps\.getRun/);
+    expect(readFileSync('functions/interactions/types.ts', 'utf8')).not.toMatch(/RunPort|RemediateFn/);
     // A switched-off reconcile holds nothing.
     expect(local(tf, 'granted_functions')).toBe(
       '${[for f in keys(local.access) : f if f != "reconcile" || var.enable_reconcile]}',
@@ -366,6 +382,10 @@ describe('runguard identities: every grant, and why', () => {
       'google_organization_iam_member.sweep': { for_each: /local\.sweepers/, member: '${each.value}' },
       'google_folder_iam_member.sweep': { for_each: /local\.sweepers/, member: '${each.value}' },
       'google_project_iam_member.sweep': { for_each: /local\.sweepers/, member: '${each.value}' },
+      'google_pubsub_topic_iam_member.function': {
+        for_each: /local\.access\[f\]\.publishes/,
+        member: '${local.function_members[each.value.fn]}',
+      },
     };
     for (const [address, want] of Object.entries(fromTable)) {
       const [type, name] = address.split('.') as [string, string];
@@ -441,9 +461,65 @@ describe('runguard identities: every grant, and why', () => {
       .map(([a, r]) => `${a} ${r.role}`);
     expect(agentGrants.sort()).toEqual([
       'google_pubsub_subscription_iam_member.pubsub_agent_audit_subscriber roles/pubsub.subscriber',
+      'google_pubsub_subscription_iam_member.pubsub_agent_revert_subscriber roles/pubsub.subscriber',
       'google_pubsub_topic_iam_member.pubsub_agent_dead_letter_publisher roles/pubsub.publisher',
       'google_service_account_iam_member.pubsub_agent_token_creator roles/iam.serviceAccountTokenCreator',
     ]);
+  });
+});
+
+describe('slackInteractions can ask for a revert, never make one', () => {
+  /** Every grant whose member or for_each can reach the interactions service account, with its role. */
+  const interactionsGrants = () => {
+    const access = local(tf, 'access') as Record<string, Record<string, unknown>>;
+    return allResources().filter(([address, r]) => {
+      if (!IAM_TYPES.test(address.split('.')[0]!)) return false;
+      const text = `${r.member} ${r.for_each}`;
+      if (/google_service_account\.function\["interactions"\]/.test(text)) return true;
+      // Table-driven grants reach interactions only through the table's own fields.
+      if (/local\.remediators/.test(text)) return access.interactions!.remediation === true;
+      if (/local\.sweepers/.test(text)) return access.interactions!.sweep === true;
+      return /local\.access\[f\]|local\.function_members/.test(text);
+    });
+  };
+
+  it('holds no Cloud Run write permission: neither the remediation role nor any roles/run.* role', () => {
+    const access = local(tf, 'access') as Record<
+      string,
+      { remediation: boolean; sweep: boolean; host_roles: string[] }
+    >;
+    expect(access.interactions!.remediation).toBe(false);
+    expect(access.interactions!.sweep).toBe(false);
+    expect(access.interactions!.host_roles.filter((r) => /^roles\/(run|owner|editor|cloudfunctions)/.test(r))).toEqual(
+      [],
+    );
+    const roles = interactionsGrants().map(([address, r]) => `${address} ${r.role}`);
+    expect(roles.sort()).toEqual([
+      'google_project_iam_member.host ${each.value.role}',
+      'google_pubsub_topic_iam_member.function roles/pubsub.publisher',
+      'google_secret_manager_secret_iam_member.function roles/secretmanager.secretAccessor',
+    ]);
+    // The remediation permissions include Cloud Run writes; the remediators exclude a function without `remediation`.
+    expect(local(tf, 'remediation_permissions')).toEqual(expect.arrayContaining(['run.services.update']));
+    expect(String(local(tf, 'remediators'))).toContain('if local.access[f].remediation');
+  });
+
+  it('publishes to the revert-requests topic only, which pushes to auditEvents', () => {
+    expect(local(tf, 'publish_topics')).toEqual({ revert_requests: '${google_pubsub_topic.revert_requests.name}' });
+    expect(res('google_pubsub_topic_iam_member', 'function')).toMatchObject({
+      topic: '${local.publish_topics[each.value.topic]}',
+      role: 'roles/pubsub.publisher',
+    });
+    const push = res('google_pubsub_subscription', 'revert_push');
+    expect(push.topic).toBe('${google_pubsub_topic.revert_requests.id}');
+    expect(push.push_config[0].push_endpoint).toContain(uri('audit_events'));
+    expect(push.push_config[0].oidc_token[0].service_account_email).toBe(
+      '${google_service_account.pusher["events"].email}',
+    );
+    expect(push.dead_letter_policy[0].dead_letter_topic).toBe('${google_pubsub_topic.dead_letter.id}');
+    expect(String(local(tf, 'interactions_env'))).toContain(
+      'RUNGUARD_REVERT_TOPIC = google_pubsub_topic.revert_requests.id',
+    );
   });
 });
 

@@ -23,6 +23,8 @@ module "runguard" {
   organization_id = "123456789012"
   folder_id       = "987654321098"
   source_archive  = "${path.root}/../../../build/function.zip"
+  slack_team_id   = "T0123ABCD" # Slack workspace id
+  slack_app_id    = "A0123ABCD" # Slack app id
 }
 
 output "interactivity_url" {

@@ -22,6 +22,8 @@ module "runguard" {
   level           = "organization"
   organization_id = "123456789012"
   source_archive  = "${path.root}/../../../build/function.zip"
+  slack_team_id   = "T0123ABCD" # Slack workspace id
+  slack_app_id    = "A0123ABCD" # Slack app id
 }
 
 output "interactivity_url" {

@@ -23,6 +23,8 @@ module "runguard" {
   watched_project_id  = "my-app-project"
   projects_in_enforce = ["my-app-project"]
   source_archive      = "${path.root}/../../../build/function.zip"
+  slack_team_id       = "T0123ABCD" # Slack workspace id
+  slack_app_id        = "A0123ABCD" # Slack app id
 }
 
 output "interactivity_url" {

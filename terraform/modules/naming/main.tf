@@ -35,6 +35,8 @@ locals {
     secret_bot_token       = "${var.prefix}-slack-bot-token"
     secret_signing         = "${var.prefix}-slack-signing-secret"
     claims_collection      = "${var.prefix}-claims"
+    revert_topic           = "${var.prefix}-revert-requests"
+    revert_subscription    = "${var.prefix}-revert-requests-push"
   }
 
   function_names = {

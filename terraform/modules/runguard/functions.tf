@@ -95,12 +95,13 @@ resource "google_cloudfunctions2_function" "slack_interactions" {
     # Slack must reach it; requests are authenticated by the Slack signature instead.
     ingress_settings               = "ALLOW_ALL"
     all_traffic_on_latest_revision = true
-    # Work after the response (forms, reverts) needs CPU: keep an instance warm.
+    # Everything that matters happens before the response (gen2 gives little or no CPU after it);
+    # a warm instance keeps the first click of the day inside Slack's 3 seconds.
     min_instance_count    = 1
     max_instance_count    = 5
     available_memory      = "512M"
     timeout_seconds       = 60
-    environment_variables = local.common_env
+    environment_variables = local.interactions_env
 
     secret_environment_variables {
       key        = "SLACK_BOT_TOKEN"

@@ -150,6 +150,26 @@ resource "google_pubsub_subscription_iam_member" "pubsub_agent_audit_subscriber"
   member       = google_project_service_identity.pubsub.member
 }
 
+# Per topic, from local.access: slackInteractions publishes "Revert now" requests and nothing else.
+resource "google_pubsub_topic_iam_member" "function" {
+  for_each = {
+    for pair in flatten([for f in local.granted_functions : [for t in local.access[f].publishes : { fn = f, topic = t }]]) :
+    "${pair.fn}:${pair.topic}" => pair
+  }
+
+  project = var.project_id
+  topic   = local.publish_topics[each.value.topic]
+  role    = "roles/pubsub.publisher"
+  member  = local.function_members[each.value.fn]
+}
+
+resource "google_pubsub_subscription_iam_member" "pubsub_agent_revert_subscriber" {
+  project      = var.project_id
+  subscription = google_pubsub_subscription.revert_push.name
+  role         = "roles/pubsub.subscriber"
+  member       = google_project_service_identity.pubsub.member
+}
+
 # --- Remediation role: exactly the permissions the remediation catalog declares -------------------
 
 resource "google_organization_iam_custom_role" "remediation" {

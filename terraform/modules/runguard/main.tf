@@ -31,27 +31,33 @@ locals {
   # test/terraform/module.test.ts) sees every grant at once. iam.tf only expands it.
   #   host_roles   roles in the host project (state store, logs)
   #   secrets      Slack secrets it may read: only interactions verifies signatures
-  #   remediation  the remediation role where reverts are allowed: auditEvents reverts, "Revert now"
-  #                in slackInteractions reverts, and the sweep reverts in enforce mode
+  #   remediation  the remediation role where reverts are allowed: auditEvents reverts (its own
+  #                findings and the "Revert now" requests slackInteractions passes on), and the sweep
+  #                reverts in enforce mode. slackInteractions is on the internet: it holds no Cloud Run
+  #                permission at all, it can only ask.
   #   sweep        the read-only sweep role on the whole watched level
+  #   publishes    topics it may publish to: slackInteractions, the revert requests
   access = {
     events = {
       host_roles  = ["roles/datastore.user", "roles/logging.logWriter"]
       secrets     = ["bot_token"]
       remediation = true
       sweep       = false
+      publishes   = []
     }
     interactions = {
       host_roles  = ["roles/datastore.user", "roles/logging.logWriter"]
       secrets     = ["bot_token", "signing_secret"]
-      remediation = true
+      remediation = false
       sweep       = false
+      publishes   = ["revert_requests"]
     }
     reconcile = {
       host_roles  = ["roles/datastore.user", "roles/logging.logWriter"]
       secrets     = ["bot_token"]
       remediation = true
       sweep       = true
+      publishes   = []
     }
   }
 
@@ -65,6 +71,13 @@ locals {
     RUNGUARD_RULES_DIR   = "/workspace/rules"
     RUNGUARD_STATE_STORE = "firestore"
   }
+
+  # slackInteractions serves one workspace and one app; ids, not secrets.
+  interactions_env = merge(local.common_env, {
+    SLACK_TEAM_ID         = var.slack_team_id
+    SLACK_APP_ID          = var.slack_app_id
+    RUNGUARD_REVERT_TOPIC = google_pubsub_topic.revert_requests.id
+  })
 
   # The sweep lists projects under the level the sink watches: organizations/N, folders/N or projects/P.
   reconcile_env = merge(local.common_env, { RUNGUARD_SCOPE = module.naming.sink_parent })

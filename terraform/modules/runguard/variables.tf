@@ -177,3 +177,23 @@ variable "labels" {
   type        = map(string)
   default     = {}
 }
+
+variable "slack_team_id" {
+  description = "The Slack workspace (team) id, T… (or the Enterprise Grid org id, E…): slackInteractions refuses a signed request from any other workspace with 403."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[TE][A-Z0-9]{2,30}$", var.slack_team_id))
+    error_message = "slack_team_id must be a Slack team id such as T0123ABCD."
+  }
+}
+
+variable "slack_app_id" {
+  description = "The Slack app id, A… (Basic Information → App ID): slackInteractions refuses a signed request for any other app with 403."
+  type        = string
+
+  validation {
+    condition     = can(regex("^A[A-Z0-9]{2,30}$", var.slack_app_id))
+    error_message = "slack_app_id must be a Slack app id such as A0123ABCD."
+  }
+}

@@ -189,7 +189,7 @@ async function main() {
   const what = process.env.BENCH_ARTIFACT ? 'the deployed artifact (npm run bundle)' : 'dist/';
   console.log(`runguard live-path benchmark — node ${process.version}, ${what}`);
   await throughPubSub(standIn);
-  console.log('\ncold start: process start → first event fully handled (FF CLI, dist/, median of 5)');
+  console.log(`\ncold start: process start → first event fully handled (FF CLI, ${what}, median of 5)`);
   const crm = JSON.parse(
     (await import('node:fs')).readFileSync(
       new URL(

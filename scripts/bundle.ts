@@ -58,6 +58,7 @@ const EXTERNAL = [
   '@google-cloud/firestore',
   '@google-cloud/logging',
   '@google-cloud/resource-manager',
+  '@google-cloud/pubsub', // slackInteractions publishes Revert now requests
   '@grpc/grpc-js',
   'google-gax',
   // Bundled, its CommonJS modules reach each other before they are initialised (chat.postMessage

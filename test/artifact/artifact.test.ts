@@ -5,7 +5,16 @@ import type { FunctionProcess } from '../../stand-ins/function-process.js';
 import { type CloudRunStandIn, startCloudRunStandIn } from '../../stand-ins/cloud-run/index.js';
 import { type ResourceManagerStandIn, startResourceManagerStandIn } from '../../stand-ins/resource-manager/index.js';
 import type { SlackStandIn } from '../../stand-ins/slack/index.js';
-import { CHANNEL, clickPayload, formBody, SECRET, signedRaw, startSlack, TOKEN } from '../interactions/helpers.js';
+import {
+  CHANNEL,
+  clickPayload,
+  formBody,
+  SECRET,
+  signedRaw,
+  startSlack,
+  TOKEN,
+  WORKSPACE,
+} from '../interactions/helpers.js';
 import { updateServiceEntry } from '../../stand-ins/audit-entries.js';
 import { type Artifact, failures, logLines, moduleEnv, prepareArtifact, startArtifactFunction } from './artifact.js';
 
@@ -127,7 +136,12 @@ describe.skipIf(!pubsubHost || !firestoreHost)('the deployed artifact (npm run b
 
   describe('slackInteractions', () => {
     it('answers a signed Acknowledge click on the alert the artifact posted, and opens the form', async () => {
-      const fn = await start('slackInteractions', { SLACK_SIGNING_SECRET: SECRET });
+      const fn = await start('slackInteractions', {
+        SLACK_SIGNING_SECRET: SECRET,
+        // The module sets both from slack_team_id and slack_app_id; a click from elsewhere is refused.
+        SLACK_TEAM_ID: WORKSPACE.teamId,
+        SLACK_APP_ID: WORKSPACE.appId,
+      });
       const alert = slack.messages(CHANNEL).find((m) => m.text.includes('test-project-1234'));
       expect(alert, 'the IAM alert posted by auditEvents').toBeDefined();
       const posted = { channel: CHANNEL, ts: alert!.ts, text: alert!.text, blocks: alert!.blocks ?? [] };

@@ -181,7 +181,10 @@ describe.skipIf(!host)('Revert now', () => {
     for (const d of await deliveries()) await handleAuditEvent(d, denied.h.deps);
     expect(thread().at(-1)).toMatch(/runguard lacks the permission `run.services.update`/);
 
+    // Granted after the click was passed on (a click while it stands is refused at once, below):
+    // auditEvents looks again before it acts.
     const exempt = setup();
+    await send(exempt.k, clickPayload(msg, 'U0BOB', 'runguard_revert_now'));
     await exempt.h.deps.state.recordExemption(
       {
         source: 'breakglass',
@@ -199,7 +202,6 @@ describe.skipIf(!host)('Revert now', () => {
       },
       exempt.h.clock.now,
     );
-    await send(exempt.k, clickPayload(msg, 'U0BOB', 'runguard_revert_now'));
     for (const d of await deliveries()) await handleAuditEvent(d, exempt.h.deps);
     expect(thread().at(-1)).toMatch(/Not reverted\* .*an approved exemption covers this finding/);
     expect(run.service(DEV)!.ingress).toBe('INGRESS_TRAFFIC_ALL');

@@ -1,0 +1,142 @@
+// Sequential round trips per revert on the live path (handleAuditEvent), with a delay injected in
+// front of Cloud Run (the stand-in's latency option) and of Firestore (a TCP delay proxy in front of
+// the real emulator). Round trips = (time with the delay − time without it) / delay, median of N
+// reverts, for an ingress revert (a) and a public-invoker revert (b). Then how a revert's time grows
+// with the duration of Cloud Run's UpdateService operation (the client polls it with backoff).
+import { parseConfig } from '../functions/config/load.js';
+import type { LiveDeps } from '../functions/enforcement/deps.js';
+import { handleAuditEvent } from '../functions/audit-events/handler.js';
+import { remediate } from '../functions/remediation/execute.js';
+import { createRunPort, createServicesClient } from '../functions/remediation/run-client.js';
+import { loadRules } from '../functions/rules/load-files.js';
+import { createFirestoreStateStore, type FirestoreStateStore } from '../functions/state/firestore.js';
+import { MemoryStateStore } from '../functions/state/memory.js';
+import type { StateStore } from '../functions/state/types.js';
+import { startCloudRunStandIn } from '../stand-ins/cloud-run/index.js';
+import { cloudEventFor, setIamPolicyEntry, updateServiceEntry } from '../stand-ins/audit-entries.js';
+import { startDelayProxy } from '../stand-ins/delay-proxy.js';
+import { startFirestoreEmulator } from '../stand-ins/emulators.js';
+
+process.env.METADATA_SERVER_DETECTION = 'none';
+const N = Number(process.env.BENCH_REVERTS ?? 15);
+const DELAY = Number(process.env.BENCH_DELAY_MS ?? 50);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+const standIn = await startCloudRunStandIn();
+const client = await createServicesClient({ endpoint: `127.0.0.1:${standIn.port}` });
+const port = createRunPort(client);
+const emulator = await startFirestoreEmulator({ project: 'bench', log: false });
+const [, emuPort] = emulator.host.split(':');
+const proxy = await startDelayProxy({ host: '127.0.0.1', port: Number(emuPort) }, 0);
+const stores: FirestoreStateStore[] = [];
+const { rules } = loadRules();
+const { config } = parseConfig('projects:\n  - { match: "shop-prod", mode: enforce }\n', 'bench.yaml');
+if (!config) throw new Error('bad bench config');
+
+function deps(state: StateStore): LiveDeps {
+  return {
+    rules,
+    config: config!,
+    state,
+    notifier: { notify: async () => {}, summarize: async () => {} },
+    log: () => {},
+    now: () => Date.now(),
+    getRun: async () => port,
+    remediate: (a, n, params, run) => remediate(a, n, params, run),
+    fightDetection: config!.fightDetection,
+  };
+}
+
+let seq = 0;
+type Kind = 'ingress' | 'invoker';
+/** Seeds an insecure service and returns the audit event that reports it. */
+function scenario(kind: Kind) {
+  const i = ++seq;
+  const name = `projects/shop-prod/locations/europe-west1/services/rt-${kind}-${i}`;
+  const insertId = `rt-${kind}-${i}-${process.pid}`;
+  if (kind === 'ingress') {
+    standIn.seedService({ name, ingress: 'INGRESS_TRAFFIC_ALL' });
+    standIn.seedPolicy(name, { bindings: [] });
+    return cloudEventFor(updateServiceEntry({ name, insertId, service: { ingress: 'INGRESS_TRAFFIC_ALL' } }), insertId);
+  }
+  const bindings = [{ role: 'roles/run.invoker', members: ['allUsers', 'group:eng@example.com'] }];
+  standIn.seedService({ name, ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY' });
+  standIn.seedPolicy(name, { bindings });
+  return cloudEventFor(setIamPolicyEntry({ name, insertId, bindings }), insertId);
+}
+
+/** Median time of one revert and the Cloud Run calls it made. */
+async function measure(kind: Kind, state: () => StateStore, n = N): Promise<{ ms: number; calls: number }> {
+  const times: number[] = [];
+  let calls = 0;
+  for (let i = 0; i < n + 2; i++) {
+    const event = scenario(kind);
+    const d = deps(state());
+    const before = standIn.calls.length;
+    const t = performance.now();
+    const r = await handleAuditEvent(event, d);
+    const ms = performance.now() - t;
+    if (r.verdicts.every((v) => v.done !== 'reverted')) throw new Error(`${kind}: not reverted: ${JSON.stringify(r)}`);
+    if (i >= 2) times.push(ms); // two warm-up reverts
+    calls = standIn.calls.length - before;
+  }
+  return { ms: median(times), calls };
+}
+
+const memory = () => new MemoryStateStore();
+let shared: FirestoreStateStore | undefined;
+const firestore = () => {
+  shared ??= createFirestoreStateStore({ emulatorHost: proxy.host, projectId: 'bench', prefix: `rt-${process.pid}` });
+  if (!stores.includes(shared)) stores.push(shared);
+  return shared;
+};
+
+const fmt = (x: number) => x.toFixed(2);
+console.log(`round trips per revert: ${DELAY} ms injected, median of ${N} reverts each`);
+for (const kind of ['ingress', 'invoker'] as const) {
+  standIn.latency(0);
+  proxy.setDelay(0);
+  const base = await measure(kind, memory);
+  standIn.latency(DELAY);
+  const run = await measure(kind, memory);
+  standIn.latency(0);
+  const fsBase = await measure(kind, firestore);
+  proxy.setDelay(DELAY);
+  const fs = await measure(kind, firestore);
+  standIn.latency(DELAY);
+  const both = await measure(kind, firestore);
+  const runRt = (run.ms - base.ms) / DELAY;
+  const fsRt = (fs.ms - fsBase.ms) / DELAY;
+  const allRt = (both.ms - fsBase.ms) / DELAY;
+  console.log(
+    `  (${kind === 'ingress' ? 'a' : 'b'}) ${kind.padEnd(7)}  Cloud Run ${fmt(runRt)} RT (${run.calls} calls)   Firestore ${fmt(fsRt)} RT   both ${fmt(allRt)} RT   [${Math.round(both.ms)} ms at ${DELAY} ms each; ${Math.round(fsBase.ms)} ms with none]`,
+  );
+}
+standIn.latency(0);
+proxy.setDelay(0);
+
+// How a revert's time grows with the UpdateService operation's duration: gax polls GetOperation
+// after 100 ms, then ×1.3 each time (its default backoff), so the revert ends at the first poll
+// after the operation is done.
+const withDuration = standIn as unknown as { operationDuration?: (ms: number) => void };
+if (typeof withDuration.operationDuration === 'function') {
+  console.log('revert time by UpdateService operation duration (memory state, no injected latency):');
+  for (const opMs of [0, 500, 2000, 5000, 10_000]) {
+    withDuration.operationDuration(opMs);
+    const polls0 = standIn.callsTo('GetOperation').length;
+    const r = await measure('ingress', memory, opMs >= 5000 ? 3 : 7);
+    const polls = (standIn.callsTo('GetOperation').length - polls0) / ((opMs >= 5000 ? 3 : 7) + 2);
+    console.log(
+      `  operation ${String(opMs).padStart(6)} ms → revert ${String(Math.round(r.ms)).padStart(6)} ms (+${Math.round(r.ms - opMs)} ms over the operation, ${polls.toFixed(1)} polls)`,
+    );
+  }
+  withDuration.operationDuration(0);
+} else {
+  console.log('revert time by UpdateService operation duration: the stand-in has no operationDuration option here');
+}
+
+for (const s of stores) await s.close();
+await proxy.close();
+await emulator.stop();
+await client.close();
+await standIn.close();

@@ -4,7 +4,7 @@ import { compileExactExemption } from '../decisions/exemptions.js';
 import { decodeItem } from '../events/decode.js';
 import type { Progress } from '../state/types.js';
 import { act } from '../enforcement/act.js';
-import type { LiveDeps } from '../enforcement/deps.js';
+import { claimLeaseMs, type LiveDeps } from '../enforcement/deps.js';
 import { ruleText } from '../enforcement/rule-text.js';
 import { describeError, isTransient, TransientError } from '../core/errors.js';
 import type { Notifier } from '../core/notify.js';
@@ -18,8 +18,8 @@ export interface HandleResult {
   verdicts: Verdict[];
 }
 
-/** A delivery that has not finished within this long is presumed dead and may be taken over. */
-const LEASE_MS = 5 * 60_000;
+/** The claim's lease when the deployment does not say (see `claimLeaseMs`). */
+const DEFAULT_LEASE_MS = claimLeaseMs(undefined);
 
 /**
  * decode → normalize → skip → claim → observe → evaluate → decide → act → notify → record, for one
@@ -41,7 +41,8 @@ export async function handleAuditEvent(
   }
 
   const keys = claimKeys(prepared.event);
-  const claim = await deps.state.claim(keys, now, LEASE_MS);
+  const leaseMs = deps.claimLeaseMs ?? DEFAULT_LEASE_MS;
+  const claim = await deps.state.claim(keys, now, leaseMs);
   if (claim.status === 'duplicate') {
     deps.log({
       severity: 'INFO',
@@ -57,11 +58,23 @@ export async function handleAuditEvent(
 
   const progress: Progress = claim.progress ?? { verdicts: [], notified: [] };
   const verdicts = new Map(progress.verdicts.map((v) => [v.decision.finding.key, v]));
+  let token: string | null = claim.token;
+  const stale = (): HandleResult => {
+    deps.log({
+      severity: 'WARNING',
+      message: `${prepared.base.insertId}: another delivery took the claim over; this one stops without alerting`,
+      event: 'claim-lost',
+      insertId: prepared.base.insertId,
+      messageId: prepared.base.messageId,
+      done: [...verdicts.keys()],
+    });
+    return { status: 'duplicate', verdicts: [...verdicts.values()] };
+  };
   try {
     const { event, observation } = await observe(prepared.event, deps.getRun);
     if (observation.source === 'gone' && verdicts.size === 0) {
       recordEntry(deps.log, { ...judge(prepared, { ...core, rules: [] }), skipped: observation.note });
-      await deps.state.complete(keys, deps.now());
+      await deps.state.complete(keys, token, deps.now());
       return { status: 'gone', verdicts: [] };
     }
     // Breakglass acknowledgements from Slack sit beside the configuration's reviewed exemptions.
@@ -80,6 +93,16 @@ export async function handleAuditEvent(
       if (!verdicts.has(decision.finding.key))
         verdicts.set(decision.finding.key, await act(decision, event, deps, now));
     }
+    // Fenced: what was done is saved before alerting, and only while this delivery still holds the
+    // claim; one that was taken over stops here, so the entry is never alerted twice.
+    if (verdicts.size > progress.verdicts.length) {
+      token = await deps.state.checkpoint(keys, token, {
+        now: deps.now(),
+        leaseMs,
+        progress: { verdicts: [...verdicts.values()], notified: progress.notified },
+      });
+      if (token === null) return stale();
+    }
     const change = alertChange(result, event);
     for (const [key, verdict] of verdicts) {
       if (progress.notified.includes(key)) continue;
@@ -93,11 +116,11 @@ export async function handleAuditEvent(
     }
     for (const verdict of verdicts.values()) recordDecision(deps.log, result, verdict, observation);
     if (verdicts.size === 0) recordEntry(deps.log, result);
-    await deps.state.complete(keys, deps.now());
+    if ((await deps.state.complete(keys, token, deps.now())) === null) return stale();
     return { status: 'handled', verdicts: [...verdicts.values()] };
   } catch (e) {
-    if (!isTransient(e)) return permanentFailure(deps, keys, prepared.base.insertId, e, [...verdicts.values()]);
-    await deps.state.release(keys, { verdicts: [...verdicts.values()], notified: progress.notified });
+    if (!isTransient(e)) return permanentFailure(deps, keys, token, prepared.base.insertId, e, [...verdicts.values()]);
+    await deps.state.release(keys, token, { verdicts: [...verdicts.values()], notified: progress.notified });
     deps.log({
       severity: 'WARNING',
       message: `transient failure on ${prepared.base.insertId}, Pub/Sub will redeliver: ${describeError(e)}`,
@@ -134,6 +157,7 @@ async function notifyOnce(deps: LiveDeps, alert: Parameters<Notifier['notify']>[
 async function permanentFailure(
   deps: LiveDeps,
   keys: string[],
+  token: string | null,
   insertId: string,
   e: unknown,
   verdicts: Verdict[],
@@ -146,7 +170,7 @@ async function permanentFailure(
     verdicts: verdicts.map((v) => ({ key: v.decision.finding.key, done: v.done, summary: v.summary })),
     stack: e instanceof Error ? e.stack : undefined,
   });
-  await deps.state.complete(keys, deps.now());
+  await deps.state.complete(keys, token, deps.now());
   return { status: 'failed', verdicts };
 }
 

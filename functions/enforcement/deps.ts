@@ -23,6 +23,8 @@ export interface LiveDeps extends ActDeps {
   notifier: Notifier;
   log: Logger;
   now: () => number;
+  /** How long a delivery's claim on an entry lasts (from the function's timeout); the handler's default when absent. */
+  claimLeaseMs?: number;
 }
 
 /**
@@ -59,8 +61,23 @@ export function createLiveDeps(env: NodeJS.ProcessEnv, log: Logger = stdoutLogge
     getRun: lazyRunClient(env.RUNGUARD_RUN_ENDPOINT).getRun,
     remediate: (action, name, params, run) => remediate(action, name, params, run),
     fightDetection: config.fightDetection,
+    claimLeaseMs: claimLeaseMs(env.RUNGUARD_FUNCTION_TIMEOUT_SECONDS),
   };
 }
+
+/**
+ * A delivery that has not finished within its lease is presumed dead and may be taken over. The lease
+ * must outlast the function's timeout (RUNGUARD_FUNCTION_TIMEOUT_SECONDS, which the Terraform module
+ * sets; 540 s when unset), or a slow delivery that is still running would be taken over and both
+ * would act. The margin covers clock skew between instances and the time between the timeout and
+ * the platform stopping the request; fenced writes cover the rest.
+ */
+export function claimLeaseMs(timeoutSeconds: string | undefined): number {
+  const seconds = Number(timeoutSeconds);
+  const timeout = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 540_000;
+  return timeout + LEASE_MARGIN_MS;
+}
+const LEASE_MARGIN_MS = 90_000;
 
 /**
  * Firestore wherever instances must share state (on Cloud Functions, K_SERVICE is set), memory for

@@ -2,8 +2,10 @@ import { judge, prepareEntry } from '../enforcement/pipeline.js';
 import type { ChangeEvent } from '../core/types.js';
 import { compileExactExemption } from '../decisions/exemptions.js';
 import { decodeItem } from '../events/decode.js';
-import type { Progress } from '../state/types.js';
+import type { Progress, StateStore } from '../state/types.js';
 import { act } from '../enforcement/act.js';
+import { BreakglassCache } from '../enforcement/breakglass-cache.js';
+import { BufferedLedger } from '../enforcement/ledger.js';
 import { claimLeaseMs, type LiveDeps } from '../enforcement/deps.js';
 import { ruleText } from '../enforcement/rule-text.js';
 import { describeError, isTransient, TransientError } from '../core/errors.js';
@@ -42,44 +44,73 @@ export async function handleAuditEvent(
 
   const keys = claimKeys(prepared.event);
   const leaseMs = deps.claimLeaseMs ?? DEFAULT_LEASE_MS;
-  const claim = await deps.state.claim(keys, now, leaseMs);
-  if (claim.status === 'duplicate') {
+  const id = { insertId: prepared.base.insertId, messageId: prepared.base.messageId };
+  // The state store is a help, not a gate: when it cannot be reached the entry is still judged,
+  // reverted and alerted (etag-guarded writes are idempotent), and the alert says what was not known.
+  const degraded: string[] = [];
+  const unreachable = (what: string) => (e: unknown) => {
+    deps.log({
+      severity: 'ERROR',
+      message: `state store unreachable (${what}) for ${id.insertId}; enforcing without it: ${describeError(e)}`,
+      event: 'state-unavailable',
+      ...id,
+      operation: what,
+    });
+    if (!degraded.includes(DUPLICATE_POSSIBLE)) degraded.push(DUPLICATE_POSSIBLE);
+    return null;
+  };
+
+  const claim = await deps.state.claim(keys, now, leaseMs).catch(unreachable('claim'));
+  if (claim?.status === 'duplicate') {
     deps.log({
       severity: 'INFO',
       message: `duplicate delivery of ${prepared.base.insertId}: already handled`,
       event: 'duplicate',
-      insertId: prepared.base.insertId,
-      messageId: prepared.base.messageId,
+      ...id,
     });
     return { status: 'duplicate', verdicts: [] };
   }
-  if (claim.status === 'busy')
+  if (claim?.status === 'busy')
     throw new TransientError(`entry ${prepared.base.insertId} is being handled by another delivery`);
 
-  const progress: Progress = claim.progress ?? { verdicts: [], notified: [] };
+  const progress: Progress = claim?.progress ?? { verdicts: [], notified: [] };
   const verdicts = new Map(progress.verdicts.map((v) => [v.decision.finding.key, v]));
-  let token: string | null = claim.token;
+  let token: string | null = claim?.token ?? null;
   const stale = (): HandleResult => {
     deps.log({
       severity: 'WARNING',
       message: `${prepared.base.insertId}: another delivery took the claim over; this one stops without alerting`,
       event: 'claim-lost',
-      insertId: prepared.base.insertId,
-      messageId: prepared.base.messageId,
+      ...id,
       done: [...verdicts.keys()],
     });
     return { status: 'duplicate', verdicts: [...verdicts.values()] };
   };
+  // Once the claim could not be made, the store is not asked again in this delivery: each call would
+  // wait out its deadline. The entry is then not recorded, and a redelivery judges it again.
+  const storeDown = claim === null;
+  /** A fenced write: null when another delivery holds the claim; undefined when the store could not be reached. */
+  const fenced = async (what: string, write: () => Promise<string | null>) =>
+    storeDown ? undefined : write().catch((e: unknown) => unreachable(what)(e) ?? undefined);
   try {
     const { event, observation } = await observe(prepared.event, deps.getRun);
     if (observation.source === 'gone' && verdicts.size === 0) {
       recordEntry(deps.log, { ...judge(prepared, { ...core, rules: [] }), skipped: observation.note });
-      await deps.state.complete(keys, token, deps.now());
+      await fenced('complete', () => deps.state.complete(keys, token, deps.now()));
       return { status: 'gone', verdicts: [] };
     }
-    // Breakglass acknowledgements from Slack sit beside the configuration's reviewed exemptions.
-    const breakglass = (await deps.state.exemptionsFor(event.resource.name)).map(compileExactExemption);
-    const result = judge({ ...prepared, event }, { ...core, exemptions: breakglass });
+    // Breakglass acknowledgements from Slack sit beside the configuration's reviewed exemptions,
+    // which always apply.
+    const breakglass = await (deps.breakglass ?? NO_CACHE).read(
+      storeDown ? UNREACHABLE : deps.state,
+      event.resource.name,
+      now,
+    );
+    if (breakglass.unread) degraded.unshift(breakglass.unread);
+    const result = judge(
+      { ...prepared, event },
+      { ...core, exemptions: breakglass.exemptions.map(compileExactExemption) },
+    );
     for (const e of result.ruleErrors)
       deps.log({
         severity: 'ERROR',
@@ -88,27 +119,36 @@ export async function handleAuditEvent(
         rule: e.rule,
         insertId: result.insertId,
       });
+    const findingKeys = result.findings.map((d) => d.finding.key);
+    const states = storeDown
+      ? null
+      : await deps.state
+          .findingStates(findingKeys, now, deps.fightDetection.windowMs)
+          .catch(unreachable('fights and reverts'));
+    const ledger = new BufferedLedger(states);
     // A redelivery keeps what the failed delivery already did: no second revert, no second alert.
     for (const decision of result.findings) {
       if (!verdicts.has(decision.finding.key))
-        verdicts.set(decision.finding.key, await act(decision, event, deps, now));
+        verdicts.set(decision.finding.key, await act(decision, event, deps, now, { ledger }));
     }
-    // Fenced: what was done is saved before alerting, and only while this delivery still holds the
-    // claim; one that was taken over stops here, so the entry is never alerted twice.
+    // Fenced: what was done is saved (with the reverts it counts) before alerting, and only while
+    // this delivery still holds the claim; one that was taken over stops here, so no second alert.
     if (verdicts.size > progress.verdicts.length) {
-      token = await deps.state.checkpoint(keys, token, {
-        now: deps.now(),
-        leaseMs,
-        progress: { verdicts: [...verdicts.values()], notified: progress.notified },
-      });
-      if (token === null) return stale();
+      const saved = { verdicts: [...verdicts.values()], notified: progress.notified };
+      const next = await fenced('checkpoint', () =>
+        deps.state.checkpoint(keys, token, { now: deps.now(), leaseMs, progress: saved }, ledger.writes),
+      );
+      if (next === null) return stale();
+      if (next !== undefined) token = next;
     }
     const change = alertChange(result, event);
     for (const [key, verdict] of verdicts) {
       if (progress.notified.includes(key)) continue;
+      const said =
+        degraded.length > 0 ? { ...verdict, summary: `${verdict.summary}. ${degraded.join('; ')}` } : verdict;
       await notifyOnce(deps, {
         change,
-        verdict,
+        verdict: said,
         observation,
         rule: ruleText(deps.rules, verdict.decision.finding.rule, event),
       });
@@ -116,22 +156,31 @@ export async function handleAuditEvent(
     }
     for (const verdict of verdicts.values()) recordDecision(deps.log, result, verdict, observation);
     if (verdicts.size === 0) recordEntry(deps.log, result);
-    if ((await deps.state.complete(keys, token, deps.now())) === null) return stale();
+    if ((await fenced('complete', () => deps.state.complete(keys, token, deps.now()))) === null) return stale();
     return { status: 'handled', verdicts: [...verdicts.values()] };
   } catch (e) {
     if (!isTransient(e)) return permanentFailure(deps, keys, token, prepared.base.insertId, e, [...verdicts.values()]);
-    await deps.state.release(keys, token, { verdicts: [...verdicts.values()], notified: progress.notified });
+    await fenced('release', () =>
+      deps.state.release(keys, token, { verdicts: [...verdicts.values()], notified: progress.notified }),
+    );
     deps.log({
       severity: 'WARNING',
       message: `transient failure on ${prepared.base.insertId}, Pub/Sub will redeliver: ${describeError(e)}`,
       event: 'transient',
-      insertId: prepared.base.insertId,
-      messageId: prepared.base.messageId,
+      ...id,
       done: [...verdicts.keys()],
     });
     throw e;
   }
 }
+
+const DUPLICATE_POSSIBLE = 'runguard could not record this entry, so a duplicate alert is possible';
+/** Stands in for the store once it is known to be unreachable: the cache answers, or nothing. */
+const UNREACHABLE = {
+  exemptionsFor: () => Promise.reject(new TransientError('the claim could not be made')),
+} as unknown as StateStore;
+/** No cache: every read goes to the store (tests, and deps built without one). */
+const NO_CACHE = new BreakglassCache(0);
 
 // An alert that can never be delivered (channel_not_found, a revoked token) is logged loudly and
 // does not undo or block what was done; one worth retrying is thrown.
@@ -170,7 +219,7 @@ async function permanentFailure(
     verdicts: verdicts.map((v) => ({ key: v.decision.finding.key, done: v.done, summary: v.summary })),
     stack: e instanceof Error ? e.stack : undefined,
   });
-  await deps.state.complete(keys, token, deps.now());
+  await deps.state.complete(keys, token, deps.now()).catch(() => undefined);
   return { status: 'failed', verdicts };
 }
 

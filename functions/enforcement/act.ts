@@ -3,6 +3,7 @@ import type { ChangeEvent, Decision } from '../core/types.js';
 import type { RunPort } from '../remediation/types.js';
 import type { StateStore } from '../state/types.js';
 import { type RemediationOutcome, type Verdict, verdictWithoutAction } from '../core/verdict.js';
+import type { FightLedger } from './ledger.js';
 
 export type RemediateFn = (
   action: string,
@@ -23,31 +24,38 @@ export interface ActDeps {
  * after maxReverts within the window it stops, says so once, and keeps alerting without acting.
  * Transient API failures are thrown so that Pub/Sub redelivers.
  */
-export async function act(decision: Decision, event: ChangeEvent, deps: ActDeps, now: number): Promise<Verdict> {
+export async function act(
+  decision: Decision,
+  event: ChangeEvent,
+  deps: ActDeps,
+  now: number,
+  opts: { ledger?: FightLedger } = {},
+): Promise<Verdict> {
   const remediation = decision.finding.remediation;
   if (decision.action !== 'revert' || !remediation) return verdictWithoutAction(decision);
   const key = decision.finding.key;
   const { maxReverts, windowMs } = deps.fightDetection;
+  const ledger = opts.ledger ?? deps.state;
 
-  const fight = await deps.state.getFight(key, now);
+  const fight = await ledger.getFight(key, now);
   if (fight) {
     const extended = { ...fight, until: now + windowMs };
-    await deps.state.setFight(key, extended);
+    await ledger.setFight(key, extended);
     const summary = `not reverted: runguard is fighting ${fight.actor} over this setting since ${iso(fight.since)}; alerting only until it stops for ${formatDuration(windowMs)}`;
     return { decision, done: 'fighting', summary, outcome: null, fight: extended };
   }
-  const reverts = await deps.state.revertCount(key, now, windowMs);
+  const reverts = await ledger.revertCount(key, now, windowMs);
   if (reverts >= maxReverts) {
     const actor = event.actor.email || 'an unknown actor';
     const started = { actor, since: now, until: now + windowMs, reverts };
-    await deps.state.setFight(key, started);
+    await ledger.setFight(key, started);
     const summary = `runguard is fighting ${actor}: reverted ${reverts} times within ${formatDuration(windowMs)} and it came back; stopped reverting — find what keeps re-applying it (a Terraform apply, another bot)`;
     return { decision, done: 'fighting', summary, outcome: null, fight: started };
   }
 
   const run = await deps.getRun();
   const outcome = await deps.remediate(remediation.action, decision.finding.resource, remediation.params, run);
-  if (outcome.status === 'reverted') await deps.state.recordRevert(key, now, windowMs);
+  if (outcome.status === 'reverted') await ledger.recordRevert(key, now, windowMs);
   return { decision, done: outcome.status, summary: describe(outcome, now), outcome, fight: null };
 }
 

@@ -9,6 +9,7 @@ import { MemoryStateStore } from '../state/memory.js';
 import { type Logger, stdoutLogger } from '../core/log.js';
 import type { Notifier } from '../core/notify.js';
 import type { ActDeps } from './act.js';
+import { BreakglassCache } from './breakglass-cache.js';
 import { logNotifier } from './log-notifier.js';
 import type { CompiledRule } from '../rules/compile.js';
 import type { Config } from '../config/load.js';
@@ -23,6 +24,8 @@ export interface LiveDeps extends ActDeps {
   notifier: Notifier;
   log: Logger;
   now: () => number;
+  /** Breakglass exemptions this instance read recently, for when the state store cannot be reached. */
+  breakglass?: BreakglassCache;
   /** How long a delivery's claim on an entry lasts (from the function's timeout); the handler's default when absent. */
   claimLeaseMs?: number;
 }
@@ -62,6 +65,7 @@ export function createLiveDeps(env: NodeJS.ProcessEnv, log: Logger = stdoutLogge
     remediate: (action, name, params, run) => remediate(action, name, params, run),
     fightDetection: config.fightDetection,
     claimLeaseMs: claimLeaseMs(env.RUNGUARD_FUNCTION_TIMEOUT_SECONDS),
+    breakglass: new BreakglassCache(),
   };
 }
 

@@ -42,7 +42,7 @@ function deps(state: StateStore): LiveDeps {
     log: () => {},
     now: () => Date.now(),
     getRun: async () => port,
-    remediate: (a, n, params, run) => remediate(a, n, params, run),
+    remediate: (a, n, params, run, start) => remediate(a, n, params, run, start ? { start } : {}),
     fightDetection: config!.fightDetection,
   };
 }
@@ -93,7 +93,8 @@ const firestore = () => {
 
 const fmt = (x: number) => x.toFixed(2);
 console.log(`round trips per revert: ${DELAY} ms injected, median of ${N} reverts each`);
-for (const kind of ['ingress', 'invoker'] as const) {
+// BENCH_PART=operations: only the operation-duration figures.
+for (const kind of process.env.BENCH_PART === 'operations' ? [] : (['ingress', 'invoker'] as const)) {
   standIn.latency(0);
   proxy.setDelay(0);
   const base = await measure(kind, memory);

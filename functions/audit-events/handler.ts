@@ -2,7 +2,7 @@ import { judge, prepareEntry } from '../enforcement/pipeline.js';
 import type { ChangeEvent } from '../core/types.js';
 import { compileExactExemption } from '../decisions/exemptions.js';
 import { decodeItem } from '../events/decode.js';
-import type { Progress, StateStore } from '../state/types.js';
+import type { Progress } from '../state/types.js';
 import { act } from '../enforcement/act.js';
 import { BreakglassCache } from '../enforcement/breakglass-cache.js';
 import { BufferedLedger } from '../enforcement/ledger.js';
@@ -60,7 +60,24 @@ export async function handleAuditEvent(
     return null;
   };
 
-  const claim = await deps.state.claim(keys, now, leaseMs).catch(unreachable('claim'));
+  // Everything this entry needs from outside is asked at once: the claim (one create-if-absent
+  // commit), the live service and policy, the breakglass exemptions and the fight state of every
+  // finding that could be reverted. A duplicate or busy entry wastes a few reads; every other one
+  // saves their round trips.
+  const resource = prepared.event.resource.name;
+  const candidates = deps.rules
+    .filter((r) => r.remediation && r.appliesTo.has(prepared.event.resource.type))
+    .map((r) => `${r.id}|${resource}`);
+  const claiming = deps.state.claim(keys, now, leaseMs).catch(unreachable('claim'));
+  const observing = observe(prepared.event, deps.getRun);
+  const cache = deps.breakglass ?? NO_CACHE;
+  const exempting = cache.read(deps.state, resource, now);
+  const fights = deps.state
+    .findingStates(candidates, now, deps.fightDetection.windowMs)
+    .catch(unreachable('fights and reverts'));
+  // Nothing is left unobserved when this delivery ends early (a rejection is seen where it is awaited).
+  observing.catch(() => undefined);
+  const claim = await claiming;
   if (claim?.status === 'duplicate') {
     deps.log({
       severity: 'INFO',
@@ -93,7 +110,7 @@ export async function handleAuditEvent(
   const fenced = async (what: string, write: () => Promise<string | null>) =>
     storeDown ? undefined : write().catch((e: unknown) => unreachable(what)(e) ?? undefined);
   try {
-    const { event, observation } = await observe(prepared.event, deps.getRun);
+    const { event, observation, live } = await observing;
     if (observation.source === 'gone' && verdicts.size === 0) {
       recordEntry(deps.log, { ...judge(prepared, { ...core, rules: [] }), skipped: observation.note });
       await fenced('complete', () => deps.state.complete(keys, token, deps.now()));
@@ -101,11 +118,7 @@ export async function handleAuditEvent(
     }
     // Breakglass acknowledgements from Slack sit beside the configuration's reviewed exemptions,
     // which always apply.
-    const breakglass = await (deps.breakglass ?? NO_CACHE).read(
-      storeDown ? UNREACHABLE : deps.state,
-      event.resource.name,
-      now,
-    );
+    const breakglass = await exempting;
     if (breakglass.unread) degraded.unshift(breakglass.unread);
     const result = judge(
       { ...prepared, event },
@@ -119,17 +132,23 @@ export async function handleAuditEvent(
         rule: e.rule,
         insertId: result.insertId,
       });
-    const findingKeys = result.findings.map((d) => d.finding.key);
-    const states = storeDown
-      ? null
-      : await deps.state
-          .findingStates(findingKeys, now, deps.fightDetection.windowMs)
-          .catch(unreachable('fights and reverts'));
+    const states = await fights;
+    // A rule's key outside the candidates (none today) is read on its own.
+    const missing = result.findings
+      .filter((d) => d.action === 'revert' && states !== null && !states.has(d.finding.key))
+      .map((d) => d.finding.key);
+    if (states && missing.length > 0)
+      for (const [k, v] of await deps.state
+        .findingStates(missing, now, deps.fightDetection.windowMs)
+        .catch(() => new Map()))
+        states.set(k, v);
     const ledger = new BufferedLedger(states);
+    // Each revert starts from what was observed, and the next one on the service from what it left.
+    const start = { ...live };
     // A redelivery keeps what the failed delivery already did: no second revert, no second alert.
     for (const decision of result.findings) {
       if (!verdicts.has(decision.finding.key))
-        verdicts.set(decision.finding.key, await act(decision, event, deps, now, { ledger }));
+        verdicts.set(decision.finding.key, await act(decision, event, deps, now, { ledger, start }));
     }
     // Fenced: what was done is saved (with the reverts it counts) before alerting, and only while
     // this delivery still holds the claim; one that was taken over stops here, so no second alert.
@@ -175,10 +194,6 @@ export async function handleAuditEvent(
 }
 
 const DUPLICATE_POSSIBLE = 'runguard could not record this entry, so a duplicate alert is possible';
-/** Stands in for the store once it is known to be unreachable: the cache answers, or nothing. */
-const UNREACHABLE = {
-  exemptionsFor: () => Promise.reject(new TransientError('the claim could not be made')),
-} as unknown as StateStore;
 /** No cache: every read goes to the store (tests, and deps built without one). */
 const NO_CACHE = new BreakglassCache(0);
 

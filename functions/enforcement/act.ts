@@ -1,15 +1,18 @@
 import { formatDuration } from '../core/duration.js';
 import type { ChangeEvent, Decision } from '../core/types.js';
+import type { StartState } from '../remediation/execute.js';
 import type { RunPort } from '../remediation/types.js';
 import type { StateStore } from '../state/types.js';
 import { type RemediationOutcome, type Verdict, verdictWithoutAction } from '../core/verdict.js';
 import type { FightLedger } from './ledger.js';
 
+/** `start`: the service and policy as observed (with etags), to write against without reading again. */
 export type RemediateFn = (
   action: string,
   resourceName: string,
   params: Record<string, unknown>,
   run: RunPort,
+  start?: StartState,
 ) => Promise<RemediationOutcome>;
 
 export interface ActDeps {
@@ -29,7 +32,7 @@ export async function act(
   event: ChangeEvent,
   deps: ActDeps,
   now: number,
-  opts: { ledger?: FightLedger } = {},
+  opts: { ledger?: FightLedger; start?: StartState } = {},
 ): Promise<Verdict> {
   const remediation = decision.finding.remediation;
   if (decision.action !== 'revert' || !remediation) return verdictWithoutAction(decision);
@@ -54,7 +57,13 @@ export async function act(
   }
 
   const run = await deps.getRun();
-  const outcome = await deps.remediate(remediation.action, decision.finding.resource, remediation.params, run);
+  const outcome = await deps.remediate(
+    remediation.action,
+    decision.finding.resource,
+    remediation.params,
+    run,
+    opts.start,
+  );
   if (outcome.status === 'reverted') await ledger.recordRevert(key, now, windowMs);
   return { decision, done: outcome.status, summary: describe(outcome, now), outcome, fight: null };
 }

@@ -62,7 +62,7 @@ export function createLiveDeps(env: NodeJS.ProcessEnv, log: Logger = stdoutLogge
     log,
     now,
     getRun: lazyRunClient(env.RUNGUARD_RUN_ENDPOINT).getRun,
-    remediate: (action, name, params, run) => remediate(action, name, params, run),
+    remediate: (action, name, params, run, start) => remediate(action, name, params, run, start ? { start } : {}),
     fightDetection: config.fightDetection,
     claimLeaseMs: claimLeaseMs(env.RUNGUARD_FUNCTION_TIMEOUT_SECONDS),
     breakglass: new BreakglassCache(),

@@ -84,7 +84,8 @@ async function actOrReport(
   after = '',
 ): Promise<Verdict> {
   try {
-    return await act(decision, event, deps, deps.now());
+    // The sweep sees standing state, not a change: it never starts or extends a fight, nor counts its reverts.
+    return await act(decision, event, deps, deps.now(), { origin: 'sweep' });
   } catch (e) {
     return {
       decision,
@@ -142,10 +143,15 @@ async function newness(
   return news;
 }
 
+/**
+ * What was done, not what was decided: a revert decision that ended in a fight is news, and each new
+ * fight (a fight lasts one window) is news again, so a fight that goes on is alerted once per window.
+ */
 function fingerprintOf(v: Verdict): string {
   const d = v.decision;
   return [
-    d.action,
+    v.done,
+    v.fight ? `fight since ${v.fight.since}` : '',
     d.finding.severity,
     d.finding.message,
     d.exemption ? `${d.exemption.approvedBy}|${d.exemption.expires}` : '',

@@ -65,20 +65,25 @@ function scenario(kind: Kind) {
   return cloudEventFor(setIamPolicyEntry({ name, insertId, bindings }), insertId);
 }
 
-/** Median time of one revert and the Cloud Run calls it made. */
+/** The time of one revert and the Cloud Run calls it made. */
+async function once(kind: Kind, state: StateStore): Promise<{ ms: number; calls: number }> {
+  const event = scenario(kind);
+  const before = standIn.calls.length;
+  const t = performance.now();
+  const r = await handleAuditEvent(event, deps(state));
+  const ms = performance.now() - t;
+  if (r.verdicts.every((v) => v.done !== 'reverted')) throw new Error(`${kind}: not reverted: ${JSON.stringify(r)}`);
+  return { ms, calls: standIn.calls.length - before };
+}
+
+/** Median time of one revert (after two warm-up reverts) and the Cloud Run calls it made. */
 async function measure(kind: Kind, state: () => StateStore, n = N): Promise<{ ms: number; calls: number }> {
   const times: number[] = [];
   let calls = 0;
   for (let i = 0; i < n + 2; i++) {
-    const event = scenario(kind);
-    const d = deps(state());
-    const before = standIn.calls.length;
-    const t = performance.now();
-    const r = await handleAuditEvent(event, d);
-    const ms = performance.now() - t;
-    if (r.verdicts.every((v) => v.done !== 'reverted')) throw new Error(`${kind}: not reverted: ${JSON.stringify(r)}`);
-    if (i >= 2) times.push(ms); // two warm-up reverts
-    calls = standIn.calls.length - before;
+    const r = await once(kind, state());
+    if (i >= 2) times.push(r.ms);
+    calls = r.calls;
   }
   return { ms: median(times), calls };
 }
@@ -92,25 +97,41 @@ const firestore = () => {
 };
 
 const fmt = (x: number) => x.toFixed(2);
-console.log(`round trips per revert: ${DELAY} ms injected, median of ${N} reverts each`);
-// BENCH_PART=operations: only the operation-duration figures.
+console.log(
+  `round trips per revert: ${DELAY} ms injected; each figure is the median over ${N} rounds of (time with the delay − time without it) / ${DELAY} ms, measured back to back so a busy machine affects both alike`,
+);
+/** One revert per setting, in turn, per round: none, Cloud Run only (memory state), Firestore only, both. */
+async function round(kind: Kind) {
+  const set = (run: number, fs: number) => {
+    standIn.latency(run);
+    proxy.setDelay(fs);
+  };
+  set(0, 0);
+  const memBase = await once(kind, memory());
+  set(DELAY, 0);
+  const run = await once(kind, memory());
+  set(0, 0);
+  const fsBase = await once(kind, firestore());
+  set(0, DELAY);
+  const fs = await once(kind, firestore());
+  set(DELAY, DELAY);
+  const both = await once(kind, firestore());
+  set(0, 0);
+  return {
+    run: (run.ms - memBase.ms) / DELAY,
+    fs: (fs.ms - fsBase.ms) / DELAY,
+    both: (both.ms - fsBase.ms) / DELAY,
+    bothMs: both.ms,
+    calls: run.calls,
+  };
+}
 for (const kind of process.env.BENCH_PART === 'operations' ? [] : (['ingress', 'invoker'] as const)) {
-  standIn.latency(0);
-  proxy.setDelay(0);
-  const base = await measure(kind, memory);
-  standIn.latency(DELAY);
-  const run = await measure(kind, memory);
-  standIn.latency(0);
-  const fsBase = await measure(kind, firestore);
-  proxy.setDelay(DELAY);
-  const fs = await measure(kind, firestore);
-  standIn.latency(DELAY);
-  const both = await measure(kind, firestore);
-  const runRt = (run.ms - base.ms) / DELAY;
-  const fsRt = (fs.ms - fsBase.ms) / DELAY;
-  const allRt = (both.ms - fsBase.ms) / DELAY;
+  for (let i = 0; i < 2; i++) await round(kind); // warm-up
+  const rounds: Awaited<ReturnType<typeof round>>[] = [];
+  for (let i = 0; i < N; i++) rounds.push(await round(kind));
+  const m = (f: (r: (typeof rounds)[number]) => number) => median(rounds.map(f));
   console.log(
-    `  (${kind === 'ingress' ? 'a' : 'b'}) ${kind.padEnd(7)}  Cloud Run ${fmt(runRt)} RT (${run.calls} calls)   Firestore ${fmt(fsRt)} RT   both ${fmt(allRt)} RT   [${Math.round(both.ms)} ms at ${DELAY} ms each; ${Math.round(fsBase.ms)} ms with none]`,
+    `  (${kind === 'ingress' ? 'a' : 'b'}) ${kind.padEnd(7)}  Cloud Run ${fmt(m((r) => r.run))} RT (${rounds[0]!.calls} calls)   Firestore ${fmt(m((r) => r.fs))} RT   both ${fmt(m((r) => r.both))} RT   [${Math.round(m((r) => r.bothMs))} ms with ${DELAY} ms in front of both]`,
   );
 }
 standIn.latency(0);

@@ -80,7 +80,10 @@ export function demoEntries(run?: CloudRunStandIn): Array<{ entry: LogEntry; not
     },
     ...[5, 6, 7, 8].map((i) => ({
       entry: ingressAll(`${SHOP}/inventory`, `demo-${i}`, 'terraform@demo-shop.iam.gserviceaccount.com', TERRAFORM),
-      note: i < 8 ? 'Terraform keeps re-applying ingress all' : 'the 4th time: runguard stops fighting and says so',
+      note:
+        i < 8
+          ? 'Terraform keeps re-applying ingress all'
+          : 'the 4th time: runguard pauses reverting for one window and escalates (CRITICAL)',
       apply: open(`${SHOP}/inventory`),
     })),
   ];

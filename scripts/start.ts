@@ -54,8 +54,8 @@ process.on('SIGTERM', () => void stopAll(0));
 async function warmFirestore(host: string): Promise<void> {
   const store = createFirestoreStateStore({ emulatorHost: host, prefix: 'warm-up' });
   for (let i = 0; i < 20; i++) {
-    await store.claim([`warm-${i}`], Date.now(), 1_000);
-    await store.complete([`warm-${i}`], Date.now());
+    const claim = await store.claim([`warm-${i}`], Date.now(), 1_000);
+    await store.complete([`warm-${i}`], claim.status === 'claimed' ? claim.token : null, Date.now());
   }
   await store.close();
 }

@@ -29,6 +29,8 @@ export interface EmulatorOptions {
   readyTimeoutMs?: number;
   /** Log start-up time to stderr (default true). */
   log?: boolean;
+  /** Listen on this port (to restart an emulator where its clients expect it); default a free one. */
+  port?: number;
 }
 
 /** Resolves the SDK root from the gcloud on PATH, without running gcloud (saves ~0.5 s). */
@@ -164,7 +166,7 @@ export async function startPubSubEmulator(opts: EmulatorOptions = {}): Promise<E
 
 export async function startFirestoreEmulator(opts: EmulatorOptions = {}): Promise<EmulatorHandle> {
   const project = opts.project ?? 'runguard-test';
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const tmp = mkdtempSync(join(tmpdir(), 'runguard-firestore-'));
   const plan: SpawnPlan =
     (opts.launcher ?? 'gcloud') === 'direct'

@@ -65,7 +65,8 @@ export function harness(standIn: CloudRunStandIn, client: ServicesClient, config
       runLoads.count++;
       return port;
     },
-    remediate: (action, name, params, run) => remediate(action, name, params, run, { sleep: async () => {} }),
+    remediate: (action, name, params, run, start) =>
+      remediate(action, name, params, run, { sleep: async () => {}, ...(start ? { start } : {}) }),
     fightDetection: config.fightDetection,
   };
   void standIn;

@@ -1,14 +1,18 @@
 import { formatDuration } from '../core/duration.js';
 import type { ChangeEvent, Decision } from '../core/types.js';
+import type { StartState } from '../remediation/execute.js';
 import type { RunPort } from '../remediation/types.js';
 import type { StateStore } from '../state/types.js';
 import { type RemediationOutcome, type Verdict, verdictWithoutAction } from '../core/verdict.js';
+import type { FightLedger } from './ledger.js';
 
+/** `start`: the service and policy as observed (with etags), to write against without reading again. */
 export type RemediateFn = (
   action: string,
   resourceName: string,
   params: Record<string, unknown>,
   run: RunPort,
+  start?: StartState,
 ) => Promise<RemediationOutcome>;
 
 export interface ActDeps {
@@ -19,38 +23,65 @@ export interface ActDeps {
 }
 
 /**
- * Carries out a `revert` decision, unless runguard is fighting another actor over this finding:
- * after maxReverts within the window it stops, says so once, and keeps alerting without acting.
- * Transient API failures are thrown so that Pub/Sub redelivers.
+ * Carries out a `revert` decision, unless runguard is fighting another actor over this finding.
+ *
+ * Fights are bounded. Only live events (a change someone made, `origin: 'event'`) count reverts and
+ * start a fight: after `maxReverts` reverts within the window, the next change starts one, which
+ * lasts exactly one window from its start — nothing extends it, and the sweep neither starts one nor
+ * counts its own reverts. While it lasts runguard does not revert that finding and escalates every
+ * alert about it to CRITICAL, saying who and how many times. Once it has ended, the next event or
+ * sweep reverts again. So no actor keeps an insecure setting for longer than a window plus one sweep
+ * interval, unless a person records an exemption. Transient API failures are thrown so that Pub/Sub
+ * redelivers.
  */
-export async function act(decision: Decision, event: ChangeEvent, deps: ActDeps, now: number): Promise<Verdict> {
+export async function act(
+  decision: Decision,
+  event: ChangeEvent,
+  deps: ActDeps,
+  now: number,
+  opts: { ledger?: FightLedger; start?: StartState; origin?: 'event' | 'sweep' } = {},
+): Promise<Verdict> {
   const remediation = decision.finding.remediation;
   if (decision.action !== 'revert' || !remediation) return verdictWithoutAction(decision);
   const key = decision.finding.key;
   const { maxReverts, windowMs } = deps.fightDetection;
+  const ledger = opts.ledger ?? deps.state;
+  const live = (opts.origin ?? 'event') === 'event';
 
-  const fight = await deps.state.getFight(key, now);
+  const fight = await ledger.getFight(key, now);
   if (fight) {
-    const extended = { ...fight, until: now + windowMs };
-    await deps.state.setFight(key, extended);
-    const summary = `not reverted: runguard is fighting ${fight.actor} over this setting since ${iso(fight.since)}; alerting only until it stops for ${formatDuration(windowMs)}`;
-    return { decision, done: 'fighting', summary, outcome: null, fight: extended };
+    const summary = `not reverted: runguard is fighting ${fight.actor}, who put this setting back ${fight.reverts + 1} times within ${formatDuration(windowMs)} (reverted ${fight.reverts} times); runguard reverts again after ${iso(fight.until)} — find what keeps re-applying it, or record an exemption`;
+    return { decision: escalated(decision), done: 'fighting', summary, outcome: null, fight };
   }
-  // A finding already open before this change is not this change's actor's doing: it does not count toward a fight.
-  const counts = decision.introduced !== false;
-  const reverts = counts ? await deps.state.revertCount(key, now, windowMs) : 0;
-  if (reverts >= maxReverts) {
-    const actor = event.actor.email || 'an unknown actor';
-    const started = { actor, since: now, until: now + windowMs, reverts };
-    await deps.state.setFight(key, started);
-    const summary = `runguard is fighting ${actor}: reverted ${reverts} times within ${formatDuration(windowMs)} and it came back; stopped reverting — find what keeps re-applying it (a Terraform apply, another bot)`;
-    return { decision, done: 'fighting', summary, outcome: null, fight: started };
+  // A finding already open before this change is not this change's actor's doing: it does not count toward a
+  // fight. The sweep's reverts never count either.
+  const counts = live && decision.introduced !== false;
+  if (counts) {
+    const reverts = await ledger.revertCount(key, now, windowMs);
+    if (reverts >= maxReverts) {
+      const actor = event.actor.email || 'an unknown actor';
+      const started = { actor, since: now, until: now + windowMs, reverts };
+      await ledger.setFight(key, started);
+      const summary = `runguard is fighting ${actor}: it put this setting back ${reverts + 1} times within ${formatDuration(windowMs)} (reverted ${reverts} times); not reverting until ${iso(started.until)} — find what keeps re-applying it (a Terraform apply, another bot), or record an exemption`;
+      return { decision: escalated(decision), done: 'fighting', summary, outcome: null, fight: started };
+    }
   }
 
   const run = await deps.getRun();
-  const outcome = await deps.remediate(remediation.action, decision.finding.resource, remediation.params, run);
-  if (outcome.status === 'reverted' && counts) await deps.state.recordRevert(key, now, windowMs);
+  const outcome = await deps.remediate(
+    remediation.action,
+    decision.finding.resource,
+    remediation.params,
+    run,
+    opts.start,
+  );
+  if (outcome.status === 'reverted' && counts) await ledger.recordRevert(key, now, windowMs);
   return { decision, done: outcome.status, summary: describe(outcome, now), outcome, fight: null };
+}
+
+/** A fight is escalated: the alert is CRITICAL whatever the rule's severity, and routed as such. */
+function escalated(decision: Decision): Decision {
+  return { ...decision, finding: { ...decision.finding, severity: 'CRITICAL' } };
 }
 
 function describe(o: RemediationOutcome, now: number): string {

@@ -6,6 +6,7 @@ import { MemoryStateStore } from '../state/memory.js';
 import { type Logger, stdoutLogger } from '../core/log.js';
 import type { Notifier } from '../core/notify.js';
 import type { ActDeps } from './act.js';
+import { BreakglassCache } from './breakglass-cache.js';
 import { logNotifier } from './log-notifier.js';
 import { selfWatchLogger } from './self-watch.js';
 import type { CompiledRule } from '../rules/compile.js';
@@ -21,6 +22,10 @@ export interface LiveDeps extends ActDeps {
   notifier: Notifier;
   log: Logger;
   now: () => number;
+  /** Breakglass exemptions this instance read recently, for when the state store cannot be reached. */
+  breakglass?: BreakglassCache;
+  /** How long a delivery's claim on an entry lasts (from the function's timeout); the handler's default when absent. */
+  claimLeaseMs?: number;
   /** Replies in an alert's thread (the result of a person's "Revert now"); absent without Slack. */
   threads?: ThreadReplies;
 }
@@ -60,11 +65,27 @@ export async function createLiveDeps(env: NodeJS.ProcessEnv, log: Logger = stdou
     now,
     getRun: lazyRunClient(env.RUNGUARD_RUN_ENDPOINT).getRun,
     // Loaded with the first revert: its parameter checks need zod, which alert-only events never load.
-    remediate: async (action, name, params, run) =>
-      (await import('../remediation/execute.js')).remediate(action, name, params, run),
+    remediate: async (action, name, params, run, start) =>
+      (await import('../remediation/execute.js')).remediate(action, name, params, run, start ? { start } : {}),
     fightDetection: config.fightDetection,
+    claimLeaseMs: claimLeaseMs(env.RUNGUARD_FUNCTION_TIMEOUT_SECONDS),
+    breakglass: new BreakglassCache(),
   };
 }
+
+/**
+ * A delivery that has not finished within its lease is presumed dead and may be taken over. The lease
+ * must outlast the function's timeout (RUNGUARD_FUNCTION_TIMEOUT_SECONDS, which the Terraform module
+ * sets; 540 s when unset), or a slow delivery that is still running would be taken over and both
+ * would act. The margin covers clock skew between instances and the time between the timeout and
+ * the platform stopping the request; fenced writes cover the rest.
+ */
+export function claimLeaseMs(timeoutSeconds: string | undefined): number {
+  const seconds = Number(timeoutSeconds);
+  const timeout = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 540_000;
+  return timeout + LEASE_MARGIN_MS;
+}
+const LEASE_MARGIN_MS = 90_000;
 
 /**
  * Firestore wherever instances must share state (on Cloud Functions, K_SERVICE is set), memory for

@@ -16,9 +16,18 @@ export function fingerprintOf(d: Decision): string {
   ].join('\n');
 }
 
+/**
+ * What the sweep compares: what was decided and, during a fight, the fight by its start. A fight
+ * lasts one window and nothing extends it, so each new fight is news: a fight that goes on is
+ * alerted at least once per window.
+ */
+export function sweepFingerprint(v: Verdict): string {
+  return v.fight ? `${fingerprintOf(v.decision)}\nfighting since ${v.fight.since}` : fingerprintOf(v.decision);
+}
+
 /** The fingerprint a mark gets after this verdict. */
 export function markFingerprint(v: Verdict): string {
-  return v.done === 'reverted' ? REVERTED : fingerprintOf(v.decision);
+  return v.done === 'reverted' ? REVERTED : sweepFingerprint(v);
 }
 
 const REVERTED = 'reverted by runguard';

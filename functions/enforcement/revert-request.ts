@@ -5,7 +5,7 @@ import { parseSubject, scopeRemediation } from '../core/subject.js';
 import { compileExactExemption, matchExemption } from '../decisions/exemptions.js';
 import type { RemediationOutcome } from '../core/verdict.js';
 import { md } from '../slack/render-text.js';
-import type { LiveDeps } from './deps.js';
+import { claimLeaseMs, type LiveDeps } from './deps.js';
 
 // A person's "Revert now", carried out by auditEvents — the function that holds the remediation
 // role — with the live path's safety rules: a rule that has a remediation and is on, a Cloud Run
@@ -14,7 +14,6 @@ import type { LiveDeps } from './deps.js';
 // request's id is claimed, so a redelivery reverts nothing twice. The result goes to the alert's thread.
 
 const RUN_SERVICE = /^projects\/[^/]+\/locations\/[^/]+\/services\/[^/]+$/;
-const LEASE_MS = 5 * 60_000;
 
 export type RevertRequestResult = {
   status: 'duplicate' | 'refused' | 'done';
@@ -24,10 +23,11 @@ export type RevertRequestResult = {
 
 export async function executeRevertRequest(req: RevertRequest, deps: LiveDeps): Promise<RevertRequestResult> {
   const keys = [`revert-request:${req.id}`];
-  const claim = await deps.state.claim(keys, deps.now(), LEASE_MS);
+  const claim = await deps.state.claim(keys, deps.now(), deps.claimLeaseMs ?? claimLeaseMs(undefined));
   if (claim.status === 'duplicate') return { status: 'duplicate' };
   if (claim.status === 'busy')
     throw new TransientError(`revert request ${req.id} is being handled by another delivery`);
+  const token = claim.token;
   const who = req.requestedBy.email ?? req.requestedBy.slackUserId;
   try {
     const why = await whyNot(req, deps);
@@ -43,7 +43,7 @@ export async function executeRevertRequest(req: RevertRequest, deps: LiveDeps): 
         requestId: req.id,
       });
       await report(deps, req, `⚠️ *Not reverted* (asked by <@${req.requestedBy.slackUserId}>): ${md(why, 1200)}`);
-      await deps.state.complete(keys, deps.now());
+      await deps.state.complete(keys, token, deps.now());
       return { status: 'refused', why };
     }
     const { ruleId, resource, subject } = splitKey(req.findingKey);
@@ -58,7 +58,7 @@ export async function executeRevertRequest(req: RevertRequest, deps: LiveDeps): 
     } catch (e) {
       // Cloud Run unavailable: Pub/Sub redelivers; the claim is given back with nothing done.
       if (isTransient(e)) {
-        await deps.state.release(keys, { verdicts: [], notified: [] });
+        await deps.state.release(keys, token, { verdicts: [], notified: [] });
         throw e;
       }
       outcome = {
@@ -86,10 +86,10 @@ export async function executeRevertRequest(req: RevertRequest, deps: LiveDeps): 
       requestId: req.id,
     });
     await report(deps, req, resultText(outcome, req.requestedBy.slackUserId, now));
-    await deps.state.complete(keys, deps.now());
+    await deps.state.complete(keys, token, deps.now());
     return { status: 'done', outcome };
   } catch (e) {
-    if (!isTransient(e)) await deps.state.complete(keys, deps.now()).catch(() => undefined);
+    if (!isTransient(e)) await deps.state.complete(keys, token, deps.now()).catch(() => undefined);
     throw e;
   }
 }

@@ -3,7 +3,7 @@ import type { Alert, Observation, SweepHealth, SweepSummary } from '../core/noti
 import type { ChangeEvent, Decision, ProjectMode } from '../core/types.js';
 import { type Verdict, verdictWithoutAction } from '../core/verdict.js';
 import { act } from '../enforcement/act.js';
-import { fingerprintOf, markFingerprint } from '../enforcement/marks.js';
+import { markFingerprint, sweepFingerprint } from '../enforcement/marks.js';
 import { recordDecision } from '../enforcement/record.js';
 import { ruleText } from '../enforcement/rule-text.js';
 import type { SweepMark } from '../state/types.js';
@@ -85,7 +85,8 @@ async function actOrReport(
   after = '',
 ): Promise<Verdict> {
   try {
-    return await act(decision, event, deps, deps.now());
+    // The sweep sees standing state, not a change: it never starts or extends a fight, nor counts its reverts.
+    return await act(decision, event, deps, deps.now(), { origin: 'sweep' });
   } catch (e) {
     return {
       decision,
@@ -138,7 +139,7 @@ async function newness(
   const updated = new Map<string, SweepMark>();
   for (const a of acted) {
     const key = a.verdict.decision.finding.key;
-    const fingerprint = fingerprintOf(a.verdict.decision);
+    const fingerprint = sweepFingerprint(a.verdict);
     const mark = marks.get(key);
     const continuous = mark !== undefined && previous !== null && mark.lastSeen >= previous;
     // A revert is always news: something was changed in production.

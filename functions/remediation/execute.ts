@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Ingress } from '../core/types.js';
+import type { Ingress, Policy, RunService } from '../core/types.js';
 import { PUBLIC_MEMBERS, validateRemediationParams } from './catalog.js';
 import {
   describePublicAccess,
@@ -26,6 +26,16 @@ export interface RemediateOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/**
+ * The service and policy as last read, with their etags (what observe() read a moment ago). The
+ * first write is built on them instead of reading again; a conflict reads afresh as always. The
+ * remediation leaves here what its re-read found, so the next action on the service starts from it.
+ */
+export interface StartState {
+  service?: RunService;
+  policy?: Policy;
+}
+
 interface Job {
   action: string;
   name: string;
@@ -35,6 +45,7 @@ interface Job {
   /** Writes tried so far and the last state read, so an error outcome can still say both. */
   attempts: number;
   now: string;
+  start: StartState;
 }
 
 type Outcome = RemediationOutcome;
@@ -76,7 +87,7 @@ async function tryWrite(r: Job, write: () => Promise<unknown>): Promise<boolean>
 
 async function fixService(r: Job, fix: ServiceFix): Promise<Outcome> {
   for (;;) {
-    const before = await r.port.getService(r.name);
+    const before = take(r.start, 'service') ?? (await r.port.getService(r.name));
     if (!before) return gone(r);
     r.now = fix.now(before);
     if (fix.isSafe(before)) return outcome(r, 'already-safe', fix.unchanged(before), true);
@@ -84,6 +95,7 @@ async function fixService(r: Job, fix: ServiceFix): Promise<Outcome> {
     if (!(await tryWrite(r, () => r.port.updateService(r.name, fix.change, before.etag)))) continue;
     const after = await r.port.getService(r.name);
     if (!after) return gone(r);
+    r.start.service = after;
     r.now = fix.now(after);
     if (!fix.isSafe(after)) return fighting(r, fix.goal, `the write succeeded but a re-read shows ${r.now}`);
     return outcome(r, 'reverted', fix.done(before), true);
@@ -93,7 +105,7 @@ async function fixService(r: Job, fix: ServiceFix): Promise<Outcome> {
 async function removeMembers(r: Job, members: readonly string[], roles?: readonly string[]): Promise<Outcome> {
   const goal = `remove ${members.join(' and ')} from the IAM policy${roles ? ` (${roles.join(', ')})` : ''}`;
   for (;;) {
-    const before = await r.port.getIamPolicy(r.name);
+    const before = take(r.start, 'policy') ?? (await r.port.getIamPolicy(r.name));
     if (!before) return gone(r);
     r.now = describePublicAccess(before, members, roles);
     // Rebuilt from each fresh read, so a concurrent writer's own changes are kept.
@@ -103,11 +115,19 @@ async function removeMembers(r: Job, members: readonly string[], roles?: readonl
     if (!(await tryWrite(r, () => r.port.setIamPolicy(r.name, policy)))) continue;
     const after = await r.port.getIamPolicy(r.name);
     if (!after) return gone(r);
+    r.start.policy = after;
     r.now = describePublicAccess(after, members, roles);
     if (publicGrants(after, members, roles).length > 0)
       return fighting(r, goal, `the write succeeded but a re-read shows ${r.now}`);
     return outcome(r, 'reverted', describeRemoval(removed, after), true);
   }
+}
+
+/** The state read before, used once: after a conflict the loop reads afresh. */
+function take<K extends keyof StartState>(start: StartState, key: K): StartState[K] | undefined {
+  const value = start[key];
+  delete start[key];
+  return value;
 }
 
 // A Map, not an object literal: `action` is caller data and "toString" is not a goal.
@@ -123,7 +143,7 @@ export async function remediate(
   resourceName: string,
   params: Record<string, unknown>,
   run: RunPort,
-  opts: RemediateOptions = {},
+  opts: RemediateOptions & { start?: StartState } = {},
 ): Promise<RemediationOutcome> {
   const backoffMs = opts.backoffMs ?? 200;
   const sleep = opts.sleep ?? ((ms: number) => delay(ms));
@@ -135,6 +155,7 @@ export async function remediate(
     pause: (n) => sleep(backoffMs * 2 ** (n - 1) * (0.5 + Math.random() / 2)),
     attempts: 0,
     now: 'unknown: not read',
+    start: opts.start ?? {},
   };
   const goal = GOALS.get(action) ?? action;
   // publicMembers is optional here: absent means both public members.

@@ -64,21 +64,30 @@ export function slackNotifier(
     },
   };
 
+  function unthreaded(e: unknown): void {
+    log({
+      severity: 'WARNING',
+      message: `Slack thread not read or saved (state store): ${(e as Error)?.message ?? String(e)}`,
+      event: 'thread-unavailable',
+    });
+  }
+
   async function deliver(alert: Alert, channel: string): Promise<void> {
     const f = alert.verdict.decision.finding;
     const key = `${channel}|${f.resource}`;
-    const thread = await state.getThread(key, now());
+    // Threads are a convenience: with the state store unreachable the alert still goes out, unthreaded.
+    const thread = await state.getThread(key, now()).catch((e: unknown) => {
+      unthreaded(e);
+      return null;
+    });
     const message = renderAlert(alert, { threadCount: (thread?.alerts ?? 0) + 1 });
     if (!thread) {
       const res = await call(() =>
         api.chat.postMessage({ channel, ...message, unfurl_links: false, unfurl_media: false }),
       );
-      await state.setThread(key, {
-        channel: res.channel ?? channel,
-        ts: res.ts ?? '',
-        alerts: 1,
-        until: now() + THREAD_MS,
-      });
+      await state
+        .setThread(key, { channel: res.channel ?? channel, ts: res.ts ?? '', alerts: 1, until: now() + THREAD_MS })
+        .catch(unthreaded);
       return;
     }
     await call(() =>
@@ -90,7 +99,7 @@ export function slackNotifier(
         unfurl_media: false,
       }),
     );
-    await state.setThread(key, { ...thread, alerts: thread.alerts + 1 });
+    await state.setThread(key, { ...thread, alerts: thread.alerts + 1 }).catch(unthreaded);
     try {
       await call(() => api.chat.update({ channel: thread.channel, ts: thread.ts, ...message }));
     } catch (e) {

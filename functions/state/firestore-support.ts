@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DocumentSnapshot, Firestore, Settings, WriteBatch } from '@google-cloud/firestore';
+import type { DocumentSnapshot, Firestore, Settings, WriteBatch, WriteResult } from '@google-cloud/firestore';
 import { TransientError } from '../core/errors.js';
 
 // Connection settings, error mapping and the optimistic write loop behind FirestoreStateStore.
@@ -105,10 +105,9 @@ export async function withDeadline<T>(op: string, ms: number, fn: () => Promise<
 export const RETRY = Symbol('retry');
 
 /** Commits, or returns RETRY when a precondition (create-if-absent, unchanged-since-read) failed. */
-export async function commitIfUnchanged(batch: WriteBatch): Promise<true | typeof RETRY> {
+export async function commitIfUnchanged(batch: WriteBatch): Promise<WriteResult[] | typeof RETRY> {
   try {
-    await batch.commit();
-    return true;
+    return await batch.commit();
   } catch (e) {
     const code = codeOf(e);
     if (code === Code.ALREADY_EXISTS || code === Code.FAILED_PRECONDITION || code === Code.NOT_FOUND) return RETRY;
@@ -145,8 +144,17 @@ export function writeIfUnchanged(batch: WriteBatch, snap: DocumentSnapshot, data
 /** A document id for any key: keys hold `/` and `|`, and ids may not hold `/` nor look like `__x__`. */
 export const docId = (key: string): string => createHash('sha256').update(key).digest('hex');
 
-/** Imports the client library (~250 ms) only when a store first needs it. */
+/** The client library, imported (~250 ms) only when a store first needs it. */
+export const firestoreModule = (): Promise<typeof import('@google-cloud/firestore')> =>
+  import('@google-cloud/firestore');
+
 export async function connectFirestore(opts: FirestoreConnectOptions = {}): Promise<Firestore> {
-  const { Firestore } = await import('@google-cloud/firestore');
+  const { Firestore } = await firestoreModule();
   return new Firestore(firestoreSettings(opts));
+}
+
+/** A claim token: the commit time of the claim documents, `seconds.nanoseconds`, which is their update time. */
+export function claimToken(written: WriteResult[]): string {
+  const t = written[0]!.writeTime;
+  return `${t.seconds}.${String(t.nanoseconds).padStart(9, '0')}`;
 }

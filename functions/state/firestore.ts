@@ -1,6 +1,8 @@
-import type { DocumentData, DocumentReference, DocumentSnapshot, Firestore } from '@google-cloud/firestore';
+import type { DocumentData, DocumentReference, DocumentSnapshot, Firestore, WriteBatch } from '@google-cloud/firestore';
 import {
+  claimToken,
   connectFirestore,
+  firestoreModule,
   DEFAULT_DEADLINE_MS,
   docId,
   type FirestoreConnectOptions,
@@ -14,7 +16,10 @@ import type { Fight } from '../core/verdict.js';
 import type {
   BreakglassExemption,
   ClaimResult,
+  ClaimToken,
   ExemptionRequest,
+  FindingState,
+  LedgerWrites,
   Progress,
   SlackPerson,
   StateStore,
@@ -66,11 +71,20 @@ export class FirestoreStateStore implements StateStore {
     this.retentionMs = opts.retentionMs ?? 7 * DAY;
   }
 
+  /**
+   * One create-if-absent commit for a new entry (the usual case: one round trip); a redelivery, whose
+   * claim documents exist, reads them and writes only if they are unchanged since. The token is the
+   * commit's time, which is the documents' update time: later fenced writes are preconditioned on it.
+   */
   async claim(keys: readonly string[], now: number, leaseMs: number): Promise<ClaimResult> {
-    return this.run('claim', (db) =>
-      optimistic('claim', async (): Promise<ClaimResult | typeof RETRY> => {
-        const unique = [...new Set(keys)];
-        if (unique.length === 0) return { status: 'claimed', progress: null };
+    const unique = [...new Set(keys)];
+    return this.run('claim', async (db) => {
+      const fresh = db.batch();
+      for (const k of unique)
+        fresh.create(this.ref(db, 'claims', k), this.claimDoc(k, 'processing', now + leaseMs, null, now + leaseMs));
+      const created = await commitIfUnchanged(fresh);
+      if (created !== RETRY) return { status: 'claimed', progress: null, token: claimToken(created) };
+      return optimistic('claim', async (): Promise<ClaimResult | typeof RETRY> => {
         const snaps = await db.getAll(...unique.map((k) => this.ref(db, 'claims', k)));
         const existing = snaps.find((s) => s.exists)?.data() as ClaimDoc | undefined;
         if (existing?.state === 'done') return { status: 'duplicate' };
@@ -84,22 +98,67 @@ export class FirestoreStateStore implements StateStore {
             this.claimDoc(unique[i]!, 'processing', now + leaseMs, progress, now + leaseMs),
           );
         });
-        if ((await commitIfUnchanged(batch)) === RETRY) return RETRY;
-        return { status: 'claimed', progress: progress === null ? null : (JSON.parse(progress) as Progress) };
-      }),
-    );
+        const written = await commitIfUnchanged(batch);
+        if (written === RETRY) return RETRY;
+        return {
+          status: 'claimed',
+          progress: progress === null ? null : (JSON.parse(progress) as Progress),
+          token: claimToken(written),
+        };
+      });
+    });
   }
 
-  async release(keys: readonly string[], progress: Progress): Promise<void> {
-    await this.setClaims('release', keys, (key) =>
+  async checkpoint(
+    keys: readonly string[],
+    token: ClaimToken | null,
+    at: { now: number; leaseMs: number; progress: Progress },
+    records?: LedgerWrites,
+  ): Promise<ClaimToken | null> {
+    const doc = (key: string) =>
+      this.claimDoc(key, 'processing', at.now + at.leaseMs, JSON.stringify(at.progress), at.now + at.leaseMs);
+    const hasRecords = records !== undefined && records.reverts.length + records.fights.length > 0;
+    const next = await this.fenced('checkpoint', keys, token, doc, hasRecords ? records : undefined);
+    // Fenced out: the revert still happened, so it still counts towards a fight.
+    if (next === null && hasRecords)
+      await this.run('checkpoint', async (db) => {
+        const batch = db.batch();
+        await this.addRecords(batch, db, records);
+        await batch.commit();
+      });
+    return next;
+  }
+
+  async release(keys: readonly string[], token: ClaimToken | null, progress: Progress): Promise<ClaimToken | null> {
+    return this.fenced('release', keys, token, (key) =>
       this.claimDoc(key, 'released', 0, JSON.stringify(progress), Date.now()),
     );
   }
 
-  async complete(keys: readonly string[], now: number): Promise<void> {
-    await this.setClaims('complete', keys, (key) => this.claimDoc(key, 'done', now, null, now));
+  async complete(keys: readonly string[], token: ClaimToken | null, now: number): Promise<ClaimToken | null> {
+    return this.fenced('complete', keys, token, (key) => this.claimDoc(key, 'done', now, null, now));
   }
 
+  /** The fights and reverts of these findings, in one read. */
+  async findingStates(
+    findingKeys: readonly string[],
+    now: number,
+    windowMs: number,
+  ): Promise<Map<string, FindingState>> {
+    const out = new Map<string, FindingState>();
+    if (findingKeys.length === 0) return out;
+    return this.run('findingStates', async (db) => {
+      const refs = findingKeys.flatMap((k) => [this.ref(db, 'fights', k), this.ref(db, 'reverts', k)]);
+      const snaps = await db.getAll(...refs);
+      findingKeys.forEach((k, i) => {
+        const d = snaps[2 * i]!.data();
+        const fight =
+          d && d.until > now ? { actor: d.actor, since: d.since, until: d.until, reverts: d.reverts } : null;
+        out.set(k, { fight, reverts: recent(snaps[2 * i + 1]!, now, windowMs).sort((a, b) => a - b) });
+      });
+      return out;
+    });
+  }
   async recordRevert(findingKey: string, at: number, windowMs: number): Promise<number> {
     return this.run('recordRevert', (db) =>
       optimistic('recordRevert', async () => {
@@ -318,12 +377,62 @@ export class FirestoreStateStore implements StateStore {
     return db.collection(`${this.prefix}-${kind}`).doc(docId(key));
   }
 
-  private async setClaims(op: string, keys: readonly string[], doc: (key: string) => ClaimDoc): Promise<void> {
-    await this.run(op, async (db) => {
-      const batch = db.batch();
-      for (const key of new Set(keys)) batch.set(this.ref(db, 'claims', key), doc(key));
-      await batch.commit();
+  /**
+   * Writes the claim documents only if they are as the holder of `token` last wrote them (an update
+   * preconditioned on their update time), together with `records`. When they are gone (a TTL, a
+   * store that lost them, a claim never written because the store was down) they are created, unless
+   * another delivery has created them meanwhile. Returns the new token, or null when fenced out.
+   */
+  private async fenced(
+    op: string,
+    keys: readonly string[],
+    token: ClaimToken | null,
+    doc: (key: string) => ClaimDoc,
+    records?: LedgerWrites,
+  ): Promise<ClaimToken | null> {
+    const unique = [...new Set(keys)];
+    return this.run(op, async (db) => {
+      const { Timestamp } = await firestoreModule();
+      const attempt = async (lastUpdateTime: InstanceType<typeof Timestamp> | null) => {
+        const batch = db.batch();
+        for (const key of unique) {
+          const ref = this.ref(db, 'claims', key);
+          if (lastUpdateTime) batch.update(ref, doc(key), { lastUpdateTime });
+          else batch.create(ref, doc(key));
+        }
+        if (records) await this.addRecords(batch, db, records);
+        return commitIfUnchanged(batch);
+      };
+      if (token !== null) {
+        const [seconds, nanos] = token.split('.').map(Number);
+        const written = await attempt(new Timestamp(seconds!, nanos!));
+        if (written !== RETRY) return claimToken(written);
+        const snaps = await db.getAll(...unique.map((k) => this.ref(db, 'claims', k)));
+        if (snaps.some((s) => s.exists)) return null;
+      }
+      const created = await attempt(null);
+      return created === RETRY ? null : claimToken(created);
     });
+  }
+
+  /** Reverts are appended without a read (arrayUnion: concurrent reverts all count); fights are set. */
+  private async addRecords(batch: WriteBatch, db: Firestore, records: LedgerWrites): Promise<void> {
+    const { FieldValue } = await firestoreModule();
+    for (const r of records.reverts)
+      batch.set(
+        this.ref(db, 'reverts', r.findingKey),
+        { findingKey: r.findingKey, times: FieldValue.arrayUnion(r.at), expireAt: this.expireAt(r.at + r.windowMs) },
+        { merge: true },
+      );
+    for (const { findingKey, fight } of records.fights)
+      batch.set(this.ref(db, 'fights', findingKey), {
+        findingKey,
+        actor: fight.actor,
+        since: fight.since,
+        until: fight.until,
+        reverts: fight.reverts,
+        expireAt: this.expireAt(fight.until),
+      });
   }
 
   private claimDoc(

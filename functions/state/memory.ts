@@ -2,6 +2,9 @@ import type { Fight } from '../core/verdict.js';
 import type {
   BreakglassExemption,
   ClaimResult,
+  ClaimToken,
+  FindingState,
+  LedgerWrites,
   ExemptionRequest,
   Progress,
   StateStore,
@@ -9,7 +12,12 @@ import type {
   ThreadRef,
 } from './types.js';
 
-type Claim = { state: 'processing' | 'released' | 'done'; leaseUntil: number; progress: Progress | null };
+type Claim = {
+  state: 'processing' | 'released' | 'done';
+  leaseUntil: number;
+  progress: Progress | null;
+  token: ClaimToken;
+};
 
 /** In-process state: for tests, the CLI and single-instance local runs. Not shared between instances. */
 export class MemoryStateStore implements StateStore {
@@ -21,22 +29,60 @@ export class MemoryStateStore implements StateStore {
   private readonly requests = new Map<string, ExemptionRequest>();
   private readonly marks = new Map<string, SweepMark>();
   private readonly sweeps = new Map<string, number>();
+  private tokens = 0;
 
   async claim(keys: readonly string[], now: number, leaseMs: number): Promise<ClaimResult> {
     const existing = keys.map((k) => this.claims.get(k)).find((c) => c !== undefined);
     if (existing?.state === 'done') return { status: 'duplicate' };
     if (existing?.state === 'processing' && existing.leaseUntil > now) return { status: 'busy' };
-    const claim: Claim = { state: 'processing', leaseUntil: now + leaseMs, progress: existing?.progress ?? null };
+    const claim = this.write(keys, 'processing', now + leaseMs, existing?.progress ?? null);
+    return { status: 'claimed', progress: claim.progress, token: claim.token };
+  }
+
+  async checkpoint(
+    keys: readonly string[],
+    token: ClaimToken | null,
+    at: { now: number; leaseMs: number; progress: Progress },
+    records?: LedgerWrites,
+  ): Promise<ClaimToken | null> {
+    // What was done is counted even when another delivery holds the claim now: the revert happened.
+    for (const r of records?.reverts ?? []) await this.recordRevert(r.findingKey, r.at, r.windowMs);
+    for (const f of records?.fights ?? []) await this.setFight(f.findingKey, f.fight);
+    if (!this.holds(keys, token)) return null;
+    return this.write(keys, 'processing', at.now + at.leaseMs, at.progress).token;
+  }
+
+  async release(keys: readonly string[], token: ClaimToken | null, progress: Progress): Promise<ClaimToken | null> {
+    return this.holds(keys, token) ? this.write(keys, 'released', 0, progress).token : null;
+  }
+
+  async complete(keys: readonly string[], token: ClaimToken | null, now: number): Promise<ClaimToken | null> {
+    return this.holds(keys, token) ? this.write(keys, 'done', now, null).token : null;
+  }
+
+  async findingStates(
+    findingKeys: readonly string[],
+    now: number,
+    windowMs: number,
+  ): Promise<Map<string, FindingState>> {
+    const out = new Map<string, FindingState>();
+    for (const k of findingKeys)
+      out.set(k, { fight: await this.getFight(k, now), reverts: this.recent(k, now, windowMs) });
+    return out;
+  }
+
+  /** The delivery holding `token` holds every key; a null token holds only what nobody has claimed. */
+  private holds(keys: readonly string[], token: ClaimToken | null): boolean {
+    return keys.every((k) => {
+      const c = this.claims.get(k);
+      return token === null ? c === undefined : c?.token === token;
+    });
+  }
+
+  private write(keys: readonly string[], state: Claim['state'], leaseUntil: number, progress: Progress | null): Claim {
+    const claim: Claim = { state, leaseUntil, progress, token: `m${++this.tokens}` };
     for (const k of keys) this.claims.set(k, claim);
-    return { status: 'claimed', progress: claim.progress };
-  }
-
-  async release(keys: readonly string[], progress: Progress): Promise<void> {
-    for (const k of keys) this.claims.set(k, { state: 'released', leaseUntil: 0, progress });
-  }
-
-  async complete(keys: readonly string[], now: number): Promise<void> {
-    for (const k of keys) this.claims.set(k, { state: 'done', leaseUntil: now, progress: null });
+    return claim;
   }
 
   async recordRevert(findingKey: string, at: number, windowMs: number): Promise<number> {

@@ -12,10 +12,24 @@ export interface StateStore {
    * the entry was fully handled; `busy` means another delivery holds a live lease on it now.
    */
   claim(keys: readonly string[], now: number, leaseMs: number): Promise<ClaimResult>;
+  // Fenced writes: each succeeds only for the delivery holding the claim (`token`, from `claim` or the
+  // last checkpoint) and returns its new token, or null when another delivery has taken the claim over
+  // since (then nothing about the claim is written). A null token (the store could not be reached at
+  // claim time) writes only if no delivery holds a claim on the entry.
+  /** Saves what was done (and counts reverts, starts fights) before alerting; the lease starts again. */
+  checkpoint(
+    keys: readonly string[],
+    token: ClaimToken | null,
+    at: { now: number; leaseMs: number; progress: Progress },
+    records?: LedgerWrites,
+  ): Promise<ClaimToken | null>;
   /** Gives the claim back after a transient failure, keeping what was done so a redelivery does not redo it. */
-  release(keys: readonly string[], progress: Progress): Promise<void>;
+  release(keys: readonly string[], token: ClaimToken | null, progress: Progress): Promise<ClaimToken | null>;
   /** Marks the entry done: every later delivery of it is a duplicate. */
-  complete(keys: readonly string[], now: number): Promise<void>;
+  complete(keys: readonly string[], token: ClaimToken | null, now: number): Promise<ClaimToken | null>;
+
+  /** What is known about these findings (fights, reverts within the window), in one read. */
+  findingStates(findingKeys: readonly string[], now: number, windowMs: number): Promise<Map<string, FindingState>>;
 
   /** Records a revert of a finding (rule on resource) and returns how many fall within the window, this one included. */
   recordRevert(findingKey: string, at: number, windowMs: number): Promise<number>;
@@ -130,8 +144,11 @@ export interface ThreadRef {
   until: number;
 }
 
+/** Which delivery holds a claim: opaque (Firestore: the claim documents' update time). */
+export type ClaimToken = string;
+
 export type ClaimResult =
-  | { status: 'claimed'; progress: Progress | null }
+  | { status: 'claimed'; progress: Progress | null; token: ClaimToken }
   | { status: 'duplicate' }
   | { status: 'busy' };
 
@@ -139,4 +156,16 @@ export type ClaimResult =
 export interface Progress {
   verdicts: Verdict[];
   notified: string[];
+}
+
+/** A finding's fight and its reverts within the window (times, oldest first). */
+export interface FindingState {
+  fight: Fight | null;
+  reverts: number[];
+}
+
+/** Revert counts and fights written together with a checkpoint, in the same commit. */
+export interface LedgerWrites {
+  reverts: Array<{ findingKey: string; at: number; windowMs: number }>;
+  fights: Array<{ findingKey: string; fight: Fight }>;
 }

@@ -44,6 +44,8 @@ export type ClientOptions = {
 export interface StartOptions {
   /** Long-running operations report done:false for this many GetOperation polls (default 0). */
   pendingPolls?: number;
+  /** Long-running operations take this long to finish, as real Cloud Run's do (default 0: done at once). */
+  operationMs?: number;
 }
 
 export interface CloudRunStandIn {
@@ -62,6 +64,8 @@ export interface CloudRunStandIn {
   /** Runs before the method does its work (after faults); returns a remover. */
   onBefore(method: MethodName, hook: BeforeHook, opts?: { times?: number }): () => void;
   pendingPolls(n: number): void;
+  /** Long-running operations started from now on take this long (ms) before GetOperation reports them done. */
+  operationDuration(ms: number): void;
   /** The regions ListLocations answers with (default: DEFAULT_LOCATIONS). */
   setLocations(locations: readonly string[]): void;
   /** Clears services, policies, calls, faults, hooks, latency and pending operations. */
@@ -103,6 +107,7 @@ function clonePolicy(p: Policy): Policy {
 
 interface PendingOp {
   pollsLeft: number;
+  doneAt: number;
   done: Obj;
   pending: Obj;
 }
@@ -162,6 +167,7 @@ export async function startCloudRunStandIn(opts: StartOptions = {}): Promise<Clo
   const hooks = new Map<MethodName, { hook: BeforeHook; left: number }[]>();
   let latencyMs = 0;
   let pendingPolls = opts.pendingPolls ?? 0;
+  let operationMs = opts.operationMs ?? 0;
   const calls: CallRecord[] = [];
 
   const operation = (svc: Obj): Obj => {
@@ -170,8 +176,8 @@ export async function startCloudRunStandIn(opts: StartOptions = {}): Promise<Clo
     // Real Cloud Run puts the Service in metadata while running and in response once done.
     const pending = { name, done: false, metadata: packService(svc) };
     const done = { ...pending, done: true, response: packService(svc) };
-    if (pendingPolls <= 0) return done;
-    ops.set(name, { pollsLeft: pendingPolls, pending, done });
+    if (pendingPolls <= 0 && operationMs <= 0) return done;
+    ops.set(name, { pollsLeft: pendingPolls, doneAt: Date.now() + operationMs, pending, done });
     return pending;
   };
 
@@ -218,7 +224,7 @@ export async function startCloudRunStandIn(opts: StartOptions = {}): Promise<Clo
     GetOperation: (req) => {
       const op = ops.get(req.name as string);
       if (!op) throw new StandInError(grpc.status.NOT_FOUND, `Operation '${String(req.name)}' not found.`);
-      if (op.pollsLeft-- > 0) return op.pending;
+      if (op.pollsLeft-- > 0 || Date.now() < op.doneAt) return op.pending;
       return op.done;
     },
   };
@@ -327,6 +333,9 @@ export async function startCloudRunStandIn(opts: StartOptions = {}): Promise<Clo
     pendingPolls: (n) => {
       pendingPolls = n;
     },
+    operationDuration: (ms) => {
+      operationMs = ms;
+    },
     setLocations: (list) => {
       regions = [...list];
     },
@@ -339,6 +348,7 @@ export async function startCloudRunStandIn(opts: StartOptions = {}): Promise<Clo
       latencyMs = 0;
       regions = DEFAULT_LOCATIONS;
       pendingPolls = opts.pendingPolls ?? 0;
+      operationMs = opts.operationMs ?? 0;
     },
     close: () =>
       new Promise<void>((resolve) => {

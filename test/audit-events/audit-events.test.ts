@@ -279,11 +279,18 @@ describe('auditEvents: fighting another automation', () => {
     expect(done).toEqual(['reverted', 'reverted', 'reverted', 'fighting', 'fighting']);
     expect(standIn.callsTo('UpdateService')).toHaveLength(3);
     const fights = h.notifier.alerts.filter((a) => a.verdict.done === 'fighting').map((a) => a.verdict.summary);
-    expect(fights[0]).toMatch(new RegExp(`^runguard is fighting ${terraform}: reverted 3 times within 1h`));
+    expect(fights[0]).toMatch(
+      new RegExp(
+        `^runguard is fighting ${terraform}: it put this setting back 4 times within 1h \\(reverted 3 times\\)`,
+      ),
+    );
     expect(fights[1]).toMatch(/^not reverted: runguard is fighting/);
+    // Escalated: CRITICAL whatever the rule's severity (run-ingress-all is HIGH).
+    for (const a of h.notifier.alerts.filter((x) => x.verdict.done === 'fighting'))
+      expect(a.verdict.decision.finding.severity).toBe('CRITICAL');
   });
 
-  it('reverts again once the fight has been quiet for a whole window', async () => {
+  it('reverts again once the window has passed, even though the other automation kept going', async () => {
     seed(PROD, { ingress: 'INGRESS_TRAFFIC_ALL' });
     const h = harness(standIn, client);
     for (let i = 0; i < 4; i++) {
@@ -291,7 +298,17 @@ describe('auditEvents: fighting another automation', () => {
       h.clock.now += 60_000;
       await handleAuditEvent(ingressAll(PROD), h.deps);
     }
-    h.clock.now += 2 * 3_600_000;
+    const since = h.clock.now;
+    // Re-applied every 10 minutes during the fight: nothing extends it.
+    for (let i = 1; i <= 5; i++) {
+      h.clock.now = since + i * 600_000;
+      await handleAuditEvent(ingressAll(PROD), h.deps);
+      expect(h.notifier.alerts.at(-1)!.verdict).toMatchObject({
+        done: 'fighting',
+        fight: { since, until: since + 3_600_000 },
+      });
+    }
+    h.clock.now = since + 3_600_000;
     await handleAuditEvent(ingressAll(PROD), h.deps);
     expect(h.notifier.alerts.at(-1)!.verdict.done).toBe('reverted');
   });

@@ -98,7 +98,7 @@ describe.skipIf(!host)('Firestore state store connecting to the emulator', () =>
     } as typeof connect;
     try {
       const store = createFirestoreStateStore({ emulatorHost: host, prefix: prefix() });
-      expect(await store.claim([KEY], Date.now(), 1000)).toEqual({ status: 'claimed', progress: null });
+      expect(await store.claim([KEY], Date.now(), 1000)).toMatchObject({ status: 'claimed', progress: null });
       expect((await store.recordExemption(breakglass(0), Date.now())).created).toBe(true);
       await store.close();
     } finally {
@@ -123,14 +123,14 @@ describe.skipIf(!host)('Firestore state store on the emulator', () => {
     const p = prefix();
     const store = new FirestoreStateStore(db, { prefix: p, retentionMs: 7 * 86_400_000 });
     const now = Date.now();
-    await store.claim([KEY, 'operations/op-1'], now, 60_000);
+    const claim = await store.claim([KEY, 'operations/op-1'], now, 60_000);
     const docs = async () => (await db.collection(`${p}-claims`).get()).docs.map((d) => d.data());
     for (const d of await docs()) {
       expect(d.state).toBe('processing');
       expect(d.expireAt.constructor.name).toBe('Timestamp');
       expect(d.expireAt.toMillis()).toBe(now + 60_000 + 7 * 86_400_000);
     }
-    await store.complete([KEY, 'operations/op-1'], now);
+    await store.complete([KEY, 'operations/op-1'], claim.status === 'claimed' ? claim.token : null, now);
     const done = await docs();
     expect(done.map((d) => d.key).sort()).toEqual([KEY, 'operations/op-1'].sort());
     for (const d of done) expect(d.expireAt.toMillis()).toBeGreaterThan(Date.now() + 6 * 86_400_000);
@@ -140,7 +140,8 @@ describe.skipIf(!host)('Firestore state store on the emulator', () => {
     const p = prefix();
     const store = new FirestoreStateStore(db, p);
     const keys = ['/', '..', '.', '__name__', 'a//b', 'x|y/z', 'ü✓ key with spaces', 'k'.repeat(3000)];
-    for (const key of keys) expect(await store.claim([key], 0, 1000)).toEqual({ status: 'claimed', progress: null });
+    for (const key of keys)
+      expect(await store.claim([key], 0, 1000)).toMatchObject({ status: 'claimed', progress: null });
     const snap = await db.collection(`${p}-claims`).get();
     expect(snap.docs.map((d) => d.id).every((id) => /^[0-9a-f]{64}$/.test(id))).toBe(true);
     expect(snap.docs.map((d) => d.get('key')).sort()).toEqual([...keys].sort());

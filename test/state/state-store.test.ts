@@ -21,6 +21,11 @@ function connectEmulator(): Promise<Firestore> {
 const uniquePrefix = (tag: string): string => `t-${tag}-${randomBytes(5).toString('hex')}`;
 
 const T0 = Date.UTC(2026, 2, 1, 9, 0, 0);
+
+function tokenOf(claim: Awaited<ReturnType<StateStore['claim']>>): string {
+  if (claim.status !== 'claimed') throw new Error(`not claimed: ${claim.status}`);
+  return claim.token;
+}
 const MIN = 60_000;
 
 /** Keys shaped like the real ones: log names with `/`, findings joined with `|`. */
@@ -86,8 +91,9 @@ describe.each(stores)('StateStore contract: %s', (_name, make) => {
   describe.skipIf(make === null)('', () => {
     it('claims an entry once; after complete every delivery is a duplicate', async () => {
       const s = store();
-      expect(await s.claim([insertKey(1)], T0, MIN)).toEqual({ status: 'claimed', progress: null });
-      await s.complete([insertKey(1)], T0 + 1000);
+      const claim = await s.claim([insertKey(1)], T0, MIN);
+      expect(claim).toMatchObject({ status: 'claimed', progress: null });
+      expect(await s.complete([insertKey(1)], tokenOf(claim), T0 + 1000)).not.toBeNull();
       expect(await s.claim([insertKey(1)], T0 + 2000, MIN)).toEqual({ status: 'duplicate' });
       expect(await s.claim([insertKey(1)], T0 + 365 * 24 * 60 * MIN, MIN)).toEqual({ status: 'duplicate' });
     });
@@ -96,29 +102,78 @@ describe.each(stores)('StateStore contract: %s', (_name, make) => {
       const s = store();
       await s.claim([insertKey(2)], T0, MIN);
       expect(await s.claim([insertKey(2)], T0 + MIN - 1, MIN)).toEqual({ status: 'busy' });
-      expect(await s.claim([insertKey(2)], T0 + MIN, MIN)).toEqual({ status: 'claimed', progress: null });
+      expect(await s.claim([insertKey(2)], T0 + MIN, MIN)).toMatchObject({ status: 'claimed', progress: null });
       expect(await s.claim([insertKey(2)], T0 + MIN + 1, MIN)).toEqual({ status: 'busy' });
     });
 
     it('release keeps the progress for the next delivery, also after a later lease expired', async () => {
       const s = store();
-      await s.claim([insertKey(3), 'op-3'], T0, MIN);
-      await s.release([insertKey(3), 'op-3'], progress());
-      expect(await s.claim([insertKey(3)], T0 + 1, MIN)).toEqual({ status: 'claimed', progress: progress() });
-      expect(await s.claim(['op-3'], T0 + 2 * MIN, MIN)).toEqual({ status: 'claimed', progress: progress() });
+      const claim = await s.claim([insertKey(3), 'op-3'], T0, MIN);
+      expect(await s.release([insertKey(3), 'op-3'], tokenOf(claim), progress())).not.toBeNull();
+      expect(await s.claim([insertKey(3)], T0 + 1, MIN)).toMatchObject({ status: 'claimed', progress: progress() });
+      expect(await s.claim(['op-3'], T0 + 2 * MIN, MIN)).toMatchObject({ status: 'claimed', progress: progress() });
     });
 
     it('an entry with two keys is a duplicate when either key was done', async () => {
       const s = store();
-      await s.claim(['op-4'], T0, MIN);
-      await s.complete(['op-4'], T0);
+      await s.complete(['op-4'], tokenOf(await s.claim(['op-4'], T0, MIN)), T0);
       expect(await s.claim([insertKey(4), 'op-4'], T0 + 1, MIN)).toEqual({ status: 'duplicate' });
       expect(await s.claim(['op-4', insertKey(4)], T0 + 1, MIN)).toEqual({ status: 'duplicate' });
       // Claiming under both keys marks both: the other key alone is busy, then done.
-      expect(await s.claim([insertKey(5), 'op-5'], T0, MIN)).toEqual({ status: 'claimed', progress: null });
+      const five = await s.claim([insertKey(5), 'op-5'], T0, MIN);
+      expect(five).toMatchObject({ status: 'claimed', progress: null });
       expect(await s.claim(['op-5'], T0 + 1, MIN)).toEqual({ status: 'busy' });
-      await s.complete([insertKey(5), 'op-5'], T0 + 2);
+      await s.complete([insertKey(5), 'op-5'], tokenOf(five), T0 + 2);
       expect(await s.claim(['op-5'], T0 + 3, MIN)).toEqual({ status: 'duplicate' });
+    });
+
+    it('fencing: a delivery taken over after its lease can neither complete, release nor checkpoint', async () => {
+      const s = store();
+      const keys = [insertKey(7), 'op-7'];
+      const first = tokenOf(await s.claim(keys, T0, MIN));
+      const second = await s.claim(keys, T0 + MIN + 1, MIN); // the first is presumed dead and taken over
+      expect(second).toMatchObject({ status: 'claimed', progress: null });
+      // The stale first delivery wakes up: none of its writes land.
+      const at = { now: T0 + MIN + 2, leaseMs: MIN, progress: progress() };
+      expect(await s.checkpoint(keys, first, at)).toBeNull();
+      expect(await s.complete(keys, first, T0 + MIN + 2)).toBeNull();
+      expect(await s.release(keys, first, progress())).toBeNull();
+      // The second still holds it, unchanged (no progress was written into it), and finishes.
+      expect(await s.claim(keys, T0 + MIN + 3, MIN)).toEqual({ status: 'busy' });
+      const next = await s.checkpoint(keys, tokenOf(second), at);
+      expect(next).not.toBeNull();
+      expect(await s.complete(keys, tokenOf(second), T0 + MIN + 4)).toBeNull(); // superseded by its own checkpoint
+      expect(await s.complete(keys, next, T0 + MIN + 4)).not.toBeNull();
+      expect(await s.claim(keys, T0 + MIN + 5, MIN)).toEqual({ status: 'duplicate' });
+    });
+
+    it('a checkpoint counts reverts and sets fights in the same write, even when fenced out', async () => {
+      const s = store();
+      const keys = [insertKey(8)];
+      const k = findingKey(`${SERVICE}-ledger`);
+      const fight: Fight = {
+        actor: 'terraform@ci.iam.gserviceaccount.com',
+        since: T0,
+        until: T0 + 60 * MIN,
+        reverts: 3,
+      };
+      const token = tokenOf(await s.claim(keys, T0, MIN));
+      const at = { now: T0, leaseMs: MIN, progress: progress() };
+      const records = { reverts: [{ findingKey: k, at: T0, windowMs: 60 * MIN }], fights: [{ findingKey: k, fight }] };
+      expect(await s.checkpoint(keys, token, at, records)).not.toBeNull();
+      expect(
+        await s.checkpoint(keys, token, at, {
+          reverts: [{ findingKey: k, at: T0 + 1, windowMs: 60 * MIN }],
+          fights: [],
+        }),
+      ).toBeNull();
+      expect(await s.findingStates([k, findingKey(`${SERVICE}-other`)], T0 + 2, 60 * MIN)).toEqual(
+        new Map([
+          [k, { fight, reverts: [T0, T0 + 1] }],
+          [findingKey(`${SERVICE}-other`), { fight: null, reverts: [] }],
+        ]),
+      );
+      expect(await s.revertCount(k, T0 + 2, 60 * MIN)).toBe(2);
     });
 
     it('50 concurrent claims of the same entry: exactly one wins, the rest are busy', async () => {

@@ -200,6 +200,8 @@ describe('runguard module structure (hcl2json)', () => {
     const commonEnv = local(tf, 'common_env') as Hcl;
     expect(Object.keys(commonEnv).filter((k) => /SLACK|SECRET|TOKEN/i.test(k))).toEqual([]);
     expect(commonEnv.RUNGUARD_STATE_STORE).toBe('firestore');
+    // The claim lease is derived from the timeout the functions really have.
+    expect(commonEnv.RUNGUARD_FUNCTION_TIMEOUT_SECONDS).toBe('${tostring(local.pushed_function_timeout_seconds)}');
     const keys = (fn: string) =>
       res('google_cloudfunctions2_function', fn)
         .service_config[0].secret_environment_variables.map((s: Hcl) => s.key)

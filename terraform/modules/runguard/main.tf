@@ -66,10 +66,13 @@ locals {
 
   # The configuration ships inside the source zip (scripts/bundle.ts --config); Cloud Functions gen2
   # runs the source from /workspace.
+  # RUNGUARD_FUNCTION_TIMEOUT_SECONDS: a delivery's claim on an entry must outlast the function's
+  # timeout, so the lease is derived from it (plus a margin).
   common_env = {
-    RUNGUARD_CONFIG      = "/workspace/runguard.yaml"
-    RUNGUARD_RULES_DIR   = "/workspace/rules"
-    RUNGUARD_STATE_STORE = "firestore"
+    RUNGUARD_CONFIG                   = "/workspace/runguard.yaml"
+    RUNGUARD_RULES_DIR                = "/workspace/rules"
+    RUNGUARD_STATE_STORE              = "firestore"
+    RUNGUARD_FUNCTION_TIMEOUT_SECONDS = tostring(local.pushed_function_timeout_seconds)
   }
 
   # slackInteractions serves one workspace and one app; ids, not secrets.

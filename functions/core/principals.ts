@@ -25,7 +25,9 @@ export function isServiceAccount(p: string): boolean {
   return /@[^@\s]*gserviceaccount\.com$/.test(canonicalPrincipal(p));
 }
 
-/** A workforce or workload identity principal (`principal://…`); a `principalSet://` names many and is never one person. */
+/**
+ * A workforce or workload identity principal (`principal://…`); a `principalSet://` names many and is never one person.
+ */
 export function isFederatedPrincipal(p: string): boolean {
   return canonicalPrincipal(p).startsWith('principal://');
 }

@@ -105,7 +105,10 @@ function chooseStateStore(env: NodeJS.ProcessEnv, log: Logger): StateStore {
   return new MemoryStateStore();
 }
 
-/** runguard's Firestore: RUNGUARD_FIRESTORE_DATABASE names a database other than (default); FIRESTORE_EMULATOR_HOST the emulator. */
+/**
+ * runguard's Firestore: RUNGUARD_FIRESTORE_DATABASE names a database other than (default); FIRESTORE_EMULATOR_HOST the
+ * emulator.
+ */
 export function firestoreStateFromEnv(env: NodeJS.ProcessEnv): StateStore {
   return createFirestoreStateStore({
     ...(env.RUNGUARD_FIRESTORE_DATABASE ? { databaseId: env.RUNGUARD_FIRESTORE_DATABASE } : {}),

@@ -9,7 +9,10 @@ import type { InteractionDeps } from './types.js';
 
 // What a breakglass leaves behind: the exemption record, and the alert rewritten to say so.
 
-/** The exemption a breakglass makes: exactly this rule on this resource, with everyone who agreed and the change's chain. */
+/**
+ * The exemption a breakglass makes: exactly this rule on this resource, with everyone who agreed and the change's
+ * chain.
+ */
 export function makeExemption(o: {
   finding: FindingRef;
   message: { channel: string; ts: string };

@@ -4,7 +4,8 @@ import type { ProjectMode } from '../core/types.js';
 import type { CompiledRule } from '../rules/compile.js';
 import type { ActionValue } from '../slack/render-actions.js';
 
-// The finding a button is about, from its key `${rule}|${resource}` or `${rule}|${resource}|${subject}`, checked against what runguard
+// The finding a button is about, from its key `${rule}|${resource}` or `${rule}|${resource}|${subject}`, checked
+// against what runguard
 // knows now: the rule must still exist, the resource must be a full resource name. Pure.
 
 export interface FindingRef {

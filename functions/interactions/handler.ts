@@ -9,7 +9,8 @@ import { header, MAX_BODY_BYTES, verifySlackRequest } from './verify.js';
 export type { InteractionDeps, InteractionReply, InteractionRequest } from './types.js';
 
 // slackInteractions: verify → parse → route. Nothing reads the body, the store or Slack before
-// the signature and timestamp have passed (and the signature has not been seen before). Slack waits 3 seconds for the answer, so the answer is
+// the signature and timestamp have passed (and the signature has not been seen before). Slack waits 3 seconds for the
+// answer, so the answer is
 // given as soon as what decides it is known; what is slow (opening the modal, updating the alert,
 // reverting) is `after`. Each answer's latency is logged.
 

@@ -120,7 +120,10 @@ async function revertNow(
   });
 }
 
-/** The live path's safety rules, for a click: a remediation to run, on a resource it can act on, where runguard acts at all. */
+/**
+ * The live path's safety rules, for a click: a remediation to run, on a resource it can act on, where runguard acts at
+ * all.
+ */
 function whyNot(finding: FindingRef, deps: InteractionDeps): string | null {
   if (!finding.rule.remediation)
     return `rule ${finding.rule.id} has no automatic remediation; fix it by hand as the alert shows`;

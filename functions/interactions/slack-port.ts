@@ -57,7 +57,9 @@ export const INTERACTIVE_CLIENT = {
   rejectRateLimitedCalls: true,
 };
 
-/** A WebClient built on first use (loading @slack/web-api costs time a cold start need not spend on a bad signature). */
+/**
+ * A WebClient built on first use (loading @slack/web-api costs time a cold start need not spend on a bad signature).
+ */
 export function lazyInteractionSlack(token: string | undefined, apiUrl: string | undefined): InteractionSlack {
   let client: Promise<InteractionSlack> | undefined;
   const get = (): Promise<InteractionSlack> => {

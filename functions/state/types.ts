@@ -31,7 +31,9 @@ export interface StateStore {
   /** What is known about these findings (fights, reverts within the window), in one read. */
   findingStates(findingKeys: readonly string[], now: number, windowMs: number): Promise<Map<string, FindingState>>;
 
-  /** Records a revert of a finding (rule on resource) and returns how many fall within the window, this one included. */
+  /**
+   * Records a revert of a finding (rule on resource) and returns how many fall within the window, this one included.
+   */
   recordRevert(findingKey: string, at: number, windowMs: number): Promise<number>;
   revertCount(findingKey: string, now: number, windowMs: number): Promise<number>;
   getFight(findingKey: string, now: number): Promise<Fight | null>;

@@ -11,7 +11,8 @@ const arg = (name: string, dflt: string): string =>
 
 const RETRY: Record<string, RetryOptions | undefined> = {
   default: undefined, // tenRetriesInAboutThirtyMinutes: 10 retries, factor 1.96821, randomize, minTimeout 1 s
-  runguard: { retries: 5, factor: 2, minTimeout: 500, maxTimeout: 20_000, randomize: true }, // functions/slack/client.ts
+  // functions/slack/client.ts
+  runguard: { retries: 5, factor: 2, minTimeout: 500, maxTimeout: 20_000, randomize: true },
   fast: { retries: 10, factor: 1, minTimeout: 10, maxTimeout: 20 },
 };
 

@@ -20,7 +20,10 @@ import {
 export interface SlackStandInOptions {
   /** Tokens that authenticate. Default ['xoxb-test-token']. */
   tokens?: string[];
-  /** Known channels: specs, ids, or names ('#alerts' gets a stable made-up id). Default C0RUNGUARD1 (#runguard-alerts), C0SECURITY1 (#security). */
+  /**
+   * Known channels: specs, ids, or names ('#alerts' gets a stable made-up id). Default C0RUNGUARD1 (#runguard-alerts),
+   * C0SECURITY1 (#security).
+   */
   channels?: Array<ChannelSpec | string>;
   users?: UserSpec[];
   /** user group id → member user ids. */
@@ -79,7 +82,10 @@ export interface SlackStandIn {
   trigger(): string;
   /** Adds (or replaces) a channel; returns it with its id. */
   addChannel(c: ChannelSpec | string): ChannelSpec;
-  /** Forget requests, messages, views, counters, faults and latency; back to the started options (channels, users, rate limit) with full buckets. */
+  /**
+   * Forget requests, messages, views, counters, faults and latency; back to the started options (channels, users, rate
+   * limit) with full buckets.
+   */
   reset(): void;
   close(): Promise<void>;
 }

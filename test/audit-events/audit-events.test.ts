@@ -265,7 +265,8 @@ describe('auditEvents: fighting another automation', () => {
     const terraform = 'terraform@shop-prod.iam.gserviceaccount.com';
     const done: string[] = [];
     for (let i = 0; i < 5; i++) {
-      standIn.seedService({ ...standIn.service(PROD)!, ingress: 'INGRESS_TRAFFIC_ALL' }); // the other automation re-applies
+      // the other automation re-applies
+      standIn.seedService({ ...standIn.service(PROD)!, ingress: 'INGRESS_TRAFFIC_ALL' });
       h.clock.now += 60_000;
       const before = h.notifier.alerts.length;
       await handleAuditEvent(ingressAll(PROD, terraform), h.deps);

@@ -81,7 +81,9 @@ export function countingStore(inner: StateStore = new MemoryStateStore()): State
   }) as StateStore & { calls: string[] };
 }
 
-/** A revert-request port that keeps what was published (the Pub/Sub emulator stands in for it in revert-now.test.ts). */
+/**
+ * A revert-request port that keeps what was published (the Pub/Sub emulator stands in for it in revert-now.test.ts).
+ */
 export function recordingRevertRequests(): RevertRequests & { published: RevertRequest[] } {
   const published: RevertRequest[] = [];
   return {

@@ -85,7 +85,9 @@ describe.skipIf(!host)('Revert now', () => {
     });
     return { k, h };
   };
-  /** What the push subscription would deliver to auditEvents: the messages received since the last call, as CloudEvents. */
+  /**
+   * What the push subscription would deliver to auditEvents: the messages received since the last call, as CloudEvents.
+   */
   const received: Message[] = [];
   const deliveries = async (atLeast = 1) => {
     const until = Date.now() + 10_000;

@@ -2,6 +2,7 @@ import { judge, prepareEntry } from '../enforcement/pipeline.js';
 import type { ChangeEvent } from '../core/types.js';
 import { compileExactExemption } from '../decisions/exemptions.js';
 import { decodeItem } from '../events/decode.js';
+import { evaluateRules } from '../rules/evaluate.js';
 import type { Progress } from '../state/types.js';
 import { act } from '../enforcement/act.js';
 import { attribute, rememberVerdicts } from '../enforcement/attribution.js';
@@ -71,9 +72,20 @@ export async function handleAuditEvent(
   // finding that could be reverted. A duplicate or busy entry wastes a few reads; every other one
   // saves their round trips.
   const resource = prepared.event.resource.name;
-  const candidates = deps.rules
-    .filter((r) => r.remediation && r.appliesTo.has(prepared.event.resource.type))
-    .map((r) => `${r.id}|${resource}`);
+  // A finding's key names its subject (member@role, field=value), which the entry's own state tells:
+  // what this change asked for is what will most often be found live.
+  const own = evaluateRules(prepared.event, deps.rules, {
+    overrides: deps.config.overrides,
+    settings: deps.config.settings,
+  }).findings.filter((f) => f.remediation);
+  const candidates = [
+    ...new Set([
+      ...deps.rules
+        .filter((r) => r.remediation && r.appliesTo.has(prepared.event.resource.type))
+        .map((r) => `${r.id}|${resource}`),
+      ...own.map((f) => f.key),
+    ]),
+  ];
   const claiming = deps.state.claim(keys, now, leaseMs).catch(unreachable('claim'));
   const observing = observe(prepared.event, deps.getRun);
   const cache = deps.breakglass ?? NO_CACHE;
@@ -182,11 +194,16 @@ export async function handleAuditEvent(
       });
       progress.notified.push(key);
     }
-    if (!storeDown) await rememberVerdicts(deps, verdicts.values(), marks, now);
+    // The marks are written beside the completion, not before it: one round trip for both.
+    const remembering = storeDown ? undefined : rememberVerdicts(deps, verdicts.values(), marks, now);
     for (const verdict of verdicts.values())
       recordDecision(deps.log, result, verdict, observation, quiet.has(verdict.decision.finding.key));
     if (verdicts.size === 0) recordEntry(deps.log, result);
-    if ((await fenced('complete', () => deps.state.complete(keys, token, deps.now()))) === null) return stale();
+    const [completed] = await Promise.all([
+      fenced('complete', () => deps.state.complete(keys, token, deps.now())),
+      remembering,
+    ]);
+    if (completed === null) return stale();
     return { status: 'handled', verdicts: [...verdicts.values()] };
   } catch (e) {
     if (!isTransient(e)) return permanentFailure(deps, keys, token, prepared.base.insertId, e, [...verdicts.values()]);

@@ -59,7 +59,14 @@ export async function attribute(result: EntryResult, entry: ChangeEvent, deps: A
   const entryKeys = new Set(own.findings.map((f) => f.key));
   let marks = new Map<string, SweepMark>();
   let previous: number | null = null;
-  if (result.findings.length > 0) {
+  // The marks are read only where they decide something: a finding the entry re-sends whole, or a
+  // standing alert-only finding that may already have been alerted. A change that plainly introduced
+  // what it is judged on costs no extra round trip.
+  const needsMarks = result.findings.some((d) => {
+    const evidence = evidenceFor(d.finding, entry, entryKeys);
+    return evidence === 'full-state' || (evidence !== 'introduced' && d.action !== 'revert');
+  });
+  if (needsMarks) {
     try {
       [marks, previous] = await Promise.all([
         deps.state.sweepMarks(result.findings.map((d) => d.finding.key)),

@@ -112,8 +112,12 @@ describe('round trips per revert', () => {
     h.deps.state = store;
     await handleAuditEvent(update({ ingress: 'INGRESS_TRAFFIC_ALL' }), h.deps);
     expect(calls.slice(0, 3).sort()).toEqual(['claim', 'exemptionsFor', 'findingStates']);
-    expect(calls.slice(3).filter((c) => !['getThread', 'setThread'].includes(c))).toEqual(['checkpoint', 'complete']);
-    expect(await store.revertCount(`run-ingress-all|${NAME}`, h.clock.now, 3_600_000)).toBe(1);
+    // The marks (what was alerted, for attribution and the sweep) are written beside the completion.
+    const after = calls.slice(3).filter((c) => !['getThread', 'setThread'].includes(c));
+    expect(after[0]).toBe('checkpoint');
+    expect(after.slice(1).sort()).toEqual(['complete', 'setSweepMarks']);
+    const key = `run-ingress-all|${NAME}|ingress=INGRESS_TRAFFIC_ALL`;
+    expect(await store.revertCount(key, h.clock.now, 3_600_000)).toBe(1);
   });
 
   it('an UpdateService operation that takes time is polled until done, then verified', async () => {

@@ -47,7 +47,7 @@ describe('a fight is bounded', () => {
     const sweepAlerts: Alert[] = [];
     const fightsSeenBySweep: Array<{ at: number; before: unknown; after: unknown }> = [];
     const state = h.deps.state;
-    const key = `run-ingress-all|${NAME}`;
+    const key = `run-ingress-all|${NAME}|ingress=INGRESS_TRAFFIC_ALL`;
     const writes: number[] = []; // on the simulated clock
     run.onBefore('UpdateService', () => {
       writes.push(h.clock.now);
@@ -105,15 +105,16 @@ describe('a fight is bounded', () => {
       expect(a.verdict.summary).toContain(TERRAFORM);
       expect(a.verdict.summary).toMatch(/\d+ times/);
     }
-    // Alerted again at least once per window while it lasts, by the sweep too.
+    // Alerted at least once per window while it lasts: a fight lasts one window, and each one is
+    // alerted. The live path writes the same marks as the sweep, so a fight a change already alerted
+    // is not repeated by the sweep within that window; one nobody alerted yet is the sweep's news.
     const fights = new Map(fighting.map((a) => [a.verdict.fight!.since, a.verdict.fight!]));
     expect(fights.size).toBeGreaterThan(1);
     for (const f of fights.values()) {
-      const sweepsDuring = fightsSeenBySweep.filter((s) => s.at >= f.since && s.at < f.until);
-      if (sweepsDuring.length === 0) continue;
-      expect(
-        sweepAlerts.filter((a) => a.verdict.done === 'fighting' && a.verdict.fight?.since === f.since).length,
-      ).toBeGreaterThanOrEqual(1);
+      const alerted = [...h.notifier.alerts, ...sweepAlerts].filter(
+        (a) => a.verdict.done === 'fighting' && a.verdict.fight?.since === f.since,
+      );
+      expect(alerted.length).toBeGreaterThanOrEqual(1);
     }
     // Each fight lasts one window, and the next sweep or event after it reverts again.
     for (const f of fights.values()) {

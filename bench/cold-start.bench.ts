@@ -165,7 +165,8 @@ async function main() {
       const ratio = m / base;
       const verdict = target === undefined ? '' : `  (target ≤ ${target}×: ${ratio <= target ? 'met' : 'NOT met'})`;
       console.log(
-        `  ${label.padEnd(36)} ${m.toFixed(0).padStart(5)} ms  ${ratio.toFixed(2)}×   min ${Math.min(...xs).toFixed(0)} max ${Math.max(...xs).toFixed(0)}${verdict}`,
+        `  ${label.padEnd(36)} ${m.toFixed(0).padStart(5)} ms  ${ratio.toFixed(2)}×   ` +
+          `min ${Math.min(...xs).toFixed(0)} max ${Math.max(...xs).toFixed(0)}${verdict}`,
       );
     };
     console.log(`runguard cold start — node ${process.version}, median of ${RUNS} interleaved runs`);

@@ -98,7 +98,9 @@ const firestore = () => {
 
 const fmt = (x: number) => x.toFixed(2);
 console.log(
-  `round trips per revert: ${DELAY} ms injected; each figure is the median over ${N} rounds of (time with the delay − time without it) / ${DELAY} ms, measured back to back so a busy machine affects both alike`,
+  `round trips per revert: ${DELAY} ms injected; each figure is the median over ${N} rounds of ` +
+    `(time with the delay − time without it) / ${DELAY} ms, ` +
+    `measured back to back so a busy machine affects both alike`,
 );
 /** One revert per setting, in turn, per round: none, Cloud Run only (memory state), Firestore only, both. */
 async function round(kind: Kind) {
@@ -131,7 +133,10 @@ for (const kind of process.env.BENCH_PART === 'operations' ? [] : (['ingress', '
   for (let i = 0; i < N; i++) rounds.push(await round(kind));
   const m = (f: (r: (typeof rounds)[number]) => number) => median(rounds.map(f));
   console.log(
-    `  (${kind === 'ingress' ? 'a' : 'b'}) ${kind.padEnd(7)}  Cloud Run ${fmt(m((r) => r.run))} RT (${rounds[0]!.calls} calls)   Firestore ${fmt(m((r) => r.fs))} RT   both ${fmt(m((r) => r.both))} RT   [${Math.round(m((r) => r.bothMs))} ms with ${DELAY} ms in front of both]`,
+    `  (${kind === 'ingress' ? 'a' : 'b'}) ${kind.padEnd(7)}  ` +
+      `Cloud Run ${fmt(m((r) => r.run))} RT (${rounds[0]!.calls} calls)   ` +
+      `Firestore ${fmt(m((r) => r.fs))} RT   both ${fmt(m((r) => r.both))} RT   ` +
+      `[${Math.round(m((r) => r.bothMs))} ms with ${DELAY} ms in front of both]`,
   );
 }
 standIn.latency(0);
@@ -149,7 +154,8 @@ if (typeof withDuration.operationDuration === 'function') {
     const r = await measure('ingress', memory, opMs >= 5000 ? 3 : 7);
     const polls = (standIn.callsTo('GetOperation').length - polls0) / ((opMs >= 5000 ? 3 : 7) + 2);
     console.log(
-      `  operation ${String(opMs).padStart(6)} ms → revert ${String(Math.round(r.ms)).padStart(6)} ms (+${Math.round(r.ms - opMs)} ms over the operation, ${polls.toFixed(1)} polls)`,
+      `  operation ${String(opMs).padStart(6)} ms → revert ${String(Math.round(r.ms)).padStart(6)} ms ` +
+        `(+${Math.round(r.ms - opMs)} ms over the operation, ${polls.toFixed(1)} polls)`,
     );
   }
   withDuration.operationDuration(0);

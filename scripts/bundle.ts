@@ -84,7 +84,9 @@ const result = await build({
   // CommonJS dependencies inside an ESM bundle still call require() (for node: built-ins only:
   // everything that needs its own files on disk is external).
   banner: {
-    js: "import { createRequire as __rgCreateRequire } from 'node:module'; const require = __rgCreateRequire(import.meta.url);",
+    js:
+      "import { createRequire as __rgCreateRequire } from 'node:module'; " +
+      'const require = __rgCreateRequire(import.meta.url);',
   },
   logLevel: 'warning',
 });
@@ -134,7 +136,9 @@ execFileSync('find', [dir, '-exec', 'touch', '-h', '-d', '2000-01-01T00:00:00Z',
 execFileSync('zip', ['-q', '-r', '-X', zip, '.'], { cwd: dir });
 const files = countFiles(dir);
 console.log(
-  `wrote ${zip}: ${(readFileSync(zip).length / 1024).toFixed(0)} KiB, ${files} files (${readFileSync(join(dir, 'index.js')).length} bytes index.js); installs ${Object.keys(dependencies).join(', ')}`,
+  `wrote ${zip}: ${(readFileSync(zip).length / 1024).toFixed(0)} KiB, ` +
+    `${files} files (${readFileSync(join(dir, 'index.js')).length} bytes index.js); ` +
+    `installs ${Object.keys(dependencies).join(', ')}`,
 );
 
 function countFiles(path: string): number {

@@ -154,12 +154,15 @@ async function main(): Promise<void> {
   say(`  Pub/Sub emulator    ${target.emulatorHost}  topic projects/${PROJECT}/topics/${TOPIC}`);
   say(`  function            http://127.0.0.1:${fn.port}/  (auditEvents from dist/, config examples/demo.yaml)`);
   say(
-    `  slackInteractions   http://127.0.0.1:${started.interactions.port}/  (Slack's Interactivity Request URL, signed requests only)`,
+    `  slackInteractions   http://127.0.0.1:${started.interactions.port}/  ` +
+      `(Slack's Interactivity Request URL, signed requests only)`,
   );
   say(`  Firestore emulator  ${started.firestore.host}  (state shared by both functions)`);
   say(`  Cloud Run stand-in  127.0.0.1:${started.run.port}  demo-shop: enforce, demo-lab: monitor`);
   say(
-    `  Slack stand-in      ${started.slack.apiUrl}  (#runguard-alerts, #security-oncall; 1 msg/s per channel; 300 ms per call for the breakglass part)\n`,
+    `  Slack stand-in      ${started.slack.apiUrl}  ` +
+      `(#runguard-alerts, #security-oncall; 1 msg/s per channel; ` +
+      `300 ms per call for the breakglass part)\n`,
   );
 
   let shown = 0;
@@ -182,7 +185,8 @@ async function main(): Promise<void> {
     apply?.();
     entry.timestamp = new Date().toISOString();
     say(
-      `\n→ published  ${pp.methodName} on ${pp.resourceName} by ${pp.authenticationInfo?.principalEmail ?? '?'} — ${note}`,
+      `\n→ published  ${pp.methodName} on ${pp.resourceName} ` +
+        `by ${pp.authenticationInfo?.principalEmail ?? '?'} — ${note}`,
     );
     await publishEntry(target, entry);
     await new Promise((r) => setTimeout(r, 1500));

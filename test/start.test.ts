@@ -17,7 +17,10 @@ describe.skipIf(!inject('pubsubHost'))('npm start', () => {
     expect(r.status, r.stderr).toBe(0);
     const out = r.stdout;
     expect(out).toMatch(
-      /→ published\s+google\.cloud\.run\.v2\.Services\.UpdateService on projects\/demo-shop\/locations\/europe-west1\/services\/checkout/,
+      new RegExp(
+        String.raw`→ published\s+google\.cloud\.run\.v2\.Services\.UpdateService on ` +
+          String.raw`projects\/demo-shop\/locations\/europe-west1\/services\/checkout`,
+      ),
     );
     expect(out).toMatch(/decided\s+run-ingress-all \[HIGH\] revert → reverted/);
     expect(out).toMatch(/decided\s+run-public-invoker \[CRITICAL\] exempt → exempt/);

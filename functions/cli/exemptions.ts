@@ -66,7 +66,8 @@ function storeFromEnv(io: Io): (StateStore & { close?: () => Promise<void> }) | 
   if (io.env.RUNGUARD_STATE_STORE === 'firestore' || (!io.env.RUNGUARD_STATE_STORE && io.env.FIRESTORE_EMULATOR_HOST))
     return firestoreStateFromEnv(io.env) as StateStore & { close?: () => Promise<void> };
   io.stderr(
-    "runguard exemptions: breakglass exemptions live in runguard's Firestore: set RUNGUARD_STATE_STORE=firestore (with GOOGLE_CLOUD_PROJECT set to runguard's host project)\n",
+    "runguard exemptions: breakglass exemptions live in runguard's Firestore: " +
+      "set RUNGUARD_STATE_STORE=firestore (with GOOGLE_CLOUD_PROJECT set to runguard's host project)\n",
   );
   return null;
 }

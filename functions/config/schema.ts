@@ -102,7 +102,8 @@ const principal = z
   .string()
   .regex(
     PRINCIPAL,
-    'expected an e-mail (user or service account) or a principal://iam.googleapis.com/… identity; principalSet:// names many people',
+    'expected an e-mail (user or service account) or a ' +
+      'principal://iam.googleapis.com/… identity; principalSet:// names many people',
   );
 
 /**

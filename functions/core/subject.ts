@@ -26,7 +26,8 @@ export function parseSubject(s: string): Subject | null {
 export function subjectProblem(s: string): string | null {
   return parseSubject(s)
     ? null
-    : `"${s}" is not a subject: write member@role (allUsers@roles/run.invoker) or field=value (ingress=INGRESS_TRAFFIC_ALL)`;
+    : `"${s}" is not a subject: write member@role (allUsers@roles/run.invoker) ` +
+        `or field=value (ingress=INGRESS_TRAFFIC_ALL)`;
 }
 
 /** `rule|resource`, or `rule|resource|subject`: the unit of exemptions, fight counts and marks. */

@@ -50,7 +50,10 @@ export async function act(
 
   const fight = await ledger.getFight(key, now);
   if (fight) {
-    const summary = `not reverted: runguard is fighting ${fight.actor}, who put this setting back ${fight.reverts + 1} times within ${formatDuration(windowMs)} (reverted ${fight.reverts} times); runguard reverts again after ${iso(fight.until)} — find what keeps re-applying it, or record an exemption`;
+    const summary =
+      `not reverted: runguard is fighting ${fight.actor}, who put this setting back ${fight.reverts + 1} times ` +
+      `within ${formatDuration(windowMs)} (reverted ${fight.reverts} times); ` +
+      `runguard reverts again after ${iso(fight.until)} — find what keeps re-applying it, or record an exemption`;
     return { decision: escalated(decision), done: 'fighting', summary, outcome: null, fight };
   }
   // A finding already open before this change is not this change's actor's doing: it does not count toward a
@@ -62,7 +65,11 @@ export async function act(
       const actor = event.actor.email || 'an unknown actor';
       const started = { actor, since: now, until: now + windowMs, reverts };
       await ledger.setFight(key, started);
-      const summary = `runguard is fighting ${actor}: it put this setting back ${reverts + 1} times within ${formatDuration(windowMs)} (reverted ${reverts} times); not reverting until ${iso(started.until)} — find what keeps re-applying it (a Terraform apply, another bot), or record an exemption`;
+      const summary =
+        `runguard is fighting ${actor}: it put this setting back ${reverts + 1} times ` +
+        `within ${formatDuration(windowMs)} (reverted ${reverts} times); ` +
+        `not reverting until ${iso(started.until)} ` +
+        `— find what keeps re-applying it (a Terraform apply, another bot), or record an exemption`;
       return { decision: escalated(decision), done: 'fighting', summary, outcome: null, fight: started };
     }
   }
@@ -87,7 +94,9 @@ function escalated(decision: Decision): Decision {
 function describe(o: RemediationOutcome, now: number): string {
   switch (o.status) {
     case 'reverted':
-      return `reverted at ${iso(now)}: ${o.summary}; now ${o.now}${o.verified ? '' : ' (not confirmed by the re-read)'}`;
+      return (
+        `reverted at ${iso(now)}: ${o.summary}; ` + `now ${o.now}${o.verified ? '' : ' (not confirmed by the re-read)'}`
+      );
     case 'already-safe':
       return `nothing to revert: ${o.now}`;
     case 'gone':

@@ -39,11 +39,15 @@ export class BreakglassCache {
       if (cached && age <= this.ttlMs)
         return {
           exemptions: cached.exemptions,
-          unread: `breakglass exemptions as this instance read them ${Math.round(age / 1000)} s ago (state store unreachable: ${describeError(e)})`,
+          unread:
+            `breakglass exemptions as this instance read them ${Math.round(age / 1000)} s ago ` +
+            `(state store unreachable: ${describeError(e)})`,
         };
       return {
         exemptions: [],
-        unread: `breakglass exemptions could not be read (state store unreachable: ${describeError(e)}); only the configuration's exemptions applied`,
+        unread:
+          `breakglass exemptions could not be read (state store unreachable: ${describeError(e)}); ` +
+          `only the configuration's exemptions applied`,
       };
     }
   }

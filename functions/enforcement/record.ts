@@ -65,7 +65,9 @@ export function recordEntry(log: Logger, r: EntryResult): void {
   if (r.error !== undefined) {
     log({
       severity: 'ERROR',
-      message: `malformed entry${r.insertId ? ` ${r.insertId}` : ''}${r.messageId ? ` (message ${r.messageId})` : ''}: ${r.error}`,
+      message:
+        `malformed entry${r.insertId ? ` ${r.insertId}` : ''}` +
+        `${r.messageId ? ` (message ${r.messageId})` : ''}: ${r.error}`,
       event: 'malformed',
       ...identity(r),
       reason: r.error,

@@ -149,7 +149,10 @@ export function resultText(o: RemediationOutcome, userId: string, now: number): 
   const by = `at the request of <@${userId}>, ${at(now)}`;
   switch (o.status) {
     case 'reverted':
-      return `↩️ *Reverted* ${by}: ${md(o.summary, 1200)}; now ${md(o.now, 600)}${o.verified ? '' : ' (not confirmed by the re-read)'}`;
+      return (
+        `↩️ *Reverted* ${by}: ${md(o.summary, 1200)}; ` +
+        `now ${md(o.now, 600)}${o.verified ? '' : ' (not confirmed by the re-read)'}`
+      );
     case 'already-safe':
       return `✅ *Nothing to revert* (checked ${by}): ${md(o.now, 1200)}`;
     case 'gone':
@@ -157,6 +160,7 @@ export function resultText(o: RemediationOutcome, userId: string, now: number): 
     case 'failed':
       return o.error?.permission
         ? `⚠️ *Could not revert* ${by}: runguard lacks the permission \`${md(o.error.permission, 200)}\``
-        : `⚠️ *Could not revert* ${by} (${md(o.error?.code ?? 'error', 40)}): ${md(o.error?.message ?? o.summary, 1200)}`;
+        : `⚠️ *Could not revert* ${by} (${md(o.error?.code ?? 'error', 40)}): ` +
+            `${md(o.error?.message ?? o.summary, 1200)}`;
   }
 }

@@ -57,7 +57,10 @@ export function selfWatchLogger(
     const more = held.get(kind) ?? 0;
     held.delete(kind);
     const since = more > 0 ? ` (and ${more} more since the last message)` : '';
-    const text = `:rotating_light: runguard health: ${WHAT[kind]}${since}. \`${kind}\`: ${oneLine(line.message)} — look for jsonPayload.event in runguard's logs. At most one message per ${Math.round(opts.intervalMs / 60_000)} min per kind from each instance.`;
+    const text =
+      `:rotating_light: runguard health: ${WHAT[kind]}${since}. \`${kind}\`: ${oneLine(line.message)} ` +
+      `— look for jsonPayload.event in runguard's logs. ` +
+      `At most one message per ${Math.round(opts.intervalMs / 60_000)} min per kind from each instance.`;
     const p = post(text).then(
       () => undefined,
       // Never `alert-undelivered` here: that would be a loop. The metric and its alert policy still page.

@@ -35,7 +35,8 @@ async function openModal(click: Click, deps: InteractionDeps, clickedAt: number)
     click,
     'acknowledge',
     'acknowledge an alert',
-    'Breakglass is not set up for runguard, so nobody can acknowledge alerts from Slack. An exemption can be added to the runguard configuration instead.',
+    'Breakglass is not set up for runguard, so nobody can acknowledge alerts from Slack. ' +
+      'An exemption can be added to the runguard configuration instead.',
   );
   if (!policy || !identity) return;
   const finding = resolveFinding(click.value, deps.rules, deps.config);
@@ -73,7 +74,8 @@ async function openModal(click: Click, deps: InteractionDeps, clickedAt: number)
       click,
       'acknowledge',
       'context too long for private_metadata',
-      'This alert names a resource too long to acknowledge from Slack; add an exemption to the runguard configuration instead.',
+      'This alert names a resource too long to acknowledge from Slack; ' +
+        'add an exemption to the runguard configuration instead.',
     );
 
   const needsSecond = policy.twoPersonRule && finding.mode === 'enforce' && !tiedToPerson(chain, deps.config.people);
@@ -88,7 +90,9 @@ async function openModal(click: Click, deps: InteractionDeps, clickedAt: number)
     const ms = Math.round(performance.now() - clickedAt);
     deps.log({
       severity: 'WARNING',
-      message: `could not open the breakglass modal for ${click.userId} (${ms} ms after the click; called after ${late} ms): ${code}`,
+      message:
+        `could not open the breakglass modal for ${click.userId} ` +
+        `(${ms} ms after the click; called after ${late} ms): ${code}`,
       event: 'breakglass-modal-failed',
       slackUserId: click.userId,
       findingKey: finding.key,

@@ -34,7 +34,8 @@ export async function createInteractionDeps(
     log({
       severity: 'CRITICAL',
       message:
-        'SLACK_TEAM_ID (T…) and SLACK_APP_ID (A…) are not both set to valid ids: slackInteractions refuses every request (403) until they are',
+        'SLACK_TEAM_ID (T…) and SLACK_APP_ID (A…) are not both set to valid ids: ' +
+        'slackInteractions refuses every request (403) until they are',
       event: 'slack-workspace-missing',
     });
   }
@@ -81,7 +82,9 @@ export function revertRequestsFrom(env: NodeJS.ProcessEnv, log: Logger): RevertR
   if (TOPIC.test(topic)) return pubsubRevertRequests(topic);
   log({
     severity: 'WARNING',
-    message: `RUNGUARD_REVERT_TOPIC is ${topic ? 'not a topic name (projects/P/topics/T)' : 'not set'}: "Revert now" is refused`,
+    message:
+      `RUNGUARD_REVERT_TOPIC is ${topic ? 'not a topic name (projects/P/topics/T)' : 'not set'}` +
+      `: "Revert now" is refused`,
     event: 'revert-topic-missing',
   });
   return {

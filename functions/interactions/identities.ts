@@ -86,13 +86,17 @@ export function twoPersonRule(
   if (!who.email)
     return {
       ok: false,
-      why: 'runguard cannot read your e-mail address from Slack, so the two-person rule cannot be checked. Ask another approver.',
+      why:
+        'runguard cannot read your e-mail address from Slack, ' +
+        'so the two-person rule cannot be checked. Ask another approver.',
     };
   const mine = overlap(chain, who.identities);
   if (mine.length > 0)
     return {
       ok: false,
-      why: `You made this change (as ${mine.join(', ')}). Under the two-person rule another approver must acknowledge it.`,
+      why:
+        `You made this change (as ${mine.join(', ')}). ` +
+        `Under the two-person rule another approver must acknowledge it.`,
     };
   return { ok: true, second: !tiedToPerson(chain, people) };
 }

@@ -67,11 +67,13 @@ export function breakglassModal(
   const scope = [
     `*Scope:* this rule on this resource: ${code(finding.rule.id, 200)} on ${code(finding.resource, 1000)}`,
     `*Change made by:* ${md(chain, 600)} · *project mode:* ${finding.mode}`,
-    'runguard will not revert this finding until the exemption expires. Other rules and other resources are not affected.',
+    'runguard will not revert this finding until the exemption expires. ' +
+      'Other rules and other resources are not affected.',
     ...(twoPerson ? ['_Two-person rule: the person who made the change cannot acknowledge it._'] : []),
     ...(needsSecond
       ? [
-          '*No person can be tied to this change*, so a different approver must confirm your request in the alert’s thread before it takes effect.',
+          '*No person can be tied to this change*, ' +
+            'so a different approver must confirm your request in the alert’s thread before it takes effect.',
         ]
       : []),
   ].join('\n');

@@ -77,7 +77,8 @@ export async function approverOnly(
       click,
       event,
       `approver check failed: ${code}`,
-      `runguard could not check whether you are an approver (Slack said ${code}). Nothing was changed; please try again.`,
+      `runguard could not check whether you are an approver (Slack said ${code}). ` +
+        `Nothing was changed; please try again.`,
     );
     return null;
   }

@@ -92,7 +92,9 @@ async function revertNow(
       'revert-now',
       `revert request ${late ? 'not confirmed in time' : 'not published'}: ${describeError(e)}`,
       late
-        ? 'runguard could not confirm in time that your request was passed on. If it was, the result appears in this thread; if nothing appears, click Revert now again.'
+        ? 'runguard could not confirm in time that your request was passed on. ' +
+            'If it was, the result appears in this thread; ' +
+            'if nothing appears, click Revert now again.'
         : 'runguard could not pass your request on. Nothing was changed; please try again.',
     ));
   }

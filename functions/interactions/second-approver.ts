@@ -54,7 +54,9 @@ export async function askSecondApprover(a: Asked, deps: InteractionDeps): Promis
   } catch (e) {
     deps.log({
       severity: 'ERROR',
-      message: `could not record the breakglass request by ${a.who.slackUserId} on ${a.finding.key}: ${e instanceof Error ? e.message : String(e)}`,
+      message:
+        `could not record the breakglass request by ${a.who.slackUserId} on ${a.finding.key}: ` +
+        `${e instanceof Error ? e.message : String(e)}`,
       event: 'breakglass-failed',
       slackUserId: a.who.slackUserId,
       findingKey: a.finding.key,
@@ -82,12 +84,17 @@ export async function askSecondApprover(a: Asked, deps: InteractionDeps): Promis
       findingKey: a.finding.key,
     });
     return modalErrors({
-      [JUSTIFICATION_BLOCK]: `runguard could not ask for a second approver in Slack (${slackErrorCode(e)}). Nothing takes effect; please submit again.`,
+      [JUSTIFICATION_BLOCK]:
+        `runguard could not ask for a second approver in Slack (${slackErrorCode(e)}). ` +
+        `Nothing takes effect; please submit again.`,
     });
   }
   deps.log({
     severity: 'NOTICE',
-    message: `breakglass requested by ${a.who.email ?? a.who.slackUserId} on ${a.finding.key} for ${a.form.durationLabel}; waiting for a second approver (nobody can be tied to ${describeChain(a.ctx.principals)})`,
+    message:
+      `breakglass requested by ${a.who.email ?? a.who.slackUserId} ` +
+      `on ${a.finding.key} for ${a.form.durationLabel}; ` +
+      `waiting for a second approver (nobody can be tied to ${describeChain(a.ctx.principals)})`,
     event: 'breakglass-requested',
     labels: { rule: a.finding.rule.id, project: a.finding.project },
     slackUserId: a.who.slackUserId,
@@ -96,14 +103,18 @@ export async function askSecondApprover(a: Asked, deps: InteractionDeps): Promis
     reason: a.form.justification,
     requestId: request.id,
   });
-  const body = `Nobody can be tied to this change (${describeChain(a.ctx.principals)}), so a second approver must confirm. Your request is in the alert’s thread; it lapses at ${request.expires}.`;
+  const body =
+    `Nobody can be tied to this change (${describeChain(a.ctx.principals)}), so a second approver must confirm. ` +
+    `Your request is in the alert’s thread; it lapses at ${request.expires}.`;
   return { status: 200, body: { response_action: 'update', view: noticeModal('Waiting for approval', body) } };
 }
 
 function requestText(r: ExemptionRequest): string {
   return [
-    `🛡️ <@${r.requestedBy.slackUserId}> asks to exempt ${code(r.rule, 200)} on ${code(r.resource, 600)} for ${md(r.durationLabel, 20)}: ${md(r.reason, 1200)}`,
-    `Nobody can be tied to this change (${md(describeChain(r.principals), 600)}), so *a different approver* must confirm. Lapses ${slackDate(Date.parse(r.expires))}.`,
+    `🛡️ <@${r.requestedBy.slackUserId}> asks to exempt ${code(r.rule, 200)} ` +
+      `on ${code(r.resource, 600)} for ${md(r.durationLabel, 20)}: ${md(r.reason, 1200)}`,
+    `Nobody can be tied to this change (${md(describeChain(r.principals), 600)}), ` +
+      `so *a different approver* must confirm. Lapses ${slackDate(Date.parse(r.expires))}.`,
   ].join('\n');
 }
 
@@ -199,7 +210,11 @@ async function confirm(click: Click, deps: InteractionDeps): Promise<(() => Prom
   await deps.state.confirmExemptionRequest(request.id, exemption.id);
   deps.log({
     severity: 'NOTICE',
-    message: `breakglass: ${exemption.approvedBy} confirmed ${request.requestedBy.email ?? request.requestedBy.slackUserId}'s request: ${finding.rule.id} on ${finding.resource} exempt until ${exemption.expires} for ${describeChain(request.principals)}: ${request.reason}`,
+    message:
+      `breakglass: ${exemption.approvedBy} confirmed ` +
+      `${request.requestedBy.email ?? request.requestedBy.slackUserId}'s request: ` +
+      `${finding.rule.id} on ${finding.resource} exempt until ${exemption.expires} ` +
+      `for ${describeChain(request.principals)}: ${request.reason}`,
     event: 'breakglass',
     labels: { rule: finding.rule.id, project: finding.project },
     approvedBy: exemption.approvedBy,
@@ -220,7 +235,9 @@ async function confirm(click: Click, deps: InteractionDeps): Promise<(() => Prom
   });
   // After the answer, and harmless to lose: the exemption stands; a later click is told it is already acknowledged.
   return afterwards(deps, 'breakglass-confirmed-message', async () => {
-    const note = `✅ Confirmed by <@${click.userId}>: ${code(finding.rule.id, 200)} is exempt until ${slackDate(Date.parse(exemption.expires))}.`;
+    const note =
+      `✅ Confirmed by <@${click.userId}>: ${code(finding.rule.id, 200)} ` +
+      `is exempt until ${slackDate(Date.parse(exemption.expires))}.`;
     await deps.slack.chat.update({
       channel: click.channel,
       ts: click.messageTs,

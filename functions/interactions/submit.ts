@@ -71,7 +71,9 @@ export async function submitBreakglass(sub: Submission, deps: InteractionDeps): 
   } catch (e) {
     deps.log({
       severity: 'ERROR',
-      message: `could not record breakglass by ${sub.userId} on ${finding.key}: ${e instanceof Error ? e.message : String(e)}`,
+      message:
+        `could not record breakglass by ${sub.userId} on ${finding.key}: ` +
+        `${e instanceof Error ? e.message : String(e)}`,
       event: 'breakglass-failed',
       slackUserId: sub.userId,
       findingKey: finding.key,
@@ -86,18 +88,24 @@ export async function submitBreakglass(sub: Submission, deps: InteractionDeps): 
     const by = standing.approvedBy;
     deps.log({
       severity: 'INFO',
-      message: `breakglass by ${sub.userId} on ${finding.key} not recorded: already acknowledged by ${by} until ${standing.expires}`,
+      message:
+        `breakglass by ${sub.userId} on ${finding.key} not recorded: ` +
+        `already acknowledged by ${by} until ${standing.expires}`,
       event: 'breakglass-duplicate',
       slackUserId: sub.userId,
       findingKey: finding.key,
       standing: standing.id,
     });
-    const body = `Already acknowledged by ${by} until ${standing.expires}: “${standing.reason}”. Nothing more was recorded.`;
+    const body =
+      `Already acknowledged by ${by} until ${standing.expires}: ` + `“${standing.reason}”. Nothing more was recorded.`;
     return { status: 200, body: { response_action: 'update', view: noticeModal('Already acknowledged', body) } };
   }
   deps.log({
     severity: 'NOTICE',
-    message: `breakglass: ${exemption.approvedBy} exempted ${finding.rule.id} on ${finding.resource} until ${exemption.expires} (${form.durationLabel}) for ${describeChain(ctx.principals)}: ${form.justification}`,
+    message:
+      `breakglass: ${exemption.approvedBy} exempted ${finding.rule.id} on ${finding.resource} ` +
+      `until ${exemption.expires} (${form.durationLabel}) ` +
+      `for ${describeChain(ctx.principals)}: ${form.justification}`,
     event: 'breakglass',
     labels: { rule: finding.rule.id, project: finding.project },
     approvedBy: exemption.approvedBy,

@@ -69,7 +69,9 @@ async function decideAndAct(judged: readonly Judged[], deps: SweepDeps): Promise
           : {
               ...verdictWithoutAction(decision),
               done: 'dry-run',
-              summary: `would ${decision.finding.remediation?.action ?? 'revert'} (enforce mode); read-only: nothing was changed`,
+              summary:
+                `would ${decision.finding.remediation?.action ?? 'revert'} (enforce mode); ` +
+                `read-only: nothing was changed`,
             };
       out.push({ ...j, verdict });
     }

@@ -38,7 +38,10 @@ export function remediationWords(remediation: { action: string; params: Record<s
       return `set ingress to ${str(p.safeIngress) || 'a safe value'}`;
     case 'remove-public-members': {
       const members = list(p.publicMembers);
-      return `remove ${members.length > 0 ? members.join(' and ') : 'allUsers and allAuthenticatedUsers'} from the IAM policy`;
+      return (
+        `remove ${members.length > 0 ? members.join(' and ') : 'allUsers and allAuthenticatedUsers'}` +
+        ` from the IAM policy`
+      );
     }
     case 'enable-invoker-iam-check':
       return 'turn the invoker IAM check back on';

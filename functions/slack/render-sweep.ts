@@ -21,7 +21,9 @@ export function renderSweepSummary(s: SweepSummary): RenderedAlert {
     .slice(0, LISTED)
     .map(
       (f) =>
-        `${SEVERITY_MARKER[f.severity as Severity] ?? '⚪'} ${code(f.rule, 60)} on ${code(shortServiceName(f.resource), 120)} — ${md(oneLine(f.message), 200)} · _${md(oneLine(f.done), 20)}_`,
+        `${SEVERITY_MARKER[f.severity as Severity] ?? '⚪'} ${code(f.rule, 60)} ` +
+        `on ${code(shortServiceName(f.resource), 120)} ` +
+        `— ${md(oneLine(f.message), 200)} · _${md(oneLine(f.done), 20)}_`,
     );
   if (n > LISTED) lines.push(`…and ${n - LISTED} more (each has its own alert)`);
   const blocks: KnownBlock[] = [
@@ -72,7 +74,9 @@ export function renderSweepSummary(s: SweepSummary): RenderedAlert {
     ],
   });
   const text = plain(
-    `runguard sweep: ${n} new finding${n === 1 ? '' : 's'} in ${s.projects} project${s.projects === 1 ? '' : 's'}${s.unread.length ? `, ${s.unread.length} not read` : ''}${health ? `; runguard itself: ${health}` : ''}`,
+    `runguard sweep: ${n} new finding${n === 1 ? '' : 's'} in ${s.projects} project${s.projects === 1 ? '' : 's'}` +
+      `${s.unread.length ? `, ${s.unread.length} not read` : ''}` +
+      `${health ? `; runguard itself: ${health}` : ''}`,
     300,
   );
   return { text, blocks };

@@ -122,7 +122,10 @@ function parse(iso: string): Date | null {
 export function utc(iso: string): string {
   const d = parse(iso);
   if (!d) return iso;
-  return `${d.toISOString().slice(0, 10)} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} UTC`;
+  return (
+    `${d.toISOString().slice(0, 10)} ` +
+    `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} UTC`
+  );
 }
 
 /** "10:02:11 UTC" when `iso` falls on the same UTC day as `sameDayAs`, else the full utc(). */

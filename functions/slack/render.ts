@@ -90,7 +90,8 @@ export function renderAlert(alert: Alert, opts: RenderOptions = {}): RenderedAle
 
   // Each part is cut on its own so that a long message cannot push out where and what was done.
   const project = change.project && change.project !== ref.short ? ` (${md(change.project, 40)})` : '';
-  const line = `${marker}: ${md(message, 140)} on ${md(oneLine(ref.short), 60)}${project} — ${md(oneLine(did.short), 100)}`;
+  const line =
+    `${marker}: ${md(message, 140)} on ${md(oneLine(ref.short), 60)}${project} ` + `— ${md(oneLine(did.short), 100)}`;
   const text = fitMrkdwn(line, BUDGET.notification);
   return { text, blocks: body };
 }

@@ -48,29 +48,32 @@ describe('Cloud Run stand-in: IAM policies', () => {
     });
   });
 
-  it('a concurrent writer between GetIamPolicy and SetIamPolicy makes the client retry the read-modify-write', async () => {
-    standIn.onBefore(
-      'SetIamPolicy',
-      (_req, s) => {
-        s.seedPolicy(NAME, {
-          bindings: [...s.policy(NAME)!.bindings, { role: 'roles/run.developer', members: ['user:bob@example.com'] }],
-        });
-      },
-      { times: 1 },
-    );
-    await expect(removeAllUsers()).rejects.toMatchObject({ code: 10 });
-    await removeAllUsers(); // second attempt reads the other writer's policy and keeps its binding
-    expect(standIn.policy(NAME)!.bindings).toEqual([
-      { role: INVOKER, members: ['user:alice@example.com'] },
-      { role: 'roles/run.developer', members: ['user:bob@example.com'] },
-    ]);
-    expect(standIn.calls.map((c) => c.method)).toEqual([
-      'GetIamPolicy',
-      'SetIamPolicy',
-      'GetIamPolicy',
-      'SetIamPolicy',
-    ]);
-  });
+  it(
+    'a concurrent writer between GetIamPolicy and SetIamPolicy ' + 'makes the client retry the read-modify-write',
+    async () => {
+      standIn.onBefore(
+        'SetIamPolicy',
+        (_req, s) => {
+          s.seedPolicy(NAME, {
+            bindings: [...s.policy(NAME)!.bindings, { role: 'roles/run.developer', members: ['user:bob@example.com'] }],
+          });
+        },
+        { times: 1 },
+      );
+      await expect(removeAllUsers()).rejects.toMatchObject({ code: 10 });
+      await removeAllUsers(); // second attempt reads the other writer's policy and keeps its binding
+      expect(standIn.policy(NAME)!.bindings).toEqual([
+        { role: INVOKER, members: ['user:alice@example.com'] },
+        { role: 'roles/run.developer', members: ['user:bob@example.com'] },
+      ]);
+      expect(standIn.calls.map((c) => c.method)).toEqual([
+        'GetIamPolicy',
+        'SetIamPolicy',
+        'GetIamPolicy',
+        'SetIamPolicy',
+      ]);
+    },
+  );
 
   it('policies of missing services are NOT_FOUND; malformed members are INVALID_ARGUMENT', async () => {
     await expect(client.getIamPolicy({ resource: `${PARENT}/services/nope` })).rejects.toMatchObject({ code: 5 });

@@ -33,33 +33,36 @@ describe('Cloud Run stand-in: services', () => {
     expect(String(call?.metadata['x-goog-request-params'])).toContain('location=europe-west1');
   });
 
-  it('updateService with updateMask [ingress] + etag changes only ingress; LRO result has numeric enums and Long', async () => {
-    const before = standIn.service(NAME)!;
-    const [op] = await client.updateService({
-      service: {
-        name: NAME,
+  it(
+    'updateService with updateMask [ingress] + etag changes only ingress; ' + 'LRO result has numeric enums and Long',
+    async () => {
+      const before = standIn.service(NAME)!;
+      const [op] = await client.updateService({
+        service: {
+          name: NAME,
+          ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY',
+          labels: { team: 'IGNORED' },
+          etag: before.etag as string,
+        },
+        updateMask: { paths: ['ingress'] },
+      });
+      expect(op.done).toBe(true);
+      const [result] = await op.promise();
+      expect(result.ingress).toBe(IngressTraffic.INGRESS_TRAFFIC_INTERNAL_ONLY); // 2, a number
+      expect(typeof result.generation).toBe('object'); // Long
+      expect(String(result.generation)).toBe('2');
+      const after = standIn.service(NAME)!;
+      expect(after).toMatchObject({
         ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY',
-        labels: { team: 'IGNORED' },
-        etag: before.etag as string,
-      },
-      updateMask: { paths: ['ingress'] },
-    });
-    expect(op.done).toBe(true);
-    const [result] = await op.promise();
-    expect(result.ingress).toBe(IngressTraffic.INGRESS_TRAFFIC_INTERNAL_ONLY); // 2, a number
-    expect(typeof result.generation).toBe('object'); // Long
-    expect(String(result.generation)).toBe('2');
-    const after = standIn.service(NAME)!;
-    expect(after).toMatchObject({
-      ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY',
-      labels: { team: 'a' },
-      invokerIamDisabled: true,
-      generation: '2',
-    });
-    expect(after.etag).not.toBe(before.etag);
-    expect(standIn.callsTo('UpdateService')[0]?.request.updateMask).toEqual({ paths: ['ingress'] });
-    expect(standIn.callsTo('GetOperation')).toHaveLength(0); // done:true needs no polling
-  });
+        labels: { team: 'a' },
+        invokerIamDisabled: true,
+        generation: '2',
+      });
+      expect(after.etag).not.toBe(before.etag);
+      expect(standIn.callsTo('UpdateService')[0]?.request.updateMask).toEqual({ paths: ['ingress'] });
+      expect(standIn.callsTo('GetOperation')).toHaveLength(0); // done:true needs no polling
+    },
+  );
 
   it('updateService accepts snake_case mask paths and resets a masked field that is absent', async () => {
     // false is the proto3 default, so it never reaches the wire: the mask alone says "set it".

@@ -27,8 +27,10 @@ export interface Policy {
 const SERVICE_NAME = /^projects\/([^/]+)\/locations\/([^/]+)\/services\/([^/]+)$/;
 const PARENT = /^projects\/([^/]+)\/locations\/([^/]+)$/;
 // Member forms IAM accepts; anything else is INVALID_ARGUMENT, so typos in tests fail loudly.
-const MEMBER =
-  /^(allUsers|allAuthenticatedUsers|(user|serviceAccount|group|domain|principal|principalSet|deleted:user|deleted:serviceAccount|deleted:group):.+)$/;
+const MEMBER = new RegExp(
+  '^(allUsers|allAuthenticatedUsers|(user|serviceAccount|group|domain|principal|principalSet|' +
+    'deleted:user|deleted:serviceAccount|deleted:group):.+)$',
+);
 
 function parseName(name: unknown): { project: string; location: string; id: string } {
   const m = typeof name === 'string' ? SERVICE_NAME.exec(name) : null;

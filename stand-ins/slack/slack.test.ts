@@ -70,22 +70,27 @@ describe('Slack stand-in: messages through WebClient', () => {
     expect(standIn.postsPerChannel).toEqual({ [ALERTS]: 2 });
   });
 
-  it('chat.update replaces the stored message (blocks kept unless given); an unknown ts is message_not_found', async () => {
-    const { ts } = await client().chat.postMessage({ channel: ALERTS, text: 'open', blocks: BLOCKS });
-    const newBlocks = [{ type: 'section', text: { type: 'mrkdwn', text: ':white_check_mark: reverted' } }];
-    const res = await client().chat.update({ channel: ALERTS, ts: ts!, text: 'reverted', blocks: newBlocks });
-    expect(res).toMatchObject({ ok: true, channel: ALERTS, ts, text: 'reverted', message: { blocks: newBlocks } });
-    await client().chat.update({ channel: ALERTS, ts: ts!, text: 'reverted again' });
-    const [msg, ...rest] = standIn.messages(ALERTS);
-    expect(rest).toEqual([]);
-    expect(msg).toMatchObject({ ts, text: 'reverted again', blocks: newBlocks, edited: { user: 'U0RUNGUARD' } });
-    expect(standIn.postsPerChannel[ALERTS]).toBe(1);
+  it(
+    'chat.update replaces the stored message (blocks kept unless given); ' + 'an unknown ts is message_not_found',
+    async () => {
+      const { ts } = await client().chat.postMessage({ channel: ALERTS, text: 'open', blocks: BLOCKS });
+      const newBlocks = [{ type: 'section', text: { type: 'mrkdwn', text: ':white_check_mark: reverted' } }];
+      const res = await client().chat.update({ channel: ALERTS, ts: ts!, text: 'reverted', blocks: newBlocks });
+      expect(res).toMatchObject({ ok: true, channel: ALERTS, ts, text: 'reverted', message: { blocks: newBlocks } });
+      await client().chat.update({ channel: ALERTS, ts: ts!, text: 'reverted again' });
+      const [msg, ...rest] = standIn.messages(ALERTS);
+      expect(rest).toEqual([]);
+      expect(msg).toMatchObject({ ts, text: 'reverted again', blocks: newBlocks, edited: { user: 'U0RUNGUARD' } });
+      expect(standIn.postsPerChannel[ALERTS]).toBe(1);
 
-    await expect(client().chat.update({ channel: ALERTS, ts: '1732349999.000100', text: 'x' })).rejects.toMatchObject({
-      code: ErrorCode.PlatformError,
-      data: { ok: false, error: 'message_not_found' },
-    });
-  });
+      await expect(client().chat.update({ channel: ALERTS, ts: '1732349999.000100', text: 'x' })).rejects.toMatchObject(
+        {
+          code: ErrorCode.PlatformError,
+          data: { ok: false, error: 'message_not_found' },
+        },
+      );
+    },
+  );
 
   it('thread replies are grouped under their parent; a reply to an unknown thread is thread_not_found', async () => {
     const parent = await client().chat.postMessage({ channel: ALERTS, text: 'alert' });
@@ -129,23 +134,26 @@ describe('Slack stand-in: messages through WebClient', () => {
     expect(standIn.messages(ALERTS)).toHaveLength(1);
   });
 
-  it('channels: unknown → channel_not_found, archived → is_archived, not joined → not_in_channel; names resolve', async () => {
-    const errorOf = (channel: string): Promise<unknown> =>
-      client()
-        .chat.postMessage({ channel, text: 'x' })
-        .then(
-          () => 'ok',
-          (e: { code: string; data: { error: string } }) => `${e.code}:${e.data.error}`,
-        );
-    expect(await errorOf('C0DOESNOTEXIST')).toBe('slack_webapi_platform_error:channel_not_found');
-    expect(await errorOf('#no-such-channel')).toBe('slack_webapi_platform_error:channel_not_found');
-    expect(await errorOf('#old-alerts')).toBe('slack_webapi_platform_error:is_archived');
-    expect(await errorOf('C0NOTJOINED')).toBe('slack_webapi_platform_error:not_in_channel');
-    const res = await client().chat.postMessage({ channel: '#security-oncall', text: 'x' });
-    expect(res.channel).toMatch(/^C[0-9A-F]{10}$/);
-    expect(standIn.messages('#security-oncall')).toHaveLength(1);
-    expect(standIn.messages(res.channel!)).toHaveLength(1);
-  });
+  it(
+    'channels: unknown → channel_not_found, archived → is_archived, ' + 'not joined → not_in_channel; names resolve',
+    async () => {
+      const errorOf = (channel: string): Promise<unknown> =>
+        client()
+          .chat.postMessage({ channel, text: 'x' })
+          .then(
+            () => 'ok',
+            (e: { code: string; data: { error: string } }) => `${e.code}:${e.data.error}`,
+          );
+      expect(await errorOf('C0DOESNOTEXIST')).toBe('slack_webapi_platform_error:channel_not_found');
+      expect(await errorOf('#no-such-channel')).toBe('slack_webapi_platform_error:channel_not_found');
+      expect(await errorOf('#old-alerts')).toBe('slack_webapi_platform_error:is_archived');
+      expect(await errorOf('C0NOTJOINED')).toBe('slack_webapi_platform_error:not_in_channel');
+      const res = await client().chat.postMessage({ channel: '#security-oncall', text: 'x' });
+      expect(res.channel).toMatch(/^C[0-9A-F]{10}$/);
+      expect(standIn.messages('#security-oncall')).toHaveLength(1);
+      expect(standIn.messages(res.channel!)).toHaveLength(1);
+    },
+  );
 
   it('failWith answers ok:false for the next calls only; the client does not retry platform errors', async () => {
     standIn.failWith('chat.postMessage', { error: 'channel_not_found', times: 1 });
@@ -231,22 +239,26 @@ describe('Slack stand-in: the other methods runguard uses', () => {
 });
 
 describe('Slack stand-in: rate limits and faults, as WebClient handles them', () => {
-  it('rejectRateLimitedCalls: a 429 throws slack_webapi_rate_limited_error with retryAfter; the bucket is per channel', async () => {
-    standIn.rateLimit({ perSecond: 1, burst: 2 });
-    const c = client(TOKEN, { rejectRateLimitedCalls: true });
-    await c.chat.postMessage({ channel: ALERTS, text: '1' });
-    await c.chat.postMessage({ channel: ALERTS, text: '2' });
-    await expect(c.chat.postMessage({ channel: ALERTS, text: '3' })).rejects.toMatchObject({
-      code: ErrorCode.RateLimitedError,
-      retryAfter: 1,
-    });
-    expect(standIn.requests.at(-1)).toMatchObject({ status: 429, error: 'ratelimited' });
-    expect(standIn.rateLimitedCount).toBe(1);
-    await expect(c.chat.postMessage({ channel: '#security-oncall', text: 'other channel' })).resolves.toMatchObject({
-      ok: true,
-    });
-    expect(standIn.postsPerChannel[ALERTS]).toBe(2);
-  });
+  it(
+    'rejectRateLimitedCalls: a 429 throws slack_webapi_rate_limited_error with retryAfter; ' +
+      'the bucket is per channel',
+    async () => {
+      standIn.rateLimit({ perSecond: 1, burst: 2 });
+      const c = client(TOKEN, { rejectRateLimitedCalls: true });
+      await c.chat.postMessage({ channel: ALERTS, text: '1' });
+      await c.chat.postMessage({ channel: ALERTS, text: '2' });
+      await expect(c.chat.postMessage({ channel: ALERTS, text: '3' })).rejects.toMatchObject({
+        code: ErrorCode.RateLimitedError,
+        retryAfter: 1,
+      });
+      expect(standIn.requests.at(-1)).toMatchObject({ status: 429, error: 'ratelimited' });
+      expect(standIn.rateLimitedCount).toBe(1);
+      await expect(c.chat.postMessage({ channel: '#security-oncall', text: 'other channel' })).resolves.toMatchObject({
+        ok: true,
+      });
+      expect(standIn.postsPerChannel[ALERTS]).toBe(2);
+    },
+  );
 
   it('the bucket lets `burst` messages through at once, then about perSecond', async () => {
     standIn.rateLimit({ perSecond: 10, burst: 5 });
@@ -269,33 +281,36 @@ describe('Slack stand-in: rate limits and faults, as WebClient handles them', ()
     expect(standIn.postsPerChannel[ALERTS]).toBe(5 + sent);
   });
 
-  it('with retries the client waits out Retry-After and succeeds, and holds back every other call meanwhile', async () => {
-    standIn.rateLimit({ perSecond: 1, burst: 1 });
-    const c = client(TOKEN, { retryConfig: FAST_RETRY });
-    const events: number[] = [];
-    c.on(WebClientEvent.RATE_LIMITED, (sec: number) => events.push(sec));
-    await c.chat.postMessage({ channel: ALERTS, text: 'first' });
-    const t0 = performance.now();
-    const limited = c.chat.postMessage({ channel: ALERTS, text: 'second' }).then(() => performance.now() - t0);
-    await sleep(150);
-    // A different channel with tokens to spare: queued behind the paused request queue all the same.
-    const other = c.chat
-      .postMessage({ channel: '#security-oncall', text: 'elsewhere' })
-      .then(() => performance.now() - t0);
-    const [tLimited, tOther] = await Promise.all([limited, other]);
-    expect(events).toEqual([1]);
-    expect(standIn.rateLimitedCount).toBe(1);
-    expect(tLimited).toBeGreaterThanOrEqual(950);
-    expect(tLimited).toBeLessThan(2000);
-    expect(tOther).toBeGreaterThanOrEqual(900);
-    expect(standIn.requests.map((r) => [r.args.text, r.status])).toEqual([
-      ['first', 200],
-      ['second', 429],
-      ['elsewhere', 200],
-      ['second', 200],
-    ]);
-    expect(standIn.messages(ALERTS).map((m) => m.text)).toEqual(['first', 'second']);
-  });
+  it(
+    'with retries the client waits out Retry-After and succeeds, ' + 'and holds back every other call meanwhile',
+    async () => {
+      standIn.rateLimit({ perSecond: 1, burst: 1 });
+      const c = client(TOKEN, { retryConfig: FAST_RETRY });
+      const events: number[] = [];
+      c.on(WebClientEvent.RATE_LIMITED, (sec: number) => events.push(sec));
+      await c.chat.postMessage({ channel: ALERTS, text: 'first' });
+      const t0 = performance.now();
+      const limited = c.chat.postMessage({ channel: ALERTS, text: 'second' }).then(() => performance.now() - t0);
+      await sleep(150);
+      // A different channel with tokens to spare: queued behind the paused request queue all the same.
+      const other = c.chat
+        .postMessage({ channel: '#security-oncall', text: 'elsewhere' })
+        .then(() => performance.now() - t0);
+      const [tLimited, tOther] = await Promise.all([limited, other]);
+      expect(events).toEqual([1]);
+      expect(standIn.rateLimitedCount).toBe(1);
+      expect(tLimited).toBeGreaterThanOrEqual(950);
+      expect(tLimited).toBeLessThan(2000);
+      expect(tOther).toBeGreaterThanOrEqual(900);
+      expect(standIn.requests.map((r) => [r.args.text, r.status])).toEqual([
+        ['first', 200],
+        ['second', 429],
+        ['elsewhere', 200],
+        ['second', 200],
+      ]);
+      expect(standIn.messages(ALERTS).map((m) => m.text)).toEqual(['first', 'second']);
+    },
+  );
 
   it('HTTP 503 twice then success with a quick retryConfig; without retries a WebAPIHTTPError', async () => {
     standIn.fail('chat.postMessage', { status: 503, times: 2 });
@@ -322,33 +337,36 @@ describe('Slack stand-in: rate limits and faults, as WebClient handles them', ()
 });
 
 describe('Slack stand-in: realistic timing', () => {
-  it('answers every call latencyMs late, and a trigger_id opens a view only within its lifetime from the click', async () => {
-    const slow = await startSlackStandIn({ latencyMs: 300, triggerLifetimeMs: 700 });
-    try {
-      const c = new WebClient(TOKEN, {
-        slackApiUrl: slow.apiUrl,
-        logLevel: LogLevel.ERROR,
-        retryConfig: { retries: 0 },
-      });
-      const view = { type: 'modal' as const, title: { type: 'plain_text' as const, text: 'x' }, blocks: [] };
-      const fresh = slow.trigger();
-      expect(fresh).toMatch(/^\d+\.\d+\.[0-9a-f]{16}$/);
-      const t0 = performance.now();
-      expect((await c.views.open({ trigger_id: fresh, view })).ok).toBe(true);
-      expect(performance.now() - t0).toBeGreaterThanOrEqual(290);
-      const stale = slow.trigger();
-      await sleep(450); // + 300 ms of latency: past 700 ms when Slack answers
-      await expect(c.views.open({ trigger_id: stale, view })).rejects.toMatchObject({
-        data: { error: 'expired_trigger_id' },
-      });
-      slow.reset(); // the latency is the started option: reset keeps it
-      const t1 = performance.now();
-      await c.auth.test();
-      expect(performance.now() - t1).toBeGreaterThanOrEqual(290);
-    } finally {
-      await slow.close();
-    }
-  });
+  it(
+    'answers every call latencyMs late, ' + 'and a trigger_id opens a view only within its lifetime from the click',
+    async () => {
+      const slow = await startSlackStandIn({ latencyMs: 300, triggerLifetimeMs: 700 });
+      try {
+        const c = new WebClient(TOKEN, {
+          slackApiUrl: slow.apiUrl,
+          logLevel: LogLevel.ERROR,
+          retryConfig: { retries: 0 },
+        });
+        const view = { type: 'modal' as const, title: { type: 'plain_text' as const, text: 'x' }, blocks: [] };
+        const fresh = slow.trigger();
+        expect(fresh).toMatch(/^\d+\.\d+\.[0-9a-f]{16}$/);
+        const t0 = performance.now();
+        expect((await c.views.open({ trigger_id: fresh, view })).ok).toBe(true);
+        expect(performance.now() - t0).toBeGreaterThanOrEqual(290);
+        const stale = slow.trigger();
+        await sleep(450); // + 300 ms of latency: past 700 ms when Slack answers
+        await expect(c.views.open({ trigger_id: stale, view })).rejects.toMatchObject({
+          data: { error: 'expired_trigger_id' },
+        });
+        slow.reset(); // the latency is the started option: reset keeps it
+        const t1 = performance.now();
+        await c.auth.test();
+        expect(performance.now() - t1).toBeGreaterThanOrEqual(290);
+      } finally {
+        await slow.close();
+      }
+    },
+  );
 
   it('defaults to Slack’s 3 seconds', async () => {
     const s = await startSlackStandIn({});

@@ -152,7 +152,9 @@ export class Workspace {
 
   /** A trigger_id shaped like Slack's (digits.digits.hex), made at `at` (ms). */
   mintTrigger(at: number): string {
-    const id = `${Math.floor(at / 1000)}${String(this.triggers.size).padStart(4, '0')}.${Math.floor(Math.random() * 1e9)}.${randomHex(16)}`;
+    const id =
+      `${Math.floor(at / 1000)}${String(this.triggers.size).padStart(4, '0')}` +
+      `.${Math.floor(Math.random() * 1e9)}.${randomHex(16)}`;
     this.triggers.set(id, at);
     return id;
   }

@@ -259,37 +259,41 @@ describe('auditEvents: at least once delivery and failures', () => {
 });
 
 describe('auditEvents: fighting another automation', () => {
-  it('stops reverting after 3 reverts within the hour, says who it is fighting once, then keeps alerting without acting', async () => {
-    seed(PROD, { ingress: 'INGRESS_TRAFFIC_ALL' });
-    const h = harness(standIn, client);
-    const terraform = 'terraform@shop-prod.iam.gserviceaccount.com';
-    const done: string[] = [];
-    for (let i = 0; i < 5; i++) {
-      // the other automation re-applies
-      standIn.seedService({ ...standIn.service(PROD)!, ingress: 'INGRESS_TRAFFIC_ALL' });
-      h.clock.now += 60_000;
-      const before = h.notifier.alerts.length;
-      await handleAuditEvent(ingressAll(PROD, terraform), h.deps);
-      done.push(
-        ...h.notifier.alerts
-          .slice(before)
-          .filter((a) => a.verdict.decision.finding.rule === 'run-ingress-all')
-          .map((a) => a.verdict.done),
+  it(
+    'stops reverting after 3 reverts within the hour, says who it is fighting once, ' +
+      'then keeps alerting without acting',
+    async () => {
+      seed(PROD, { ingress: 'INGRESS_TRAFFIC_ALL' });
+      const h = harness(standIn, client);
+      const terraform = 'terraform@shop-prod.iam.gserviceaccount.com';
+      const done: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        // the other automation re-applies
+        standIn.seedService({ ...standIn.service(PROD)!, ingress: 'INGRESS_TRAFFIC_ALL' });
+        h.clock.now += 60_000;
+        const before = h.notifier.alerts.length;
+        await handleAuditEvent(ingressAll(PROD, terraform), h.deps);
+        done.push(
+          ...h.notifier.alerts
+            .slice(before)
+            .filter((a) => a.verdict.decision.finding.rule === 'run-ingress-all')
+            .map((a) => a.verdict.done),
+        );
+      }
+      expect(done).toEqual(['reverted', 'reverted', 'reverted', 'fighting', 'fighting']);
+      expect(standIn.callsTo('UpdateService')).toHaveLength(3);
+      const fights = h.notifier.alerts.filter((a) => a.verdict.done === 'fighting').map((a) => a.verdict.summary);
+      expect(fights[0]).toMatch(
+        new RegExp(
+          `^runguard is fighting ${terraform}: it put this setting back 4 times within 1h \\(reverted 3 times\\)`,
+        ),
       );
-    }
-    expect(done).toEqual(['reverted', 'reverted', 'reverted', 'fighting', 'fighting']);
-    expect(standIn.callsTo('UpdateService')).toHaveLength(3);
-    const fights = h.notifier.alerts.filter((a) => a.verdict.done === 'fighting').map((a) => a.verdict.summary);
-    expect(fights[0]).toMatch(
-      new RegExp(
-        `^runguard is fighting ${terraform}: it put this setting back 4 times within 1h \\(reverted 3 times\\)`,
-      ),
-    );
-    expect(fights[1]).toMatch(/^not reverted: runguard is fighting/);
-    // Escalated: CRITICAL whatever the rule's severity (run-ingress-all is HIGH).
-    for (const a of h.notifier.alerts.filter((x) => x.verdict.done === 'fighting'))
-      expect(a.verdict.decision.finding.severity).toBe('CRITICAL');
-  });
+      expect(fights[1]).toMatch(/^not reverted: runguard is fighting/);
+      // Escalated: CRITICAL whatever the rule's severity (run-ingress-all is HIGH).
+      for (const a of h.notifier.alerts.filter((x) => x.verdict.done === 'fighting'))
+        expect(a.verdict.decision.finding.severity).toBe('CRITICAL');
+    },
+  );
 
   it('reverts again once the window has passed, even though the other automation kept going', async () => {
     seed(PROD, { ingress: 'INGRESS_TRAFFIC_ALL' });

@@ -92,9 +92,11 @@ describe('exemptions cover exactly what was approved', () => {
   it('an exemption for ingress ALL does not cover a disabled invoker check', async () => {
     standIn.seedService({ name: PROD, ingress: 'INGRESS_TRAFFIC_ALL', invokerIamDisabled: true });
     standIn.seedPolicy(PROD, { bindings: [] });
-    const config = `${CONFIG}
+    const config =
+      `${CONFIG}
 exemptions:
-  - { resource: "${PROD}", rule: "*", subject: ingress=INGRESS_TRAFFIC_ALL, reason: behind Cloud Armor, expires: "2099-01-01" }
+  - { resource: "${PROD}", rule: "*", subject: ingress=INGRESS_TRAFFIC_ALL, ` +
+      `reason: behind Cloud Armor, expires: "2099-01-01" }
 `;
     const h = harness(standIn, client, config);
     const event = updateServiceEntry({

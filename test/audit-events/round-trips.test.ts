@@ -84,41 +84,48 @@ describe('round trips per revert', () => {
     expect(run.service(NAME)!.invokerIamDisabled).toBeFalsy();
   });
 
-  it('a change between the observation and the write: conflict, read again, retry against the fresh state', async () => {
-    run.seedService({ name: NAME, ingress: 'INGRESS_TRAFFIC_ALL', labels: { team: 'a' } });
-    run.seedPolicy(NAME, { bindings: [] });
-    run.onBefore(
-      'UpdateService',
-      (_req, s) => {
-        s.seedService({ ...s.service(NAME)!, labels: { team: 'b' } }); // someone else writes: a new etag
-      },
-      { times: 1 },
-    );
-    const h = harness(run, client);
-    const r = await handleAuditEvent(update({ ingress: 'INGRESS_TRAFFIC_ALL' }), h.deps);
-    expect(r.verdicts.map((v) => [v.done, v.outcome?.attempts])).toEqual([['reverted', 2]]);
-    expect(methods().slice(2)).toEqual(['UpdateService', 'GetService', 'UpdateService', 'GetService']);
-    expect(run.service(NAME)).toMatchObject({
-      ingress: 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER',
-      labels: { team: 'b' },
-    });
-  });
+  it(
+    'a change between the observation and the write: conflict, read again, ' + 'retry against the fresh state',
+    async () => {
+      run.seedService({ name: NAME, ingress: 'INGRESS_TRAFFIC_ALL', labels: { team: 'a' } });
+      run.seedPolicy(NAME, { bindings: [] });
+      run.onBefore(
+        'UpdateService',
+        (_req, s) => {
+          s.seedService({ ...s.service(NAME)!, labels: { team: 'b' } }); // someone else writes: a new etag
+        },
+        { times: 1 },
+      );
+      const h = harness(run, client);
+      const r = await handleAuditEvent(update({ ingress: 'INGRESS_TRAFFIC_ALL' }), h.deps);
+      expect(r.verdicts.map((v) => [v.done, v.outcome?.attempts])).toEqual([['reverted', 2]]);
+      expect(methods().slice(2)).toEqual(['UpdateService', 'GetService', 'UpdateService', 'GetService']);
+      expect(run.service(NAME)).toMatchObject({
+        ingress: 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER',
+        labels: { team: 'b' },
+      });
+    },
+  );
 
-  it('the state store: claim, exemptions and fight state asked together, then one checkpoint (with the revert counted) and one completion', async () => {
-    run.seedService({ name: NAME, ingress: 'INGRESS_TRAFFIC_ALL' });
-    run.seedPolicy(NAME, { bindings: [] });
-    const h = harness(run, client);
-    const { store, calls } = counting(new MemoryStateStore());
-    h.deps.state = store;
-    await handleAuditEvent(update({ ingress: 'INGRESS_TRAFFIC_ALL' }), h.deps);
-    expect(calls.slice(0, 3).sort()).toEqual(['claim', 'exemptionsFor', 'findingStates']);
-    // The marks (what was alerted, for attribution and the sweep) are written beside the completion.
-    const after = calls.slice(3).filter((c) => !['getThread', 'setThread'].includes(c));
-    expect(after[0]).toBe('checkpoint');
-    expect(after.slice(1).sort()).toEqual(['complete', 'setSweepMarks']);
-    const key = `run-ingress-all|${NAME}|ingress=INGRESS_TRAFFIC_ALL`;
-    expect(await store.revertCount(key, h.clock.now, 3_600_000)).toBe(1);
-  });
+  it(
+    'the state store: claim, exemptions and fight state asked together, ' +
+      'then one checkpoint (with the revert counted) and one completion',
+    async () => {
+      run.seedService({ name: NAME, ingress: 'INGRESS_TRAFFIC_ALL' });
+      run.seedPolicy(NAME, { bindings: [] });
+      const h = harness(run, client);
+      const { store, calls } = counting(new MemoryStateStore());
+      h.deps.state = store;
+      await handleAuditEvent(update({ ingress: 'INGRESS_TRAFFIC_ALL' }), h.deps);
+      expect(calls.slice(0, 3).sort()).toEqual(['claim', 'exemptionsFor', 'findingStates']);
+      // The marks (what was alerted, for attribution and the sweep) are written beside the completion.
+      const after = calls.slice(3).filter((c) => !['getThread', 'setThread'].includes(c));
+      expect(after[0]).toBe('checkpoint');
+      expect(after.slice(1).sort()).toEqual(['complete', 'setSweepMarks']);
+      const key = `run-ingress-all|${NAME}|ingress=INGRESS_TRAFFIC_ALL`;
+      expect(await store.revertCount(key, h.clock.now, 3_600_000)).toBe(1);
+    },
+  );
 
   it('an UpdateService operation that takes time is polled until done, then verified', async () => {
     run.seedService({ name: NAME, ingress: 'INGRESS_TRAFFIC_ALL' });

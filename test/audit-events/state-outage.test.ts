@@ -63,7 +63,8 @@ describe.skipIf(!hasSdk && !required)('auditEvents while Firestore stops and res
   };
 
   it(
-    'a delivery whose claim was lost (the emulator restarted empty) and taken by another neither overwrites it nor alerts twice',
+    'a delivery whose claim was lost (the emulator restarted empty) and taken by another ' +
+      'neither overwrites it nor alerts twice',
     SLOW,
     async () => {
       reopen();
@@ -95,7 +96,9 @@ describe.skipIf(!hasSdk && !required)('auditEvents while Firestore stops and res
     },
   );
   it(
-    'with Firestore stopped mid-run, the live path still reverts and alerts, says what it could not read, and applies config and recently read breakglass exemptions',
+    'with Firestore stopped mid-run, the live path still reverts and alerts, ' +
+      'says what it could not read, ' +
+      'and applies config and recently read breakglass exemptions',
     SLOW,
     async () => {
       const svc = (s: string) => `projects/shop-prod/locations/europe-west1/services/${s}`;

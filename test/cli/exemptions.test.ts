@@ -52,41 +52,45 @@ function io(): Io & { out: string[]; err: string[] } {
 }
 
 describe('runguard exemptions list', () => {
-  it('prints active exemptions with who asked, who approved, why, whose change, created and expiry; --all adds expired ones', async () => {
-    const store = new MemoryStateStore();
-    const expired = exemption('shop-prod', 'old', NOW - 48 * 3_600_000, 1);
-    const active = exemption('shop-prod', 'batch', NOW - 3_600_000, 4, true);
-    const elsewhere = exemption('shop-dev', 'checkout', NOW - 60_000, 1);
-    for (const e of [expired, active, elsewhere]) await store.recordExemption(e, Date.parse(e.createdAt));
+  it(
+    'prints active exemptions with who asked, who approved, why, whose change, ' +
+      'created and expiry; --all adds expired ones',
+    async () => {
+      const store = new MemoryStateStore();
+      const expired = exemption('shop-prod', 'old', NOW - 48 * 3_600_000, 1);
+      const active = exemption('shop-prod', 'batch', NOW - 3_600_000, 4, true);
+      const elsewhere = exemption('shop-dev', 'checkout', NOW - 60_000, 1);
+      for (const e of [expired, active, elsewhere]) await store.recordExemption(e, Date.parse(e.createdAt));
 
-    const a = io();
-    expect(await runExemptions(['list'], { json: false, projects: ['shop-prod'], which: 'active', store }, a)).toBe(0);
-    const text = a.out.join('');
-    expect(text).toContain('ACTIVE  run-ingress-all on projects/shop-prod/locations/europe-west1/services/batch');
-    expect(text).toContain('requested by   alice@example.com');
-    expect(text).toContain('approved by    alice@example.com, bob@example.com');
-    expect(text).toContain('justification  nightly batch needs the partner API');
-    expect(text).toContain('change by      batch@p.iam.gserviceaccount.com');
-    expect(text).toContain(`created        ${active.createdAt}`);
-    expect(text).toContain(`expires        ${active.expires}`);
-    expect(text).not.toContain('services/old');
-    expect(text).not.toContain('shop-dev');
+      const a = io();
+      expect(await runExemptions(['list'], { json: false, projects: ['shop-prod'], which: 'active', store }, a)).toBe(
+        0,
+      );
+      const text = a.out.join('');
+      expect(text).toContain('ACTIVE  run-ingress-all on projects/shop-prod/locations/europe-west1/services/batch');
+      expect(text).toContain('requested by   alice@example.com');
+      expect(text).toContain('approved by    alice@example.com, bob@example.com');
+      expect(text).toContain('justification  nightly batch needs the partner API');
+      expect(text).toContain('change by      batch@p.iam.gserviceaccount.com');
+      expect(text).toContain(`created        ${active.createdAt}`);
+      expect(text).toContain(`expires        ${active.expires}`);
+      expect(text).not.toContain('services/old');
+      expect(text).not.toContain('shop-dev');
 
-    const all = io();
-    await runExemptions(['list'], { json: true, projects: [], which: 'all', store }, all);
-    const rows = JSON.parse(all.out.join(''));
-    expect(rows.map((r: { state: string; resource: string }) => `${r.state} ${r.resource.split('/').pop()}`)).toEqual([
-      'expired old',
-      'active batch',
-      'active checkout',
-    ]);
-    expect(rows[0]).toMatchObject({
-      requestedBy: 'alice@example.com',
-      approvers: ['alice@example.com'],
-      justification: 'partner demo',
-      principals: ['deployer@p.iam.gserviceaccount.com', 'dana@example.com'],
-    });
-  });
+      const all = io();
+      await runExemptions(['list'], { json: true, projects: [], which: 'all', store }, all);
+      const rows = JSON.parse(all.out.join(''));
+      expect(rows.map((r: { state: string; resource: string }) => `${r.state} ${r.resource.split('/').pop()}`)).toEqual(
+        ['expired old', 'active batch', 'active checkout'],
+      );
+      expect(rows[0]).toMatchObject({
+        requestedBy: 'alice@example.com',
+        approvers: ['alice@example.com'],
+        justification: 'partner demo',
+        principals: ['deployer@p.iam.gserviceaccount.com', 'dana@example.com'],
+      });
+    },
+  );
 
   it('refuses bad arguments and a missing store with exit 2', async () => {
     const store = new MemoryStateStore();

@@ -15,40 +15,45 @@ describe('Acknowledge (breakglass) clicks', () => {
   });
   const calls = (method: string) => slack.requests.filter((r) => r.method === method);
 
-  it('opens the modal for an approver named in the configuration, with the click’s trigger_id, before it answers', async () => {
-    const k = kit(slack);
-    const payload = clickPayload(msg, 'U0ALICE', 'runguard_acknowledge');
-    const reply = await handleSlackInteraction(signed(payload, k.clock.now), k.deps);
-    expect(reply).toEqual({ status: 200 }); // nothing is left for after the answer: no CPU is promised then
+  it(
+    'opens the modal for an approver named in the configuration, with the click’s trigger_id, ' + 'before it answers',
+    async () => {
+      const k = kit(slack);
+      const payload = clickPayload(msg, 'U0ALICE', 'runguard_acknowledge');
+      const reply = await handleSlackInteraction(signed(payload, k.clock.now), k.deps);
+      expect(reply).toEqual({ status: 200 }); // nothing is left for after the answer: no CPU is promised then
 
-    const [open] = calls('views.open');
-    expect(open!.args.trigger_id).toBe(payload.trigger_id);
-    const view = open!.args.view as {
-      callback_id: string;
-      private_metadata: string;
-      submit: unknown;
-      blocks: Array<Record<string, any>>;
-    };
-    expect(view.callback_id).toBe('runguard_breakglass');
-    expect(view.submit).toBeTruthy();
-    expect(JSON.stringify(view.blocks[0])).toContain(`this rule on this resource: \`run-ingress-all\` on \`${PROD}\``);
-    const justification = view.blocks.find((b) => b.block_id === 'justification')!;
-    expect(justification.element).toMatchObject({ type: 'plain_text_input', multiline: true, max_length: 3000 });
-    expect(justification.optional).toBeUndefined();
-    const duration = view.blocks.find((b) => b.block_id === 'duration')!;
-    expect(duration.element.type).toBe('static_select');
-    expect(duration.element.options.map((o: { value: string }) => o.value)).toEqual(['1h', '4h', '24h']);
-    expect(decodeContext(view.private_metadata)).toEqual({
-      key: `run-ingress-all|${PROD}`,
-      channel: msg.channel,
-      ts: msg.ts,
-      principals: ['dana@example.com'],
-    });
-    expect(k.state.calls).toEqual([]); // a click records nothing
-    expect(k.logs).toContainEqual(
-      expect.objectContaining({ event: 'breakglass-modal', slackUserId: 'U0ALICE', principals: 'dana@example.com' }),
-    );
-  });
+      const [open] = calls('views.open');
+      expect(open!.args.trigger_id).toBe(payload.trigger_id);
+      const view = open!.args.view as {
+        callback_id: string;
+        private_metadata: string;
+        submit: unknown;
+        blocks: Array<Record<string, any>>;
+      };
+      expect(view.callback_id).toBe('runguard_breakglass');
+      expect(view.submit).toBeTruthy();
+      expect(JSON.stringify(view.blocks[0])).toContain(
+        `this rule on this resource: \`run-ingress-all\` on \`${PROD}\``,
+      );
+      const justification = view.blocks.find((b) => b.block_id === 'justification')!;
+      expect(justification.element).toMatchObject({ type: 'plain_text_input', multiline: true, max_length: 3000 });
+      expect(justification.optional).toBeUndefined();
+      const duration = view.blocks.find((b) => b.block_id === 'duration')!;
+      expect(duration.element.type).toBe('static_select');
+      expect(duration.element.options.map((o: { value: string }) => o.value)).toEqual(['1h', '4h', '24h']);
+      expect(decodeContext(view.private_metadata)).toEqual({
+        key: `run-ingress-all|${PROD}`,
+        channel: msg.channel,
+        ts: msg.ts,
+        principals: ['dana@example.com'],
+      });
+      expect(k.state.calls).toEqual([]); // a click records nothing
+      expect(k.logs).toContainEqual(
+        expect.objectContaining({ event: 'breakglass-modal', slackUserId: 'U0ALICE', principals: 'dana@example.com' }),
+      );
+    },
+  );
 
   it('opens the modal for a member of an approver group, asking Slack once per minute', async () => {
     const k = kit(slack);
@@ -141,36 +146,39 @@ describe('Acknowledge (breakglass) clicks', () => {
     ]);
   });
 
-  it('answers 400 to a signed body that is not an interaction, and 200 to interactions that are not runguard’s', async () => {
-    const k = kit(slack);
-    const raw = (body: string) => signedRaw(Buffer.from(body), k.clock.now);
-    for (const body of [
-      '',
-      'payload=not-json',
-      'payload=%5B%5D',
-      'payload=%7B%7D',
-      'other=1',
-      'payload=%7B%22type%22%3A1%7D',
-    ]) {
-      expect((await handleSlackInteraction(raw(body), k.deps)).status, body).toBe(400);
-    }
-    const noUser = clickPayload(msg, 'U0ALICE', 'runguard_acknowledge');
-    delete noUser.user;
-    expect((await handleSlackInteraction(signed(noUser, k.clock.now), k.deps)).status).toBe(400);
-    const notOurs = {
-      ...clickPayload(msg, 'U0ALICE', 'runguard_acknowledge'),
-      actions: [{ action_id: 'someone_else', value: 'x' }],
-    };
-    expect(await handleSlackInteraction(signed(notOurs, k.clock.now), k.deps)).toEqual({ status: 200 });
-    expect(
-      await handleSlackInteraction(
-        signed(
-          { type: 'view_closed', user: { id: 'U0ALICE' }, team: { id: 'T0RUNGUARD' }, api_app_id: 'A0RUNGUARD' },
-          k.clock.now,
+  it(
+    'answers 400 to a signed body that is not an interaction, ' + 'and 200 to interactions that are not runguard’s',
+    async () => {
+      const k = kit(slack);
+      const raw = (body: string) => signedRaw(Buffer.from(body), k.clock.now);
+      for (const body of [
+        '',
+        'payload=not-json',
+        'payload=%5B%5D',
+        'payload=%7B%7D',
+        'other=1',
+        'payload=%7B%22type%22%3A1%7D',
+      ]) {
+        expect((await handleSlackInteraction(raw(body), k.deps)).status, body).toBe(400);
+      }
+      const noUser = clickPayload(msg, 'U0ALICE', 'runguard_acknowledge');
+      delete noUser.user;
+      expect((await handleSlackInteraction(signed(noUser, k.clock.now), k.deps)).status).toBe(400);
+      const notOurs = {
+        ...clickPayload(msg, 'U0ALICE', 'runguard_acknowledge'),
+        actions: [{ action_id: 'someone_else', value: 'x' }],
+      };
+      expect(await handleSlackInteraction(signed(notOurs, k.clock.now), k.deps)).toEqual({ status: 200 });
+      expect(
+        await handleSlackInteraction(
+          signed(
+            { type: 'view_closed', user: { id: 'U0ALICE' }, team: { id: 'T0RUNGUARD' }, api_app_id: 'A0RUNGUARD' },
+            k.clock.now,
+          ),
+          k.deps,
         ),
-        k.deps,
-      ),
-    ).toEqual({ status: 200 });
-    expect(slack.requests.filter((r) => r.method !== 'chat.postMessage')).toHaveLength(0);
-  });
+      ).toEqual({ status: 200 });
+      expect(slack.requests.filter((r) => r.method !== 'chat.postMessage')).toHaveLength(0);
+    },
+  );
 });

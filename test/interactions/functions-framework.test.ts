@@ -92,14 +92,17 @@ describe('slackInteractions served by the Functions Framework', () => {
       .toContain('Acknowledged by <@U0BOB>');
   });
 
-  it('refuses an oversized body with 413 by its Content-Length, and a request from another workspace with 403', async () => {
-    const big = formBody({ type: 'block_actions', pad: 'x'.repeat(300 * 1024) });
-    const { headers } = signedRaw(big, Date.now());
-    const res = await post(big, headers);
-    expect(res.status).toBe(413);
-    const other = signedNow({ ...clickPayload(msg, 'U0ALICE', 'runguard_acknowledge'), team: { id: 'T0OTHER' } });
-    expect((await post(other.rawBody, other.headers)).status).toBe(403);
-  });
+  it(
+    'refuses an oversized body with 413 by its Content-Length, ' + 'and a request from another workspace with 403',
+    async () => {
+      const big = formBody({ type: 'block_actions', pad: 'x'.repeat(300 * 1024) });
+      const { headers } = signedRaw(big, Date.now());
+      const res = await post(big, headers);
+      expect(res.status).toBe(413);
+      const other = signedNow({ ...clickPayload(msg, 'U0ALICE', 'runguard_acknowledge'), team: { id: 'T0OTHER' } });
+      expect((await post(other.rawBody, other.headers)).status).toBe(403);
+    },
+  );
 
   it('answers a view_submission with errors as JSON', async () => {
     const { rawBody, headers } = signedNow(

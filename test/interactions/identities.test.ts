@@ -71,7 +71,8 @@ describe('principals', () => {
 describe('the people map in the configuration', () => {
   it('is validated at load, every problem named', () => {
     const { problems } = parseConfig(
-      `people:\n  dana: [${DEPLOYER}]\n  U0DANA: []\n  U0BOB: [not-a-principal, "principalSet://iam.googleapis.com/x"]\n`,
+      `people:\n  dana: [${DEPLOYER}]\n  U0DANA: []\n` +
+        `  U0BOB: [not-a-principal, "principalSet://iam.googleapis.com/x"]\n`,
       'runguard.yaml',
     );
     expect(problems).toEqual(

@@ -37,7 +37,8 @@ describe('rewriting the alert', () => {
   it('escapes the justification and names the approver and the expiry', () => {
     const text = acknowledgedText('U0ALICE', Date.parse('2026-11-23T14:00:00Z'), 'a <b> & c');
     expect(text).toBe(
-      '🛡️ Acknowledged by <@U0ALICE> until <!date^1795442400^{date_short_pretty} {time}|2026-11-23T14:00:00Z>: a &lt;b&gt; &amp; c',
+      '🛡️ Acknowledged by <@U0ALICE> until ' +
+        '<!date^1795442400^{date_short_pretty} {time}|2026-11-23T14:00:00Z>: a &lt;b&gt; &amp; c',
     );
   });
 });

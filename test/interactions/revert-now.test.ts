@@ -104,110 +104,125 @@ describe.skipIf(!host)('Revert now', () => {
       .replies.map((r) => r.text);
   const writes = () => [...run.callsTo('UpdateService'), ...run.callsTo('SetIamPolicy')];
 
-  it('publishes an attributed request and makes no Cloud Run call in slackInteractions; auditEvents reverts it and says so in the thread', async () => {
-    const { k, h } = setup();
-    expect(JSON.stringify(msg.blocks)).toContain('runguard_revert_now');
-    expect(Object.keys(k.deps)).not.toContain('getRun');
-    expect(Object.keys(k.deps)).not.toContain('remediate');
+  it(
+    'publishes an attributed request and makes no Cloud Run call in slackInteractions; ' +
+      'auditEvents reverts it and says so in the thread',
+    async () => {
+      const { k, h } = setup();
+      expect(JSON.stringify(msg.blocks)).toContain('runguard_revert_now');
+      expect(Object.keys(k.deps)).not.toContain('getRun');
+      expect(Object.keys(k.deps)).not.toContain('remediate');
 
-    const reply = await send(k, clickPayload(msg, 'U0BOB', 'runguard_revert_now'));
-    expect(reply.status).toBe(200);
-    expect(run.calls).toHaveLength(0); // not one Cloud Run call from slackInteractions
-    expect(run.service(DEV)!.ingress).toBe('INGRESS_TRAFFIC_ALL');
-    expect(JSON.stringify(slack.messages(CHANNEL).find((m) => m.ts === msg.ts)!.blocks)).toMatch(
-      /Revert requested\* by <@U0BOB>/,
-    );
+      const reply = await send(k, clickPayload(msg, 'U0BOB', 'runguard_revert_now'));
+      expect(reply.status).toBe(200);
+      expect(run.calls).toHaveLength(0); // not one Cloud Run call from slackInteractions
+      expect(run.service(DEV)!.ingress).toBe('INGRESS_TRAFFIC_ALL');
+      expect(JSON.stringify(slack.messages(CHANNEL).find((m) => m.ts === msg.ts)!.blocks)).toMatch(
+        /Revert requested\* by <@U0BOB>/,
+      );
 
-    const [delivery, ...more] = await deliveries();
-    expect(more).toEqual([]);
-    expect(delivery!.data.message.attributes).toEqual({ 'runguard-kind': 'revert-request' });
-    expect(JSON.parse(Buffer.from(delivery!.data.message.data, 'base64').toString())).toMatchObject({
-      findingKey: `run-ingress-all|${DEV}`,
-      requestedBy: { slackUserId: 'U0BOB' },
-      slackMessage: { channel: CHANNEL, ts: msg.ts },
-    });
-
-    expect(await handleAuditEvent(delivery!, h.deps)).toEqual({ status: 'handled', verdicts: [] });
-    expect(run.service(DEV)!.ingress).toBe('INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER');
-    expect(run.service(DEV)!.labels).toEqual({ team: 'shop' });
-    expect(run.callsTo('UpdateService')[0]!.request.updateMask).toEqual({ paths: ['ingress'] });
-    expect(thread()).toEqual([expect.stringMatching(/Reverted\* at the request of <@U0BOB>/)]);
-    expect(await h.deps.state.revertCount(`run-ingress-all|${DEV}`, h.clock.now, 3_600_000)).toBe(1);
-    expect(h.logs).toContainEqual(
-      expect.objectContaining({ event: 'revert-now', slackUserId: 'U0BOB', findingKey: `run-ingress-all|${DEV}` }),
-    );
-
-    // Pub/Sub delivers at least once: the same request again changes nothing and says nothing.
-    expect(await handleAuditEvent(delivery!, h.deps)).toEqual({ status: 'duplicate', verdicts: [] });
-    expect(writes()).toHaveLength(1);
-    expect(thread()).toHaveLength(1);
-  });
-
-  it('refuses a non-approver, a rule without remediation, dry run and an off project before publishing anything', async () => {
-    const published = recordingRevertRequests();
-    const k = kit(slack, { revertRequests: published });
-    await send(k, clickPayload(msg, 'U0CAROL', 'runguard_revert_now'));
-    await send(
-      k,
-      clickPayload(msg, 'U0ALICE', 'runguard_revert_now', JSON.stringify({ k: `run-default-service-account|${DEV}` })),
-    );
-    await send(
-      kit(slack, { configText: `dryRun: true\n${CONFIG}`, revertRequests: published }),
-      clickPayload(msg, 'U0ALICE', 'runguard_revert_now'),
-    );
-    await send(
-      kit(slack, { configText: CONFIG.replace('mode: monitor', 'mode: off'), revertRequests: published }),
-      clickPayload(msg, 'U0ALICE', 'runguard_revert_now'),
-    );
-    expect(published.published).toEqual([]);
-    expect(slack.ephemeral.map((e) => e.text)).toEqual([
-      expect.stringMatching(/Only runguard approvers can revert/),
-      expect.stringMatching(/run-default-service-account has no automatic remediation/),
-      expect.stringMatching(/dry-run/),
-      expect.stringMatching(/off for project shop-dev/),
-    ]);
-    expect(run.calls).toHaveLength(0);
-  });
-
-  it('auditEvents applies the safety rules again: a standing exemption, a widening parameter, a missing permission', async () => {
-    // A configuration that asks for a widening safeIngress is refused by the catalog, in auditEvents.
-    const widen = setup(`${CONFIG}rules:\n  run-ingress-all: { params: { safeIngress: INGRESS_TRAFFIC_ALL } }\n`);
-    await send(widen.k, clickPayload(msg, 'U0ALICE', 'runguard_revert_now'));
-    for (const d of await deliveries()) await handleAuditEvent(d, widen.h.deps);
-    expect(writes()).toHaveLength(0);
-    expect(thread().at(-1)).toMatch(/Could not revert\* .*\(invalid\): refused: safeIngress/);
-
-    const denied = setup();
-    run.fail('UpdateService', { code: status.PERMISSION_DENIED, times: 1 });
-    await send(denied.k, clickPayload(msg, 'U0ALICE', 'runguard_revert_now'));
-    for (const d of await deliveries()) await handleAuditEvent(d, denied.h.deps);
-    expect(thread().at(-1)).toMatch(/runguard lacks the permission `run.services.update`/);
-
-    // Granted after the click was passed on (a click while it stands is refused at once, below):
-    // auditEvents looks again before it acts.
-    const exempt = setup();
-    await send(exempt.k, clickPayload(msg, 'U0BOB', 'runguard_revert_now'));
-    await exempt.h.deps.state.recordExemption(
-      {
-        source: 'breakglass',
-        id: `run-ingress-all|${DEV}|x`,
+      const [delivery, ...more] = await deliveries();
+      expect(more).toEqual([]);
+      expect(delivery!.data.message.attributes).toEqual({ 'runguard-kind': 'revert-request' });
+      expect(JSON.parse(Buffer.from(delivery!.data.message.data, 'base64').toString())).toMatchObject({
         findingKey: `run-ingress-all|${DEV}`,
-        rule: 'run-ingress-all',
-        resource: DEV,
-        reason: 'partner test',
-        expires: new Date(exempt.h.clock.now + 3_600_000).toISOString(),
-        approvedBy: 'alice@example.com',
-        slackUserId: 'U0ALICE',
-        requester: '',
-        createdAt: new Date(exempt.h.clock.now).toISOString(),
-        slackMessage: null,
-      },
-      exempt.h.clock.now,
-    );
-    for (const d of await deliveries()) await handleAuditEvent(d, exempt.h.deps);
-    expect(thread().at(-1)).toMatch(/Not reverted\* .*an approved exemption covers this finding/);
-    expect(run.service(DEV)!.ingress).toBe('INGRESS_TRAFFIC_ALL');
-  });
+        requestedBy: { slackUserId: 'U0BOB' },
+        slackMessage: { channel: CHANNEL, ts: msg.ts },
+      });
+
+      expect(await handleAuditEvent(delivery!, h.deps)).toEqual({ status: 'handled', verdicts: [] });
+      expect(run.service(DEV)!.ingress).toBe('INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER');
+      expect(run.service(DEV)!.labels).toEqual({ team: 'shop' });
+      expect(run.callsTo('UpdateService')[0]!.request.updateMask).toEqual({ paths: ['ingress'] });
+      expect(thread()).toEqual([expect.stringMatching(/Reverted\* at the request of <@U0BOB>/)]);
+      expect(await h.deps.state.revertCount(`run-ingress-all|${DEV}`, h.clock.now, 3_600_000)).toBe(1);
+      expect(h.logs).toContainEqual(
+        expect.objectContaining({ event: 'revert-now', slackUserId: 'U0BOB', findingKey: `run-ingress-all|${DEV}` }),
+      );
+
+      // Pub/Sub delivers at least once: the same request again changes nothing and says nothing.
+      expect(await handleAuditEvent(delivery!, h.deps)).toEqual({ status: 'duplicate', verdicts: [] });
+      expect(writes()).toHaveLength(1);
+      expect(thread()).toHaveLength(1);
+    },
+  );
+
+  it(
+    'refuses a non-approver, a rule without remediation, ' + 'dry run and an off project before publishing anything',
+    async () => {
+      const published = recordingRevertRequests();
+      const k = kit(slack, { revertRequests: published });
+      await send(k, clickPayload(msg, 'U0CAROL', 'runguard_revert_now'));
+      await send(
+        k,
+        clickPayload(
+          msg,
+          'U0ALICE',
+          'runguard_revert_now',
+          JSON.stringify({ k: `run-default-service-account|${DEV}` }),
+        ),
+      );
+      await send(
+        kit(slack, { configText: `dryRun: true\n${CONFIG}`, revertRequests: published }),
+        clickPayload(msg, 'U0ALICE', 'runguard_revert_now'),
+      );
+      await send(
+        kit(slack, { configText: CONFIG.replace('mode: monitor', 'mode: off'), revertRequests: published }),
+        clickPayload(msg, 'U0ALICE', 'runguard_revert_now'),
+      );
+      expect(published.published).toEqual([]);
+      expect(slack.ephemeral.map((e) => e.text)).toEqual([
+        expect.stringMatching(/Only runguard approvers can revert/),
+        expect.stringMatching(/run-default-service-account has no automatic remediation/),
+        expect.stringMatching(/dry-run/),
+        expect.stringMatching(/off for project shop-dev/),
+      ]);
+      expect(run.calls).toHaveLength(0);
+    },
+  );
+
+  it(
+    'auditEvents applies the safety rules again: a standing exemption, a widening parameter, ' + 'a missing permission',
+    async () => {
+      // A configuration that asks for a widening safeIngress is refused by the catalog, in auditEvents.
+      const widen = setup(`${CONFIG}rules:\n  run-ingress-all: { params: { safeIngress: INGRESS_TRAFFIC_ALL } }\n`);
+      await send(widen.k, clickPayload(msg, 'U0ALICE', 'runguard_revert_now'));
+      for (const d of await deliveries()) await handleAuditEvent(d, widen.h.deps);
+      expect(writes()).toHaveLength(0);
+      expect(thread().at(-1)).toMatch(/Could not revert\* .*\(invalid\): refused: safeIngress/);
+
+      const denied = setup();
+      run.fail('UpdateService', { code: status.PERMISSION_DENIED, times: 1 });
+      await send(denied.k, clickPayload(msg, 'U0ALICE', 'runguard_revert_now'));
+      for (const d of await deliveries()) await handleAuditEvent(d, denied.h.deps);
+      expect(thread().at(-1)).toMatch(/runguard lacks the permission `run.services.update`/);
+
+      // Granted after the click was passed on (a click while it stands is refused at once, below):
+      // auditEvents looks again before it acts.
+      const exempt = setup();
+      await send(exempt.k, clickPayload(msg, 'U0BOB', 'runguard_revert_now'));
+      await exempt.h.deps.state.recordExemption(
+        {
+          source: 'breakglass',
+          id: `run-ingress-all|${DEV}|x`,
+          findingKey: `run-ingress-all|${DEV}`,
+          rule: 'run-ingress-all',
+          resource: DEV,
+          reason: 'partner test',
+          expires: new Date(exempt.h.clock.now + 3_600_000).toISOString(),
+          approvedBy: 'alice@example.com',
+          slackUserId: 'U0ALICE',
+          requester: '',
+          createdAt: new Date(exempt.h.clock.now).toISOString(),
+          slackMessage: null,
+        },
+        exempt.h.clock.now,
+      );
+      for (const d of await deliveries()) await handleAuditEvent(d, exempt.h.deps);
+      expect(thread().at(-1)).toMatch(/Not reverted\* .*an approved exemption covers this finding/);
+      expect(run.service(DEV)!.ingress).toBe('INGRESS_TRAFFIC_ALL');
+    },
+  );
 });
 
 describe('Revert now when Pub/Sub is slow', () => {
@@ -219,7 +234,8 @@ describe('Revert now when Pub/Sub is slow', () => {
     await slack?.close();
   });
 
-  it('answers within Slack’s 3 seconds and never claims nothing was changed when the request may still arrive', async () => {
+  it('answers within Slack’s 3 seconds ' +
+    'and never claims nothing was changed when the request may still arrive', async () => {
     const msg = await postAlert(slack, { project: 'shop-dev' });
     let published = false;
     const k = kit(slack, {
@@ -300,9 +316,11 @@ describe('Revert now respects exemptions', () => {
     const published = recordingRevertRequests();
     const k = kit(slack, {
       revertRequests: published,
-      configText: `${CONFIG}
+      configText:
+        `${CONFIG}
 exemptions:
-  - { resource: "${DEV}", rule: run-ingress-all, reason: public API (SEC-9), expires: "2099-01-01", approvedBy: sec@example.com }
+  - { resource: "${DEV}", rule: run-ingress-all, reason: public API (SEC-9), ` +
+        `expires: "2099-01-01", approvedBy: sec@example.com }
 `,
     });
     await send(k, clickPayload(msg, 'U0BOB', 'runguard_revert_now'));

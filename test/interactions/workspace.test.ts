@@ -80,38 +80,41 @@ describe('only our workspace and app', () => {
     expect(workspaceFrom({ SLACK_TEAM_ID: 'T0RUNGUARD', SLACK_APP_ID: 'nope' })).toBeNull();
   });
 
-  it('refuses an oversized body by its Content-Length before reading it, and by its size when none is declared', async () => {
-    const k = kit(slack);
-    // A valid, signed click that declares more than the limit: refused without being parsed or verified.
-    const click = signed(clickPayload(msg, 'U0ALICE', 'runguard_acknowledge'), k.clock.now);
-    const declared = await handleSlackInteraction(
-      { ...click, headers: { ...click.headers, 'content-length': String(MAX_BODY_BYTES + 1) } },
-      k.deps,
-    );
-    expect(declared).toEqual({ status: 413, body: { error: 'payload_too_large' } });
-    expect(
-      (await handleSlackInteraction({ ...click, headers: { ...click.headers, 'content-length': '1e9' } }, k.deps))
-        .status,
-    ).toBe(413);
-    // A body whose bytes cannot even be read (a getter that throws) is never touched.
-    const untouchable = new Proxy(Buffer.alloc(0), {
-      get() {
-        throw new Error('the body was read');
-      },
-    });
-    expect(
-      (
-        await handleSlackInteraction(
-          { rawBody: untouchable, headers: { ...click.headers, 'content-length': String(10 * MAX_BODY_BYTES) } },
-          k.deps,
-        )
-      ).status,
-    ).toBe(413);
-    const big = formBody({ type: 'block_actions', pad: 'x'.repeat(MAX_BODY_BYTES) });
-    expect((await handleSlackInteraction(signedRaw(big, k.clock.now), k.deps)).status).toBe(413);
-    expect(slackCalls()).toHaveLength(0);
-    expect(k.logs.filter((l) => l.status === 413)).toHaveLength(4);
-    // The signature of the refused click was not spent: it was never checked.
-    expect((await handleSlackInteraction(click, k.deps)).status).toBe(200);
-  });
+  it(
+    'refuses an oversized body by its Content-Length before reading it, ' + 'and by its size when none is declared',
+    async () => {
+      const k = kit(slack);
+      // A valid, signed click that declares more than the limit: refused without being parsed or verified.
+      const click = signed(clickPayload(msg, 'U0ALICE', 'runguard_acknowledge'), k.clock.now);
+      const declared = await handleSlackInteraction(
+        { ...click, headers: { ...click.headers, 'content-length': String(MAX_BODY_BYTES + 1) } },
+        k.deps,
+      );
+      expect(declared).toEqual({ status: 413, body: { error: 'payload_too_large' } });
+      expect(
+        (await handleSlackInteraction({ ...click, headers: { ...click.headers, 'content-length': '1e9' } }, k.deps))
+          .status,
+      ).toBe(413);
+      // A body whose bytes cannot even be read (a getter that throws) is never touched.
+      const untouchable = new Proxy(Buffer.alloc(0), {
+        get() {
+          throw new Error('the body was read');
+        },
+      });
+      expect(
+        (
+          await handleSlackInteraction(
+            { rawBody: untouchable, headers: { ...click.headers, 'content-length': String(10 * MAX_BODY_BYTES) } },
+            k.deps,
+          )
+        ).status,
+      ).toBe(413);
+      const big = formBody({ type: 'block_actions', pad: 'x'.repeat(MAX_BODY_BYTES) });
+      expect((await handleSlackInteraction(signedRaw(big, k.clock.now), k.deps)).status).toBe(413);
+      expect(slackCalls()).toHaveLength(0);
+      expect(k.logs.filter((l) => l.status === 413)).toHaveLength(4);
+      // The signature of the refused click was not spent: it was never checked.
+      expect((await handleSlackInteraction(click, k.deps)).status).toBe(200);
+    },
+  );
 });

@@ -36,7 +36,9 @@ afterAll(async () => {
 });
 
 describe('a fight is bounded', () => {
-  it('Terraform re-applying every 10 minutes for 6 hours, swept every 30: never insecure longer than a window plus a sweep interval, escalated while it lasts', {
+  it('Terraform re-applying every 10 minutes for 6 hours, swept every 30: ' +
+    'never insecure longer than a window plus a sweep interval, ' +
+    'escalated while it lasts', {
     timeout: 120_000,
   }, async () => {
     run.seedService({ name: NAME, ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY' });
@@ -123,35 +125,40 @@ describe('a fight is bounded', () => {
     }
   });
 
-  it('finding 2 as reported: a fight, then only the sweep every 30 minutes for 6 hours — it reverts once the window has passed, and alerts the fight', async () => {
-    const name = `${NAME}-2`;
-    run.seedService({ name, ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY' });
-    run.seedPolicy(name, { bindings: [] });
-    const h = harness(run, client, CONFIG);
-    const t0 = h.clock.now;
-    const deps = { ...h.deps, inventory: createRunInventory(client), act: true, notify: true };
-    for (let i = 0; i < 4; i++) {
-      h.clock.now = t0 + i * MIN;
-      run.seedService({ ...run.service(name)!, ingress: 'INGRESS_TRAFFIC_ALL' });
-      const entry = updateServiceEntry({
-        name,
-        insertId: `f2-${i}`,
-        actor: TERRAFORM,
-        service: { ingress: 'INGRESS_TRAFFIC_ALL' },
-      });
-      await handleAuditEvent(cloudEventFor(entry, `f2-${i}`), h.deps);
-    }
-    expect(run.service(name)!.ingress).toBe('INGRESS_TRAFFIC_ALL'); // the fight has started
-    const done: string[] = [];
-    for (let k = 1; k <= 12; k++) {
-      h.clock.now = t0 + 3 * MIN + k * SWEEP_EVERY;
-      const before = h.notifier.alerts.length;
-      const report = await sweep(['shop-prod'], deps);
-      done.push(...report.findings.filter((f) => f.resource === name).map((f) => f.done));
-      if (k === 1) expect(h.notifier.alerts.slice(before).map((a) => a.verdict.done)).toEqual(['fighting']);
-    }
-    // 33 min: fighting (alerted); 63 min: the window has passed, reverted; then nothing is left to find.
-    expect(done.slice(0, 2)).toEqual(['fighting', 'reverted']);
-    expect(run.service(name)!.ingress).toBe('INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER');
-  });
+  it(
+    'finding 2 as reported: a fight, then only the sweep every 30 minutes for 6 hours ' +
+      '— it reverts once the window has passed, ' +
+      'and alerts the fight',
+    async () => {
+      const name = `${NAME}-2`;
+      run.seedService({ name, ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY' });
+      run.seedPolicy(name, { bindings: [] });
+      const h = harness(run, client, CONFIG);
+      const t0 = h.clock.now;
+      const deps = { ...h.deps, inventory: createRunInventory(client), act: true, notify: true };
+      for (let i = 0; i < 4; i++) {
+        h.clock.now = t0 + i * MIN;
+        run.seedService({ ...run.service(name)!, ingress: 'INGRESS_TRAFFIC_ALL' });
+        const entry = updateServiceEntry({
+          name,
+          insertId: `f2-${i}`,
+          actor: TERRAFORM,
+          service: { ingress: 'INGRESS_TRAFFIC_ALL' },
+        });
+        await handleAuditEvent(cloudEventFor(entry, `f2-${i}`), h.deps);
+      }
+      expect(run.service(name)!.ingress).toBe('INGRESS_TRAFFIC_ALL'); // the fight has started
+      const done: string[] = [];
+      for (let k = 1; k <= 12; k++) {
+        h.clock.now = t0 + 3 * MIN + k * SWEEP_EVERY;
+        const before = h.notifier.alerts.length;
+        const report = await sweep(['shop-prod'], deps);
+        done.push(...report.findings.filter((f) => f.resource === name).map((f) => f.done));
+        if (k === 1) expect(h.notifier.alerts.slice(before).map((a) => a.verdict.done)).toEqual(['fighting']);
+      }
+      // 33 min: fighting (alerted); 63 min: the window has passed, reverted; then nothing is left to find.
+      expect(done.slice(0, 2)).toEqual(['fighting', 'reverted']);
+      expect(run.service(name)!.ingress).toBe('INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER');
+    },
+  );
 });

@@ -42,26 +42,29 @@ function percentiles(samples: number[]): { p50: number; p99: number } {
 }
 
 describe('Firestore state store without a server', () => {
-  it('loads the client library on first use; an unreachable emulator gives a TransientError within the deadline', async () => {
-    const cache = createRequire(import.meta.url).cache;
-    const loaded = (): boolean =>
-      Object.keys(cache).some((k) => k.includes('@google-cloud/firestore/build/src/index.js'));
-    expect(loaded()).toBe(false);
-    const store = createFirestoreStateStore({
-      emulatorHost: `127.0.0.1:${await freePort()}`,
-      projectId: 'p',
-      deadlineMs: 1000,
-    });
-    expect(loaded()).toBe(false);
-    for (const call of [() => store.claim([KEY], Date.now(), 60_000), () => store.exemptionsFor(RESOURCE)]) {
-      const started = performance.now();
-      const err = await call().catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(TransientError);
-      expect(performance.now() - started).toBeLessThan(2500);
-    }
-    expect(loaded()).toBe(true);
-    // No store.close(): it waits for the client's own retries (tens of seconds against a closed port).
-  });
+  it(
+    'loads the client library on first use; ' + 'an unreachable emulator gives a TransientError within the deadline',
+    async () => {
+      const cache = createRequire(import.meta.url).cache;
+      const loaded = (): boolean =>
+        Object.keys(cache).some((k) => k.includes('@google-cloud/firestore/build/src/index.js'));
+      expect(loaded()).toBe(false);
+      const store = createFirestoreStateStore({
+        emulatorHost: `127.0.0.1:${await freePort()}`,
+        projectId: 'p',
+        deadlineMs: 1000,
+      });
+      expect(loaded()).toBe(false);
+      for (const call of [() => store.claim([KEY], Date.now(), 60_000), () => store.exemptionsFor(RESOURCE)]) {
+        const started = performance.now();
+        const err = await call().catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(TransientError);
+        expect(performance.now() - started).toBeLessThan(2500);
+      }
+      expect(loaded()).toBe(true);
+      // No store.close(): it waits for the client's own retries (tens of seconds against a closed port).
+    },
+  );
 
   it('maps UNAVAILABLE, DEADLINE_EXCEEDED and ABORTED to TransientError and keeps other errors', () => {
     for (const code of [14, 4, 10]) {

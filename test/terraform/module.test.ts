@@ -113,24 +113,27 @@ describe('runguard module structure (hcl2json)', () => {
     );
   });
 
-  it('gives every push an ack deadline no shorter than the function timeout, within the Pub/Sub and gen2 limits', () => {
-    const ack = local(tf, 'push_ack_deadline_seconds') as number;
-    const timeout = local(tf, 'pushed_function_timeout_seconds') as number;
-    expect(ack).toBeLessThanOrEqual(600); // Pub/Sub's maximum
-    expect(timeout).toBeLessThanOrEqual(540); // gen2 event-driven maximum
-    expect(ack).toBeGreaterThanOrEqual(timeout);
-    for (const [sub, fn] of [
-      ['audit_push', 'audit_events'],
-      ['reconcile_push', 'reconcile'],
-    ] as const) {
-      expect(res('google_pubsub_subscription', sub).ack_deadline_seconds, sub).toBe(
-        '${local.push_ack_deadline_seconds}',
-      );
-      expect(res('google_cloudfunctions2_function', fn).service_config[0].timeout_seconds, fn).toBe(
-        '${local.pushed_function_timeout_seconds}',
-      );
-    }
-  });
+  it(
+    'gives every push an ack deadline no shorter than the function timeout, ' + 'within the Pub/Sub and gen2 limits',
+    () => {
+      const ack = local(tf, 'push_ack_deadline_seconds') as number;
+      const timeout = local(tf, 'pushed_function_timeout_seconds') as number;
+      expect(ack).toBeLessThanOrEqual(600); // Pub/Sub's maximum
+      expect(timeout).toBeLessThanOrEqual(540); // gen2 event-driven maximum
+      expect(ack).toBeGreaterThanOrEqual(timeout);
+      for (const [sub, fn] of [
+        ['audit_push', 'audit_events'],
+        ['reconcile_push', 'reconcile'],
+      ] as const) {
+        expect(res('google_pubsub_subscription', sub).ack_deadline_seconds, sub).toBe(
+          '${local.push_ack_deadline_seconds}',
+        );
+        expect(res('google_cloudfunctions2_function', fn).service_config[0].timeout_seconds, fn).toBe(
+          '${local.pushed_function_timeout_seconds}',
+        );
+      }
+    },
+  );
 
   it('starts reconcile from Cloud Scheduler through the reconcile topic, once, one sweep at a time', () => {
     const job = res('google_cloud_scheduler_job', 'reconcile');

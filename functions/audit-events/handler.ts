@@ -5,7 +5,7 @@ import { decodeItem } from '../events/decode.js';
 import { evaluateRules } from '../rules/evaluate.js';
 import type { Progress } from '../state/types.js';
 import { act } from '../enforcement/act.js';
-import { attribute, rememberVerdicts } from '../enforcement/attribution.js';
+import { attribute, type Prefetched, rememberVerdicts } from '../enforcement/attribution.js';
 import { BreakglassCache } from '../enforcement/breakglass-cache.js';
 import { BufferedLedger } from '../enforcement/ledger.js';
 import { claimLeaseMs, type LiveDeps } from '../enforcement/deps.js';
@@ -74,10 +74,11 @@ export async function handleAuditEvent(
   const resource = prepared.event.resource.name;
   // A finding's key names its subject (member@role, field=value), which the entry's own state tells:
   // what this change asked for is what will most often be found live.
-  const own = evaluateRules(prepared.event, deps.rules, {
+  const named = evaluateRules(prepared.event, deps.rules, {
     overrides: deps.config.overrides,
     settings: deps.config.settings,
-  }).findings.filter((f) => f.remediation);
+  }).findings;
+  const own = named.filter((f) => f.remediation);
   const candidates = [
     ...new Set([
       ...deps.rules
@@ -87,6 +88,18 @@ export async function handleAuditEvent(
     ]),
   ];
   const claiming = deps.state.claim(keys, now, leaseMs).catch(unreachable('claim'));
+  // What was already alerted about the findings the entry names: attribution needs it for an entry
+  // that re-sends the whole state (a policy without a delta, a v1 ReplaceService).
+  const marking: Promise<Prefetched | null> =
+    named.length === 0
+      ? Promise.resolve(null)
+      : Promise.all([
+          deps.state.sweepMarks(named.map((f) => f.key)),
+          deps.state.lastSweep(prepared.event.resource.project),
+        ]).then(
+          ([marks, previous]) => ({ keys: new Set(named.map((f) => f.key)), marks, previous }),
+          () => null,
+        );
   const observing = observe(prepared.event, deps.getRun);
   const cache = deps.breakglass ?? NO_CACHE;
   const exempting = cache.read(deps.state, resource, now);
@@ -95,6 +108,7 @@ export async function handleAuditEvent(
     .catch(unreachable('fights and reverts'));
   // Nothing is left unobserved when this delivery ends early (a rejection is seen where it is awaited).
   observing.catch(() => undefined);
+  marking.catch(() => undefined);
   const claim = await claiming;
   if (claim?.status === 'duplicate') {
     deps.log({
@@ -144,7 +158,12 @@ export async function handleAuditEvent(
       { ...prepared, event },
       { ...core, exemptions: breakglass.exemptions.map(compileExactExemption) },
     );
-    const { result, quiet, marks } = await attribute(judged, prepared.event, storeDown ? offline(deps) : deps);
+    const { result, quiet, marks } = await attribute(
+      judged,
+      prepared.event,
+      storeDown ? offline(deps) : deps,
+      (await marking) ?? undefined,
+    );
     for (const e of result.ruleErrors)
       deps.log({
         severity: 'ERROR',

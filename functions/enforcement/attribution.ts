@@ -54,7 +54,19 @@ export interface Attributed {
 }
 
 /** Sets `introduced` on each decision of a judged entry, and says which need no new alert. */
-export async function attribute(result: EntryResult, entry: ChangeEvent, deps: AttributionDeps): Promise<Attributed> {
+/** Marks read ahead, beside the claim: used when they cover every finding that needs one. */
+export interface Prefetched {
+  keys: ReadonlySet<string>;
+  marks: Map<string, SweepMark>;
+  previous: number | null;
+}
+
+export async function attribute(
+  result: EntryResult,
+  entry: ChangeEvent,
+  deps: AttributionDeps,
+  prefetched?: Prefetched,
+): Promise<Attributed> {
   const own = evaluateRules(entry, deps.rules, { overrides: deps.config.overrides, settings: deps.config.settings });
   const entryKeys = new Set(own.findings.map((f) => f.key));
   let marks = new Map<string, SweepMark>();
@@ -66,7 +78,10 @@ export async function attribute(result: EntryResult, entry: ChangeEvent, deps: A
     const evidence = evidenceFor(d.finding, entry, entryKeys);
     return evidence === 'full-state' || (evidence !== 'introduced' && d.action !== 'revert');
   });
-  if (needsMarks) {
+  if (needsMarks && prefetched && result.findings.every((d) => prefetched.keys.has(d.finding.key))) {
+    marks = prefetched.marks;
+    previous = prefetched.previous;
+  } else if (needsMarks) {
     try {
       [marks, previous] = await Promise.all([
         deps.state.sweepMarks(result.findings.map((d) => d.finding.key)),

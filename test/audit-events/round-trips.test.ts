@@ -117,9 +117,11 @@ describe('round trips per revert', () => {
       const { store, calls } = counting(new MemoryStateStore());
       h.deps.state = store;
       await handleAuditEvent(update({ ingress: 'INGRESS_TRAFFIC_ALL' }), h.deps);
-      expect(calls.slice(0, 3).sort()).toEqual(['claim', 'exemptionsFor', 'findingStates']);
-      // The marks (what was alerted, for attribution and the sweep) are written beside the completion.
-      const after = calls.slice(3).filter((c) => !['getThread', 'setThread'].includes(c));
+      // Asked together, before anything is decided: the claim, the exemptions, the fight state and the
+      // marks of the findings the entry names (what was already alerted, for attribution).
+      expect(calls.slice(0, 5).sort()).toEqual(['claim', 'exemptionsFor', 'findingStates', 'lastSweep', 'sweepMarks']);
+      // The marks are written beside the completion.
+      const after = calls.slice(5).filter((c) => !['getThread', 'setThread'].includes(c));
       expect(after[0]).toBe('checkpoint');
       expect(after.slice(1).sort()).toEqual(['complete', 'setSweepMarks']);
       const key = `run-ingress-all|${NAME}|ingress=INGRESS_TRAFFIC_ALL`;

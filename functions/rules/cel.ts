@@ -65,21 +65,30 @@ export function deepFreeze<T>(value: T): T {
 
 /**
  * A rule already validated in full (schema, CEL, remediation, by compileRules at build time),
- * compiled again from its data. A condition or message that no longer compiles throws.
+ * compiled again from its data — each expression on first use, so an event pays only for the rules
+ * that apply to its resource type (an IAM event needs 3 of the pack's rules). The build compiled the
+ * same text with the same library, so a failure here means the artifact was altered: it throws, and
+ * evaluation reports it as a rule error (logged, counted by the rule-error metric), never a pass.
  */
 export function compileSpec(spec: RuleSpec): CompiledRule {
-  const condition = compileExpr(spec.condition, 'bool');
-  if (!condition.program) throw new Error(`${spec.file}: condition: ${condition.error}`);
-  const message = spec.message ? compileExpr(spec.message, 'string') : null;
-  if (message && !message.program) throw new Error(`${spec.file}: message: ${message.error}`);
-  const subjects = spec.subjects ? compileExpr(spec.subjects, 'list') : null;
-  if (subjects && !subjects.program) throw new Error(`${spec.file}: subjects: ${subjects.error}`);
+  const lazy = (source: string | undefined, want: 'bool' | 'string' | 'list', field: string) => {
+    if (!source) return null;
+    let program: CelProgram | undefined;
+    return (input: RuleInput): unknown => {
+      if (!program) {
+        const compiled = compileExpr(source, want);
+        if (!compiled.program) throw new Error(`${spec.file}: ${field}: ${compiled.error}`);
+        program = compiled.program;
+      }
+      return program(input);
+    };
+  };
   return {
     ...spec,
     params: deepFreeze(spec.params),
-    conditionProgram: condition.program,
-    messageProgram: message?.program ?? null,
-    subjectsProgram: subjects?.program ?? null,
+    conditionProgram: lazy(spec.condition, 'bool', 'condition')!,
+    messageProgram: lazy(spec.message, 'string', 'message'),
+    subjectsProgram: lazy(spec.subjects, 'list', 'subjects'),
     appliesTo: new Set(spec.resourceTypes),
   };
 }

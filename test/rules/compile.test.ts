@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { REMEDIATION_ACTION_NAMES } from '../../functions/remediation/catalog.js';
 import { compileRules, type RuleError } from '../../functions/rules/compile.js';
+import { compileSpec } from '../../functions/rules/cel.js';
+import type { RuleSpec } from '../../functions/rules/types.js';
 
 const VALID = `id: sample-rule
 title: Sample rule
@@ -228,5 +230,37 @@ describe('compileRules', () => {
     );
     expect(rules.map((r) => r.id)).toEqual(['sample-rule']);
     expect(errors.map((e) => `${e.file}: ${e.field}`)).toEqual(['rules/a.yaml: yaml', 'rules/c.yaml: (top level)']);
+  });
+});
+
+describe('compileSpec (rules validated at build time, compiled on first use)', () => {
+  const spec = (condition: string): RuleSpec => ({
+    id: 'lazy-rule',
+    title: 'Lazy rule',
+    severity: 'HIGH',
+    resourceTypes: ['run.googleapis.com/Service'],
+    condition,
+    message: '"ingress is " + service.ingress',
+    params: {},
+    remediation: null,
+    explanation: '',
+    fix: '',
+    examples: { fire: [], pass: [] },
+    file: 'rules/lazy-rule.yaml',
+  });
+  const input = (ingress: string) =>
+    ({ service: { ingress }, resource: {}, policy: {}, change: {}, params: {}, settings: {} }) as never;
+
+  it('evaluates the condition and the message the way compileRules does', () => {
+    const rule = compileSpec(spec('service.ingress == "INGRESS_TRAFFIC_ALL"'));
+    expect(rule.conditionProgram(input('INGRESS_TRAFFIC_ALL'))).toBe(true);
+    expect(rule.conditionProgram(input('INGRESS_TRAFFIC_INTERNAL_ONLY'))).toBe(false);
+    expect(rule.messageProgram!(input('INGRESS_TRAFFIC_ALL'))).toBe('ingress is INGRESS_TRAFFIC_ALL');
+    expect(rule.subjectsProgram).toBeNull();
+  });
+
+  it('an expression that no longer compiles throws when used, naming the file and field, never passes', () => {
+    const rule = compileSpec(spec('service.ingress ==='));
+    expect(() => rule.conditionProgram(input('INGRESS_TRAFFIC_ALL'))).toThrow(/rules\/lazy-rule\.yaml: condition:/);
   });
 });

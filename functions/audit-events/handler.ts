@@ -13,6 +13,7 @@ import { ruleText } from '../enforcement/rule-text.js';
 import { describeError, isTransient, TransientError } from '../core/errors.js';
 import type { Notifier } from '../core/notify.js';
 import { principalChain } from '../core/principals.js';
+import { findingKey } from '../core/subject.js';
 import { observe } from '../enforcement/observe.js';
 import { recordDecision, recordEntry } from '../enforcement/record.js';
 import { handleRevertRequest, revertRequestMessage } from './revert-request.js';
@@ -78,12 +79,13 @@ export async function handleAuditEvent(
     overrides: deps.config.overrides,
     settings: deps.config.settings,
   }).findings;
+  const entryKeys = new Set(named.map((f) => f.key));
   const own = named.filter((f) => f.remediation);
   const candidates = [
     ...new Set([
       ...deps.rules
         .filter((r) => r.remediation && r.appliesTo.has(prepared.event.resource.type))
-        .map((r) => `${r.id}|${resource}`),
+        .map((r) => findingKey(r.id, resource)),
       ...own.map((f) => f.key),
     ]),
   ];
@@ -94,10 +96,10 @@ export async function handleAuditEvent(
     named.length === 0
       ? Promise.resolve(null)
       : Promise.all([
-          deps.state.sweepMarks(named.map((f) => f.key)),
+          deps.state.sweepMarks([...entryKeys]),
           deps.state.lastSweep(prepared.event.resource.project),
         ]).then(
-          ([marks, previous]) => ({ keys: new Set(named.map((f) => f.key)), marks, previous }),
+          ([marks, previous]) => ({ marks, previous }),
           () => null,
         );
   const observing = observe(prepared.event, deps.getRun);
@@ -161,6 +163,7 @@ export async function handleAuditEvent(
     const { result, quiet, marks } = await attribute(
       judged,
       prepared.event,
+      entryKeys,
       storeDown ? offline(deps) : deps,
       (await marking) ?? undefined,
     );

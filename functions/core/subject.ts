@@ -35,6 +35,17 @@ export function findingKey(rule: string, resource: string, subject = ''): string
   return subject ? `${rule}|${resource}|${subject}` : `${rule}|${resource}`;
 }
 
+/** The parts of a finding key; `subject` is null when the key names none (`rule|resource`). */
+export function parseFindingKey(key: string): { rule: string; resource: string; subject: string | null } {
+  const bar = key.indexOf('|');
+  if (bar <= 0) return { rule: '', resource: '', subject: null };
+  const rest = key.slice(bar + 1);
+  const bar2 = rest.indexOf('|');
+  return bar2 < 0
+    ? { rule: key.slice(0, bar), resource: rest, subject: null }
+    : { rule: key.slice(0, bar), resource: rest.slice(0, bar2), subject: rest.slice(bar2 + 1) };
+}
+
 /**
  * The remediation parameters that keep a revert within the finding's subject: a public grant is
  * removed from its one role only, so an exempt grant of the same member elsewhere stays.

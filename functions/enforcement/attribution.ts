@@ -5,7 +5,6 @@ import { maskTouches, parseSubject } from '../core/subject.js';
 import type { ChangeEvent, Decision, Finding } from '../core/types.js';
 import type { Verdict } from '../core/verdict.js';
 import type { CompiledRule } from '../rules/compile.js';
-import { evaluateRules } from '../rules/evaluate.js';
 import type { StateStore, SweepMark } from '../state/types.js';
 import { markFingerprint, unchangedSince } from './marks.js';
 import type { EntryResult } from './pipeline.js';
@@ -53,32 +52,36 @@ export interface Attributed {
   marks: Map<string, SweepMark>;
 }
 
-/** Sets `introduced` on each decision of a judged entry, and says which need no new alert. */
-/** Marks read ahead, beside the claim: used when they cover every finding that needs one. */
+/** Marks read ahead, beside the claim, for the findings the entry's own state produces. */
 export interface Prefetched {
-  keys: ReadonlySet<string>;
   marks: Map<string, SweepMark>;
   previous: number | null;
 }
 
+/**
+ * Sets `introduced` on each decision of a judged entry, and says which need no new alert.
+ * `entryKeys` are the keys of the findings the entry's own state produces (evaluated once, by the
+ * caller, before the live state was read).
+ */
 export async function attribute(
   result: EntryResult,
   entry: ChangeEvent,
+  entryKeys: ReadonlySet<string>,
   deps: AttributionDeps,
   prefetched?: Prefetched,
 ): Promise<Attributed> {
-  const own = evaluateRules(entry, deps.rules, { overrides: deps.config.overrides, settings: deps.config.settings });
-  const entryKeys = new Set(own.findings.map((f) => f.key));
+  const evidence = new Map(result.findings.map((d) => [d.finding.key, evidenceFor(d.finding, entry, entryKeys)]));
   let marks = new Map<string, SweepMark>();
   let previous: number | null = null;
   // The marks are read only where they decide something: a finding the entry re-sends whole, or a
   // standing alert-only finding that may already have been alerted. A change that plainly introduced
   // what it is judged on costs no extra round trip.
   const needsMarks = result.findings.some((d) => {
-    const evidence = evidenceFor(d.finding, entry, entryKeys);
-    return evidence === 'full-state' || (evidence !== 'introduced' && d.action !== 'revert');
+    const e = evidence.get(d.finding.key);
+    return e === 'full-state' || (e !== 'introduced' && d.action !== 'revert');
   });
-  if (needsMarks && prefetched && result.findings.every((d) => prefetched.keys.has(d.finding.key))) {
+  // What was read ahead covers the entry's own findings; a live finding beyond them is read now.
+  if (needsMarks && prefetched && result.findings.every((d) => entryKeys.has(d.finding.key))) {
     marks = prefetched.marks;
     previous = prefetched.previous;
   } else if (needsMarks) {
@@ -99,10 +102,10 @@ export async function attribute(
   }
   const quiet = new Set<string>();
   const findings: Decision[] = result.findings.map((d) => {
-    const evidence = evidenceFor(d.finding, entry, entryKeys);
     const mark = marks.get(d.finding.key);
     const unchanged = unchangedSince(mark, d, previous);
-    const introduced = evidence === 'introduced' || (evidence === 'full-state' && !unchanged);
+    const e = evidence.get(d.finding.key);
+    const introduced = e === 'introduced' || (e === 'full-state' && !unchanged);
     if (!introduced && d.action !== 'revert' && unchanged) quiet.add(d.finding.key);
     return { ...d, introduced };
   });

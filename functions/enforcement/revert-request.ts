@@ -1,8 +1,9 @@
 import { projectMode } from '../config/resolve.js';
 import { describeError, isTransient, TransientError } from '../core/errors.js';
 import type { RevertRequest } from '../core/revert-request.js';
-import { parseSubject, scopeRemediation } from '../core/subject.js';
-import { compileExactExemption, matchExemption } from '../decisions/exemptions.js';
+import { parseFindingKey, parseSubject, scopeRemediation } from '../core/subject.js';
+import { effectiveParams, ruleEnabled } from '../rules/overrides.js';
+import { activeExemption } from './exemption-check.js';
 import type { RemediationOutcome } from '../core/verdict.js';
 import { md } from '../slack/render-text.js';
 import { claimLeaseMs, type LiveDeps } from './deps.js';
@@ -46,11 +47,14 @@ export async function executeRevertRequest(req: RevertRequest, deps: LiveDeps): 
       await deps.state.complete(keys, token, deps.now());
       return { status: 'refused', why };
     }
-    const { ruleId, resource, subject } = splitKey(req.findingKey);
+    const { rule: ruleId, resource, subject } = parseFindingKey(req.findingKey);
     const rule = deps.rules.find((r) => r.id === ruleId)!;
-    const override = Object.hasOwn(deps.config.overrides, rule.id) ? deps.config.overrides[rule.id] : undefined;
     // Only what the finding is about: one member in one role, or one setting.
-    const params = scopeRemediation(rule.remediation!.action, { ...rule.params, ...(override?.params ?? {}) }, subject);
+    const params = scopeRemediation(
+      rule.remediation!.action,
+      effectiveParams(rule, deps.config.overrides),
+      subject ?? '',
+    );
     const now = deps.now();
     let outcome: RemediationOutcome;
     try {
@@ -96,33 +100,22 @@ export async function executeRevertRequest(req: RevertRequest, deps: LiveDeps): 
 
 /** The live path's safety rules, for a person's request; null when it may go ahead. */
 async function whyNot(req: RevertRequest, deps: LiveDeps): Promise<string | null> {
-  const { ruleId, resource, subject } = splitKey(req.findingKey);
-  if (subject && parseSubject(subject) === null) return `the request names a finding runguard does not understand`;
+  const { rule: ruleId, resource, subject } = parseFindingKey(req.findingKey);
+  if (subject !== null && parseSubject(subject) === null)
+    return `the request names a finding runguard does not understand`;
   const rule = deps.rules.find((r) => r.id === ruleId);
   if (!rule) return `rule ${ruleId || '(none)'} is not loaded`;
   if (!rule.remediation) return `rule ${rule.id} has no automatic remediation; fix it by hand as the alert shows`;
-  const override = Object.hasOwn(deps.config.overrides, rule.id) ? deps.config.overrides[rule.id] : undefined;
-  if (override?.enabled === false) return `rule ${rule.id} is turned off in the runguard configuration`;
+  if (!ruleEnabled(rule, deps.config.overrides)) return `rule ${rule.id} is turned off in the runguard configuration`;
   if (!RUN_SERVICE.test(resource)) return `${resource} is not a Cloud Run service runguard can change`;
   const project = /^projects\/([^/]+)/.exec(resource)?.[1] ?? '';
   if (projectMode(deps.config, project, resource) === 'off') return `runguard is off for project ${project}`;
   if (deps.config.dryRun) return 'runguard runs in dry-run mode and changes nothing';
-  const now = deps.now();
   // The same matching as the live path: the configuration's exemptions and breakglass ones, by subject.
-  const breakglass = (await deps.state.exemptionsFor(resource)).map(compileExactExemption);
-  const { active } = matchExemption(
-    { rule: ruleId, resource, subject },
-    [...deps.config.exemptions, ...breakglass],
-    now,
-  );
+  const target = { rule: ruleId, resource, subject: subject ?? '' };
+  const active = await activeExemption(deps.state, deps.config.exemptions, target, deps.now());
   if (active) return `an approved exemption covers this finding until ${active.expires} (${active.approvedBy})`;
   return null;
-}
-
-/** `rule|resource` or `rule|resource|subject` (functions/core/subject.ts findingKey). */
-function splitKey(key: string): { ruleId: string; resource: string; subject: string } {
-  const [ruleId = '', resource = '', ...rest] = key.split('|');
-  return { ruleId, resource, subject: rest.join('|') };
 }
 
 async function report(deps: LiveDeps, req: RevertRequest, text: string): Promise<void> {

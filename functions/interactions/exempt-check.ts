@@ -1,4 +1,4 @@
-import { compileExactExemption, matchExemption } from '../decisions/exemptions.js';
+import { activeExemption as activeExemptionNow } from '../enforcement/exemption-check.js';
 import type { Exemption } from '../core/types.js';
 import type { FindingRef } from './finding.js';
 import type { InteractionDeps } from './types.js';
@@ -7,11 +7,9 @@ import type { InteractionDeps } from './types.js';
 // configuration's, or a breakglass acknowledgement from Slack), a click does not revert it.
 
 /** The exemption that covers the finding now, or null. */
-export async function activeExemption(finding: FindingRef, deps: InteractionDeps): Promise<Exemption | null> {
-  const breakglass = (await deps.state.exemptionsFor(finding.resource)).map(compileExactExemption);
-  const all = [...deps.config.exemptions, ...breakglass];
+export function activeExemption(finding: FindingRef, deps: InteractionDeps): Promise<Exemption | null> {
   const target = { rule: finding.rule.id, resource: finding.resource, subject: finding.subject };
-  return matchExemption(target, all, deps.now()).active;
+  return activeExemptionNow(deps.state, deps.config.exemptions, target, deps.now());
 }
 
 /** "exempt until T by X (breakglass): reason", for the person who clicked and the log. */

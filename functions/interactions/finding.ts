@@ -1,5 +1,5 @@
 import { type Config, projectMode } from '../config/resolve.js';
-import { parseSubject } from '../core/subject.js';
+import { parseFindingKey, parseSubject } from '../core/subject.js';
 import type { ProjectMode } from '../core/types.js';
 import type { CompiledRule } from '../rules/compile.js';
 import type { ActionValue } from '../slack/render-actions.js';
@@ -30,28 +30,18 @@ export function resolveFinding(
     return {
       error: 'this finding’s key is too long to act on from Slack; add an exemption to the configuration instead',
     };
-  const bar = value.key.indexOf('|');
-  const ruleId = bar > 0 ? value.key.slice(0, bar) : '';
-  const rest = bar > 0 ? value.key.slice(bar + 1) : '';
-  const bar2 = rest.indexOf('|');
-  const resource = bar2 >= 0 ? rest.slice(0, bar2) : rest;
-  const subject = bar2 >= 0 ? rest.slice(bar2 + 1) : '';
-  if (!ruleId || !RESOURCE.test(resource) || (bar2 >= 0 && parseSubject(subject) === null))
+  const { rule: ruleId, resource, subject } = parseFindingKey(value.key);
+  if (!ruleId || !RESOURCE.test(resource) || (subject !== null && parseSubject(subject) === null))
     return { error: 'the button does not name a finding runguard understands' };
   const rule = rules.find((r) => r.id === ruleId);
   if (!rule) return { error: `rule ${ruleId} is not loaded any more` };
   const project = /^projects\/([^/]+)/.exec(resource)?.[1] ?? '';
-  return { key: value.key, rule, resource, subject, project, mode: projectMode(config, project, resource) };
-}
-
-/** The rule's params with the configuration's override on top, as rules/evaluate.ts merges them. */
-export function effectiveParams(rule: CompiledRule, config: Config): Record<string, unknown> {
-  const override = Object.hasOwn(config.overrides, rule.id) ? config.overrides[rule.id] : undefined;
-  return override?.params ? { ...rule.params, ...override.params } : { ...rule.params };
-}
-
-/** False when the configuration turns the rule off. */
-export function ruleEnabled(rule: CompiledRule, config: Config): boolean {
-  const override = Object.hasOwn(config.overrides, rule.id) ? config.overrides[rule.id] : undefined;
-  return override?.enabled !== false;
+  return {
+    key: value.key,
+    rule,
+    resource,
+    subject: subject ?? '',
+    project,
+    mode: projectMode(config, project, resource),
+  };
 }

@@ -42,16 +42,7 @@ export async function handleSlackInteraction(
   const started = performance.now();
   // Before anything reads the body: a declared or actual size above the limit is refused unread.
   const tooLarge = oversized(req);
-  if (tooLarge) {
-    deps.log({
-      severity: 'WARNING',
-      message: `refused a request to slackInteractions: ${tooLarge}`,
-      event: 'slack-request-refused',
-      status: 413,
-      reason: tooLarge,
-    });
-    return { status: 413, body: { error: 'payload_too_large' } };
-  }
+  if (tooLarge) return refuseRequest(deps, 413, tooLarge, 'payload_too_large');
   const now = deps.now();
   const checked = verifySlackRequest({
     signingSecret: deps.signingSecret ?? '',
@@ -63,30 +54,18 @@ export async function handleSlackInteraction(
   const verdict = replayed
     ? ({ ok: false, status: 401, reason: 'replayed request: this signature was already used' } as const)
     : checked;
-  if (!verdict.ok) {
-    deps.log({
-      severity: 'WARNING',
-      message: `refused a request to slackInteractions: ${verdict.reason}`,
-      event: 'slack-request-refused',
-      status: verdict.status,
-      reason: verdict.reason,
-    });
-    // The caller learns nothing it could use to tune a forgery; the reason is in the log.
-    return { status: verdict.status, body: { error: verdict.status === 401 ? 'invalid_signature' : 'bad_request' } };
-  }
+  // The caller learns nothing it could use to tune a forgery; the reason is in the log.
+  if (!verdict.ok)
+    return refuseRequest(
+      deps,
+      verdict.status,
+      verdict.reason,
+      verdict.status === 401 ? 'invalid_signature' : 'bad_request',
+    );
 
   const interaction = parseInteraction(req.rawBody);
   const stranger = interaction.origin ? foreign(interaction.origin, deps.workspace) : null;
-  if (stranger) {
-    deps.log({
-      severity: 'WARNING',
-      message: `refused a request to slackInteractions: ${stranger}`,
-      event: 'slack-request-refused',
-      status: 403,
-      reason: stranger,
-    });
-    return { status: 403, body: { error: 'forbidden' } };
-  }
+  if (stranger) return refuseRequest(deps, 403, stranger, 'forbidden');
   let reply: InteractionReply;
   try {
     switch (interaction.kind) {
@@ -138,4 +117,16 @@ export async function handleSlackInteraction(
     ackMs,
   });
   return reply;
+}
+
+/** A request refused before it is acted on: logged with its reason, answered with a bare error code. */
+function refuseRequest(deps: InteractionDeps, status: number, reason: string, error: string): InteractionReply {
+  deps.log({
+    severity: 'WARNING',
+    message: `refused a request to slackInteractions: ${reason}`,
+    event: 'slack-request-refused',
+    status,
+    reason,
+  });
+  return { status, body: { error } };
 }

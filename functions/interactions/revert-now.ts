@@ -2,7 +2,8 @@ import { describeError } from '../core/errors.js';
 import type { RevertRequest } from '../core/revert-request.js';
 import { md } from '../slack/render-text.js';
 import { activeExemption, describeExemption } from './exempt-check.js';
-import { effectiveParams, type FindingRef, resolveFinding, ruleEnabled } from './finding.js';
+import { effectiveParams, ruleEnabled } from '../rules/overrides.js';
+import { type FindingRef, resolveFinding } from './finding.js';
 import { section, slackDate, withNote } from './message.js';
 import type { Click } from './payload.js';
 import { afterwards, approverOnly, refuse, within } from './respond.js';
@@ -105,7 +106,7 @@ async function revertNow(
     slackUserId: click.userId,
     findingKey: finding.key,
     action: finding.rule.remediation!.action,
-    params: effectiveParams(finding.rule, deps.config),
+    params: effectiveParams(finding.rule, deps.config.overrides),
     requestId: request.id,
     messageId,
   });
@@ -129,7 +130,7 @@ async function revertNow(
 function whyNot(finding: FindingRef, deps: InteractionDeps): string | null {
   if (!finding.rule.remediation)
     return `rule ${finding.rule.id} has no automatic remediation; fix it by hand as the alert shows`;
-  if (!ruleEnabled(finding.rule, deps.config))
+  if (!ruleEnabled(finding.rule, deps.config.overrides))
     return `rule ${finding.rule.id} is turned off in the runguard configuration`;
   if (!RUN_SERVICE.test(finding.resource)) return `${finding.resource} is not a Cloud Run service runguard can change`;
   if (finding.mode === 'off') return `runguard is off for project ${finding.project}`;

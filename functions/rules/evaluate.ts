@@ -3,6 +3,7 @@ import { type ChangeEvent, type Finding, REDACTED, WORKLOAD_TYPES } from '../cor
 import { findingKey, parseSubject, scopeRemediation } from '../core/subject.js';
 import { celError } from './cel.js';
 import type { CompiledRule } from './compile.js';
+import { ruleOverride } from './overrides.js';
 import type { RuleInput, RuleOverride, RuleSettings } from './types.js';
 
 export interface RuleEvalError {
@@ -57,7 +58,7 @@ export function evaluateRules(
   const resource = event.resource.name;
   for (const rule of rules) {
     if (!rule.appliesTo.has(event.resource.type)) continue;
-    const override = opts.overrides && Object.hasOwn(opts.overrides, rule.id) ? opts.overrides[rule.id] : undefined;
+    const override = ruleOverride(opts.overrides, rule.id);
     if (override?.enabled === false) continue;
     const params = override?.params ? { ...rule.params, ...override.params } : rule.params;
     input.params = params;

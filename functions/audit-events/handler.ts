@@ -315,7 +315,7 @@ function alertChange(
     resource: event.resource.name,
     project: event.resource.project,
     location: event.resource.location,
-    actor: event.actor.email,
+    actor: event.actor.caller,
     principals: principalChain(event.actor),
     tool: event.actor.tool,
     toolDetail: event.actor.toolDetail,

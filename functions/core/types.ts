@@ -273,6 +273,11 @@ export type Tool =
   | 'unknown';
 
 export interface Actor {
+  /**
+   * Who made the change: the original caller, i.e. the first principal of the delegation chain, or
+   * without a chain principalEmail (principalSubject when there is no e-mail); '' when unknown.
+   */
+  caller: string;
   email: string; // principalEmail; '' when the entry has none
   subject: string; // principalSubject; ''
   /** The delegation chain, first hop first (principal e-mails or subjects). */

@@ -62,7 +62,7 @@ export async function act(
   if (counts) {
     const reverts = await ledger.revertCount(key, now, windowMs);
     if (reverts >= maxReverts) {
-      const actor = event.actor.email || 'an unknown actor';
+      const actor = event.actor.caller || 'an unknown actor';
       const started = { actor, since: now, until: now + windowMs, reverts };
       await ledger.setFight(key, started);
       const summary =

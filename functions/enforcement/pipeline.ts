@@ -121,7 +121,7 @@ function identity(event: ChangeEvent | null) {
   return {
     resource: event?.resource.name ?? '',
     project: event?.resource.project ?? '',
-    actor: event?.actor.email ?? '',
+    actor: event?.actor.caller ?? '',
     tool: event?.actor.tool ?? '',
   };
 }

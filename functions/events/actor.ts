@@ -72,7 +72,7 @@ function delegationOf(v: unknown): string[] {
  * The original caller: who started the call, whatever accounts it went through. With a delegation
  * chain that is its first hop (serviceAccountDelegationInfo[0]: a firstPartyPrincipal e-mail, or a
  * federated principalSubject); a first hop that names nobody leaves it unknown (''), never the
- * account at the end of the chain. Without a chain it is principalEmail.
+ * account at the end of the chain. Without a chain it is principalEmail (else principalSubject).
  */
 export function originalCallerOf(pp: AuditLog): string {
   const auth = rec(pp.authenticationInfo);
@@ -81,7 +81,8 @@ export function originalCallerOf(pp: AuditLog): string {
     const first = rec(chain[0]);
     return str(rec(first?.firstPartyPrincipal)?.principalEmail) || str(first?.principalSubject);
   }
-  return str(auth?.principalEmail);
+  // A workforce identity may come with a subject and no e-mail: the subject is the same principal.
+  return str(auth?.principalEmail) || str(auth?.principalSubject);
 }
 
 export function actorOf(pp: AuditLog): Actor {
@@ -89,6 +90,7 @@ export function actorOf(pp: AuditLog): Actor {
   const meta = rec(pp.requestMetadata);
   const userAgent = str(meta?.callerSuppliedUserAgent);
   return {
+    caller: originalCallerOf(pp),
     email: str(auth?.principalEmail),
     subject: str(auth?.principalSubject),
     delegation: delegationOf(auth?.serviceAccountDelegationInfo),

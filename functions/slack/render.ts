@@ -1,6 +1,7 @@
 import type { ContextBlock, KnownBlock, MrkdwnElement, SectionBlock } from '@slack/types';
 import type { Severity } from '../core/types.js';
 import type { Alert } from '../core/notify.js';
+import { canonicalPrincipal } from '../core/principals.js';
 import { consoleUrl, logsExplorerUrl, logsQuery, resourceRef } from './links.js';
 import {
   BUDGET,
@@ -117,9 +118,22 @@ function fields(alert: Alert, ref: ReturnType<typeof resourceRef>, marker: strin
   return pairs.slice(0, SECTION_FIELDS).map(([title, value]) => mrkdwn(`*${title}*\n${value}`, FIELD_TEXT));
 }
 
-/** A finding already open before this change is not blamed on the change's actor. */
+/**
+ * The original caller, and the accounts the call went through after it (an engineer impersonating a
+ * deployer service account): the on-call person sees both who did it and with which account. A
+ * finding already open before this change is not blamed on the change's actor.
+ */
 function who(alert: Alert, v: number): string {
-  const actor = md(oneLine(alert.change.actor || 'unknown'), v - 80);
+  const caller = alert.change.actor || 'unknown';
+  // The chain lists principalEmail (the account the call ended as) first, then the delegation hops
+  // from the caller on; shown in the order the call went: hops, then that account.
+  const [endedAs, ...hops] = alert.change.principals ?? [];
+  const through = [...new Set([...hops, ...(endedAs ? [endedAs] : [])])].filter(
+    (p) => canonicalPrincipal(p) !== canonicalPrincipal(caller) && !p.startsWith('principal://'),
+  );
+  // Its own budget: a service account's address alone is often longer than what is left of the field's.
+  const via = through.length > 0 ? ` via ${md(through.map((p) => oneLine(p)).join(', '), 2 * v)}` : '';
+  const actor = `${md(oneLine(caller), v - 40)}${via}`;
   if (alert.verdict.decision.introduced !== false) return actor;
   return `_already open before this change_ (not introduced by it; this change: ${actor})`;
 }

@@ -77,6 +77,7 @@ describe('the tool a user agent reveals', () => {
 describe('the actor', () => {
   it('makes every missing field an empty string', () => {
     expect(actorOf({})).toEqual({
+      caller: '',
       email: '',
       subject: '',
       delegation: [],
@@ -93,6 +94,7 @@ describe('the actor', () => {
       requestMetadata: { callerIp: 7, callerSuppliedUserAgent: ['curl'] },
     } as unknown as AuditLog;
     expect(actorOf(pp)).toEqual({
+      caller: '',
       email: '',
       subject: '',
       delegation: [],

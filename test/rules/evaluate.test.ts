@@ -18,6 +18,7 @@ function runEvent(service: Partial<RunService> | null, extra: Partial<ChangeEven
     kind: 'update',
     resource: { type: 'run.googleapis.com/Service', name: SERVICE, project: 'shop-prod', location: 'europe-west1' },
     actor: {
+      caller: 'dev@example.com',
       email: 'dev@example.com',
       subject: '',
       delegation: [],

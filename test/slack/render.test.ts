@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { Exemption, Finding, Severity } from '../../functions/core/types.js';
+import { principalChain } from '../../functions/core/principals.js';
+import type { ChangeEvent, Exemption, Finding, LogEntry, Severity } from '../../functions/core/types.js';
+import { normalize } from '../../functions/events/normalize.js';
 import type { Alert } from '../../functions/core/notify.js';
 import type { Done } from '../../functions/core/verdict.js';
 import { loadRules } from '../../functions/rules/load-files.js';
@@ -42,6 +45,7 @@ interface Opts {
   expired?: Exemption[];
   observation?: Alert['observation'];
   insertId?: string;
+  principals?: string[];
 }
 
 /** A realistic alert: by default, ingress opened on checkout with gcloud, reverted. */
@@ -71,6 +75,7 @@ function mk(o: Opts = {}): Alert {
       project: ref.project,
       location: ref.location,
       actor: o.actor ?? 'alice@example.com',
+      ...(o.principals ? { principals: o.principals } : {}),
       tool: 'gcloud',
       toolDetail: 'gcloud.run.services.update',
     },
@@ -466,6 +471,28 @@ describe('renderAlert: what runguard did, per state', () => {
   it('renders no outcome or decision dump', () => {
     const r = renderAlert(mk({ outcome: { ...REVERTED, debug: 'hunter2-SECRET' } as never }));
     expect(JSON.stringify(r)).not.toContain('hunter2');
+  });
+});
+
+describe('renderAlert: who made the change', () => {
+  const fixture = new URL(
+    '../fixtures/auditlogs/run-v2-updateservice--impersonated-delegation-chain--constructed.json',
+    import.meta.url,
+  );
+  it('names the original caller of an impersonated change, then the accounts the call went through', () => {
+    const n = normalize(JSON.parse(readFileSync(fixture, 'utf8')) as LogEntry, { selfPrincipals: [] });
+    expect(n).not.toHaveProperty('skipped');
+    const event = n as ChangeEvent;
+    const who = fieldsText(renderAlert(mk({ actor: event.actor.caller, principals: principalChain(event.actor) })))
+      .split('\n*')
+      .find((f) => f.startsWith('*Who') || f.startsWith('Who'))!;
+    // The fixture: alex.dev impersonated ci-broker, which impersonated deployer (the account the call ended as).
+    expect(who).toMatch(/alex\.dev@example\.com via ci-broker@ops-project\.iam\.gserviceaccount\.com, deployer@/);
+  });
+  it('shows the caller alone when no other account was involved', () => {
+    const who = fieldsText(renderAlert(mk({ actor: 'alice@example.com', principals: ['alice@example.com'] })));
+    expect(who).toContain('alice@example.com');
+    expect(who).not.toContain(' via ');
   });
 });
 

@@ -6,7 +6,7 @@ import type { Done } from '../core/verdict.js';
 
 /** One finding on one change (or one sweep), and what runguard did about it. */
 export interface DecisionRecord {
-  /** Unique, stable across redeliveries: `${insertId}|${findingKey}` (a sweep's: `sweep:${startedAt}|${findingKey}`). */
+  /** Stable across redeliveries: `${insertId}|${findingKey}`; for a sweep, `sweep:${startedAt}|${findingKey}`. */
   id: string;
   /** When runguard decided, ms since the epoch. */
   at: number;

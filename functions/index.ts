@@ -27,7 +27,11 @@ const liveDeps = once<LiveDeps>(async () => (await import('./enforcement/deps.js
 /** `auditEvents`: a Pub/Sub-triggered CloudEvent function (2nd gen). Reads only data.message.*. */
 export async function auditEvents(event: ff.CloudEvent<unknown>): Promise<HandleResult> {
   const [{ handleAuditEvent }, deps] = await Promise.all([import('./audit-events/handler.js'), liveDeps()]);
-  return handleAuditEvent(event, deps);
+  try {
+    return await handleAuditEvent(event, deps);
+  } finally {
+    await deps.settle?.();
+  }
 }
 
 ff.cloudEvent('auditEvents', (event: ff.CloudEvent<unknown>) => auditEvents(event).then(() => undefined));
@@ -68,7 +72,11 @@ const reconcileDeps = once<ReconcileDeps>(async () =>
  */
 export async function reconcile(): Promise<ReconcileResult> {
   const [{ handleReconcile }, deps] = await Promise.all([import('./reconcile/run.js'), reconcileDeps()]);
-  return handleReconcile(deps);
+  try {
+    return await handleReconcile(deps);
+  } finally {
+    await deps.settle?.();
+  }
 }
 
 ff.cloudEvent('reconcile', () => reconcile().then(() => undefined));

@@ -8,7 +8,7 @@ import type { Notifier } from '../core/notify.js';
 import type { ActDeps } from './act.js';
 import { BreakglassCache } from './breakglass-cache.js';
 import { logNotifier } from './log-notifier.js';
-import { selfWatchLogger } from './self-watch.js';
+import { type SelfWatch, selfWatchLogger } from './self-watch.js';
 import type { CompiledRule } from '../rules/compile.js';
 import type { Config } from '../config/resolve.js';
 import { createSlackApi } from '../slack/client.js';
@@ -26,6 +26,12 @@ export interface LiveDeps extends ActDeps {
   breakglass?: BreakglassCache;
   /** How long a delivery's claim on an entry lasts (from the function's timeout); the handler's default when absent. */
   claimLeaseMs?: number;
+  /**
+   * Resolves once the self-watch messages this instance started are sent (or have failed). Awaited
+   * before a function returns: after the response, Cloud Functions may throttle the CPU and the post
+   * would never leave.
+   */
+  settle?: () => Promise<void>;
   /** Replies in an alert's thread (the result of a person's "Revert now"); absent without Slack. */
   threads?: ThreadReplies;
 }
@@ -61,7 +67,8 @@ export async function createLiveDeps(env: NodeJS.ProcessEnv, log: Logger = stdou
     state,
     notifier: chooseNotifier(env, config, state, log, now),
     ...(token ? { threads: threadReplies(lazySlackApi(token, env.SLACK_API_URL)) } : {}),
-    log: watched,
+    log: watched?.log ?? log,
+    ...(watched ? { settle: watched.flush } : {}),
     now,
     getRun: lazyRunClient(env.RUNGUARD_RUN_ENDPOINT).getRun,
     // Loaded with the first revert: its parameter checks need zod, which alert-only events never load.
@@ -138,16 +145,16 @@ function chooseNotifier(
   return logNotifier(log);
 }
 
-/** Where Slack works, the self-watch kinds also reach the default channel (rate-limited); else the log as is. */
-function selfWatch(env: NodeJS.ProcessEnv, config: Config, log: Logger, now: () => number): Logger {
+/** Where Slack works, the self-watch kinds also reach the default channel (rate-limited); else null: the log as is. */
+function selfWatch(env: NodeJS.ProcessEnv, config: Config, log: Logger, now: () => number): SelfWatch | null {
   const token = env.SLACK_BOT_TOKEN;
   const channel = config.slack?.defaultChannel;
-  if (!token || !channel) return log;
+  if (!token || !channel) return null;
   const api = lazySlackApi(token, env.SLACK_API_URL);
   return selfWatchLogger(log, (text) => api.chat.postMessage({ channel, text, blocks: [] }), {
     now,
     intervalMs: SELF_WATCH_INTERVAL_MS,
-  }).log;
+  });
 }
 
 /** At most one self-watch message per kind per instance in this long. */

@@ -12,6 +12,7 @@ import {
   withDeadline,
   writeIfUnchanged,
 } from './firestore-support.js';
+import { OutageBreaker } from './outage-breaker.js';
 import type { Fight } from '../core/verdict.js';
 import type {
   BreakglassExemption,
@@ -38,6 +39,13 @@ export interface FirestoreStateStoreOptions {
   deadlineMs?: number;
   /** How long a document is kept after it stops mattering: its `expireAt`, for a TTL policy (default 7 days). */
   retentionMs?: number;
+  /**
+   * After a call finds Firestore not answering, how long later calls fail at once instead of each
+   * waiting out its deadline (default 30 s; functions/state/outage-breaker.ts).
+   */
+  outageMs?: number;
+  /** The breaker's clock (tests). */
+  now?: () => number;
 }
 
 type ClaimDoc = {
@@ -62,6 +70,7 @@ export class FirestoreStateStore implements StateStore {
   private readonly prefix: string;
   private readonly deadlineMs: number;
   private readonly retentionMs: number;
+  private readonly breaker: OutageBreaker;
 
   constructor(db: Firestore | (() => Promise<Firestore>), prefixOrOptions: string | FirestoreStateStoreOptions = {}) {
     const opts = typeof prefixOrOptions === 'string' ? { prefix: prefixOrOptions } : prefixOrOptions;
@@ -69,6 +78,7 @@ export class FirestoreStateStore implements StateStore {
     this.prefix = opts.prefix ?? 'runguard';
     this.deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
     this.retentionMs = opts.retentionMs ?? 7 * DAY;
+    this.breaker = new OutageBreaker(opts.outageMs ?? 30_000, opts.now);
   }
 
   /**
@@ -355,14 +365,16 @@ export class FirestoreStateStore implements StateStore {
   }
 
   private run<T>(op: string, fn: (db: Firestore) => Promise<T>): Promise<T> {
-    const work = this.firestore().then(fn);
-    const settled = work.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.pending.add(settled);
-    void settled.then(() => this.pending.delete(settled));
-    return withDeadline(op, this.deadlineMs, () => work);
+    return this.breaker.run(op, () => {
+      const work = this.firestore().then(fn);
+      const settled = work.then(
+        () => undefined,
+        () => undefined,
+      );
+      this.pending.add(settled);
+      void settled.then(() => this.pending.delete(settled));
+      return withDeadline(op, this.deadlineMs, () => work);
+    });
   }
 
   private firestore(): Promise<Firestore> {

@@ -1,7 +1,7 @@
 // Google principals as the two-person rule compares them. Pure.
 //
-// A change's principal chain is every identity the audit entry names for it: principalEmail,
-// principalSubject and each hop of the delegation chain (an engineer impersonating a deployer
+// A change's principal chain is every identity the audit entry names for it: each hop of the
+// delegation chain, principalEmail and principalSubject (an engineer impersonating a deployer
 // service account appears as a hop). Principals are compared in one canonical form: lower case,
 // without the IAM member prefixes `user:` and `serviceAccount:`. Lower-casing a workforce subject
 // can only make two principals meet that differ by case, so the rule refuses more, never less.
@@ -14,9 +14,14 @@ export function canonicalPrincipal(p: string): string {
     .toLowerCase();
 }
 
-/** The change's principal chain, canonical, without blanks or repeats: e-mail, subject, then the delegation hops. */
+/**
+ * The change's principal chain, canonical, without blanks or repeats, in the order the call went:
+ * the delegation hops (the original caller first), then the account it ended as (e-mail, subject).
+ * Without delegation the e-mail comes first: it is the caller. So the first element is who made the
+ * change, which is what a breakglass record names as its requester.
+ */
 export function principalChain(actor: { email: string; subject: string; delegation: readonly string[] }): string[] {
-  const chain = [actor.email, actor.subject, ...actor.delegation].map(canonicalPrincipal).filter((p) => p !== '');
+  const chain = [...actor.delegation, actor.email, actor.subject].map(canonicalPrincipal).filter((p) => p !== '');
   return [...new Set(chain)];
 }
 

@@ -125,10 +125,8 @@ function fields(alert: Alert, ref: ReturnType<typeof resourceRef>, marker: strin
  */
 function who(alert: Alert, v: number): string {
   const caller = alert.change.actor || 'unknown';
-  // The chain lists principalEmail (the account the call ended as) first, then the delegation hops
-  // from the caller on; shown in the order the call went: hops, then that account.
-  const [endedAs, ...hops] = alert.change.principals ?? [];
-  const through = [...new Set([...hops, ...(endedAs ? [endedAs] : [])])].filter(
+  // The chain is in the order the call went (core/principals.ts): the caller, its hops, the account it ended as.
+  const through = (alert.change.principals ?? []).filter(
     (p) => canonicalPrincipal(p) !== canonicalPrincipal(caller) && !p.startsWith('principal://'),
   );
   // Its own budget: a service account's address alone is often longer than what is left of the field's.

@@ -41,14 +41,14 @@ people:
 `;
 
 describe('principals', () => {
-  it('canonical chain: e-mail, subject, delegation hops; prefixes and case dropped, repeats removed', () => {
+  it('canonical chain in call order: hops (caller first), e-mail, subject; prefixes, case, repeats dropped', () => {
     expect(
       principalChain({
         email: DEPLOYER,
         subject: `serviceAccount:${DEPLOYER}`,
         delegation: ['Dana@Example.com', 'user:dana@example.com'],
       }),
-    ).toEqual([DEPLOYER, 'dana@example.com']);
+    ).toEqual(['dana@example.com', DEPLOYER]);
     expect(principalChain({ email: '', subject: DANA_WF, delegation: [] })).toEqual([DANA_WF.toLowerCase()]);
     expect(canonicalPrincipal(' User:Dana@Example.COM ')).toBe('dana@example.com');
   });

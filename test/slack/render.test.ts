@@ -483,6 +483,8 @@ describe('renderAlert: who made the change', () => {
     const n = normalize(JSON.parse(readFileSync(fixture, 'utf8')) as LogEntry, { selfPrincipals: [] });
     expect(n).not.toHaveProperty('skipped');
     const event = n as ChangeEvent;
+    // The chain starts with who made the change: a breakglass record names it as the requester.
+    expect(principalChain(event.actor)[0]).toBe(event.actor.caller);
     const who = fieldsText(renderAlert(mk({ actor: event.actor.caller, principals: principalChain(event.actor) })))
       .split('\n*')
       .find((f) => f.startsWith('*Who') || f.startsWith('Who'))!;

@@ -16,8 +16,8 @@ export interface Alert {
     actor: string;
     /**
      * The change's principal chain in call order (the delegation hops from the original caller on,
-     * then principalEmail and principalSubject; see core/principals.ts). Absent when runguard does not know it (a sweep finding): nobody is then
-     * assumed to be its author.
+     * then principalEmail and principalSubject; see core/principals.ts). Absent when runguard does
+     * not know it (a sweep finding): nobody is then assumed to be its author.
      */
     principals?: string[];
     tool: string;

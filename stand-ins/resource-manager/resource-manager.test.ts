@@ -249,7 +249,7 @@ describe('Resource Manager stand-in: GetFolder (folder ancestry)', () => {
     expect(standIn.calls.map((c) => c.method)).toEqual(['GetFolder', 'GetFolder']);
   });
 
-  it('an unknown folder is PERMISSION_DENIED (as the API answers callers who cannot see it); reset() forgets it', async () => {
+  it('an unknown folder is PERMISSION_DENIED, as the API answers outsiders; reset() forgets it', async () => {
     standIn.addFolder({ name: 'folders/12' });
     standIn.reset();
     await expect(folders.getFolder({ name: 'folders/12' })).rejects.toMatchObject({

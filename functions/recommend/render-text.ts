@@ -92,7 +92,8 @@ export function renderText(r: Recommendation, source: string): string {
   for (const [i, p] of r.proposals.entries()) out.push(proposalText(p, i + 1), '');
   for (const b of r.belowThreshold)
     out.push(
-      `Not proposed: constraints/${b.constraint}: ${b.findings} finding(s) by ${b.actors} actor(s), below the threshold.`,
+      `Not proposed: constraints/${b.constraint}: ${b.findings} finding(s) by ${b.actors} actor(s), ` +
+        'below the threshold.',
     );
   if (r.unplaced.length > 0)
     out.push(

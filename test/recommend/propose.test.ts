@@ -203,7 +203,7 @@ describe('propose', () => {
     ]);
   });
 
-  it('outsideMember: public, consumer and foreign domains are outside; the organisation and service accounts are not', () => {
+  it('outsideMember: public, consumer and foreign domains are outside; ours and service accounts are not', () => {
     const o = { allowedDomains: ['example.com'] };
     expect(outsideMember('allUsers', o)).toBe(true);
     expect(outsideMember('user:someone@gmail.com', { allowedDomains: [] })).toBe(true);

@@ -33,7 +33,10 @@ export interface RecommendPorts {
 export interface Gathered {
   recommendation: Recommendation;
   records: number;
+  /** What could not be read: the proposals may miss it. */
   unread: string[];
+  /** What was not asked for, knowingly (no state store configured). */
+  notes: string[];
 }
 
 export async function recommend(
@@ -43,6 +46,7 @@ export async function recommend(
   ports: RecommendPorts,
 ): Promise<Gathered> {
   const unread: string[] = [];
+  const notes: string[] = [];
   const records: DecisionRecord[] = [];
   for (const h of ports.history) records.push(...(await h.decisions(range)));
 
@@ -61,7 +65,7 @@ export async function recommend(
     } catch (e) {
       unread.push(`breakglass exemptions: ${describeError(e)}`);
     }
-  } else unread.push('breakglass exemptions: no state store configured (RUNGUARD_STATE_STORE), so none were read');
+  } else notes.push('breakglass exemptions were not read: no state store configured (RUNGUARD_STATE_STORE=firestore)');
 
   const base = { records, ...range, hierarchy, exemptions, now, options };
   // First where each policy goes, then only the projects under those nodes are listed.
@@ -72,7 +76,7 @@ export async function recommend(
       if (isUnder(hierarchy, id, p.parent)) projects.add(id);
   }
   const services = await deployed([...projects].sort(), ports, unread);
-  return { recommendation: propose({ ...base, services }), records: records.length, unread };
+  return { recommendation: propose({ ...base, services }), records: records.length, unread, notes };
 }
 
 async function walkFolders(h: Hierarchy, ports: RecommendPorts, unread: string[]): Promise<void> {

@@ -8,7 +8,7 @@ import {
   type ConstraintId,
   type ConstraintSpec,
 } from './constraints.js';
-import { type Hierarchy, isUnder, narrowestCover } from './hierarchy.js';
+import { type Hierarchy, isUnder, narrowestCover, organizationOf } from './hierarchy.js';
 
 // From what runguard keeps finding to the guardrail that would have stopped it. Pure: the decision
 // history, what is deployed, the exemptions and the hierarchy in; proposals out.
@@ -94,6 +94,8 @@ export interface Proposal {
   constraintName: string;
   /** Where the policy goes: `projects/ID`, `folders/N` or `organizations/N`. */
   parent: string;
+  /** The organisation above it (`organizations/N`), when Resource Manager showed it: tag keys are named under it. */
+  organization?: string;
   /** `folders/N/policies/run.allowedIngress` */
   policyName: string;
   allowedValues: string[];
@@ -224,10 +226,12 @@ function proposal(
       projects: inside,
     });
   }
+  const organization = evidence.projects.map((p) => organizationOf(input.hierarchy, p)).find(Boolean);
   return {
     constraint: spec.id,
     constraintName: `constraints/${spec.id}`,
     parent,
+    ...(organization ? { organization } : {}),
     policyName: `${parent}/policies/${spec.id}`,
     allowedValues: values,
     needsCustomerId: values.includes(CUSTOMER_ID_PLACEHOLDER),

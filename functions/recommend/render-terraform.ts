@@ -12,7 +12,10 @@ export const resourceLabel = (p: Proposal): string =>
     .replace(/[^a-z0-9_]+/g, '_');
 
 // JSON string literals are valid HCL string literals for what goes in here (no `${` or `%{`).
-const str = (s: string): string => JSON.stringify(s).replace(/\$\{/g, () => '$${').replace(/%\{/g, '%%{');
+const str = (s: string): string =>
+  JSON.stringify(s)
+    .replace(/\$\{/g, () => '$${')
+    .replace(/%\{/g, '%%{');
 
 export function renderTerraform(p: Proposal): string {
   const lines = [`# ${p.constraintName} on ${p.parent}, proposed by runguard recommend: ${p.stops}.`];

@@ -11,7 +11,7 @@ const day = (iso: string): string => iso.slice(0, 10);
 const counts = (m: Record<string, number>): string =>
   Object.entries(m)
     .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
-    .map(([k, n]) => `${n} ${k}`)
+    .map(([k, n]) => `${n} ${DONE_WORDS[k] ?? k}`)
     .join(', ');
 
 /** One or two sentences: how many findings, of what, by whom, when. */
@@ -28,19 +28,25 @@ export function evidenceSentence(e: Evidence): string {
 
 /** How a standing exemption can live on under the constraint. */
 export function exceptionAdvice(x: ExceptionNeeded, p: Proposal): string {
-  const wholeProject = x.projects.map((id) => `projects/${id}`).join(', ');
+  const org = p.organization?.replace('organizations/', '') ?? 'ORG_ID';
+  const tag =
+    `a second rule in this policy with allowAll: true and condition.expression ` +
+    `"resource.matchTag('${org}/runguard-exception', '${p.constraint.replace('.', '-')}')", ` +
+    "with that tag bound to the exempt resource's project (or to the resource itself, where it takes tags)";
+  const projects = x.projects.map((id) => `projects/${id}`).filter((n) => n !== p.parent);
+  const how =
+    projects.length > 0
+      ? `either a policy on ${projects.join(', ')} that overrides ${p.parent}'s (spec.inheritFromParent: false, ` +
+        `rules: [allowAll: true]; the whole project is then unguarded), or, narrower, ${tag}`
+      : `the policy sits on ${p.parent} itself, so ${tag}`;
   const temporary =
     x.source === 'breakglass'
       ? ` This is a breakglass until ${x.expires}: an exception does not expire by itself, so remove it then.`
       : '';
-  return (
-    `needs a constraint exception: either a policy on ${wholeProject} that overrides ${p.parent}'s ` +
-    `(spec.inheritFromParent: false, rules: [allowAll: true]; the whole project is then unguarded), or, ` +
-    `narrower, a second rule in this policy with allowAll: true and a condition on a tag bound to that ` +
-    `project (condition.expression: "resource.matchTag('ORG_ID/runguard-exception', '${p.constraint}')").` +
-    temporary
-  );
+  return `needs a constraint exception: ${how}.${temporary}`;
 }
+
+const DONE_WORDS: Record<string, string> = { 'dry-run': 'would revert' };
 
 const indent = (text: string, by: string): string =>
   text

@@ -1,4 +1,3 @@
-import { parse as parseHcl } from '@cdktf/hcl2json';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { CUSTOMER_ID_PLACEHOLDER } from '../../functions/recommend/constraints.js';
@@ -8,27 +7,7 @@ import { renderTerraform, renderTerraformFile } from '../../functions/recommend/
 import { renderText } from '../../functions/recommend/render-text.js';
 import { renderPolicyYaml } from '../../functions/recommend/render-yaml.js';
 import { builtRecord, NOW } from './built-history.js';
-
-// What google_org_policy_policy accepts, written from the provider's documentation, not from the code:
-// https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/org_policy_policy
-// ("Argument Reference": name, parent, spec, dry_run_spec; the spec block: inherit_from_parent,
-// reset, rules; a rules block: allow_all, deny_all, enforce, condition, parameters, values; the values
-// block: allowed_values, denied_values). Meta-arguments every resource takes are allowed beside them.
-const TOP = new Set([
-  'name',
-  'parent',
-  'spec',
-  'dry_run_spec',
-  'timeouts',
-  'count',
-  'for_each',
-  'provider',
-  'depends_on',
-  'lifecycle',
-]);
-const SPEC = new Set(['inherit_from_parent', 'reset', 'rules']);
-const RULES = new Set(['allow_all', 'deny_all', 'enforce', 'condition', 'parameters', 'values']);
-const VALUES = new Set(['allowed_values', 'denied_values']);
+import { orgPolicies, unknownArguments } from './org-policy-schema.js';
 
 const H: Hierarchy = {
   projects: { 'shop-prod': 'folders/10', 'shop-dev': 'folders/10', 'lab-one': 'folders/20' },
@@ -82,31 +61,26 @@ describe('the gcloud YAML', () => {
 
 describe('the Terraform', () => {
   it('parses as HCL and names only arguments and blocks of google_org_policy_policy', async () => {
-    const text = renderTerraformFile(proposals());
-    const tf = (await parseHcl('org-policies.tf', text)) as {
-      resource: Record<string, Record<string, Array<Record<string, any>>>>;
-    };
-    expect(Object.keys(tf.resource)).toEqual(['google_org_policy_policy']);
-    const resources = Object.entries(tf.resource.google_org_policy_policy!);
-    expect(resources).toHaveLength(3);
-    for (const [label, [body]] of resources) {
+    const resources = await orgPolicies(renderTerraformFile(proposals()));
+    expect(Object.keys(resources)).toHaveLength(3);
+    for (const [label, body] of Object.entries(resources)) {
       expect(label).toMatch(/^[a-z_][a-z0-9_]*$/);
-      expect(Object.keys(body!).filter((k) => !TOP.has(k))).toEqual([]);
-      for (const spec of body!.spec) {
-        expect(Object.keys(spec).filter((k) => !SPEC.has(k))).toEqual([]);
-        for (const rule of spec.rules) {
-          expect(Object.keys(rule).filter((k) => !RULES.has(k))).toEqual([]);
-          for (const values of rule.values) expect(Object.keys(values).filter((k) => !VALUES.has(k))).toEqual([]);
-        }
-      }
+      expect(unknownArguments(body)).toEqual([]);
     }
-    const ingress = tf.resource.google_org_policy_policy!.run_allowed_ingress_projects_shop_prod![0]!;
+    const ingress = resources.run_allowed_ingress_projects_shop_prod!;
     expect(ingress.name).toBe('projects/shop-prod/policies/run.allowedIngress');
     expect(ingress.parent).toBe('projects/shop-prod');
     expect(ingress.spec[0].rules[0].values[0].allowed_values).toEqual([
       'internal',
       'internal-and-cloud-load-balancing',
     ]);
+  });
+
+  it('the schema check itself catches an argument the resource does not have', async () => {
+    const bad = renderTerraform(proposals()[0]!).replace('parent =', 'folder =');
+    const [body] = Object.values(await orgPolicies(bad));
+    expect(unknownArguments(body!)).toEqual(['resource.folder']);
+    await expect(orgPolicies('resource "x" {')).rejects.toThrow();
   });
 
   it('a template sequence in a value is escaped, so Terraform keeps it literal', () => {

@@ -162,7 +162,7 @@ describe('runguard recommend as bin/runguard.js', () => {
     ]);
   });
 
-  it('when Resource Manager refuses, it says what it could not read, exits 2, places no policy on a guess', async () => {
+  it('when Resource Manager refuses, it says what it could not read, exits 2, places nothing on a guess', async () => {
     rm.fail('SearchProjects', { code: grpc.status.PERMISSION_DENIED });
     const { code, stdout, stderr } = await runCli(['recommend', '--config', CONFIG, HISTORY], env());
     expect(code).toBe(2);

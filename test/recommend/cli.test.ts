@@ -16,6 +16,7 @@ import {
   seedDemoToday,
 } from '../../scripts/recommend-demo.js';
 import { useCloudRunStandIn } from '../../stand-ins/cloud-run/use.js';
+import { type LoggingStandIn, startLoggingStandIn } from '../../stand-ins/logging/index.js';
 import { type ResourceManagerStandIn, startResourceManagerStandIn } from '../../stand-ins/resource-manager/index.js';
 import { runCli } from '../cli/run-cli.js';
 import { orgPolicies, unknownArguments } from './org-policy-schema.js';
@@ -24,23 +25,32 @@ import { orgPolicies, unknownArguments } from './org-policy-schema.js';
 // the Resource Manager and Cloud Run stand-ins seeded as the demo shop stands today.
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-const CONFIG = join(ROOT, 'examples/demo.yaml');
 const REAL_INGRESS = join(ROOT, 'test/fixtures/auditlogs/real/run-v1-replaceservice-console-ingress-all.json');
 const INVENTORY = 'projects/demo-shop/locations/europe-west1/services/inventory';
 const LAB_API = 'projects/demo-lab/locations/us-central1/services/lab-api';
 
 const { standIn: run } = useCloudRunStandIn({ client: null });
 let rm: ResourceManagerStandIn;
+let logging: LoggingStandIn;
 beforeAll(async () => {
   rm = await startResourceManagerStandIn();
+  logging = await startLoggingStandIn();
 });
 afterAll(async () => {
   await rm?.stop();
+  await logging?.stop();
 });
 
 const dir = mkdtempSync(join(tmpdir(), 'runguard-recommend-'));
 const NOW = Date.now();
 const HISTORY = join(dir, 'built-demo-history.json');
+// The demo's configuration, with the demo's regions named so each project is not asked for all of them.
+const CONFIG = join(dir, 'demo.yaml');
+writeFileSync(
+  CONFIG,
+  `${readFileSync(join(ROOT, 'examples/demo.yaml'), 'utf8')}\n` +
+    'reconcile: { locations: [europe-west1, us-central1, asia-northeast1] }\n',
+);
 writeFileSync(HISTORY, JSON.stringify(builtDemoHistory(NOW)));
 
 beforeEach(() => {
@@ -171,6 +181,23 @@ describe('runguard recommend as bin/runguard.js', () => {
     );
     expect(stdout).toMatch(/Not placed: demo-lab, demo-shop: their folder or organisation could not be read/);
     expect(stdout).not.toContain('folders/300');
+  });
+
+  it('where there is no history file, the Admin Activity log of --project is read and judged', async () => {
+    logging.reset();
+    // Only demo-shop's entries are in its log; the built demo history is the log's content.
+    logging.addEntries(builtDemoHistory(NOW).filter((e) => e.logName?.startsWith('projects/demo-shop/')));
+    const { code, stdout, stderr } = await runCli(
+      ['recommend', '--config', CONFIG, '--json', '--project', 'demo-shop'],
+      { ...env(), RUNGUARD_LOGGING_ENDPOINT: logging.endpoint },
+    );
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const r = JSON.parse(stdout);
+    expect(r.source).toBe('the Admin Activity log of demo-shop');
+    const ingress = r.proposals.find((p: { constraint: string }) => p.constraint === 'run.allowedIngress');
+    // Without demo-lab's change the findings sit in one project: the policy goes on that project.
+    expect(ingress).toMatchObject({ parent: 'projects/demo-shop', evidence: { findings: 5, projects: ['demo-shop'] } });
   });
 
   it('refuses bad options and a missing history with exit 2', async () => {

@@ -12,11 +12,14 @@ export interface ReportItem {
 
 export function proposalItems(proposals: readonly Proposal[]): ReportItem[] {
   return proposals.map((p) => {
-    const breaks = p.breaks.length > 0 ? ` It would break ${p.breaks.length} deployed service(s) today.` : '';
-    const fill = p.needsCustomerId ? ' The customer ID must be filled in first.' : '';
+    // At most one sentence after the evidence: the report shows one or two.
+    const caveats = [
+      ...(p.breaks.length > 0 ? [`it would break ${p.breaks.length} deployed service(s) today`] : []),
+      ...(p.needsCustomerId ? ['the customer ID must be filled in first'] : []),
+    ].join(', and ');
     return {
       title: `Enforce ${p.constraintName} on ${p.parent}`,
-      evidence: `${evidenceSentence(p.evidence)}${breaks}${fill}`,
+      evidence: `${evidenceSentence(p.evidence)}${caveats ? ` Caveat: ${caveats}.` : ''}`,
       command: setPolicyCommand(p),
     };
   });

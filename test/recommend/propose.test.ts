@@ -225,4 +225,14 @@ describe('proposalItems (the weekly report section)', () => {
     expect(item!.command).toBe('gcloud org-policies set-policy run.allowedIngress.projects-shop-prod.yaml');
     for (const s of Object.values(item!)) expect(s).not.toContain('\n');
   });
+
+  it('what it breaks and the customer ID to fill still make at most two sentences', () => {
+    const records = [1, 2, 3].map(() => builtRecord({ project: 'shop-prod', rule: 'run-public-invoker' }));
+    const site = service('shop-prod', 'public-site', { grants: ['allUsers@roles/run.invoker'] });
+    const [item] = proposalItems(propose(input({ records, services: [site] })).proposals);
+    expect(item!.evidence).toMatch(
+      / Caveat: it would break 1 deployed service\(s\) today, and the customer ID must be filled in first\.$/,
+    );
+    expect(item!.evidence.split(/(?<=\.) /)).toHaveLength(2);
+  });
 });

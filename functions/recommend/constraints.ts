@@ -1,20 +1,22 @@
 // The three guardrails `runguard recommend` proposes, with what each allows and where Google says so.
 // Checked against Google's documentation on 2026-12-01:
-//  - run.allowedIngress: a list constraint whose values are Cloud Run's ingress settings as gcloud
-//    spells them (`all`, `internal`, `internal-and-cloud-load-balancing`; "is:" is the supported
-//    prefix). https://cloud.google.com/run/docs/securing/ingress (the gcloud spelling of "Internal and
-//    Cloud Load Balancing"), https://cloud.google.com/resource-manager/docs/organization-policy/org-policy-constraints
-//    (constraints/run.allowedIngress). `internal` is allowed beside the load-balancer setting because it
-//    is stricter: leaving it out would reject every internal-only service, the safest ones.
-//  - iam.allowedPolicyMemberDomains: allowed values are Google Workspace customer IDs such as
-//    `C03xgje4y`; only identities of those customers may then be granted roles, and allUsers /
-//    allAuthenticatedUsers never. It is not retroactive: existing grants stay.
+//  - run.allowedIngress: a list constraint on Cloud Run's ingress setting, whose values are the
+//    settings as gcloud spells them; "Internal and Cloud Load Balancing" is `internal-and-cloud-load-balancing`
+//    (https://cloud.google.com/run/docs/securing/ingress). List constraints of this kind take values with
+//    or without the "is:" prefix (the "Supported prefixes" column of
+//    https://cloud.google.com/resource-manager/docs/organization-policy/org-policy-constraints).
+//    `internal` is allowed beside the load-balancer setting because it is stricter: leaving it out would
+//    refuse every internal-only service, the safest ones.
+//  - iam.allowedPolicyMemberDomains: "Google Workspace customer IDs can be added and removed from the
+//    allowed_values list" (IDs such as `C03xgje4y`); only identities of those customers can then be
+//    granted roles, never allUsers / allAuthenticatedUsers, and it is not retroactive.
 //    https://cloud.google.com/resource-manager/docs/organization-policy/restricting-domains
-//  - run.allowedBinaryAuthorizationPolicies: the value `default` requires every service to use the
-//    project's default Binary Authorization policy.
+//  - run.allowedBinaryAuthorizationPolicies: "The policy value must be set to default", which makes every
+//    service use the project's default Binary Authorization policy. It does not forbid a breakglass
+//    deployment; it stops services running with Binary Authorization off or on another policy.
 //    https://cloud.google.com/binary-authorization/docs/run/requiring-binauthz-cloud-run
 // Org Policy v2 names: `{organizations|folders|projects}/ID/policies/CONSTRAINT` (without the
-// `constraints/` prefix), per the Policy resource's `name` field in the google_org_policy_policy docs:
+// `constraints/` prefix; `projects/PROJECT_ID/…` is accepted for requests), per the `name` argument of
 // https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/org_policy_policy
 
 export type ConstraintId =

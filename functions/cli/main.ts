@@ -6,6 +6,7 @@ import { runRules } from './rules.js';
 import { runScan } from './scan.js';
 import { runBacktest } from './backtest.js';
 import { runExemptions } from './exemptions.js';
+import { RECOMMEND_USAGE, runRecommend } from './recommend.js';
 import type { Io } from './io.js';
 
 const USAGE = `runguard — catch insecure Cloud Run and IAM changes
@@ -31,7 +32,7 @@ Usage:
       The breakglass exemptions granted from Slack (runguard's Firestore: RUNGUARD_STATE_STORE=firestore):
       who asked, who approved, the justification, whose change, created and expiry. Active ones by
       default; --all includes expired ones (exemptions are never deleted). Exit 0, or 2 on errors.
-  runguard filter
+${RECOMMEND_USAGE}  runguard filter
       Print the Log Router sink filter: Admin Activity entries of the methods runguard handles.
   runguard rules list [--rules DIR] [--json]
   runguard rules test [--rules DIR]
@@ -61,6 +62,8 @@ const parseOptions = (argv: string[]) =>
   });
 
 export async function main(argv: string[], io: Io): Promise<number> {
+  // recommend reads its own options (thresholds, --customer-id, --out), so it is dispatched before the common ones.
+  if (argv[0] === 'recommend') return runRecommend(argv.slice(1), io);
   let parsed: ReturnType<typeof parseOptions>;
   try {
     parsed = parseOptions(argv);

@@ -6,5 +6,6 @@ export {
   PROTO_DIRS,
   type ResourceManagerStandIn,
   type ProjectSeed,
+  type FolderSeed,
   type FaultSpec,
 } from './server.js';

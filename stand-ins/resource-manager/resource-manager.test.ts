@@ -223,3 +223,48 @@ describe('Resource Manager stand-in: faults, latency, reset', () => {
     expect(() => standIn.addProject({ projectId: 'other-proj', parent: 'projects/1' })).toThrow(/invalid parent/);
   });
 });
+
+describe('Resource Manager stand-in: GetFolder (folder ancestry)', () => {
+  let folders: v3.FoldersClient;
+  beforeAll(() => {
+    const [host, port] = standIn.endpoint.split(':');
+    folders = new v3.FoldersClient({
+      apiEndpoint: host!,
+      port: Number(port),
+      sslCreds: grpc.credentials.createInsecure(),
+      universeDomain: 'googleapis.com',
+    });
+  });
+  afterAll(async () => {
+    await folders?.close();
+  });
+
+  it('answers a folder with its parent, so a chain of folders can be walked up to the organization', async () => {
+    standIn.addFolder({ name: 'folders/10', displayName: 'shop' });
+    standIn.addFolder({ name: 'folders/11', parent: 'folders/10' });
+    const [child] = await folders.getFolder({ name: 'folders/11' });
+    expect([child.name, child.parent]).toEqual(['folders/11', 'folders/10']);
+    const [top] = await folders.getFolder({ name: child.parent! });
+    expect([top.parent, top.displayName]).toEqual(['organizations/123456789012', 'shop']);
+    expect(standIn.calls.map((c) => c.method)).toEqual(['GetFolder', 'GetFolder']);
+  });
+
+  it('an unknown folder is PERMISSION_DENIED, as the API answers outsiders; reset() forgets it', async () => {
+    standIn.addFolder({ name: 'folders/12' });
+    standIn.reset();
+    await expect(folders.getFolder({ name: 'folders/12' })).rejects.toMatchObject({
+      code: grpc.status.PERMISSION_DENIED,
+    });
+    await expect(folders.getFolder({ name: 'projects/12' })).rejects.toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+    });
+    expect(() => standIn.addFolder({ name: 'folders/x' })).toThrow(/invalid folder name/);
+  });
+
+  it('the projects service is unchanged beside it: a project may name a folder as its parent', async () => {
+    standIn.addFolder({ name: 'folders/13' });
+    standIn.addProject({ projectId: 'in-folder', parent: 'folders/13' });
+    const [p] = await client.getProject({ name: 'projects/in-folder' });
+    expect(p.parent).toBe('folders/13');
+  });
+});

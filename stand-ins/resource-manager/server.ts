@@ -4,8 +4,9 @@ import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-// google.cloud.resourcemanager.v3.Projects (SearchProjects, GetProject, ListProjects) over real gRPC,
-// built from the .proto files the client package ships, so the real ProjectsClient can talk to it.
+// google.cloud.resourcemanager.v3.Projects (SearchProjects, GetProject, ListProjects) and Folders
+// (GetFolder, for the ancestry `runguard recommend` walks) over real gRPC, built from the .proto files
+// the client package ships, so the real ProjectsClient and FoldersClient can talk to it.
 
 type Obj = Record<string, unknown>;
 type State = 'ACTIVE' | 'DELETE_REQUESTED';
@@ -18,6 +19,15 @@ export interface ProjectSeed {
   parent?: string;
   state?: State;
   /** Defaults to the project id. */
+  displayName?: string;
+}
+
+export interface FolderSeed {
+  /** folders/N */
+  name: string;
+  /** folders/N or organizations/N (default organizations/123456789012). */
+  parent?: string;
+  /** Defaults to the folder's name. */
   displayName?: string;
 }
 
@@ -35,13 +45,15 @@ export interface ResourceManagerStandIn {
   /** "127.0.0.1:PORT" */
   endpoint: string;
   addProject(p: ProjectSeed): void;
+  /** A folder GetFolder answers for; projects and folders may name it as their parent. */
+  addFolder(f: FolderSeed): void;
   /**
    * Every call received, in order, including ones that failed. Requests as decoded: camelCase, only fields on the wire.
    */
   calls: Array<{ method: string; request: Record<string, unknown> }>;
   fail(method: string, fault: FaultSpec): void;
   latency(ms: number): void;
-  /** Clears projects, calls, faults and latency. */
+  /** Clears projects, folders, calls, faults and latency. */
   reset(): void;
   stop(): Promise<void>;
 }
@@ -55,7 +67,8 @@ export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 500;
 export const DEFAULT_PARENT = 'organizations/123456789012';
 
-const METHODS = ['SearchProjects', 'GetProject', 'ListProjects'] as const;
+const PROJECT_METHODS = ['SearchProjects', 'GetProject', 'ListProjects'] as const;
+const METHODS = [...PROJECT_METHODS, 'GetFolder'] as const;
 type MethodName = (typeof METHODS)[number];
 
 const require = createRequire(import.meta.url);
@@ -65,19 +78,29 @@ const rmBuild = resolve(dirname(require.resolve('@google-cloud/resource-manager'
 const gaxEntry = createRequire(resolve(rmBuild, 'src', 'index.js')).resolve('google-gax');
 export const PROTO_DIRS = [resolve(rmBuild, 'protos'), resolve(dirname(gaxEntry), '..', 'protos')];
 
-function loadProjectsService(): grpc.ServiceClientConstructor {
-  const def = protoLoader.loadSync('google/cloud/resourcemanager/v3/projects.proto', {
-    includeDirs: PROTO_DIRS,
-    keepCase: false,
-    longs: String,
-    enums: String,
-    defaults: false,
-    oneofs: false,
-  });
+function loadServices(): { projects: grpc.ServiceClientConstructor; folders: grpc.ServiceClientConstructor } {
+  const def = protoLoader.loadSync(
+    ['google/cloud/resourcemanager/v3/projects.proto', 'google/cloud/resourcemanager/v3/folders.proto'],
+    {
+      includeDirs: PROTO_DIRS,
+      keepCase: false,
+      longs: String,
+      enums: String,
+      defaults: false,
+      oneofs: false,
+    },
+  );
   const pkg = grpc.loadPackageDefinition(def) as unknown as {
-    google: { cloud: { resourcemanager: { v3: { Projects: grpc.ServiceClientConstructor } } } };
+    google: {
+      cloud: {
+        resourcemanager: {
+          v3: { Projects: grpc.ServiceClientConstructor; Folders: grpc.ServiceClientConstructor };
+        };
+      };
+    };
   };
-  return pkg.google.cloud.resourcemanager.v3.Projects;
+  const v3 = pkg.google.cloud.resourcemanager.v3;
+  return { projects: v3.Projects, folders: v3.Folders };
 }
 
 class RpcError extends Error {
@@ -190,12 +213,14 @@ const PERMISSIONS: Record<MethodName, string> = {
   SearchProjects: 'resourcemanager.projects.get',
   GetProject: 'resourcemanager.projects.get',
   ListProjects: 'resourcemanager.projects.list',
+  GetFolder: 'resourcemanager.folders.get',
 };
 
 export async function startResourceManagerStandIn(): Promise<ResourceManagerStandIn> {
-  const service = loadProjectsService();
+  const services = loadServices();
   // Insertion order is the search order: stable across pages while projects are only added.
   const projects = new Map<string, Project>();
+  const folders = new Map<string, { name: string; parent: string; displayName: string; state: 'ACTIVE' }>();
   const faults = new Map<string, Required<FaultSpec>[]>();
   const calls: ResourceManagerStandIn['calls'] = [];
   let latencyMs = 0;
@@ -235,6 +260,14 @@ export async function startResourceManagerStandIn(): Promise<ResourceManagerStan
         .filter((p) => p.parent === parent && (showDeleted || p.state === 'ACTIVE'))
         .sort((a, b) => a.displayName.localeCompare(b.displayName) || a.name.localeCompare(b.name));
       return page(children, req, `list:${parent}:${showDeleted}`);
+    },
+    GetFolder: (req) => {
+      const name = String(req.name ?? '');
+      if (!/^folders\/\d+$/.test(name))
+        throw new RpcError(grpc.status.INVALID_ARGUMENT, `Request contains an invalid argument: name "${name}".`);
+      const f = folders.get(name);
+      if (!f) throw new RpcError(grpc.status.PERMISSION_DENIED, permissionDenied('resourcemanager.folders.get', name));
+      return { ...f };
     },
   };
 
@@ -279,7 +312,8 @@ export async function startResourceManagerStandIn(): Promise<ResourceManagerStan
     };
 
   const server = new grpc.Server();
-  server.addService(service.service, Object.fromEntries(METHODS.map((m) => [m, unary(m)])));
+  server.addService(services.projects.service, Object.fromEntries(PROJECT_METHODS.map((m) => [m, unary(m)])));
+  server.addService(services.folders.service, { GetFolder: unary('GetFolder') });
   const port = await new Promise<number>((ok, ko) => {
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? ko(err) : ok(p)));
   });
@@ -306,6 +340,13 @@ export async function startResourceManagerStandIn(): Promise<ResourceManagerStan
         displayName: seed.displayName ?? seed.projectId,
       });
     },
+    addFolder: (seed) => {
+      if (!/^folders\/\d+$/.test(seed.name)) throw new Error(`invalid folder name "${seed.name}"`);
+      if (folders.has(seed.name)) throw new Error(`folder ${seed.name} already exists`);
+      const parent = seed.parent ?? DEFAULT_PARENT;
+      if (!/^(folders|organizations)\/\d+$/.test(parent)) throw new Error(`invalid parent "${parent}"`);
+      folders.set(seed.name, { name: seed.name, parent, displayName: seed.displayName ?? seed.name, state: 'ACTIVE' });
+    },
     fail: (method, fault) => {
       if (!(METHODS as readonly string[]).includes(method)) throw new Error(`the stand-in does not serve ${method}`);
       const queue = faults.get(method) ?? [];
@@ -317,6 +358,7 @@ export async function startResourceManagerStandIn(): Promise<ResourceManagerStan
     },
     reset: () => {
       projects.clear();
+      folders.clear();
       faults.clear();
       calls.length = 0;
       latencyMs = 0;

@@ -52,7 +52,7 @@ locals {
   pusher_ids = { for f in ["events", "reconcile"] : f => "${var.prefix}-push-${f}" }
 
   # Every collection the Firestore state store writes with an expireAt field.
-  ttl_collections = [for c in ["claims", "reverts", "fights", "threads", "exemptions-current"] : "${var.prefix}-${c}"]
+  ttl_collections = [for c in ["claims", "reverts", "fights", "threads", "exemptions-current", "decisions"] : "${var.prefix}-${c}"]
 }
 
 check "level_id_present" {

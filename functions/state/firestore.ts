@@ -376,6 +376,13 @@ export class FirestoreStateStore implements StateStore, HistoryReader {
     });
   }
 
+  async firstDecisionAt(): Promise<number | null> {
+    return this.run('firstDecisionAt', async (db) => {
+      const found = await db.collection(`${this.prefix}-decisions`).orderBy('at').limit(1).get();
+      return (found.docs[0]?.get('at') as number | undefined) ?? null;
+    });
+  }
+
   async listFights(now: number): Promise<Array<{ findingKey: string; fight: Fight }>> {
     return this.run('listFights', async (db) => {
       const found = await db.collection(`${this.prefix}-fights`).where('until', '>', now).get();

@@ -185,6 +185,11 @@ export class MemoryStateStore implements StateStore, HistoryReader {
       .map((r) => structuredClone(r));
   }
 
+  async firstDecisionAt(): Promise<number | null> {
+    const times = [...this.history.values()].map((r) => r.at);
+    return times.length > 0 ? Math.min(...times) : null;
+  }
+
   async listFights(now: number): Promise<Array<{ findingKey: string; fight: Fight }>> {
     return [...this.fights]
       .filter(([, fight]) => fight.until > now)

@@ -75,6 +75,8 @@ export interface StateStore {
   recordDecisions(records: readonly DecisionRecord[]): Promise<void>;
   /** The decisions made in [since, until), oldest first (HistoryReader). */
   decisions(range: { since: number; until: number; project?: string }): Promise<DecisionRecord[]>;
+  /** When the oldest decision kept was made, or null: days before it have no history (the report fills them). */
+  firstDecisionAt(): Promise<number | null>;
   /** The fights still on at `now` (runguard stopped reverting), by finding key. */
   listFights(now: number): Promise<Array<{ findingKey: string; fight: Fight }>>;
 }

@@ -169,6 +169,31 @@ describe('runguard module structure (hcl2json)', () => {
     expect((tf.variable as Hcl).enable_reconcile[0].default).toBe(true);
   });
 
+  it('asks reconcile for the weekly report from its own job: Monday 09:00 in a configurable zone, no new grant', () => {
+    const job = res('google_cloud_scheduler_job', 'weekly_report');
+    expect(job.count).toBe('${var.enable_reconcile && var.enable_weekly_report ? 1 : 0}');
+    expect(job.schedule).toBe('${var.weekly_report_schedule}');
+    expect(job.time_zone).toBe('${var.weekly_report_time_zone}');
+    expect(job.pubsub_target[0].topic_name).toBe('${google_pubsub_topic.reconcile[0].id}');
+    // functions/report/request.ts reads {"report":"weekly"}.
+    expect(job.pubsub_target[0].data).toMatch(/^\$\{base64encode\(jsonencode\(\{ ?report ?= ?"weekly"/);
+    const vars = tf.variable as Hcl;
+    expect(vars.weekly_report_schedule[0].default).toBe('0 9 * * 1');
+    expect(vars.weekly_report_time_zone[0].default).toBe('Etc/UTC');
+    expect(vars.enable_weekly_report[0].default).toBe(true);
+    // Nothing grants anything for the report: the reconcile identity already reads the store and holds the token.
+    const grants = allResources().filter(
+      ([address, r]) => IAM_TYPES.test(address.split('.')[0]!) && /report/.test(JSON.stringify(r)),
+    );
+    expect(grants).toEqual([]);
+  });
+
+  it('keeps the decision history as long as history_retention_days says (RUNGUARD_HISTORY_RETENTION)', () => {
+    const commonEnv = local(tf, 'common_env') as Hcl;
+    expect(commonEnv.RUNGUARD_HISTORY_RETENTION).toBe('${var.history_retention_days}d');
+    expect((tf.variable as Hcl).history_retention_days[0].default).toBe(400);
+  });
+
   it('tells reconcile the scope to sweep', () => {
     expect(res('google_cloudfunctions2_function', 'reconcile').service_config[0].environment_variables).toBe(
       '${local.reconcile_env}',

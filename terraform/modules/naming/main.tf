@@ -30,6 +30,7 @@ locals {
     sweep_role_id          = "${replace(var.prefix, "-", "_")}_sweep"
     decision_metric        = "${var.prefix}/decisions"
     scheduler_job          = "${var.prefix}-reconcile"
+    report_scheduler_job   = "${var.prefix}-weekly-report"
     reconcile_topic        = "${var.prefix}-reconcile"
     reconcile_subscription = "${var.prefix}-reconcile-push"
     secret_bot_token       = "${var.prefix}-slack-bot-token"

@@ -125,11 +125,16 @@ export function chartSvg(report: WeeklyReport): string {
   });
   if (legendRules.length === 0)
     out.push(text(left, legendTop, 'No findings this week.', { size: 13, fill: '#57606a' }));
-  if (fromLog > 0) {
-    const note = `hatched: ${fromLog} day(s) from the audit log, what runguard would have done`;
+  const noHistory = report.days.filter((d) => d.source === 'none').length;
+  if (fromLog > 0 || noHistory > 0) {
+    const note =
+      fromLog > 0
+        ? `hatched: ${fromLog} day(s) from the audit log, what runguard would have done`
+        : `shaded: ${noHistory} day(s) before runguard kept history`;
     // Inter at 12 px averages under 6 px a character: the swatch sits left of the right-aligned note.
+    const swatch = fromLog > 0 ? 'url(#log)' : '#f6f8fa';
     out.push(
-      `<rect x="${fmt(width - 24 - note.length * 5.8 - 22)}" y="25" width="14" height="14" fill="url(#log)"` +
+      `<rect x="${fmt(width - 24 - note.length * 5.8 - 22)}" y="25" width="14" height="14" fill="${swatch}"` +
         ` stroke="#d0d7de"/>`,
       text(width - 24, 36, note, { size: 12, fill: '#57606a', anchor: 'end' }),
     );

@@ -67,8 +67,9 @@ const reconcileDeps = once<ReconcileDeps>(async () =>
 
 /**
  * `reconcile`: the drift sweep, a Pub/Sub-triggered CloudEvent function that Cloud Scheduler
- * publishes to. The message body is ignored: what to sweep comes from RUNGUARD_SCOPE and the
- * configuration. Deploy with retries off and one instance: the next schedule is the retry.
+ * publishes to. What to sweep comes from RUNGUARD_SCOPE and the configuration; a message asking for
+ * the weekly report ({"report":"weekly"}, its own Scheduler job) posts the report instead. Deploy
+ * with retries off and one instance: the next schedule is the retry.
  */
 export async function reconcile(): Promise<ReconcileResult> {
   const [{ handleReconcile }, deps] = await Promise.all([import('./reconcile/run.js'), reconcileDeps()]);
@@ -79,4 +80,17 @@ export async function reconcile(): Promise<ReconcileResult> {
   }
 }
 
-ff.cloudEvent('reconcile', () => reconcile().then(() => undefined));
+const reportDeps = once(async () => (await import('./report/deps.js')).createReportDeps(process.env));
+
+/** The weekly report, when the reconcile topic's message asks for it; loaded only then. */
+export async function weeklyReport(data: unknown): Promise<boolean> {
+  const request = (await import('./report/request.js')).reportRequest(data);
+  if (!request) return false;
+  const [{ handleWeeklyReport }, deps] = await Promise.all([import('./report/run.js'), reportDeps()]);
+  await handleWeeklyReport(request, deps);
+  return true;
+}
+
+ff.cloudEvent('reconcile', async (event: ff.CloudEvent<unknown>) => {
+  if (!(await weeklyReport(event.data))) await reconcile();
+});

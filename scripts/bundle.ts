@@ -1,7 +1,7 @@
 // Builds the Cloud Functions gen2 source zip that terraform/modules/runguard uploads (source_archive):
 //   npm run bundle [-- --config examples/runguard.yaml] [--out build]
 // -> build/function/{index.js, chunk-*.js, package.json, package-lock.json, runguard.yaml,
-//    runguard.prebuilt.json, rules/}
+//    runguard.prebuilt.json, rules/, fonts/}
 //    and build/function.zip.
 //
 // How it is built, and why:
@@ -28,6 +28,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { lockfileFor } from './lockfile.js';
+import { FONT_FILES, fontFiles } from '../functions/report/png.js';
 import { PREBUILT_FILE, type Prebuilt } from '../functions/startup.js';
 import { prebuiltFor } from './prebuilt.js';
 
@@ -64,6 +65,9 @@ const EXTERNAL = [
   // Bundled, its CommonJS modules reach each other before they are initialised (chat.postMessage
   // failed with "Cannot read properties of undefined (reading 'ERROR')"); installed, it works as tested.
   '@slack/web-api',
+  // The weekly report's rasteriser: a native addon, installed with its platform's package (optional
+  // dependencies, all from the npm registry), loaded only by the report.
+  '@resvg/resvg-js',
 ];
 
 rmSync(dir, { recursive: true, force: true });
@@ -127,6 +131,10 @@ writeFileSync(join(dir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
 writeFileSync(join(dir, 'package-lock.json'), `${JSON.stringify(lockfileFor(pkg, 'package-lock.json'), null, 2)}\n`);
 cpSync('rules', join(dir, 'rules'), { recursive: true });
 copyFileSync(configPath, join(dir, 'runguard.yaml'));
+// The report's font, beside the chunks where functions/report/png.ts looks first: two files, not the
+// whole font package with its 18 weights.
+mkdirSync(join(dir, 'fonts'));
+for (const [i, path] of fontFiles().entries()) copyFileSync(path, join(dir, 'fonts', FONT_FILES[i]!));
 writeFileSync(join(dir, PREBUILT_FILE), `${JSON.stringify(prebuilt)}\n`);
 
 const zip = join(out, 'function.zip');

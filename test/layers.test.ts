@@ -7,11 +7,11 @@ import { describe, expect, it } from 'vitest';
 //   events/ rules/ config/ decisions/ slack rendering — pure logic
 //   clients/ remediation/ state/ slack posting enforcement/ — ports, adapters, the shared
 //     evaluate → decide → act → notify path
-//   audit-events/ interactions/ reconcile/ backtest/ — features, which never import each other
+//   audit-events/ interactions/ reconcile/ backtest/ report/ — features, which never import each other
 //   index.ts and cli/ — the entry points, which wire features together
 const ROOT = resolve(new URL('..', import.meta.url).pathname);
 const FUNCTIONS = join(ROOT, 'functions');
-const FEATURES = ['audit-events', 'interactions', 'reconcile', 'backtest'];
+const FEATURES = ['audit-events', 'interactions', 'reconcile', 'backtest', 'report'];
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -16,6 +16,7 @@ import { principalChain } from '../core/principals.js';
 import { findingKey } from '../core/subject.js';
 import { observe } from '../enforcement/observe.js';
 import { recordDecision, recordEntry } from '../enforcement/record.js';
+import { decisionRecord } from '../history/from-verdict.js';
 import { handleRevertRequest, revertRequestMessage } from './revert-request.js';
 import type { Verdict } from '../core/verdict.js';
 
@@ -189,9 +190,14 @@ export async function handleAuditEvent(
     // Each revert starts from what was observed, and the next one on the service from what it left.
     const start = { ...live };
     // A redelivery keeps what the failed delivery already did: no second revert, no second alert.
+    const source = { foundBy: 'event' as const, event, method: result.method, timestamp: result.timestamp };
     for (const decision of result.findings) {
-      if (!verdicts.has(decision.finding.key))
-        verdicts.set(decision.finding.key, await act(decision, event, deps, now, { ledger, start }));
+      if (verdicts.has(decision.finding.key)) continue;
+      const verdict = await act(decision, event, deps, now, { ledger, start });
+      verdicts.set(decision.finding.key, verdict);
+      // History goes with the checkpoint, in its commit: no round trip of its own. A verdict a failed
+      // delivery saved was recorded with that delivery's checkpoint.
+      (ledger.writes.decisions ??= []).push(decisionRecord(verdict, source, now));
     }
     // Fenced: what was done is saved (with the reverts it counts) before alerting, and only while
     // this delivery still holds the claim; one that was taken over stops here, so no second alert.

@@ -69,7 +69,7 @@ export async function runBacktest(opts: BacktestOptions, io: Io): Promise<number
   return unconvertible > 0 || result.unreadable > 0 ? 2 : 0;
 }
 
-function sinceInstant(text: string, now: number): number | null {
+export function sinceInstant(text: string, now: number): number | null {
   if (DURATION.test(text)) return now - parseDuration(text);
   const t = Date.parse(text);
   return /^\d{4}-\d{2}-\d{2}/.test(text) && !Number.isNaN(t) ? t : null;

@@ -7,6 +7,7 @@ import { runScan } from './scan.js';
 import { runBacktest } from './backtest.js';
 import { runExemptions } from './exemptions.js';
 import { RECOMMEND_USAGE, runRecommend } from './recommend.js';
+import { runReport } from './report.js';
 import type { Io } from './io.js';
 
 const USAGE = `runguard — catch insecure Cloud Run and IAM changes
@@ -32,7 +33,13 @@ Usage:
       The breakglass exemptions granted from Slack (runguard's Firestore: RUNGUARD_STATE_STORE=firestore):
       who asked, who approved, the justification, whose change, created and expiry. Active ones by
       default; --all includes expired ones (exemptions are never deleted). Exit 0, or 2 on errors.
-${RECOMMEND_USAGE}  runguard filter
+${RECOMMEND_USAGE}  runguard report [--since 7d] [--project P] [--out FILE.png|FILE.html] [--json]
+      The weekly report the scheduled function posts to Slack: findings, reverts and exemptions per
+      day and rule, top actors and projects, exemptions expiring in the coming week, fights. History
+      from runguard's Firestore (RUNGUARD_STATE_STORE=firestore); with --project, days before history
+      began come from that project's Admin Activity log (what runguard would have done). --out writes
+      the chart as PNG, or the whole report as one HTML file. Exit 0, or 2 on errors.
+  runguard filter
       Print the Log Router sink filter: Admin Activity entries of the methods runguard handles.
   runguard rules list [--rules DIR] [--json]
   runguard rules test [--rules DIR]
@@ -55,6 +62,7 @@ const parseOptions = (argv: string[]) =>
       project: { type: 'string', multiple: true, default: [] },
       fix: { type: 'boolean', default: false },
       since: { type: 'string' },
+      out: { type: 'string' },
       active: { type: 'boolean', default: false },
       all: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -101,6 +109,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
         { json: values.json, projects: values.project, which: values.all ? 'all' : 'active' },
         io,
       );
+    case 'report':
+      if (rest.length > 0) {
+        io.stderr(`runguard report: unexpected argument "${rest[0]}"\n`);
+        return 2;
+      }
+      return runReport({ ...opts, since: values.since, projects: values.project, out: values.out }, io);
     case 'filter':
       io.stdout(`${sinkFilter()}\n`);
       return 0;

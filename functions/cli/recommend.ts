@@ -4,20 +4,19 @@ import { parseArgs } from 'node:util';
 import { createLoggingSource } from '../backtest/read-entries.js';
 import { DURATION, parseDuration } from '../core/duration.js';
 import { describeError } from '../core/errors.js';
-import { firestoreStateFromEnv, lazyRunClient } from '../enforcement/deps.js';
+import { firestoreStateFromEnv } from '../enforcement/deps.js';
 import { evaluateEntry } from '../enforcement/pipeline.js';
 import { decodeInput } from '../events/decode.js';
 import { sinkFilter } from '../events/sink-filter.js';
 import { InMemoryHistoryReader } from '../history/in-memory-reader.js';
 import type { DecisionRecord, HistoryReader } from '../history/types.js';
 import { recordsFromEntry } from '../recommend/entry-records.js';
-import { createFolderReader } from '../recommend/folders-client.js';
 import { type Gathered, recommend } from '../recommend/gather.js';
+import { openRecommendPorts } from '../recommend/live-ports.js';
 import { DEFAULT_THRESHOLD } from '../recommend/propose.js';
 import { renderTerraform, renderTerraformFile } from '../recommend/render-terraform.js';
 import { renderText } from '../recommend/render-text.js';
 import { policyFileName, renderPolicyYaml, setPolicyCommand } from '../recommend/render-yaml.js';
-import { createProjectLister } from '../reconcile/projects.js';
 import type { StateStore } from '../state/types.js';
 import type { Io } from './io.js';
 import { loadSetup } from './setup.js';
@@ -68,8 +67,14 @@ export async function runRecommend(argv: string[], io: Io, extras: RecommendExtr
     return 2;
   }
   const projects = values.project ?? [];
-  if (files.length === 0 && projects.length === 0 && !extras.history?.length) {
-    io.stderr(`${PREFIX}: name audit-entry FILEs or --project P (whose Admin Activity log is read)\n`);
+  // runguard's own decision history, where its state store is configured: what it decided as it happened.
+  const store = extras.store ?? breakglassStore(io);
+  const history = [...(extras.history ?? []), ...(store && !extras.store ? [store] : [])];
+  if (files.length === 0 && projects.length === 0 && history.length === 0) {
+    io.stderr(
+      `${PREFIX}: name audit-entry FILEs or --project P (whose Admin Activity log is read), ` +
+        "or set RUNGUARD_STATE_STORE=firestore to read runguard's decision history\n",
+    );
     return 2;
   }
   const setup = loadSetup({ config: values.config ?? io.env.RUNGUARD_CONFIG, rules: values.rules, json: false }, io);
@@ -94,13 +99,12 @@ export async function runRecommend(argv: string[], io: Io, extras: RecommendExtr
   const sources = [
     ...(files.length > 0 ? [`${files.length} audit-entry file(s)`] : []),
     ...(projects.length > 0 ? [`the Admin Activity log of ${projects.join(', ')}`] : []),
-    ...(extras.history?.length ? ["runguard's decision history"] : []),
+    ...(history.length ? ["runguard's decision history"] : []),
   ];
-  const run = lazyRunClient(io.env.RUNGUARD_RUN_ENDPOINT);
-  const rmEndpoint = io.env.RUNGUARD_RESOURCE_MANAGER_ENDPOINT;
-  const lister = await createProjectLister(rmEndpoint ? { endpoint: rmEndpoint } : {});
-  const folders = await createFolderReader(rmEndpoint ? { endpoint: rmEndpoint } : {});
-  const store = extras.store ?? breakglassStore(io);
+  const live = await openRecommendPorts(io.env, setup.config, {
+    history: [new InMemoryHistoryReader(records), ...history],
+    breakglass: store ? () => store.listExemptions() : null,
+  });
   let result: Gathered;
   try {
     result = await recommend(
@@ -112,20 +116,10 @@ export async function runRecommend(argv: string[], io: Io, extras: RecommendExtr
         allowedDomains: setup.config.settings.allowedDomains,
         ...(customerId ? { customerId } : {}),
       },
-      {
-        history: [new InMemoryHistoryReader(records), ...(extras.history ?? [])],
-        listProjects: () => lister.list(),
-        folderParent: (f) => folders.parent(f),
-        inventory: run.inventory,
-        getIamPolicy: async (name) => (await run.getRun()).getIamPolicy(name),
-        ...(setup.config.reconcile.locations ? { locations: setup.config.reconcile.locations } : {}),
-        configExemptions: setup.config.exemptions.map(({ glob: _g, expiresAt: _e, ...e }) => e),
-        breakglass: store ? () => store.listExemptions() : null,
-      },
+      live.ports,
     );
   } finally {
-    await lister.close();
-    await folders.close();
+    await live.close();
     if (!extras.store) await (store as { close?: () => Promise<void> } | null)?.close?.();
   }
   const source = sources.join(' and ');

@@ -3,6 +3,7 @@ import type { RunInventory, RunPort } from '../remediation/types.js';
 import { loadStartup } from '../startup.js';
 import { createFirestoreStateStore } from '../state/firestore.js';
 import { MemoryStateStore } from '../state/memory.js';
+import { parseDuration } from '../core/duration.js';
 import { type Logger, stdoutLogger } from '../core/log.js';
 import type { Notifier } from '../core/notify.js';
 import type { ActDeps } from './act.js';
@@ -120,6 +121,8 @@ export function firestoreStateFromEnv(env: NodeJS.ProcessEnv): StateStore {
   return createFirestoreStateStore({
     ...(env.RUNGUARD_FIRESTORE_DATABASE ? { databaseId: env.RUNGUARD_FIRESTORE_DATABASE } : {}),
     ...(env.FIRESTORE_EMULATOR_HOST ? { emulatorHost: env.FIRESTORE_EMULATOR_HOST } : {}),
+    // How long decisions are kept for the weekly report and `runguard recommend` (e.g. 400d).
+    ...(env.RUNGUARD_HISTORY_RETENTION ? { historyRetentionMs: parseDuration(env.RUNGUARD_HISTORY_RETENTION) } : {}),
   });
 }
 

@@ -1,6 +1,6 @@
 import { createLiveDeps, lazyRunClient } from '../enforcement/deps.js';
 import { type Logger, stdoutLogger } from '../core/log.js';
-import { createProjectLister } from './projects.js';
+import { createProjectLister } from '../clients/projects.js';
 import { type ReconcileDeps, SCOPE } from './run.js';
 
 /**

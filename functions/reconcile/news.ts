@@ -5,6 +5,7 @@ import { type Verdict, verdictWithoutAction } from '../core/verdict.js';
 import { act } from '../enforcement/act.js';
 import { markFingerprint, sweepFingerprint } from '../enforcement/marks.js';
 import { recordDecision } from '../enforcement/record.js';
+import { decisionRecord } from '../history/from-verdict.js';
 import { ruleText } from '../enforcement/rule-text.js';
 import type { SweepMark } from '../state/types.js';
 import type { ProjectRead } from './read.js';
@@ -54,9 +55,25 @@ export async function reportProject(
   for (const j of judged)
     for (const e of j.result.ruleErrors)
       report.ruleErrors.push({ resource: j.result.resource, rule: e.rule, message: e.message });
+  // History keeps what the sweep found new (an unchanged finding was recorded when it was).
+  if (deps.notify) await recordNews(verdicts, news, report.startedAt, deps);
   out.findings = verdicts.length;
   out.complete = !timedOut && !report.unread.some((u) => u.project === project);
   if (deps.notify && out.complete) await deps.state.setLastSweep(project, started);
+}
+
+async function recordNews(verdicts: readonly Acted[], news: ReadonlySet<string>, startedAt: number, deps: SweepDeps) {
+  const records = verdicts
+    .filter((v) => news.has(v.verdict.decision.finding.key))
+    .map((v) => decisionRecord(v.verdict, { foundBy: 'sweep', event: v.event, startedAt }, deps.now()));
+  if (records.length === 0) return;
+  await deps.state.recordDecisions(records).catch((e: unknown) =>
+    deps.log({
+      severity: 'ERROR',
+      message: `could not record ${records.length} sweep decision(s) in the history: ${describeError(e)}`,
+      event: 'history-unrecorded',
+    }),
+  );
 }
 
 async function decideAndAct(judged: readonly Judged[], deps: SweepDeps): Promise<Acted[]> {

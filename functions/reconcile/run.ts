@@ -3,8 +3,8 @@ import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { sweep } from './sweep.js';
 import type { SweepDeps, SweepReport } from './types.js';
-import type { ProjectLister } from './projects.js';
-import { searchQueryForScope } from './projects.js';
+import type { ProjectLister } from '../clients/projects.js';
+import { searchQueryForScope } from '../clients/projects.js';
 
 // The scheduled sweep: which projects, then `sweep`. Cloud Scheduler publishes to a topic and the
 // function runs with retries off: a sweep that fails is logged and the next one comes anyway.

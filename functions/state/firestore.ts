@@ -14,6 +14,7 @@ import {
 } from './firestore-support.js';
 import { OutageBreaker } from './outage-breaker.js';
 import type { Fight } from '../core/verdict.js';
+import type { DecisionRecord, HistoryReader } from '../history/types.js';
 import type {
   BreakglassExemption,
   ClaimResult,
@@ -46,6 +47,8 @@ export interface FirestoreStateStoreOptions {
   outageMs?: number;
   /** The breaker's clock (tests). */
   now?: () => number;
+  /** How long a decision is kept (`<prefix>-decisions`' expireAt; default 400 days: a year and a bit to compare). */
+  historyRetentionMs?: number;
 }
 
 type ClaimDoc = {
@@ -63,7 +66,7 @@ type ExemptionHead = { findingKey: string; exemptionId: string; expiresMs: numbe
  * read) in one atomic batch, starting over when another writer won. Documents carry `expireAt`, the
  * field for a TTL policy. Ids are sha256 of the key, which is kept readable in a field.
  */
-export class FirestoreStateStore implements StateStore {
+export class FirestoreStateStore implements StateStore, HistoryReader {
   private db: Promise<Firestore> | undefined;
   private readonly pending = new Set<Promise<void>>();
   private readonly source: Firestore | (() => Promise<Firestore>);
@@ -71,6 +74,7 @@ export class FirestoreStateStore implements StateStore {
   private readonly deadlineMs: number;
   private readonly retentionMs: number;
   private readonly breaker: OutageBreaker;
+  private readonly historyRetentionMs: number;
 
   constructor(db: Firestore | (() => Promise<Firestore>), prefixOrOptions: string | FirestoreStateStoreOptions = {}) {
     const opts = typeof prefixOrOptions === 'string' ? { prefix: prefixOrOptions } : prefixOrOptions;
@@ -79,6 +83,7 @@ export class FirestoreStateStore implements StateStore {
     this.deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
     this.retentionMs = opts.retentionMs ?? 7 * DAY;
     this.breaker = new OutageBreaker(opts.outageMs ?? 30_000, opts.now);
+    this.historyRetentionMs = opts.historyRetentionMs ?? 400 * DAY;
   }
 
   /**
@@ -127,7 +132,8 @@ export class FirestoreStateStore implements StateStore {
   ): Promise<ClaimToken | null> {
     const doc = (key: string) =>
       this.claimDoc(key, 'processing', at.now + at.leaseMs, JSON.stringify(at.progress), at.now + at.leaseMs);
-    const hasRecords = records !== undefined && records.reverts.length + records.fights.length > 0;
+    const hasRecords =
+      records !== undefined && records.reverts.length + records.fights.length + (records.decisions?.length ?? 0) > 0;
     const next = await this.fenced('checkpoint', keys, token, doc, hasRecords ? records : undefined);
     // Fenced out: the revert still happened, so it still counts towards a fight.
     if (next === null && hasRecords)
@@ -353,6 +359,55 @@ export class FirestoreStateStore implements StateStore {
     );
   }
 
+  async recordDecisions(records: readonly DecisionRecord[]): Promise<void> {
+    // One writer per record id (a sweep, or the delivery holding the claim): plain sets, 500 a batch.
+    for (let i = 0; i < records.length; i += 500) {
+      await this.run('recordDecisions', async (db) => {
+        const batch = db.batch();
+        for (const r of records.slice(i, i + 500)) this.addDecision(batch, db, r);
+        await batch.commit();
+      });
+    }
+  }
+
+  /** A range on `at` alone needs only Firestore's automatic single-field index; the project is filtered here. */
+  async decisions(range: { since: number; until: number; project?: string }): Promise<DecisionRecord[]> {
+    return this.run('decisions', async (db) => {
+      const found = await db
+        .collection(`${this.prefix}-decisions`)
+        .where('at', '>=', range.since)
+        .where('at', '<', range.until)
+        .orderBy('at')
+        .get();
+      return found.docs
+        .map((d) => toDecisionRecord(d.data()))
+        .filter((r) => !range.project || r.project === range.project)
+        .sort((a, b) => a.at - b.at || a.id.localeCompare(b.id));
+    });
+  }
+
+  async firstDecisionAt(): Promise<number | null> {
+    return this.run('firstDecisionAt', async (db) => {
+      const found = await db.collection(`${this.prefix}-decisions`).orderBy('at').limit(1).get();
+      return (found.docs[0]?.get('at') as number | undefined) ?? null;
+    });
+  }
+
+  async listFights(now: number): Promise<Array<{ findingKey: string; fight: Fight }>> {
+    return this.run('listFights', async (db) => {
+      const found = await db.collection(`${this.prefix}-fights`).where('until', '>', now).get();
+      return found.docs
+        .map((d) => {
+          const x = d.data();
+          return {
+            findingKey: x.findingKey as string,
+            fight: { actor: x.actor, since: x.since, until: x.until, reverts: x.reverts },
+          };
+        })
+        .sort((a, b) => a.fight.since - b.fight.since || a.findingKey.localeCompare(b.findingKey));
+    });
+  }
+
   /**
    * Ends the client, once every call under way has settled: a call past its deadline still runs
    * the client's own retries, and one reaching a terminated client becomes an unhandled rejection.
@@ -445,6 +500,13 @@ export class FirestoreStateStore implements StateStore {
         reverts: fight.reverts,
         expireAt: this.expireAt(fight.until),
       });
+    for (const r of records.decisions ?? []) this.addDecision(batch, db, r);
+  }
+
+  /** Firestore refuses undefined fields: an absent optional field is left out. */
+  private addDecision(batch: WriteBatch, db: Firestore, r: DecisionRecord): void {
+    const doc = Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined));
+    batch.set(this.ref(db, 'decisions', r.id), { ...doc, expireAt: new Date(r.at + this.historyRetentionMs) });
   }
 
   private claimDoc(
@@ -493,6 +555,12 @@ function toExemption(d: DocumentData | BreakglassExemption): BreakglassExemption
     ...(d.requestedBy ? { requestedBy: toPerson(d.requestedBy) } : {}),
     ...(Array.isArray(d.approvers) ? { approvers: d.approvers.map(toPerson) } : {}),
   };
+}
+
+/** Exactly the DecisionRecord fields, without the document's expireAt. */
+function toDecisionRecord(d: DocumentData): DecisionRecord {
+  const { expireAt: _expireAt, ...rest } = d;
+  return { ...rest, principals: [...(d.principals ?? [])] } as DecisionRecord;
 }
 
 function toPerson(p: DocumentData): SlackPerson {

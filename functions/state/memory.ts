@@ -1,4 +1,5 @@
 import type { Fight } from '../core/verdict.js';
+import type { DecisionRecord, HistoryReader } from '../history/types.js';
 import type {
   BreakglassExemption,
   ClaimResult,
@@ -20,7 +21,7 @@ type Claim = {
 };
 
 /** In-process state: for tests, the CLI and single-instance local runs. Not shared between instances. */
-export class MemoryStateStore implements StateStore {
+export class MemoryStateStore implements StateStore, HistoryReader {
   private readonly claims = new Map<string, Claim>();
   private readonly reverts = new Map<string, number[]>();
   private readonly fights = new Map<string, Fight>();
@@ -29,6 +30,7 @@ export class MemoryStateStore implements StateStore {
   private readonly requests = new Map<string, ExemptionRequest>();
   private readonly marks = new Map<string, SweepMark>();
   private readonly sweeps = new Map<string, number>();
+  private readonly history = new Map<string, DecisionRecord>();
   private tokens = 0;
 
   async claim(keys: readonly string[], now: number, leaseMs: number): Promise<ClaimResult> {
@@ -48,6 +50,7 @@ export class MemoryStateStore implements StateStore {
     // What was done is counted even when another delivery holds the claim now: the revert happened.
     for (const r of records?.reverts ?? []) await this.recordRevert(r.findingKey, r.at, r.windowMs);
     for (const f of records?.fights ?? []) await this.setFight(f.findingKey, f.fight);
+    await this.recordDecisions(records?.decisions ?? []);
     if (!this.holds(keys, token)) return null;
     return this.write(keys, 'processing', at.now + at.leaseMs, at.progress).token;
   }
@@ -164,6 +167,34 @@ export class MemoryStateStore implements StateStore {
 
   async setLastSweep(project: string, startedAt: number): Promise<void> {
     this.sweeps.set(project, startedAt);
+  }
+
+  async recordDecisions(records: readonly DecisionRecord[]): Promise<void> {
+    // As Firestore keeps it: an absent optional field is absent, not undefined.
+    for (const r of records)
+      this.history.set(
+        r.id,
+        Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)) as DecisionRecord,
+      );
+  }
+
+  async decisions(range: { since: number; until: number; project?: string }): Promise<DecisionRecord[]> {
+    return [...this.history.values()]
+      .filter((r) => r.at >= range.since && r.at < range.until && (!range.project || r.project === range.project))
+      .sort((a, b) => a.at - b.at || a.id.localeCompare(b.id))
+      .map((r) => structuredClone(r));
+  }
+
+  async firstDecisionAt(): Promise<number | null> {
+    const times = [...this.history.values()].map((r) => r.at);
+    return times.length > 0 ? Math.min(...times) : null;
+  }
+
+  async listFights(now: number): Promise<Array<{ findingKey: string; fight: Fight }>> {
+    return [...this.fights]
+      .filter(([, fight]) => fight.until > now)
+      .map(([findingKey, fight]) => ({ findingKey, fight: { ...fight } }))
+      .sort((a, b) => a.fight.since - b.fight.since || a.findingKey.localeCompare(b.findingKey));
   }
 
   private recent(findingKey: string, now: number, windowMs: number): number[] {

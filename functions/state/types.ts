@@ -1,5 +1,6 @@
 import type { Exemption } from '../core/types.js';
 import type { Fight, Verdict } from '../core/verdict.js';
+import type { DecisionRecord } from '../history/types.js';
 
 /**
  * What runguard remembers between deliveries. An interface so the live path runs the same against
@@ -69,6 +70,15 @@ export interface StateStore {
   /** When the last complete sweep of a project started, or null. */
   lastSweep(project: string): Promise<number | null>;
   setLastSweep(project: string, startedAt: number): Promise<void>;
+
+  /** Keeps decisions as they happened (the sweep's; the live path's go with its checkpoint). Same id: same record. */
+  recordDecisions(records: readonly DecisionRecord[]): Promise<void>;
+  /** The decisions made in [since, until), oldest first (HistoryReader). */
+  decisions(range: { since: number; until: number; project?: string }): Promise<DecisionRecord[]>;
+  /** When the oldest decision kept was made, or null: days before it have no history (the report fills them). */
+  firstDecisionAt(): Promise<number | null>;
+  /** The fights still on at `now` (runguard stopped reverting), by finding key. */
+  listFights(now: number): Promise<Array<{ findingKey: string; fight: Fight }>>;
 }
 
 /**
@@ -170,4 +180,6 @@ export interface FindingState {
 export interface LedgerWrites {
   reverts: Array<{ findingKey: string; at: number; windowMs: number }>;
   fights: Array<{ findingKey: string; fight: Fight }>;
+  /** The delivery's decisions, kept for the weekly report and `runguard recommend` (history/types.ts). */
+  decisions?: DecisionRecord[];
 }

@@ -1,4 +1,5 @@
 export { startSlackStandIn, type SlackStandIn, type SlackStandInOptions, type RecordedRequest } from './server.js';
+export type { StoredFile } from './files.js';
 export { signSlackRequest, slackSignatureHeaders } from './sign.js';
 export {
   DEFAULT_CHANNELS,

@@ -2,6 +2,7 @@
 // `new WebClient(token, { slackApiUrl: standIn.apiUrl })` at it.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FileUploads, type StoredFile } from './files.js';
 import { type Args, err, METHODS, type Reply } from './methods.js';
 import {
   Buckets,
@@ -65,6 +66,8 @@ export interface SlackStandIn {
   readonly views: ReadonlyMap<string, StoredView>;
   /** Successful chat.postMessage calls per channel id. */
   readonly postsPerChannel: Readonly<Record<string, number>>;
+  /** Files uploaded through files.getUploadURLExternal, by id, with their bytes once posted. */
+  readonly files: ReadonlyMap<string, StoredFile>;
   /** HTTP 429 answers given. */
   readonly rateLimitedCount: number;
   rateLimit(limit: RateLimit | false): void;
@@ -153,6 +156,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
   const buckets = new Buckets(opts.rateLimit ?? { perSecond: 1, burst: 5 });
   const initialLimit = buckets.limit;
   const requests: RecordedRequest[] = [];
+  const uploads = new FileUploads();
   let faults: Fault[] = [];
   const initialDelays = () => new Map<string, number>(opts.latencyMs ? [['*', opts.latencyMs]] : []);
   let delays = initialDelays();
@@ -168,6 +172,12 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
+    // An upload URL takes bytes, not Web API arguments.
+    if (url.pathname.startsWith('/upload/')) {
+      const got = uploads.receive(url.pathname.slice(8), Buffer.concat(chunks), String(req.headers['content-type']));
+      res.writeHead(got.status, { 'content-type': 'text/plain' }).end(got.text);
+      return;
+    }
     const raw = Buffer.concat(chunks).toString('utf8');
     const method = url.pathname.startsWith('/api/') ? url.pathname.slice(5) : url.pathname;
     const contentType = String(req.headers['content-type'] ?? '');
@@ -218,7 +228,12 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     if (typeof parsed === 'string') return err(parsed);
     const refusal = takeFault(method, 'error');
     if (refusal?.kind === 'error') return err(refusal.error);
-    const handler = METHODS[method];
+    const handler =
+      method === 'files.getUploadURLExternal'
+        ? uploads.getUploadURLExternal
+        : method === 'files.completeUploadExternal'
+          ? uploads.completeUploadExternal
+          : METHODS[method];
     if (!handler) return err('unknown_method', { req_method: method });
     return handler(parsed, ws, buckets);
   }
@@ -238,6 +253,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  uploads.origin = `http://127.0.0.1:${port}`;
 
   return {
     port,
@@ -255,6 +271,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     get postsPerChannel() {
       return ws.postsPerChannel;
     },
+    files: uploads.files,
     get rateLimitedCount() {
       return rateLimitedCount;
     },
@@ -279,6 +296,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     reset: () => {
       requests.length = 0;
       ws.clearMessages();
+      uploads.clear();
       configure();
       faults = [];
       delays = initialDelays();

@@ -200,5 +200,30 @@ describe.skipIf(!pubsubHost || !firestoreHost)('the deployed artifact (npm run b
       expect(slack.requests.filter((r) => r.method === 'chat.postMessage').length).toBeGreaterThan(summariesBefore);
       expect(failures(fn)).toEqual([]);
     }, 30_000);
+
+    it('posts the weekly report when the message asks for it: the chart rendered with the shipped font', async () => {
+      const fn = await start('reconcile', { RUNGUARD_SCOPE: 'projects/shop-prod' });
+      const before = slack.files.size;
+      const res = await fetch(`http://127.0.0.1:${fn.port}/projects/${PROJECT}/topics/reconcile`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          subscription: `projects/${PROJECT}/subscriptions/reconcile-push`,
+          message: {
+            data: Buffer.from(JSON.stringify({ report: 'weekly' })).toString('base64'),
+            messageId: `report-${RUN_ID}`,
+          },
+        }),
+      });
+      expect(res.status).toBeLessThan(300);
+      const files = [...slack.files.values()].slice(before);
+      expect(files).toHaveLength(1);
+      // Rendered at all means the fonts were found beside the chunks (the npm package is not installed here).
+      const png = files[0]!.bytes!;
+      expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+      expect(png.readUInt32BE(16)).toBe(1200);
+      expect(files[0]!.channel).toBe(CHANNEL);
+      expect(failures(fn)).toEqual([]);
+    }, 30_000);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isTransient } from '../../functions/core/errors.js';
 import { GoogleApiError, RunPortError, toGoogleApiError } from '../../functions/core/google-api-error.js';
 import { LoggingReadError, toLoggingReadError } from '../../functions/backtest/read-entries.js';
-import { ProjectListError, toProjectListError } from '../../functions/reconcile/projects.js';
+import { ProjectListError, toProjectListError } from '../../functions/clients/projects.js';
 
 const grpc = (code: number, details = 'the API says no') =>
   Object.assign(new Error(`${code} X: ${details}`), { code, details });

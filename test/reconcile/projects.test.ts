@@ -6,7 +6,7 @@ import {
   ProjectListError,
   searchQueryForScope,
   type ProjectLister,
-} from '../../functions/reconcile/projects.js';
+} from '../../functions/clients/projects.js';
 import {
   DEFAULT_PAGE_SIZE,
   startResourceManagerStandIn,

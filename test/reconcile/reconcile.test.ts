@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createProjectLister } from '../../functions/reconcile/projects.js';
+import { createProjectLister } from '../../functions/clients/projects.js';
 import { handleReconcile, type ReconcileDeps } from '../../functions/reconcile/run.js';
 import { createRunInventory } from '../../functions/remediation/run-client.js';
 import { useCloudRunStandIn } from '../../stand-ins/cloud-run/use.js';

@@ -169,6 +169,42 @@ describe('runguard module structure (hcl2json)', () => {
     expect((tf.variable as Hcl).enable_reconcile[0].default).toBe(true);
   });
 
+  it('asks reconcile for the weekly report from its own job: Monday 09:00 in a configurable zone', () => {
+    const job = res('google_cloud_scheduler_job', 'weekly_report');
+    expect(job.count).toBe('${var.enable_reconcile && var.enable_weekly_report ? 1 : 0}');
+    expect(job.schedule).toBe('${var.weekly_report_schedule}');
+    expect(job.time_zone).toBe('${var.weekly_report_time_zone}');
+    expect(job.pubsub_target[0].topic_name).toBe('${google_pubsub_topic.reconcile[0].id}');
+    // functions/report/request.ts reads {"report":"weekly"}.
+    expect(job.pubsub_target[0].data).toMatch(/^\$\{base64encode\(jsonencode\(\{ ?report ?= ?"weekly"/);
+    const vars = tf.variable as Hcl;
+    expect(vars.weekly_report_schedule[0].default).toBe('0 9 * * 1');
+    expect(vars.weekly_report_time_zone[0].default).toBe('Etc/UTC');
+    expect(vars.enable_weekly_report[0].default).toBe(true);
+    // The reconcile identity already reads the store and holds the token. The one grant the report adds is
+    // reading the folder tree, for the recommended guardrails' placement: read-only, on the watched level,
+    // only with the report on, and none at project level (one project is its own narrowest cover).
+    const grants = allResources().filter(
+      ([address, r]) => IAM_TYPES.test(address.split('.')[0]!) && /report/.test(JSON.stringify(r)),
+    );
+    expect(grants.map(([address]) => address).sort()).toEqual([
+      'google_folder_iam_member.report_folder_viewer',
+      'google_organization_iam_member.report_folder_viewer',
+    ]);
+    for (const [, r] of grants) {
+      expect(r.role).toBe('roles/resourcemanager.folderViewer');
+      expect(String(r.for_each)).toMatch(
+        /var\.enable_weekly_report && var\.level == "(organization|folder)" \? local\.sweepers/,
+      );
+    }
+  });
+
+  it('keeps the decision history as long as history_retention_days says (RUNGUARD_HISTORY_RETENTION)', () => {
+    const commonEnv = local(tf, 'common_env') as Hcl;
+    expect(commonEnv.RUNGUARD_HISTORY_RETENTION).toBe('${var.history_retention_days}d');
+    expect((tf.variable as Hcl).history_retention_days[0].default).toBe(400);
+  });
+
   it('tells reconcile the scope to sweep', () => {
     expect(res('google_cloudfunctions2_function', 'reconcile').service_config[0].environment_variables).toBe(
       '${local.reconcile_env}',
@@ -387,6 +423,8 @@ describe('runguard identities: every grant, and why', () => {
       'google_organization_iam_member.sweep': { for_each: /local\.sweepers/, member: '${each.value}' },
       'google_folder_iam_member.sweep': { for_each: /local\.sweepers/, member: '${each.value}' },
       'google_project_iam_member.sweep': { for_each: /local\.sweepers/, member: '${each.value}' },
+      'google_organization_iam_member.report_folder_viewer': { for_each: /local\.sweepers/, member: '${each.value}' },
+      'google_folder_iam_member.report_folder_viewer': { for_each: /local\.sweepers/, member: '${each.value}' },
       'google_pubsub_topic_iam_member.function': {
         for_each: /local\.access\[f\]\.publishes/,
         member: '${local.function_members[each.value.fn]}',

@@ -30,6 +30,7 @@ locals {
     sweep_role_id          = "${replace(var.prefix, "-", "_")}_sweep"
     decision_metric        = "${var.prefix}/decisions"
     scheduler_job          = "${var.prefix}-reconcile"
+    report_scheduler_job   = "${var.prefix}-weekly-report"
     reconcile_topic        = "${var.prefix}-reconcile"
     reconcile_subscription = "${var.prefix}-reconcile-push"
     secret_bot_token       = "${var.prefix}-slack-bot-token"
@@ -52,7 +53,7 @@ locals {
   pusher_ids = { for f in ["events", "reconcile"] : f => "${var.prefix}-push-${f}" }
 
   # Every collection the Firestore state store writes with an expireAt field.
-  ttl_collections = [for c in ["claims", "reverts", "fights", "threads", "exemptions-current"] : "${var.prefix}-${c}"]
+  ttl_collections = [for c in ["claims", "reverts", "fights", "threads", "exemptions-current", "decisions"] : "${var.prefix}-${c}"]
 }
 
 check "level_id_present" {

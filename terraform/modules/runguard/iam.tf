@@ -268,3 +268,25 @@ resource "google_project_iam_member" "sweep" {
   role    = local.sweep_role_id
   member  = each.value
 }
+
+# --- Weekly report: the folders above the watched projects -----------------------------------------
+# The report's "recommended guardrails" place an organization policy on the narrowest folder that
+# covers the findings, so the reconcile identity reads the folder tree (resourcemanager.folders.get,
+# list): read-only, and only with the weekly report on. A project-level deployment watches one
+# project, which is its own narrowest cover.
+
+resource "google_organization_iam_member" "report_folder_viewer" {
+  for_each = var.enable_reconcile && var.enable_weekly_report && var.level == "organization" ? local.sweepers : {}
+
+  org_id = var.organization_id
+  role   = "roles/resourcemanager.folderViewer"
+  member = each.value
+}
+
+resource "google_folder_iam_member" "report_folder_viewer" {
+  for_each = var.enable_reconcile && var.enable_weekly_report && var.level == "folder" ? local.sweepers : {}
+
+  folder = "folders/${var.folder_id}"
+  role   = "roles/resourcemanager.folderViewer"
+  member = each.value
+}

@@ -73,6 +73,7 @@ locals {
     RUNGUARD_RULES_DIR                = "/workspace/rules"
     RUNGUARD_STATE_STORE              = "firestore"
     RUNGUARD_FUNCTION_TIMEOUT_SECONDS = tostring(local.pushed_function_timeout_seconds)
+    RUNGUARD_HISTORY_RETENTION        = "${var.history_retention_days}d"
   }
 
   # slackInteractions serves one workspace and one app; ids, not secrets.

@@ -33,6 +33,27 @@ resource "google_cloud_scheduler_job" "reconcile" {
   depends_on = [google_project_service.apis]
 }
 
+# The weekly report rides the reconcile path: the same topic, function and identity (which already
+# reads the state store and holds the Slack token), asked by its own message. No new grant. Its
+# minute must not fall inside a sweep (max one instance: a message that finds one running expires).
+resource "google_cloud_scheduler_job" "weekly_report" {
+  count = var.enable_reconcile && var.enable_weekly_report ? 1 : 0
+
+  project     = var.project_id
+  region      = var.region
+  name        = local.names.report_scheduler_job
+  description = "Asks runguard's reconcile function for the weekly report in Slack."
+  schedule    = var.weekly_report_schedule
+  time_zone   = var.weekly_report_time_zone
+
+  pubsub_target {
+    topic_name = google_pubsub_topic.reconcile[0].id
+    data       = base64encode(jsonencode({ report = "weekly", since = "7d", job = local.names.report_scheduler_job }))
+  }
+
+  depends_on = [google_project_service.apis]
+}
+
 resource "google_pubsub_subscription" "reconcile_push" {
   count = var.enable_reconcile ? 1 : 0
 

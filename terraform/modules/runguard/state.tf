@@ -1,4 +1,6 @@
-# Firestore: idempotency claims, exemptions, message references, flip counters.
+# Firestore: idempotency claims, exemptions, message references, flip counters, decision history.
+# The history (<prefix>-decisions) is read by a range on `at` alone, which Firestore's automatic
+# single-field index serves: no composite index (the report filters a project after the read).
 
 resource "google_firestore_database" "default" {
   count = var.create_firestore_database ? 1 : 0

@@ -133,6 +133,45 @@ variable "reconcile_schedule" {
   }
 }
 
+variable "enable_weekly_report" {
+  description = "Post the weekly report (a chart of findings, reverts and exemptions per day and rule, top actors and projects, exemptions about to expire, fights) to slack.defaultChannel, through the reconcile function; needs enable_reconcile and the Slack app's files:write scope."
+  type        = bool
+  default     = true
+}
+
+variable "weekly_report_schedule" {
+  description = "Cron schedule of the weekly report, in weekly_report_time_zone. Keep it off the reconcile sweep's minutes (reconcile_schedule): one instance runs at a time."
+  type        = string
+  default     = "0 9 * * 1"
+
+  validation {
+    condition     = length(split(" ", trimspace(var.weekly_report_schedule))) == 5
+    error_message = "weekly_report_schedule must be a five-field cron expression such as \"0 9 * * 1\"."
+  }
+}
+
+variable "weekly_report_time_zone" {
+  description = "IANA time zone of weekly_report_schedule (e.g. Europe/Berlin): Monday 09:00 where the security leads are."
+  type        = string
+  default     = "Etc/UTC"
+
+  validation {
+    condition     = can(regex("^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$", var.weekly_report_time_zone))
+    error_message = "weekly_report_time_zone must be an IANA time zone name such as Europe/Berlin or Etc/UTC."
+  }
+}
+
+variable "history_retention_days" {
+  description = "How long each decision is kept in Firestore (<prefix>-decisions, TTL on expireAt) for the weekly report and runguard recommend."
+  type        = number
+  default     = 400
+
+  validation {
+    condition     = var.history_retention_days >= 7 && floor(var.history_retention_days) == var.history_retention_days
+    error_message = "history_retention_days must be a whole number of days, at least 7 (the report's week)."
+  }
+}
+
 variable "alert_notification_channels" {
   description = "Monitoring notification channel ids (projects/P/notificationChannels/N) for the alert policies."
   type        = list(string)

@@ -1,5 +1,5 @@
 import type { ProjectsClient } from '@google-cloud/resource-manager';
-import { loopbackClientOptions, loopbackEndpoint } from '../clients/loopback.js';
+import { loopbackClientOptions, loopbackEndpoint } from './loopback.js';
 import { GoogleApiError, toGoogleApiError } from '../core/google-api-error.js';
 
 // Which projects the sweep can see, from Resource Manager v3 SearchProjects. Failures leave here as

@@ -1,0 +1,134 @@
+import type { Firestore } from '@google-cloud/firestore';
+import type { ChannelBurst, CountedMark, DigestChange, DigestStore, QueuedDetail } from './digest.js';
+import {
+  connectFirestore,
+  DEFAULT_DEADLINE_MS,
+  docId,
+  type FirestoreConnectOptions,
+  withDeadline,
+} from './firestore-support.js';
+
+// Burst state in Firestore, one transaction per step: `<prefix>-digests` holds one document per
+// channel (the digest, its counts, the queue cursor and the leases), `<prefix>-digest-findings` one
+// mark per counted finding (so a redelivery is not counted twice) and `<prefix>-digest-details` the
+// queued thread details. Every document has `expireAt` for the TTL policy.
+
+const DAY = 86_400_000;
+/** Many instances write one channel's document during a burst; the client's default of 5 attempts gives up too soon. */
+const MAX_ATTEMPTS = 30;
+
+export interface FirestoreDigestOptions {
+  prefix?: string;
+  deadlineMs?: number;
+  /** expireAt: how long after its last write a document is kept (default 7 days, as the state store). */
+  retentionMs?: number;
+}
+
+type Stored<T> = T & { expireAt: Date };
+
+export class FirestoreDigestStore implements DigestStore {
+  private db: Promise<Firestore> | undefined;
+  private readonly prefix: string;
+  private readonly deadlineMs: number;
+  private readonly retentionMs: number;
+
+  constructor(
+    private readonly source: Firestore | (() => Promise<Firestore>),
+    opts: FirestoreDigestOptions = {},
+  ) {
+    this.prefix = opts.prefix ?? 'runguard';
+    this.deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
+    this.retentionMs = opts.retentionMs ?? 7 * DAY;
+  }
+
+  async update<T>(
+    channel: string,
+    findingId: string | null,
+    decide: (state: ChannelBurst | null, mark: CountedMark | null) => DigestChange<T>,
+    now: number,
+  ): Promise<T> {
+    return this.run('digest update', async (db) => {
+      const channelRef = this.col(db, 'digests').doc(docId(channel));
+      const markRef = findingId === null ? null : this.col(db, 'digest-findings').doc(docId(`${channel}|${findingId}`));
+      return db.runTransaction(
+        async (tx) => {
+          const [snap, markSnap] = await Promise.all([tx.get(channelRef), markRef ? tx.get(markRef) : null]);
+          const state = snap.exists ? (strip(snap.data()) as unknown as ChannelBurst) : null;
+          const mark = markSnap?.exists ? (strip(markSnap.data()) as unknown as CountedMark) : null;
+          const change = decide(state, mark);
+          const expireAt = new Date(now + this.retentionMs);
+          if (change.next) tx.set(channelRef, { ...change.next, expireAt });
+          if (change.counted && markRef) {
+            const { mark: m, detail } = change.counted;
+            // create: a second writer of the same finding fails the whole transaction instead of counting twice.
+            tx.create(markRef, { ...m, channel, expireAt });
+            tx.create(this.col(db, 'digest-details').doc(docId(`${channel}|${detail.seq}`)), {
+              ...detail,
+              channel,
+              expireAt,
+            });
+          }
+          return change.result;
+        },
+        { maxAttempts: MAX_ATTEMPTS },
+      );
+    });
+  }
+
+  async read(channel: string): Promise<ChannelBurst | null> {
+    return this.run('digest read', async (db) => {
+      const snap = await this.col(db, 'digests').doc(docId(channel)).get();
+      return snap.exists ? (strip(snap.data()) as unknown as ChannelBurst) : null;
+    });
+  }
+
+  async detail(channel: string, seq: number): Promise<QueuedDetail | null> {
+    return this.run('digest detail', async (db) => {
+      const snap = await this.col(db, 'digest-details')
+        .doc(docId(`${channel}|${seq}`))
+        .get();
+      return snap.exists ? (strip(snap.data()) as unknown as Stored<QueuedDetail>) : null;
+    });
+  }
+
+  async backlog(): Promise<string[]> {
+    return this.run('digest backlog', async (db) => {
+      // Channels are few (a handful of routes); the cursor check is done here rather than in an index.
+      const snaps = await this.col(db, 'digests').select('channel', 'seq', 'cursor').get();
+      return snaps.docs
+        .map((d) => d.data() as Pick<ChannelBurst, 'channel' | 'seq' | 'cursor'>)
+        .filter((d) => d.cursor < d.seq)
+        .map((d) => d.channel);
+    });
+  }
+
+  private col(db: Firestore, name: string) {
+    return db.collection(`${this.prefix}-${name}`);
+  }
+
+  private run<T>(op: string, fn: (db: Firestore) => Promise<T>): Promise<T> {
+    return withDeadline(op, this.deadlineMs, async () => fn(await this.connect()));
+  }
+
+  private connect(): Promise<Firestore> {
+    if (!this.db) {
+      const source = this.source;
+      this.db = typeof source === 'function' ? source() : Promise.resolve(source);
+      this.db.catch(() => {
+        this.db = undefined;
+      });
+    }
+    return this.db;
+  }
+}
+
+function strip(data: Record<string, unknown> | undefined): Record<string, unknown> {
+  const { expireAt: _e, ...rest } = data ?? {};
+  return rest;
+}
+
+export function createFirestoreDigestStore(
+  opts: FirestoreConnectOptions & FirestoreDigestOptions = {},
+): FirestoreDigestStore {
+  return new FirestoreDigestStore(() => connectFirestore(opts), opts);
+}

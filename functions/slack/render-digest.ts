@@ -83,7 +83,13 @@ export function renderDigest(view: DigestView): RenderedAlert {
         ? '*Some are not reverted (alert only or dry run): they are still open.*'
         : '';
   const rank = (sev: string): number => SEVERITY_RANK[sev as Severity] ?? 9;
-  const sorted = [...agg.groups].sort((a, b) => rank(a.severity) - rank(b.severity) || b.count - a.count);
+  const sorted = [...agg.groups].sort(
+    (a, b) =>
+      rank(a.severity) - rank(b.severity) ||
+      b.count - a.count ||
+      a.rule.localeCompare(b.rule) ||
+      a.project.localeCompare(b.project),
+  );
   const lines = sorted
     .slice(0, LISTED_GROUPS)
     .map(

@@ -102,11 +102,13 @@ export function burstNotifier(
 
   function count(channel: string, id: string, alert: Alert) {
     const newDigestId = randomUUID();
+    // The arrival's own time: a commit retried behind other instances' must not look like a later, slower arrival.
+    const at = now();
     return store.update(
       channel,
       id,
-      (state, mark) => arrive(state, mark, { channel, id, alert, now: now(), newDigestId }, s),
-      now(),
+      (state, mark) => arrive(state, mark, { channel, id, alert, now: at, newDigestId }, s),
+      at,
     );
   }
 
@@ -133,25 +135,24 @@ export function burstNotifier(
       const message = renderDigest({ agg: step.digest.agg });
       let ts: string;
       try {
-        ts = await post(channel, step.digest.ts, message);
+        const known = step.digest.ts ?? (await store.message(channel, digestId));
+        const posted = await post(channel, known, message);
+        ts = known ?? (await store.claimMessage(channel, digestId, posted, now()));
+        if (ts !== posted) {
+          log({
+            severity: 'WARNING',
+            message: `a second digest message was posted in ${channel} (a lease lapsed mid-post): ${posted}`,
+            event: 'digest-duplicate',
+            channel,
+            ts: posted,
+          });
+          await post(channel, ts, message);
+        }
       } catch (e) {
         await store.update(channel, null, (st) => releaseRender(st, me), now()).catch(() => {});
-        throw toNotifyError(e);
+        throw e instanceof TransientError ? e : toNotifyError(e);
       }
-      const { orphan } = await store.update(
-        channel,
-        null,
-        (st) => finishRender(st, digestId, step.version, ts, me, now()),
-        now(),
-      );
-      if (orphan)
-        log({
-          severity: 'WARNING',
-          message: `a second digest message was posted in ${channel} (a lease lapsed mid-post): ${ts}`,
-          event: 'digest-duplicate',
-          channel,
-          ts,
-        });
+      await store.update(channel, null, (st) => finishRender(st, digestId, step.version, ts, me, now()), now());
     }
   }
 
@@ -200,7 +201,8 @@ export function burstNotifier(
     }
     const alert = JSON.parse(detail.alert) as Alert;
     const state = await store.read(channel);
-    const threadTs = state ? threadOf(state, detail.digestId) : null;
+    const threadTs =
+      (state ? threadOf(state, detail.digestId) : null) ?? (await store.message(channel, detail.digestId));
     if (threadTs === null && state?.open?.id === detail.digestId)
       throw new TransientError('the digest is not posted yet');
     try {

@@ -76,21 +76,29 @@ export function arrive(
   input: { channel: string; id: string; alert: Alert; now: number; newDigestId: string },
   s: BurstSettings,
 ): DigestChange<Arrival> {
+  if (mark?.digestId === null) return { result: { kind: 'single' } };
   if (mark) return { result: { kind: 'again', digestId: mark.digestId, version: mark.version } };
   const { now } = input;
   const st = state ?? emptyChannel(input.channel, now);
   const level = Math.max(0, st.level - (Math.max(0, now - st.levelAt) / 1000) * s.perSecond) + 1;
+  // Arrivals commit out of order across instances; the bucket's clock never goes back.
+  const levelAt = Math.max(st.levelAt, now);
   let open = st.open && now - st.open.agg.lastAt <= s.quietMs ? st.open : null;
   const threads = closeInto(st, open);
   if (!open && level <= s.threshold)
-    return { result: { kind: 'single' }, next: { ...st, level, levelAt: now, open, threads } };
+    return {
+      result: { kind: 'single' },
+      next: { ...st, level, levelAt, open, threads },
+      // So that a redelivery racing this one is not counted in a digest that opens meanwhile.
+      counted: { findingId: input.id, mark: { digestId: null, version: 0, seq: -1 } },
+    };
   const opened = !open;
   open ??= { id: input.newDigestId, openedAt: now, version: 0, shown: 0, ts: null, agg: emptyAggregate(now) };
   const version = open.version + 1;
   const next: ChannelBurst = {
     ...st,
     level,
-    levelAt: now,
+    levelAt,
     threads,
     open: { ...open, version, agg: addToAggregate(open.agg, input.alert, now) },
     seq: st.seq + 1,

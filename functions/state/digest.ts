@@ -70,9 +70,9 @@ export interface ChannelBurst {
   drain: Lease | null;
 }
 
-/** A finding counted in a digest: a redelivery finds it and is not counted again. */
+/** A finding seen: counted in a digest, or sent alone (digestId null). A redelivery finds it and goes the same way. */
 export interface CountedMark {
-  digestId: string;
+  digestId: string | null;
   version: number;
   seq: number;
 }
@@ -90,8 +90,8 @@ export interface DigestChange<T> {
   result: T;
   /** The channel's new state; absent: nothing is written. */
   next?: ChannelBurst;
-  /** Written with `next`, atomically: the finding's mark and its queued detail. */
-  counted?: { findingId: string; mark: CountedMark; detail: QueuedDetail };
+  /** Written with `next`, atomically: the finding's mark and, when counted in a digest, its queued detail. */
+  counted?: { findingId: string; mark: CountedMark; detail?: QueuedDetail };
 }
 
 export interface DigestStore {
@@ -110,6 +110,13 @@ export interface DigestStore {
   detail(channel: string, seq: number): Promise<QueuedDetail | null>;
   /** Channels with details not posted yet: the sweep resumes them. */
   backlog(): Promise<string[]>;
+  /**
+   * Records `ts` as digest `digestId`'s message unless one is recorded already; answers the recorded one.
+   * Apart from the channel document, which every finding of a burst writes: this commit meets no contention,
+   * so a poster saves its ts long before its lease could lapse and a second poster could post again.
+   */
+  claimMessage(channel: string, digestId: string, ts: string, now: number): Promise<string>;
+  message(channel: string, digestId: string): Promise<string | null>;
 }
 
 /** One process (tests, `npm start`); share one instance between notifiers to stand for several instances. */
@@ -117,6 +124,7 @@ export class MemoryDigestStore implements DigestStore {
   private readonly channels = new Map<string, ChannelBurst>();
   private readonly marks = new Map<string, CountedMark>();
   private readonly details = new Map<string, QueuedDetail>();
+  private readonly messages = new Map<string, string>();
   /** Set to make every call fail, as an unreachable Firestore would. */
   failing: Error | null = null;
 
@@ -133,7 +141,7 @@ export class MemoryDigestStore implements DigestStore {
     if (change.counted) {
       const { findingId: id, mark: m, detail } = change.counted;
       this.marks.set(`${channel}|${id}`, { ...m });
-      this.details.set(`${channel}|${detail.seq}`, { ...detail });
+      if (detail) this.details.set(`${channel}|${detail.seq}`, { ...detail });
     }
     return change.result;
   }
@@ -152,6 +160,18 @@ export class MemoryDigestStore implements DigestStore {
   async backlog(): Promise<string[]> {
     this.check();
     return [...this.channels.values()].filter((c) => c.cursor < c.seq).map((c) => c.channel);
+  }
+
+  async claimMessage(channel: string, digestId: string, ts: string): Promise<string> {
+    this.check();
+    const key = `${channel}|${digestId}`;
+    if (!this.messages.has(key)) this.messages.set(key, ts);
+    return this.messages.get(key)!;
+  }
+
+  async message(channel: string, digestId: string): Promise<string | null> {
+    this.check();
+    return this.messages.get(`${channel}|${digestId}`) ?? null;
   }
 
   private check(): void {

@@ -15,7 +15,8 @@ import {
 // Burst state in Firestore, one atomic commit per step: `<prefix>-digests` holds one document per
 // channel (the digest, its counts, the queue cursor and the leases), `<prefix>-digest-findings` one
 // mark per finding seen (so a redelivery is not counted twice), `<prefix>-digest-details` the queued
-// thread details and `<prefix>-digest-messages` each digest's message ts. Every document has `expireAt` for the TTL policy.
+// thread details and `<prefix>-digest-messages` each digest's message ts. Every document has
+// `expireAt` for the TTL policy.
 
 const DAY = 86_400_000;
 

@@ -69,7 +69,7 @@ describe('Slack burst mode', () => {
     expect(messages.every((m) => m.reply_count === 0)).toBe(true);
   });
 
-  it('gathers a burst from two instances into one digest with exact counts, each detail once in its thread', async () => {
+  it('gathers a burst from two instances into one digest: exact counts, each detail once in its thread', async () => {
     const store = new MemoryDigestStore();
     const ns = [await instance(store), await instance(store)];
     await burst(ns, 0, 40);
@@ -126,7 +126,7 @@ describe('Slack burst mode', () => {
     expect(warnings[0]).toMatchObject({ severity: 'WARNING' });
   });
 
-  it('leaves the details to whoever resumes them; one Slack refuses for good is logged as alert-undelivered', async () => {
+  it('leaves details to whoever resumes them; one Slack refuses for good is logged as alert-undelivered', async () => {
     const store = new MemoryDigestStore();
     const logs: LogLine[] = [];
     // A budget of nothing: the invocations return once counted and shown, and post no detail.

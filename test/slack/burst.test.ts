@@ -73,7 +73,7 @@ describe('burst decisions', () => {
     expect(ch.state!.seq).toBe(total);
   });
 
-  it('closes the digest after a quiet period: the next finding goes out alone, the next burst gets a new digest', () => {
+  it('closes the digest after a quiet period: the next finding goes alone, the next burst gets a new digest', () => {
     const ch = channel();
     for (let i = 0; i < 10; i++) ch.arrive(i, i * 100);
     const first = ch.state!.open!.id;

@@ -38,6 +38,7 @@ interface Figures {
   max: number;
   lastDetail: number;
   notifyP99: number;
+  notifyMax: number;
   rateLimited: number;
   failed: number;
 }
@@ -133,6 +134,7 @@ async function run(digest: boolean): Promise<Figures> {
     max: pct(delays, 100),
     lastDetail: Math.max(...posts.map((h) => h.at)) - t0,
     notifyP99: pct(returned, 99),
+    notifyMax: pct(returned, 100),
     rateLimited: slack.rateLimitedCount,
     failed,
   };
@@ -156,6 +158,7 @@ const rows: Array<[string, (f: Figures) => string]> = [
   ['arrival → visible max', (f) => s(f.max)],
   ['first alert → last message or detail', (f) => s(f.lastDetail)],
   ['notify() returned, p99', (f) => s(f.notifyP99)],
+  ['notify() returned, max (the drainer)', (f) => s(f.notifyMax)],
   ['HTTP 429s', (f) => String(f.rateLimited)],
   ['failed notify() calls', (f) => String(f.failed)],
 ];

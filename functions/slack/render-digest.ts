@@ -60,13 +60,12 @@ function span(agg: DigestAggregate): string {
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
-function topNames(list: NameCount[], more: number, show: (n: string) => string, noun: string): string {
+/** The most frequent names first; a count only where it says something (more than once). */
+function topNames(list: NameCount[], more: number, show: (n: string) => string): string {
   const sorted = [...list].sort((a, b) => b.count - a.count || a.name.localeCompare(b.name));
-  const lines = sorted.slice(0, LISTED_NAMES).map((n) => `• ${show(n.name)} — ${n.count}`);
+  const lines = sorted.slice(0, LISTED_NAMES).map((n) => `• ${show(n.name)}${n.count > 1 ? ` ×${n.count}` : ''}`);
   const hidden = sorted.slice(LISTED_NAMES).reduce((k, n) => k + n.count, 0) + more;
-  const others = sorted.length - LISTED_NAMES + (more > 0 ? 1 : 0);
-  if (hidden > 0)
-    lines.push(`• _and ${plural(hidden, 'more finding')} on ${more > 0 ? 'at least ' : ''}${plural(others, noun)}_`);
+  if (hidden > 0) lines.push(`• _and ${plural(hidden, 'more finding')} on others_`);
   return lines.join('\n');
 }
 
@@ -106,13 +105,8 @@ export function renderDigest(view: DigestView): RenderedAlert {
       `_and ${plural(hiddenCount, 'more finding')} in ${more ? 'at least ' : ''}${plural(n, 'other rule/project')}_`,
     );
   }
-  const actors = topNames(agg.actors, agg.actorsMore, (n) => md(oneLine(n), BUDGET.fieldValue), 'other actor');
-  const resources = topNames(
-    agg.resources,
-    agg.resourcesMore,
-    (n) => code(shortServiceName(n), BUDGET.fieldValue),
-    'other resource',
-  );
+  const actors = topNames(agg.actors, agg.actorsMore, (n) => md(oneLine(n), BUDGET.fieldValue));
+  const resources = topNames(agg.resources, agg.resourcesMore, (n) => code(shortServiceName(n), BUDGET.fieldValue));
   const posted = view.detailsPosted;
   const thread =
     posted === undefined
@@ -125,7 +119,7 @@ export function renderDigest(view: DigestView): RenderedAlert {
     section(`*By rule and project:*\n${lines.join('\n')}`),
     {
       type: 'section',
-      fields: [mrkdwn(`*Who made the changes*\n${actors}`), mrkdwn(`*Most affected resources*\n${resources}`)],
+      fields: [mrkdwn(`*Who made the changes*\n${actors}`), mrkdwn(`*Resources*\n${resources}`)],
     },
     {
       type: 'context',

@@ -62,11 +62,20 @@ describe('the burst digest', () => {
 
   it('names the actors and the most affected resources, with the rest counted', () => {
     const out = textOf(renderDigest({ agg: terraformBurst() }).blocks);
-    expect(out).toContain('terraform@ci-project.iam.gserviceaccount.com — 190');
-    expect(out).toContain('mallory@example.com — 10');
-    // 40 services, 5 each; KEPT_NAMES kept by name, the others only counted.
-    expect(out).toMatch(/shop-prod\/europe-west1\/svc-\d+ — 5/);
-    expect(out).toContain(`and ${200 - 5 * 5} more findings on at least ${KEPT_NAMES - 5 + 1} other resources`);
+    expect(out).toContain('terraform@ci-project.iam.gserviceaccount.com ×190');
+    expect(out).toContain('mallory@example.com ×10');
+    // 40 services, 5 findings each: five named, the other 175 findings counted.
+    expect(out.match(/shop-(prod|dev)\/europe-west1\/svc-\d+ ×5/g)).toHaveLength(5);
+    expect(out).toContain('and 175 more findings on others');
+  });
+
+  it('gives no count for what changed once', () => {
+    let agg = emptyAggregate(T0);
+    for (let i = 0; i < 3; i++) agg = addToAggregate(agg, alertFor({ service: `s${i}`, insertId: `${i}` }), T0);
+    const out = textOf(renderDigest({ agg }).blocks);
+    expect(out).toContain('• shop-prod/europe-west1/s0 •');
+    expect(out).not.toContain('×1');
+    expect(out).not.toContain('more finding');
   });
 
   it('stays within Slack’s limits and the same size whatever a flood holds', () => {

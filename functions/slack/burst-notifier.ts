@@ -167,14 +167,18 @@ export function burstNotifier(
   }
 
   /** Posts the channel's queued details while this invocation holds the drain lease and has time. */
-  async function drain(channel: string): Promise<void> {
+  async function drain(channel: string, until = now() + drainBudgetMs): Promise<void> {
     const me = holder();
-    const until = now() + drainBudgetMs;
+    let emptied = false;
     try {
       while (now() < until) {
         const seen = await store.read(channel);
         const peek = startDrain(seen, me, now(), s).result;
-        if (peek.kind === 'idle' || peek.kind === 'busy') return;
+        if (peek.kind === 'busy') return;
+        if (peek.kind === 'idle') {
+          emptied = seen?.drain?.holder === me;
+          break;
+        }
         const step = await store.update(channel, null, (st) => startDrain(st, me, now(), s), now());
         if (step.kind !== 'post') return;
         const started = now();
@@ -186,6 +190,12 @@ export function burstNotifier(
     } finally {
       await store.update(channel, null, (st) => releaseDrain(st, me), now()).catch(() => {});
     }
+    // A finding counted while this holder was letting go found the lease taken and left its detail
+    // to it: look once more after letting go.
+    if (!emptied) return;
+    const after = await store.read(channel);
+    if (after && after.cursor < after.seq && startDrain(after, me, now(), s).result.kind === 'post')
+      await drain(channel, until);
   }
 
   async function postDetail(channel: string, seq: number): Promise<void> {

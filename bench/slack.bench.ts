@@ -6,7 +6,8 @@
 //   npx tsx bench/slack.bench.ts                 both, side by side (about 7 minutes)
 //   BENCH_DIGEST=0 / BENCH_DIGEST=1              only one of them
 //   BENCH_ALERTS=200 BENCH_WINDOW_S=60 BENCH_INSTANCES=3
-// With FIRESTORE_EMULATOR_HOST set, burst mode keeps its state in that emulator instead of memory.
+// BENCH_FIRESTORE=1: burst mode's state in a Firestore emulator this bench starts (and stops), each
+// instance with its own client, as on Cloud Functions; otherwise one memory store shared by the instances.
 import { parseConfig } from '../functions/config/load.js';
 import { createSlackApi } from '../functions/slack/client.js';
 import { burstNotifier } from '../functions/slack/burst-notifier.js';
@@ -15,6 +16,7 @@ import { type DigestStore, MemoryDigestStore } from '../functions/state/digest.j
 import { createFirestoreDigestStore } from '../functions/state/firestore-digest.js';
 import { MemoryStateStore } from '../functions/state/memory.js';
 import type { Notifier } from '../functions/core/notify.js';
+import { type EmulatorHandle, startFirestoreEmulator } from '../stand-ins/emulators.js';
 import { type HistoryEntry, startSlackStandIn } from '../stand-ins/slack/index.js';
 import { alertFor } from '../test/slack/alerts.js';
 
@@ -91,17 +93,21 @@ async function run(digest: boolean): Promise<Figures> {
   const { config } = parseConfig(`slack:\n  defaultChannel: "${CHANNEL}"\n`, 'bench');
   const routing = config!.slack!;
   const threads = new MemoryStateStore();
-  const store: DigestStore = process.env.FIRESTORE_EMULATOR_HOST
-    ? createFirestoreDigestStore({ prefix: `bench-${Date.now()}` })
-    : new MemoryDigestStore();
+  const shared = new MemoryDigestStore();
+  const prefix = `bench-${Date.now()}`;
+  const storeFor = (): DigestStore =>
+    firestore
+      ? createFirestoreDigestStore({ prefix, emulatorHost: firestore.host, projectId: 'runguard-bench' })
+      : shared;
   const instances: Notifier[] = [];
-  for (let k = 0; k < (digest ? INSTANCES : 1); k++) {
+  const count = digest ? INSTANCES : 1;
+  for (let k = 0; k < count; k++) {
     const api = await createSlackApi('xoxb-bench', slack.apiUrl);
     const inner = slackNotifier(api, routing, threads, () => {}, Date.now);
     const log = (l: { severity?: string; message: string }) => {
       if (l.severity !== 'INFO' && l.severity !== 'DEBUG') console.log(`  [${l.severity}] ${l.message}`);
     };
-    instances.push(digest ? burstNotifier(inner, api, routing, store, log, Date.now) : inner);
+    instances.push(digest ? burstNotifier(inner, api, routing, storeFor(), log, Date.now) : inner);
   }
   const t0 = Date.now();
   const arrivals: number[] = [];
@@ -125,7 +131,7 @@ async function run(digest: boolean): Promise<Figures> {
   const delays = v.at.map((t, i) => t - arrivals[i]!);
   const posts = history.filter((h) => h.kind === 'post');
   const figures: Figures = {
-    label: digest ? `burst mode (${instances.length} instances)` : 'per alert (before)',
+    label: digest ? `burst, ${instances.length} instances${firestore ? ', Firestore' : ''}` : 'per alert (before)',
     topLevel: v.topLevel,
     accounted: v.accounted,
     details: posts.filter((h) => h.thread_ts !== undefined).length,
@@ -146,9 +152,19 @@ console.log(
   `Slack burst: ${N} alerts about ${N} resources arriving evenly over ${WINDOW_MS / 1000} s, one channel; ` +
     'chat.postMessage 1/s per channel (burst 5), chat.update 50/min per workspace (burst 10)',
 );
+const firestore: EmulatorHandle | null =
+  process.env.BENCH_FIRESTORE === '1' ? await startFirestoreEmulator({ project: 'runguard-bench', log: false }) : null;
+if (firestore) {
+  // The emulator's first answers take seconds (start-up, connection); not what this bench measures.
+  await createFirestoreDigestStore({ emulatorHost: firestore.host, projectId: 'runguard-bench' }).read('warm-up');
+}
 const modes = process.env.BENCH_DIGEST === '0' ? [false] : process.env.BENCH_DIGEST === '1' ? [true] : [false, true];
 const results: Figures[] = [];
-for (const m of modes) results.push(await run(m));
+try {
+  for (const m of modes) results.push(await run(m));
+} finally {
+  await firestore?.stop();
+}
 const rows: Array<[string, (f: Figures) => string]> = [
   ['top-level messages', (f) => String(f.topLevel)],
   ['alerts visible (own message or digest count)', (f) => `${f.accounted}/${N}`],
@@ -165,3 +181,5 @@ const rows: Array<[string, (f: Figures) => string]> = [
 const w = Math.max(...rows.map(([r]) => r.length));
 console.log(`  ${''.padEnd(w)}  ${results.map((r) => r.label.padStart(28)).join('')}`);
 for (const [name, get] of rows) console.log(`  ${name.padEnd(w)}  ${results.map((r) => get(r).padStart(28)).join('')}`);
+// The Firestore clients keep their gRPC channels open; the figures are printed.
+if (firestore) process.exit(0);

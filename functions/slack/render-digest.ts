@@ -135,7 +135,7 @@ export function renderDigest(view: DigestView): RenderedAlert {
   ];
   const text = fitMrkdwn(
     `${marker} runguard burst: ${plural(agg.total, 'finding')} in ${span(agg)} (${doneWords(agg.done, false)})` +
-      `${failed > 0 ? ` — ${failed} still open` : ''}; details in the thread`,
+      `${failed > 0 ? ` — ${failed} could not be put back` : ''}; details in the thread`,
     BUDGET.notification,
   );
   return { text, blocks };

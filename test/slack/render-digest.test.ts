@@ -43,7 +43,7 @@ describe('the burst digest', () => {
     expect(text).toMatch(
       /^🔴 runguard burst: 200 findings in 1 min \(2 revert failed · 50 alert only · 148 reverted\)/,
     );
-    expect(text).toContain('2 still open');
+    expect(text).toContain('2 could not be put back');
   });
 
   it('says first what is still open: failures before the alert-only ones', () => {

@@ -37,6 +37,8 @@ export interface Notifier {
   notify(alert: Alert): Promise<void>;
   /** One message per sweep that found something new; the per-finding alerts carry the detail. */
   summarize(summary: SweepSummary): Promise<void>;
+  /** Posts what a burst left queued (its findings' own alerts), where a stalled queue may wait; the sweep calls it. */
+  resume?(): Promise<void>;
 }
 
 /** What a sweep tells people when something is new. */

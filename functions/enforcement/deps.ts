@@ -14,6 +14,9 @@ import type { CompiledRule } from '../rules/compile.js';
 import type { Config } from '../config/resolve.js';
 import { createSlackApi } from '../slack/client.js';
 import { type SlackApi, slackNotifier } from '../slack/notifier.js';
+import { burstNotifier } from '../slack/burst-notifier.js';
+import { type DigestStore, MemoryDigestStore } from '../state/digest.js';
+import { createFirestoreDigestStore } from '../state/firestore-digest.js';
 import type { StateStore } from '../state/types.js';
 
 export interface LiveDeps extends ActDeps {
@@ -101,7 +104,7 @@ const LEASE_MARGIN_MS = 90_000;
  * so it is only used there when asked for by name, and said at start.
  */
 function chooseStateStore(env: NodeJS.ProcessEnv, log: Logger): StateStore {
-  const choice = env.RUNGUARD_STATE_STORE ?? (env.K_SERVICE || env.FIRESTORE_EMULATOR_HOST ? 'firestore' : 'memory');
+  const choice = stateChoice(env);
   if (choice === 'firestore') return firestoreStateFromEnv(env);
   if (choice !== 'memory') throw new Error(`RUNGUARD_STATE_STORE must be "firestore" or "memory", not "${choice}"`);
   if (env.K_SERVICE)
@@ -112,6 +115,9 @@ function chooseStateStore(env: NodeJS.ProcessEnv, log: Logger): StateStore {
     });
   return new MemoryStateStore();
 }
+
+const stateChoice = (env: NodeJS.ProcessEnv): string =>
+  env.RUNGUARD_STATE_STORE ?? (env.K_SERVICE || env.FIRESTORE_EMULATOR_HOST ? 'firestore' : 'memory');
 
 /**
  * runguard's Firestore: RUNGUARD_FIRESTORE_DATABASE names a database other than (default); FIRESTORE_EMULATOR_HOST the
@@ -135,8 +141,12 @@ function chooseNotifier(
   now: () => number,
 ): Notifier {
   const token = env.SLACK_BOT_TOKEN;
-  if (config.slack && token)
-    return slackNotifier(lazySlackApi(token, env.SLACK_API_URL), config.slack, state, log, now);
+  if (config.slack && token) {
+    const api = lazySlackApi(token, env.SLACK_API_URL);
+    const single = slackNotifier(api, config.slack, state, log, now);
+    if (env.RUNGUARD_SLACK_BURST === 'off') return single;
+    return burstNotifier(single, api, config.slack, digestStore(env), log, now, burstOptions(env));
+  }
   if (config.slack || token) {
     const missing = config.slack ? 'SLACK_BOT_TOKEN is not set' : 'the configuration has no slack.defaultChannel';
     log({
@@ -146,6 +156,34 @@ function chooseNotifier(
     });
   }
   return logNotifier(log);
+}
+
+/** Burst state lives where the rest of the state does: shared in Firestore, or in this process. */
+function digestStore(env: NodeJS.ProcessEnv): DigestStore {
+  if (stateChoice(env) !== 'firestore') return new MemoryDigestStore();
+  return createFirestoreDigestStore({
+    ...(env.RUNGUARD_FIRESTORE_DATABASE ? { databaseId: env.RUNGUARD_FIRESTORE_DATABASE } : {}),
+    ...(env.FIRESTORE_EMULATOR_HOST ? { emulatorHost: env.FIRESTORE_EMULATOR_HOST } : {}),
+  });
+}
+
+/** The README's RUNGUARD_SLACK_BURST_* settings; a value that is not a positive number keeps the default. */
+export function burstOptions(env: NodeJS.ProcessEnv): Parameters<typeof burstNotifier>[6] {
+  const positive = (v: string | undefined): number | undefined => {
+    const n = Number(v);
+    return v !== undefined && Number.isFinite(n) && n > 0 ? n : undefined;
+  };
+  const threshold = positive(env.RUNGUARD_SLACK_BURST_THRESHOLD);
+  const quiet = positive(env.RUNGUARD_SLACK_BURST_QUIET_SECONDS);
+  const timeout = positive(env.RUNGUARD_FUNCTION_TIMEOUT_SECONDS) ?? 540;
+  return {
+    settings: {
+      ...(threshold !== undefined ? { threshold } : {}),
+      ...(quiet !== undefined ? { quietMs: quiet * 1000 } : {}),
+    },
+    // One invocation drains for at most this long, well inside the function's timeout; the next takes over.
+    drainBudgetMs: Math.max(0, Math.min(240_000, timeout * 1000 - 120_000)),
+  };
 }
 
 /** Where Slack works, the self-watch kinds also reach the default channel (rate-limited); else null: the log as is. */

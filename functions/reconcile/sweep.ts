@@ -56,6 +56,15 @@ export async function sweep(projects: readonly string[], deps: SweepDeps): Promi
   );
   report.finishedAt = deps.now();
   if (deps.notify) await summarize(report, deps);
+  // A burst's details whose drainer died or ran out of time wait for this, or for the next alert.
+  if (deps.notify)
+    await deps.notifier.resume?.().catch((e: unknown) =>
+      deps.log({
+        severity: 'WARNING',
+        message: `burst details not resumed: ${(e as Error)?.message ?? String(e)}`,
+        event: 'digest-drain-paused',
+      }),
+    );
   const scanned = report.projects.reduce((n, p) => n + p.scanned, 0);
   const fresh = report.findings.filter((f) => f.isNew).length;
   deps.log({

@@ -6,6 +6,7 @@ export {
   DEFAULT_IDENTITY,
   cmpTs,
   type ChannelSpec,
+  type HistoryEntry,
   type Identity,
   type RateLimit,
   type StoredMessage,

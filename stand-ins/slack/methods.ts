@@ -1,5 +1,6 @@
 // The Web API methods runguard uses, answered like Slack: HTTP 200 with {ok:false,error} for
-// platform errors, HTTP 429 + Retry-After for the chat.postMessage per-channel limit.
+// platform errors, HTTP 429 + Retry-After for the chat.postMessage per-channel limit and for
+// chat.update's workspace-wide Tier 3 limit.
 import type { Buckets, ChannelSpec, StoredMessage, Workspace } from './state.js';
 
 export type Args = Record<string, unknown>;
@@ -10,7 +11,12 @@ export interface Reply {
   /** Sent instead of JSON.stringify(body) (e.g. an HTML error page). */
   raw?: string;
 }
-type Handler = (args: Args, ws: Workspace, buckets: Buckets) => Reply;
+/** The per-channel chat.postMessage bucket and the workspace's chat.update bucket. */
+export interface Limits {
+  posts: Buckets;
+  updates: Buckets;
+}
+type Handler = (args: Args, ws: Workspace, limits: Limits) => Reply;
 
 export const ok = (body: Record<string, unknown> = {}): Reply => ({ status: 200, body: { ok: true, ...body } });
 export const err = (error: string, extra: Record<string, unknown> = {}): Reply => ({
@@ -68,7 +74,7 @@ export function wire(m: StoredMessage): Record<string, unknown> {
   return structuredClone(rest);
 }
 
-const postMessage: Handler = (args, ws, buckets) => {
+const postMessage: Handler = (args, ws, { posts }) => {
   const c = writable(args, ws);
   if (isReply(c)) return c;
   const bad = content(args, true);
@@ -79,7 +85,7 @@ const postMessage: Handler = (args, ws, buckets) => {
     if (!parent) return err('thread_not_found');
     threadTs = parent.thread_ts ?? parent.ts; // a reply to a reply lands in the parent's thread
   }
-  const gate = buckets.take(c.id);
+  const gate = posts.take(c.id);
   if (!gate.ok) return rateLimited(gate.retryAfter);
   const msg = ws.post(c.id, {
     text: str(args.text) ?? '',
@@ -92,7 +98,7 @@ const postMessage: Handler = (args, ws, buckets) => {
   return ok({ channel: c.id, ts: msg.ts, message: wire(msg) });
 };
 
-const update: Handler = (args, ws) => {
+const update: Handler = (args, ws, { updates }) => {
   const c = writable(args, ws);
   if (isReply(c)) return c;
   const ts = str(args.ts);
@@ -100,6 +106,9 @@ const update: Handler = (args, ws) => {
   if (!msg) return err('message_not_found');
   const bad = content(args, false);
   if (bad) return bad;
+  // Tier 3 counts per method and workspace, whatever the channel.
+  const gate = updates.take('workspace');
+  if (!gate.ok) return rateLimited(gate.retryAfter);
   ws.update(msg, {
     text: str(args.text) ?? (args.text === '' ? '' : undefined),
     blocks: arr(args.blocks),

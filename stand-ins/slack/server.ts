@@ -9,6 +9,7 @@ import {
   type ChannelSpec,
   DEFAULT_CHANNELS,
   DEFAULT_IDENTITY,
+  type HistoryEntry,
   type Identity,
   type RateLimit,
   type StoredView,
@@ -31,6 +32,11 @@ export interface SlackStandInOptions {
   usergroups?: Record<string, string[]>;
   /** chat.postMessage per-channel bucket; false turns it off. Default {perSecond: 1, burst: 5}. */
   rateLimit?: RateLimit | false;
+  /**
+   * chat.update workspace bucket (Slack's Tier 3: about 50 per minute). Default {perSecond: 50/60, burst: 10}, or
+   * off when `rateLimit` is false.
+   */
+  updateRateLimit?: RateLimit | false;
   /** Makes ts deterministic: start + n × 100 µs (e.g. 1732350000 → "1732350000.000100"). Default: wall clock. */
   startTs?: number;
   identity?: Partial<Identity>;
@@ -64,6 +70,8 @@ export interface SlackStandIn {
   messages(channel: string): ThreadedMessage[];
   readonly ephemeral: Workspace['ephemeral'];
   readonly views: ReadonlyMap<string, StoredView>;
+  /** Every successful post and update (oldest first), with its time; of one channel (id, name or #name) if given. */
+  history(channel?: string): HistoryEntry[];
   /** Successful chat.postMessage calls per channel id. */
   readonly postsPerChannel: Readonly<Record<string, number>>;
   /** Files uploaded through files.getUploadURLExternal, by id, with their bytes once posted. */
@@ -71,6 +79,8 @@ export interface SlackStandIn {
   /** HTTP 429 answers given. */
   readonly rateLimitedCount: number;
   rateLimit(limit: RateLimit | false): void;
+  /** The chat.update (Tier 3, whole workspace) bucket; refilled. */
+  updateRateLimit(limit: RateLimit | false): void;
   /** The next `times` calls of `method` ('*' for any) answer HTTP `status`. */
   fail(method: string, f: { status: 500 | 502 | 503 | number; times?: number; retryAfter?: number }): void;
   /** The next `times` calls of `method` ('*' for any) answer HTTP 200 {ok:false, error}. */
@@ -92,6 +102,9 @@ export interface SlackStandIn {
   reset(): void;
   close(): Promise<void>;
 }
+
+/** Slack's Tier 3 (chat.update): "50+ per minute", per method and workspace. */
+const TIER3_PER_MINUTE = 50;
 
 const JSON_FIELDS = ['blocks', 'attachments', 'metadata', 'view'];
 type Fault = { method: string; times: number } & (
@@ -155,6 +168,10 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
   ws.triggerLifetimeMs = opts.triggerLifetimeMs ?? 3_000;
   const buckets = new Buckets(opts.rateLimit ?? { perSecond: 1, burst: 5 });
   const initialLimit = buckets.limit;
+  const updates = new Buckets(
+    opts.updateRateLimit ?? (opts.rateLimit === false ? false : { perSecond: TIER3_PER_MINUTE / 60, burst: 10 }),
+  );
+  const initialUpdateLimit = updates.limit;
   const requests: RecordedRequest[] = [];
   const uploads = new FileUploads();
   let faults: Fault[] = [];
@@ -235,7 +252,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
           ? uploads.completeUploadExternal
           : METHODS[method];
     if (!handler) return err('unknown_method', { req_method: method });
-    return handler(parsed, ws, buckets);
+    return handler(parsed, ws, { posts: buckets, updates });
   }
 
   const server = createServer((req, res) => {
@@ -262,6 +279,10 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       return requests;
     },
     messages: (channel) => ws.messages(channel),
+    history: (channel) => {
+      const id = channel === undefined ? undefined : (ws.channel(channel)?.id ?? channel);
+      return ws.history.filter((h) => id === undefined || h.channel === id).map((h) => structuredClone(h));
+    },
     get ephemeral() {
       return ws.ephemeral;
     },
@@ -276,6 +297,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       return rateLimitedCount;
     },
     rateLimit: (limit) => buckets.reset(limit),
+    updateRateLimit: (limit) => updates.reset(limit),
     fail: (method, f) => {
       faults.push({
         kind: 'http',
@@ -302,6 +324,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       delays = initialDelays();
       rateLimitedCount = 0;
       buckets.reset(initialLimit);
+      updates.reset(initialUpdateLimit);
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -336,6 +336,42 @@ describe('Slack stand-in: rate limits and faults, as WebClient handles them', ()
   });
 });
 
+describe('Slack stand-in: chat.update limit and history', () => {
+  it('limits chat.update across the whole workspace (Tier 3), apart from chat.postMessage', async () => {
+    standIn.updateRateLimit({ perSecond: 1, burst: 2 });
+    const c = client(TOKEN, { rejectRateLimitedCalls: true });
+    const a = await c.chat.postMessage({ channel: ALERTS, text: 'a' });
+    const b = await c.chat.postMessage({ channel: 'security-oncall', text: 'b' });
+    await c.chat.update({ channel: ALERTS, ts: a.ts!, text: 'a1' });
+    await c.chat.update({ channel: 'security-oncall', ts: b.ts!, text: 'b1' });
+    const third = await c.chat.update({ channel: ALERTS, ts: a.ts!, text: 'a2' }).catch((e: { code?: string }) => e);
+    expect(third).toMatchObject({ code: ErrorCode.RateLimitedError });
+    // The posting bucket is another one: still open.
+    await c.chat.postMessage({ channel: ALERTS, text: 'c' });
+    expect(standIn.rateLimitedCount).toBe(1);
+  });
+
+  it('keeps every post and update with its time, also after the message changed again', async () => {
+    const c = client();
+    const before = Date.now();
+    const a = await c.chat.postMessage({ channel: ALERTS, text: 'first', blocks: BLOCKS });
+    await c.chat.postMessage({ channel: ALERTS, text: 'reply', thread_ts: a.ts! });
+    await c.chat.update({ channel: ALERTS, ts: a.ts!, text: 'second' });
+    await c.chat.postMessage({ channel: 'security-oncall', text: 'elsewhere' });
+    const h = standIn.history('#runguard-alerts');
+    expect(h.map((e) => [e.kind, e.text, e.thread_ts === a.ts])).toEqual([
+      ['post', 'first', false],
+      ['post', 'reply', true],
+      ['update', 'second', false],
+    ]);
+    expect(h[0]!.blocks).toEqual(BLOCKS);
+    expect(h.every((e) => e.at >= before && e.at <= Date.now())).toBe(true);
+    expect(standIn.history()).toHaveLength(4);
+    standIn.reset();
+    expect(standIn.history()).toEqual([]);
+  });
+});
+
 describe('Slack stand-in: realistic timing', () => {
   it(
     'answers every call latencyMs late, ' + 'and a trigger_id opens a view only within its lifetime from the click',

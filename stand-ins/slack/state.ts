@@ -44,6 +44,18 @@ export interface StoredMessage {
   edited?: { user: string; ts: string };
 }
 
+/** One successful chat.postMessage or chat.update, as it stood right after the call, with when it happened. */
+export interface HistoryEntry {
+  kind: 'post' | 'update';
+  channel: string;
+  ts: string;
+  thread_ts?: string;
+  text: string;
+  blocks?: unknown[];
+  /** Date.now() when the stand-in applied it. */
+  at: number;
+}
+
 /** A top-level message as `messages(channel)` returns it: current state plus its thread. */
 export interface ThreadedMessage extends StoredMessage {
   replies: StoredMessage[];
@@ -139,6 +151,8 @@ export class Workspace {
     thread_ts?: string;
   }> = [];
   readonly postsPerChannel: Record<string, number> = {};
+  /** Every post and update in order: what a person could read, and since when. */
+  readonly history: HistoryEntry[] = [];
   private viewSeq = 0;
   /** trigger_id → when it was made (the click), for the ones the stand-in minted. */
   private readonly triggers = new Map<string, number>();
@@ -205,6 +219,7 @@ export class Workspace {
     if (!store) this.byChannel.set(channel, (store = new Map()));
     store.set(msg.ts, msg);
     this.postsPerChannel[channel] = (this.postsPerChannel[channel] ?? 0) + 1;
+    this.record('post', msg);
     return msg;
   }
 
@@ -214,7 +229,20 @@ export class Workspace {
     fields: Partial<Pick<StoredMessage, 'text' | 'blocks' | 'attachments' | 'metadata'>>,
   ): StoredMessage {
     Object.assign(msg, dropUndefined(fields), { edited: { user: this.identity.userId, ts: this.clock.next() } });
+    this.record('update', msg);
     return msg;
+  }
+
+  private record(kind: HistoryEntry['kind'], m: StoredMessage): void {
+    this.history.push({
+      kind,
+      channel: m.channel,
+      ts: m.ts,
+      ...(m.thread_ts !== undefined && m.thread_ts !== m.ts ? { thread_ts: m.thread_ts } : {}),
+      text: m.text,
+      ...(m.blocks ? { blocks: structuredClone(m.blocks) } : {}),
+      at: Date.now(),
+    });
   }
 
   /** Top-level messages in ts order, each with its replies (by thread_ts) in ts order. */
@@ -248,6 +276,7 @@ export class Workspace {
     this.byChannel.clear();
     this.views.clear();
     this.ephemeral.length = 0;
+    this.history.length = 0;
     for (const k of Object.keys(this.postsPerChannel)) delete this.postsPerChannel[k];
   }
 }

@@ -52,8 +52,15 @@ locals {
   # run.invoker on that function, so that the token Pub/Sub mints opens one door only.
   pusher_ids = { for f in ["events", "reconcile"] : f => "${var.prefix}-push-${f}" }
 
-  # Every collection the Firestore state store writes with an expireAt field.
-  ttl_collections = [for c in ["claims", "reverts", "fights", "threads", "exemptions-current", "decisions"] : "${var.prefix}-${c}"]
+  # Every collection the Firestore state store writes with an expireAt field, and burst mode's
+  # (functions/state/firestore-digest.ts): the channel digests, the marks of the findings seen, the
+  # queued thread details and the digests' messages.
+  ttl_collections = [
+    for c in [
+      "claims", "reverts", "fights", "threads", "exemptions-current",
+      "decisions", "digests", "digest-findings", "digest-details", "digest-messages",
+    ] : "${var.prefix}-${c}"
+  ]
 }
 
 check "level_id_present" {

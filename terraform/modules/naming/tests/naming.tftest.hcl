@@ -95,6 +95,11 @@ run "project_level" {
     condition     = contains(output.ttl_collections, "rg-dev-claims")
     error_message = "claims collection must get a TTL"
   }
+
+  assert {
+    condition     = length(setintersection(output.ttl_collections, ["rg-dev-digests", "rg-dev-digest-details"])) == 2
+    error_message = "burst mode's collections must get a TTL"
+  }
 }
 
 run "longest_prefix_fits_service_account_ids" {

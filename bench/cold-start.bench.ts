@@ -8,6 +8,8 @@
 //   BENCH_BASELINE_ZIP=old/function.zip …      # also that build, interleaved in the same run
 //   (zips built with --config test/artifact/runguard.yaml)
 //   BENCH_RUNS=9 …                              # runs per variant (default 7)
+//   BENCH_CPU_PROF=/tmp/prof …                  # a CPU profile of every counted artifact run, in
+//                                               # <dir>/<label>-<iam|run>/ (node --cpu-prof; skews the times)
 //
 // Environment of each artifact process: the module's (RUNGUARD_CONFIG, RUNGUARD_RULES_DIR), the Slack
 // token with Slack as a stand-in, Cloud Run as a stand-in, and RUNGUARD_STATE_STORE=memory: the
@@ -24,6 +26,7 @@ import { startSlackStandIn } from '../stand-ins/slack/index.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const PROFILE_DIR = process.env.BENCH_CPU_PROF;
 const ROOT = new URL('../', import.meta.url).pathname;
 const TOKEN = 'xoxb-cold-start';
 const median = (xs: number[]) => {
@@ -59,12 +62,14 @@ async function coldStart(
   dir: string,
   env: Record<string, string>,
   body: string,
+  profileDir?: string,
 ): Promise<{ ms: number; output: string }> {
   const port = await freePort();
   const t0 = performance.now();
   const child = spawn(
     process.execPath,
     [
+      ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
       '-r',
       join(ROOT, 'stand-ins/localhost-only.cjs'),
       join(artifact.workspace, 'node_modules/@google-cloud/functions-framework/build/src/main.js'),
@@ -145,13 +150,21 @@ async function main() {
           K_SERVICE: 'runguard-events',
         };
         const iamId = `${id}-${row.label}`;
-        const iam = await coldStart(a, a.workspace, env, pushBody({ ...iamEntry, insertId: iamId }, iamId));
+        const profile = (kind: string) =>
+          PROFILE_DIR && i >= 0 ? join(PROFILE_DIR, `${row.label}-${kind}`) : undefined;
+        const iam = await coldStart(
+          a,
+          a.workspace,
+          env,
+          pushBody({ ...iamEntry, insertId: iamId }, iamId),
+          profile('iam'),
+        );
         if (!iam.output.includes('"done":"alerted"')) throw new Error(`the IAM event was not alerted:\n${iam.output}`);
         const name = `projects/shop-prod/locations/europe-west1/services/${iamId}`;
         run.seedService({ name, ingress: 'INGRESS_TRAFFIC_ALL' });
         run.seedPolicy(name, { bindings: [] });
         const entry = updateServiceEntry({ name, insertId: iamId, service: { ingress: 'INGRESS_TRAFFIC_ALL' } });
-        const revert = await coldStart(a, a.workspace, env, pushBody(entry, iamId));
+        const revert = await coldStart(a, a.workspace, env, pushBody(entry, iamId), profile('run'));
         if (run.service(name)?.ingress !== 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER')
           throw new Error(`the Cloud Run service was not reverted:\n${revert.output}`);
         if (i < 0) continue;

@@ -6,7 +6,9 @@ import type { Done } from '../core/verdict.js';
 
 /** One finding on one change (or one sweep), and what runguard did about it. */
 export interface DecisionRecord {
-  /** Unique and stable across redeliveries: `${insertId}|${findingKey}` (a sweep: `sweep:${startedAt}|${findingKey}`). */
+  /**
+   * Unique and stable across redeliveries: `${insertId}|${findingKey}` (a sweep: `sweep:${startedAt}|${findingKey}`).
+   */
   id: string;
   /** When runguard decided, ms since the epoch. */
   at: number;

@@ -54,8 +54,11 @@ function clipRaw(raw: string, max: number, map: (g: string) => string): string {
   const total = map === identity ? clean.length : map(clean).length;
   // Escaping never shortens text, so the first max + 1 code units hold everything that can fit;
   // segmenting 100 KB of input to keep 150 characters would be wasted work.
-  const head = total <= max ? clean : clean.slice(0, max + 1);
-  return clipPieces(segments(head, map), max, total);
+  // Text that fits needs no grapheme boundaries: map replaces single characters, so mapping the whole
+  // is mapping each grapheme. This also keeps a cold start from setting up ICU's segmenter (~15 ms)
+  // for an alert with no long text.
+  if (total <= max) return map(clean);
+  return clipPieces(segments(clean.slice(0, max + 1), map), max, total);
 }
 
 // plain_text is shown as written (Slack parses no <@U…> there: slackapi/node-slack-sdk#712), and
@@ -98,6 +101,7 @@ function* atoms(s: string): Iterable<string> {
 
 /** A guard for composed mrkdwn whose parts were clipped already: never exceeds max, never breaks markup. */
 export function fitMrkdwn(built: string, max: number): string {
+  if (built.length <= max) return built || '—';
   return clipPieces(atoms(built), max, built.length) || '—';
 }
 

@@ -11,6 +11,10 @@
 //   BENCH_CPU_PROF=/tmp/prof …                  # a CPU profile of every counted artifact run, in
 //                                               # <dir>/<label>-<iam|run>/ (node --cpu-prof; skews the times)
 //
+// Each line also gives the median CPU time of the process up to the response (cpu … ms, from
+// /proc/PID/schedstat) and its ratio to the floor's: the targets are about wall-clock ratios, but those
+// hold only on a quiet machine, where a process waits little for a core.
+//
 // Environment of each artifact process: the module's (RUNGUARD_CONFIG, RUNGUARD_RULES_DIR), the Slack
 // token with Slack as a stand-in, Cloud Run as a stand-in, and RUNGUARD_STATE_STORE=memory: the
 // Firestore state store's connection is part 3's subject and is reported in its own bench, not here.
@@ -63,7 +67,7 @@ async function coldStart(
   env: Record<string, string>,
   body: string,
   profileDir?: string,
-): Promise<{ ms: number; output: string }> {
+): Promise<{ ms: number; cpu: number; output: string }> {
   const port = await freePort();
   const t0 = performance.now();
   const child = spawn(
@@ -95,9 +99,10 @@ async function coldStart(
           body,
         });
         const ms = performance.now() - t0;
+        const cpu = cpuMs(child.pid!);
         if (!res.ok) throw new Error(`HTTP ${res.status}:\n${output}`);
         if (/"severity":"(ERROR|CRITICAL)"/.test(output)) throw new Error(`the function logged a failure:\n${output}`);
-        return { ms, output };
+        return { ms, cpu, output };
       } catch (e) {
         if ((e as { cause?: { code?: string } }).cause?.code !== 'ECONNREFUSED') throw e;
         await new Promise((r) => setTimeout(r, 2));
@@ -108,7 +113,21 @@ async function coldStart(
   }
 }
 
-type Row = { label: string; artifact: Artifact; times: { iam: number[]; run: number[] } };
+type Times = { iam: number[]; run: number[]; iamCpu: number[]; runCpu: number[] };
+/**
+ * CPU time the process has used so far (/proc/PID/schedstat, ns on CPU): on a machine others share,
+ * the wall-clock figure also counts the time the process waited for a core, this one does not.
+ */
+function cpuMs(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+type Row = { label: string; artifact: Artifact; times: Times };
+const noTimes = (): Times => ({ iam: [], run: [], iamCpu: [], runCpu: [] });
 
 async function main() {
   const artifact = await prepareArtifact();
@@ -130,15 +149,19 @@ async function main() {
       ),
     );
     const rows: Row[] = [
-      ...(baseline ? [{ label: 'baseline', artifact: baseline, times: { iam: [], run: [] } }] : []),
-      { label: 'artifact', artifact, times: { iam: [], run: [] } },
+      ...(baseline ? [{ label: 'baseline', artifact: baseline, times: noTimes() }] : []),
+      { label: 'artifact', artifact, times: noTimes() },
     ];
     const floor: number[] = [];
+    const floorCpu: number[] = [];
     // One warm-up round (the page cache, the stand-ins' first calls), not counted.
     for (let i = -1; i < RUNS; i++) {
       const id = `cold-${Date.now()}-${i + 1}`;
       const e = await coldStart(artifact, empty, {}, pushBody(iamEntry, id));
-      if (i >= 0) floor.push(e.ms);
+      if (i >= 0) {
+        floor.push(e.ms);
+        floorCpu.push(e.cpu);
+      }
       for (const row of rows) {
         const a = row.artifact;
         const env = {
@@ -170,25 +193,30 @@ async function main() {
         if (i < 0) continue;
         row.times.iam.push(iam.ms);
         row.times.run.push(revert.ms);
+        row.times.iamCpu.push(iam.cpu);
+        row.times.runCpu.push(revert.cpu);
       }
     }
     const base = median(floor);
-    const line = (label: string, xs: number[], target?: number) => {
+    const baseCpu = median(floorCpu);
+    const line = (label: string, xs: number[], cpu: number[], target?: number) => {
       const m = median(xs);
       const ratio = m / base;
       const verdict = target === undefined ? '' : `  (target ≤ ${target}×: ${ratio <= target ? 'met' : 'NOT met'})`;
       console.log(
         `  ${label.padEnd(36)} ${m.toFixed(0).padStart(5)} ms  ${ratio.toFixed(2)}×   ` +
-          `min ${Math.min(...xs).toFixed(0)} max ${Math.max(...xs).toFixed(0)}${verdict}`,
+          `min ${Math.min(...xs).toFixed(0)} max ${Math.max(...xs).toFixed(0)}   ` +
+          `cpu ${median(cpu).toFixed(0)} ms ${(median(cpu) / baseCpu).toFixed(2)}×${verdict}`,
       );
     };
     console.log(`runguard cold start — node ${process.version}, median of ${RUNS} interleaved runs`);
     console.log('  process start → first push answered, Functions Framework CLI (--signature-type=http)');
     for (const row of rows) console.log(`  ${row.label}: ${row.artifact.zip}`);
-    line('empty function (the floor)', floor);
+    line('empty function (the floor)', floor, floorCpu);
     for (const row of rows) {
-      line(`${row.label}: project IAM alert`, row.times.iam, row.label === 'artifact' ? 1.5 : undefined);
-      line(`${row.label}: Cloud Run revert`, row.times.run, row.label === 'artifact' ? 2.5 : undefined);
+      const { iam, run, iamCpu, runCpu } = row.times;
+      line(`${row.label}: project IAM alert`, iam, iamCpu, row.label === 'artifact' ? 1.5 : undefined);
+      line(`${row.label}: Cloud Run revert`, run, runCpu, row.label === 'artifact' ? 2.5 : undefined);
     }
   } finally {
     await Promise.all([run.close(), slack.close()]);

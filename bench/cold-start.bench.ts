@@ -5,7 +5,7 @@
 //
 //   npx tsx bench/cold-start.bench.ts            # builds the artifact (npm run bundle) and installs it
 //   RUNGUARD_ARTIFACT_ZIP=old/function.zip npx tsx bench/cold-start.bench.ts   # another build
-//   BENCH_BASELINE_ZIP=old/function.zip …      # also that build, interleaved in the same run
+//   BENCH_BASELINE_ZIP=old/function.zip …      # also that build (or builds, comma-separated), interleaved
 //   (zips built with --config test/artifact/runguard.yaml)
 //   BENCH_RUNS=9 …                              # runs per variant (default 7)
 //   BENCH_CPU_PROF=/tmp/prof …                  # a CPU profile of every counted artifact run, in
@@ -131,8 +131,9 @@ const noTimes = (): Times => ({ iam: [], run: [], iamCpu: [], runCpu: [] });
 
 async function main() {
   const artifact = await prepareArtifact();
-  const baselineZip = process.env.BENCH_BASELINE_ZIP;
-  const baseline = baselineZip ? await prepareArtifact(baselineZip) : undefined;
+  const baselineZips = (process.env.BENCH_BASELINE_ZIP ?? '').split(',').filter((z) => z !== '');
+  const baselines: Artifact[] = [];
+  for (const zip of baselineZips) baselines.push(await prepareArtifact(zip));
   const [run, slack] = await Promise.all([
     startCloudRunStandIn(),
     startSlackStandIn({ tokens: [TOKEN], rateLimit: false }),
@@ -149,7 +150,11 @@ async function main() {
       ),
     );
     const rows: Row[] = [
-      ...(baseline ? [{ label: 'baseline', artifact: baseline, times: noTimes() }] : []),
+      ...baselines.map((b, n) => ({
+        label: baselines.length > 1 ? `baseline ${n + 1}` : 'baseline',
+        artifact: b,
+        times: noTimes(),
+      })),
       { label: 'artifact', artifact, times: noTimes() },
     ];
     const floor: number[] = [];
@@ -221,7 +226,7 @@ async function main() {
   } finally {
     await Promise.all([run.close(), slack.close()]);
     artifact.remove();
-    baseline?.remove();
+    for (const b of baselines) b.remove();
   }
 }
 

@@ -1,6 +1,7 @@
 // The part of Slack's Web API the interaction handler uses; @slack/web-api's WebClient implements
 // it, and a test can point that client at the local stand-in.
 
+import { httpFetch } from '../slack/http-fetch.js';
 import { loadSlackWebApi } from '../slack/web-api.js';
 
 export interface SlackMessage {
@@ -71,6 +72,7 @@ export function lazyInteractionSlack(token: string | undefined, apiUrl: string |
         ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
         ...INTERACTIVE_CLIENT,
         logLevel: LogLevel.ERROR,
+        fetch: httpFetch,
       });
       // WebClient's argument types are stricter unions of the same shapes; the calls above are what Slack documents.
       return web as unknown as InteractionSlack;

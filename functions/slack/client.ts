@@ -1,4 +1,5 @@
 import type { SlackApi } from './notifier.js';
+import { httpFetch } from './http-fetch.js';
 import { loadSlackWebApi } from './web-api.js';
 
 /**
@@ -10,5 +11,10 @@ export const SLACK_RETRIES = { retries: 5, factor: 2, minTimeout: 500, maxTimeou
 
 export async function createSlackApi(token: string, apiUrl?: string, retryConfig = SLACK_RETRIES): Promise<SlackApi> {
   const { WebClient, LogLevel } = await loadSlackWebApi();
-  return new WebClient(token, { ...(apiUrl ? { slackApiUrl: apiUrl } : {}), retryConfig, logLevel: LogLevel.ERROR });
+  return new WebClient(token, {
+    ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
+    retryConfig,
+    logLevel: LogLevel.ERROR,
+    fetch: httpFetch,
+  });
 }

@@ -91,8 +91,9 @@ export function servedTarget(argv: readonly string[], env: NodeJS.ProcessEnv): s
  * What the served entry point's first event needs, started while the framework sets itself up and
  * listens. Started here it also runs outside the framework's per-request domain: every promise and
  * callback made inside one enters and exits it, which cost a cold IAM alert ~30 ms of its module
- * loading. Only the entry point's own modules, configuration and Slack client: the Cloud Run client
- * (~0.4 s) would delay every event that does not need it. A failure here is only remembered by
+ * loading. Only the entry point's own modules and configuration, the Slack client and the Firestore
+ * client, which its first event needs too: the Cloud Run client (~0.3 s) would delay every event that
+ * does not need it. A failure here is only remembered by
  * `once` as not made: the first event tries again and reports it as it always has.
  */
 function warmUp(target: string | undefined, env: NodeJS.ProcessEnv): void {
@@ -101,8 +102,19 @@ function warmUp(target: string | undefined, env: NodeJS.ProcessEnv): void {
   else if (target === 'slackInteractions') work.push(() => import('./interactions/handler.js'), interactionDeps);
   else if (target === 'reconcile') work.push(() => import('./reconcile/run.js'), reconcileDeps);
   else return;
-  if (env.SLACK_BOT_TOKEN) work.push(async () => (await import('./slack/web-api.js')).loadSlackWebApi());
+  // Both libraries load synchronously (require()): only once the modules above have been asked for.
+  const later = (load: () => Promise<unknown>) => async () => {
+    await new Promise((resolve) => setImmediate(resolve));
+    return load();
+  };
+  if (env.SLACK_BOT_TOKEN) work.push(later(async () => (await import('./slack/web-api.js')).loadSlackWebApi()));
+  if (target !== 'reconcile' && usesFirestore(env))
+    work.push(later(async () => (await import('./state/firestore-support.js')).firestoreModule()));
   for (const w of work) w().catch(() => undefined);
 }
+
+/** Where createLiveDeps' state store is Firestore (see chooseStateStore). */
+const usesFirestore = (env: NodeJS.ProcessEnv) =>
+  (env.RUNGUARD_STATE_STORE ?? (env.K_SERVICE || env.FIRESTORE_EMULATOR_HOST ? 'firestore' : 'memory')) === 'firestore';
 
 warmUp(servedTarget(process.argv, process.env), process.env);

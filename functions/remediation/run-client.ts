@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { ServicesClient } from '@google-cloud/run';
 import type { Binding, Ingress, Policy, RunService } from '../core/types.js';
+import { requireExternal } from '../clients/external.js';
 import { servicesOnlyGax } from '../clients/gax-services.js';
 import { loopbackClientOptions, loopbackEndpoint } from '../clients/loopback.js';
 import { fromV2 } from '../events/run-service.js';
@@ -54,7 +55,9 @@ export interface InventoryClientLike {
  */
 export async function createServicesClient(opts: { endpoint?: string } = {}): Promise<ServicesClient> {
   // The services client alone: the package's index loads every Cloud Run client (jobs, builds, …).
-  const { ServicesClient: Client } = await import('@google-cloud/run/build/src/v2/services_client.js');
+  const { ServicesClient: Client } = requireExternal(
+    '@google-cloud/run/build/src/v2/services_client.js',
+  ) as typeof import('@google-cloud/run/build/src/v2/services_client.js');
   const gax = servicesOnlyGax(runRequire()('google-gax')) as ConstructorParameters<typeof Client>[1];
   if (!opts.endpoint) return decodeOperationsOnce(new Client({}, gax));
   const local = loopbackEndpoint(opts.endpoint, 'Cloud Run');

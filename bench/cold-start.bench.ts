@@ -11,8 +11,8 @@
 //   BENCH_CPU_PROF=/tmp/prof …                  # a CPU profile of every counted artifact run, in
 //                                               # <dir>/<label>-<iam|run>/ (node --cpu-prof; skews the times)
 //
-// Each line also gives the median CPU time of the process up to the response (cpu … ms, from
-// /proc/PID/schedstat) and its ratio to the floor's: the targets are about wall-clock ratios, but those
+// Each line also gives the median CPU time of the process's main thread up to the response (cpu … ms,
+// from /proc/PID/task/PID/schedstat) and its ratio to the floor's: the targets are about wall-clock ratios, but those
 // hold only on a quiet machine, where a process waits little for a core.
 //
 // Environment of each artifact process: the module's (RUNGUARD_CONFIG, RUNGUARD_RULES_DIR), the Slack
@@ -115,12 +115,13 @@ async function coldStart(
 
 type Times = { iam: number[]; run: number[]; iamCpu: number[]; runCpu: number[] };
 /**
- * CPU time the process has used so far (/proc/PID/schedstat, ns on CPU): on a machine others share,
- * the wall-clock figure also counts the time the process waited for a core, this one does not.
+ * CPU time the process's main thread has used so far (ns on CPU in /proc/PID/task/PID/schedstat; the
+ * GC and compiler threads beside it are left out): on a machine others share, the wall-clock figure
+ * also counts the time the process waited for a core, this one does not.
  */
 function cpuMs(pid: number): number {
   try {
-    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+    return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
   } catch {
     return Number.NaN;
   }

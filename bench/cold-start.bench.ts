@@ -5,9 +5,15 @@
 //
 //   npx tsx bench/cold-start.bench.ts            # builds the artifact (npm run bundle) and installs it
 //   RUNGUARD_ARTIFACT_ZIP=old/function.zip npx tsx bench/cold-start.bench.ts   # another build
-//   BENCH_BASELINE_ZIP=old/function.zip …      # also that build, interleaved in the same run
+//   BENCH_BASELINE_ZIP=old/function.zip …      # also that build (or builds, comma-separated), interleaved
 //   (zips built with --config test/artifact/runguard.yaml)
 //   BENCH_RUNS=9 …                              # runs per variant (default 7)
+//   BENCH_CPU_PROF=/tmp/prof …                  # a CPU profile of every counted artifact run, in
+//                                               # <dir>/<label>-<iam|run>/ (node --cpu-prof; skews the times)
+//
+// Each line also gives the median CPU time of the process's main thread up to the response (cpu … ms,
+// from /proc/PID/task/PID/schedstat) and its ratio to the floor's: the targets are about wall-clock ratios, but those
+// hold only on a quiet machine, where a process waits little for a core.
 //
 // Environment of each artifact process: the module's (RUNGUARD_CONFIG, RUNGUARD_RULES_DIR), the Slack
 // token with Slack as a stand-in, Cloud Run as a stand-in, and RUNGUARD_STATE_STORE=memory: the
@@ -24,6 +30,7 @@ import { startSlackStandIn } from '../stand-ins/slack/index.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const PROFILE_DIR = process.env.BENCH_CPU_PROF;
 const ROOT = new URL('../', import.meta.url).pathname;
 const TOKEN = 'xoxb-cold-start';
 const median = (xs: number[]) => {
@@ -59,12 +66,14 @@ async function coldStart(
   dir: string,
   env: Record<string, string>,
   body: string,
-): Promise<{ ms: number; output: string }> {
+  profileDir?: string,
+): Promise<{ ms: number; cpu: number; output: string }> {
   const port = await freePort();
   const t0 = performance.now();
   const child = spawn(
     process.execPath,
     [
+      ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
       '-r',
       join(ROOT, 'stand-ins/localhost-only.cjs'),
       join(artifact.workspace, 'node_modules/@google-cloud/functions-framework/build/src/main.js'),
@@ -90,9 +99,10 @@ async function coldStart(
           body,
         });
         const ms = performance.now() - t0;
+        const cpu = cpuMs(child.pid!);
         if (!res.ok) throw new Error(`HTTP ${res.status}:\n${output}`);
         if (/"severity":"(ERROR|CRITICAL)"/.test(output)) throw new Error(`the function logged a failure:\n${output}`);
-        return { ms, output };
+        return { ms, cpu, output };
       } catch (e) {
         if ((e as { cause?: { code?: string } }).cause?.code !== 'ECONNREFUSED') throw e;
         await new Promise((r) => setTimeout(r, 2));
@@ -103,12 +113,28 @@ async function coldStart(
   }
 }
 
-type Row = { label: string; artifact: Artifact; times: { iam: number[]; run: number[] } };
+type Times = { iam: number[]; run: number[]; iamCpu: number[]; runCpu: number[] };
+/**
+ * CPU time the process's main thread has used so far (ns on CPU in /proc/PID/task/PID/schedstat; the
+ * GC and compiler threads beside it are left out): on a machine others share, the wall-clock figure
+ * also counts the time the process waited for a core, this one does not.
+ */
+function cpuMs(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+type Row = { label: string; artifact: Artifact; times: Times };
+const noTimes = (): Times => ({ iam: [], run: [], iamCpu: [], runCpu: [] });
 
 async function main() {
   const artifact = await prepareArtifact();
-  const baselineZip = process.env.BENCH_BASELINE_ZIP;
-  const baseline = baselineZip ? await prepareArtifact(baselineZip) : undefined;
+  const baselineZips = (process.env.BENCH_BASELINE_ZIP ?? '').split(',').filter((z) => z !== '');
+  const baselines: Artifact[] = [];
+  for (const zip of baselineZips) baselines.push(await prepareArtifact(zip));
   const [run, slack] = await Promise.all([
     startCloudRunStandIn(),
     startSlackStandIn({ tokens: [TOKEN], rateLimit: false }),
@@ -125,15 +151,23 @@ async function main() {
       ),
     );
     const rows: Row[] = [
-      ...(baseline ? [{ label: 'baseline', artifact: baseline, times: { iam: [], run: [] } }] : []),
-      { label: 'artifact', artifact, times: { iam: [], run: [] } },
+      ...baselines.map((b, n) => ({
+        label: baselines.length > 1 ? `baseline ${n + 1}` : 'baseline',
+        artifact: b,
+        times: noTimes(),
+      })),
+      { label: 'artifact', artifact, times: noTimes() },
     ];
     const floor: number[] = [];
+    const floorCpu: number[] = [];
     // One warm-up round (the page cache, the stand-ins' first calls), not counted.
     for (let i = -1; i < RUNS; i++) {
       const id = `cold-${Date.now()}-${i + 1}`;
       const e = await coldStart(artifact, empty, {}, pushBody(iamEntry, id));
-      if (i >= 0) floor.push(e.ms);
+      if (i >= 0) {
+        floor.push(e.ms);
+        floorCpu.push(e.cpu);
+      }
       for (const row of rows) {
         const a = row.artifact;
         const env = {
@@ -145,42 +179,55 @@ async function main() {
           K_SERVICE: 'runguard-events',
         };
         const iamId = `${id}-${row.label}`;
-        const iam = await coldStart(a, a.workspace, env, pushBody({ ...iamEntry, insertId: iamId }, iamId));
+        const profile = (kind: string) =>
+          PROFILE_DIR && i >= 0 ? join(PROFILE_DIR, `${row.label}-${kind}`) : undefined;
+        const iam = await coldStart(
+          a,
+          a.workspace,
+          env,
+          pushBody({ ...iamEntry, insertId: iamId }, iamId),
+          profile('iam'),
+        );
         if (!iam.output.includes('"done":"alerted"')) throw new Error(`the IAM event was not alerted:\n${iam.output}`);
         const name = `projects/shop-prod/locations/europe-west1/services/${iamId}`;
         run.seedService({ name, ingress: 'INGRESS_TRAFFIC_ALL' });
         run.seedPolicy(name, { bindings: [] });
         const entry = updateServiceEntry({ name, insertId: iamId, service: { ingress: 'INGRESS_TRAFFIC_ALL' } });
-        const revert = await coldStart(a, a.workspace, env, pushBody(entry, iamId));
+        const revert = await coldStart(a, a.workspace, env, pushBody(entry, iamId), profile('run'));
         if (run.service(name)?.ingress !== 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER')
           throw new Error(`the Cloud Run service was not reverted:\n${revert.output}`);
         if (i < 0) continue;
         row.times.iam.push(iam.ms);
         row.times.run.push(revert.ms);
+        row.times.iamCpu.push(iam.cpu);
+        row.times.runCpu.push(revert.cpu);
       }
     }
     const base = median(floor);
-    const line = (label: string, xs: number[], target?: number) => {
+    const baseCpu = median(floorCpu);
+    const line = (label: string, xs: number[], cpu: number[], target?: number) => {
       const m = median(xs);
       const ratio = m / base;
       const verdict = target === undefined ? '' : `  (target ≤ ${target}×: ${ratio <= target ? 'met' : 'NOT met'})`;
       console.log(
         `  ${label.padEnd(36)} ${m.toFixed(0).padStart(5)} ms  ${ratio.toFixed(2)}×   ` +
-          `min ${Math.min(...xs).toFixed(0)} max ${Math.max(...xs).toFixed(0)}${verdict}`,
+          `min ${Math.min(...xs).toFixed(0)} max ${Math.max(...xs).toFixed(0)}   ` +
+          `cpu ${median(cpu).toFixed(0)} ms ${(median(cpu) / baseCpu).toFixed(2)}×${verdict}`,
       );
     };
     console.log(`runguard cold start — node ${process.version}, median of ${RUNS} interleaved runs`);
     console.log('  process start → first push answered, Functions Framework CLI (--signature-type=http)');
     for (const row of rows) console.log(`  ${row.label}: ${row.artifact.zip}`);
-    line('empty function (the floor)', floor);
+    line('empty function (the floor)', floor, floorCpu);
     for (const row of rows) {
-      line(`${row.label}: project IAM alert`, row.times.iam, row.label === 'artifact' ? 1.5 : undefined);
-      line(`${row.label}: Cloud Run revert`, row.times.run, row.label === 'artifact' ? 2.5 : undefined);
+      const { iam, run, iamCpu, runCpu } = row.times;
+      line(`${row.label}: project IAM alert`, iam, iamCpu, row.label === 'artifact' ? 1.5 : undefined);
+      line(`${row.label}: Cloud Run revert`, run, runCpu, row.label === 'artifact' ? 2.5 : undefined);
     }
   } finally {
     await Promise.all([run.close(), slack.close()]);
     artifact.remove();
-    baseline?.remove();
+    for (const b of baselines) b.remove();
   }
 }
 

@@ -29,6 +29,7 @@ import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { lockfileFor } from './lockfile.js';
 import { FONT_FILES, fontFiles } from '../functions/report/png.js';
+import { REQUIRED_EXTERNALS } from '../functions/clients/external.js';
 import { PREBUILT_FILE, type Prebuilt } from '../functions/startup.js';
 import { prebuiltFor } from './prebuilt.js';
 
@@ -106,6 +107,8 @@ for (const output of Object.values(result.metafile.outputs)) {
   }
 }
 imported.add('@google-cloud/functions-framework'); // the build uses the declared one to serve the function
+// Loaded with require() at run time (functions/clients/external.ts), where esbuild does not see them.
+for (const name of REQUIRED_EXTERNALS) imported.add(name);
 const rootPkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
   version: string;
   engines?: Record<string, string>;

@@ -1,6 +1,8 @@
 // Google clients pointed at local stand-ins (tests, demos): plaintext, so only ever to loopback.
 // One check for every client, made before any library is loaded.
 
+import { requireExternal } from './external.js';
+
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /** "127.0.0.1:PORT" → host and port; anything but a loopback host:port is refused, naming `what`. */
@@ -18,7 +20,7 @@ export function loopbackEndpoint(endpoint: string, what: string): { host: string
  * @grpc/grpc-js in the tree; a second copy would fail grpc-js's instanceof check on sslCreds.
  */
 export async function loopbackClientOptions(local: { host: string; port: number }) {
-  const grpc = await import('@grpc/grpc-js');
+  const grpc = requireExternal('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
   return {
     apiEndpoint: local.host, // gax appends the port itself
     port: local.port,

@@ -65,6 +65,15 @@ export async function createLiveDeps(env: NodeJS.ProcessEnv, log: Logger = stdou
   const now = () => Date.now();
   const watched = selfWatch(env, config, log, now);
   const token = env.SLACK_BOT_TOKEN;
+  const run = lazyRunClient(env.RUNGUARD_RUN_ENDPOINT);
+  let executing: Promise<typeof import('../remediation/execute.js')> | undefined;
+  const executor = () => {
+    executing ??= import('../remediation/execute.js');
+    executing.catch(() => {
+      executing = undefined;
+    });
+    return executing;
+  };
   return {
     rules,
     config,
@@ -74,10 +83,16 @@ export async function createLiveDeps(env: NodeJS.ProcessEnv, log: Logger = stdou
     log: watched?.log ?? log,
     ...(watched ? { settle: watched.flush } : {}),
     now,
-    getRun: lazyRunClient(env.RUNGUARD_RUN_ENDPOINT).getRun,
-    // Loaded with the first revert: its parameter checks need zod, which alert-only events never load.
-    remediate: async (action, name, params, run, start) =>
-      (await import('../remediation/execute.js')).remediate(action, name, params, run, start ? { start } : {}),
+    getRun: async () => {
+      const port = await run.getRun();
+      // Whoever asked for the client reads the service next: the executor (zod for its parameter
+      // checks, ~40 ms) loads while those reads are on the wire rather than after them.
+      executor().catch(() => undefined);
+      return port;
+    },
+    // Loaded with the first Cloud Run event: alert-only events never load zod.
+    remediate: async (action, name, params, port, start) =>
+      (await executor()).remediate(action, name, params, port, start ? { start } : {}),
     fightDetection: config.fightDetection,
     claimLeaseMs: claimLeaseMs(env.RUNGUARD_FUNCTION_TIMEOUT_SECONDS),
     breakglass: new BreakglassCache(),

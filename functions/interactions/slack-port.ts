@@ -1,6 +1,9 @@
 // The part of Slack's Web API the interaction handler uses; @slack/web-api's WebClient implements
 // it, and a test can point that client at the local stand-in.
 
+import { httpFetch } from '../slack/http-fetch.js';
+import { loadSlackWebApi } from '../slack/web-api.js';
+
 export interface SlackMessage {
   ts?: string;
   text?: string;
@@ -64,11 +67,12 @@ export function lazyInteractionSlack(token: string | undefined, apiUrl: string |
   let client: Promise<InteractionSlack> | undefined;
   const get = (): Promise<InteractionSlack> => {
     if (!token) return Promise.reject(new Error('SLACK_BOT_TOKEN is not set'));
-    client ??= import('@slack/web-api').then(({ WebClient, LogLevel }) => {
+    client ??= loadSlackWebApi().then(({ WebClient, LogLevel }) => {
       const web = new WebClient(token, {
         ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
         ...INTERACTIVE_CLIENT,
         logLevel: LogLevel.ERROR,
+        fetch: httpFetch,
       });
       // WebClient's argument types are stricter unions of the same shapes; the calls above are what Slack documents.
       return web as unknown as InteractionSlack;

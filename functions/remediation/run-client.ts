@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
 import type { ServicesClient } from '@google-cloud/run';
 import type { Binding, Ingress, Policy, RunService } from '../core/types.js';
+import { requireExternal } from '../clients/external.js';
+import { servicesOnlyGax } from '../clients/gax-services.js';
 import { loopbackClientOptions, loopbackEndpoint } from '../clients/loopback.js';
 import { fromV2 } from '../events/run-service.js';
 import { RunPortError, toGoogleApiError } from '../core/google-api-error.js';
@@ -53,11 +55,17 @@ export interface InventoryClientLike {
  */
 export async function createServicesClient(opts: { endpoint?: string } = {}): Promise<ServicesClient> {
   // The services client alone: the package's index loads every Cloud Run client (jobs, builds, …).
-  const { ServicesClient: Client } = await import('@google-cloud/run/build/src/v2/services_client.js');
-  if (!opts.endpoint) return decodeOperationsOnce(new Client());
+  const { ServicesClient: Client } = requireExternal(
+    '@google-cloud/run/build/src/v2/services_client.js',
+  ) as typeof import('@google-cloud/run/build/src/v2/services_client.js');
+  const gax = servicesOnlyGax(runRequire()('google-gax')) as ConstructorParameters<typeof Client>[1];
+  if (!opts.endpoint) return decodeOperationsOnce(new Client({}, gax));
   const local = loopbackEndpoint(opts.endpoint, 'Cloud Run');
-  return decodeOperationsOnce(new Client(await loopbackClientOptions(local)));
+  return decodeOperationsOnce(new Client(await loopbackClientOptions(local), gax));
 }
+
+/** require() as @google-cloud/run's own files resolve it: the google-gax (and protos) the client uses. */
+const runRequire = () => createRequire(createRequire(import.meta.url).resolve('@google-cloud/run'));
 
 /**
  * The generated client hands gax protobufjs's `decode` *stub* bound to the Service type, and the
@@ -66,7 +74,7 @@ export async function createServicesClient(opts: { endpoint?: string } = {}): Pr
  * has been set up once instead; the messages are the same.
  */
 function decodeOperationsOnce(client: ServicesClient): ServicesClient {
-  const require = createRequire(createRequire(import.meta.url).resolve('@google-cloud/run'));
+  const require = runRequire();
   // gax caches the Root it built for the client from this same JSON: the same Type, not a second Root.
   const { protobufFromJSON } = require('google-gax') as typeof import('google-gax');
   const service = protobufFromJSON(require('../protos/protos.json')).lookupType('google.cloud.run.v2.Service');

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { DocumentSnapshot, Firestore, Settings, WriteBatch, WriteResult } from '@google-cloud/firestore';
+import { requireExternal } from '../clients/external.js';
 import { TransientError } from '../core/errors.js';
 
 // Connection settings, error mapping and the optimistic write loop behind FirestoreStateStore.
@@ -144,9 +145,9 @@ export function writeIfUnchanged(batch: WriteBatch, snap: DocumentSnapshot, data
 /** A document id for any key: keys hold `/` and `|`, and ids may not hold `/` nor look like `__x__`. */
 export const docId = (key: string): string => createHash('sha256').update(key).digest('hex');
 
-/** The client library, imported (~250 ms) only when a store first needs it. */
-export const firestoreModule = (): Promise<typeof import('@google-cloud/firestore')> =>
-  import('@google-cloud/firestore');
+/** The client library, loaded (~250 ms) only when a store first needs it (through require(): clients/external.ts). */
+export const firestoreModule = async (): Promise<typeof import('@google-cloud/firestore')> =>
+  requireExternal('@google-cloud/firestore') as typeof import('@google-cloud/firestore');
 
 export async function connectFirestore(opts: FirestoreConnectOptions = {}): Promise<Firestore> {
   const { Firestore } = await firestoreModule();

@@ -1,0 +1,137 @@
+import { createRequire } from 'node:module';
+import * as protoLoader from '@grpc/proto-loader';
+import { describe, expect, it } from 'vitest';
+import { lowerCamel, servicesPackageDefinition } from '../../functions/clients/gax-services.js';
+
+// The services-only package definition must be what proto-loader makes of the same JSON, method for
+// method: the same paths and aliases, the same bytes on the wire, the same objects back.
+
+const runRequire = createRequire(createRequire(import.meta.url).resolve('@google-cloud/run'));
+const gax = runRequire('google-gax') as typeof import('google-gax');
+const gaxRequire = createRequire(runRequire.resolve('google-gax'));
+const JSONS = {
+  run: runRequire('../protos/protos.json'),
+  locations: gaxRequire('../protos/locations.json'),
+  operations: gaxRequire('../protos/operations.json'),
+  iam: gaxRequire('../protos/iam_service.json'),
+};
+// The function proto-loader names methods with.
+const camelCase = createRequire(createRequire(import.meta.url).resolve('@grpc/proto-loader'))('lodash.camelcase') as (
+  s: string,
+) => string;
+// gax's own options for proto-loader (GrpcClient.defaultOptions is private).
+const gaxOptions = (gax.GrpcClient as unknown as { defaultOptions(): protoLoader.Options }).defaultOptions();
+
+type Method = {
+  path: string;
+  requestStream: boolean;
+  responseStream: boolean;
+  originalName?: string;
+  requestSerialize(v: unknown): Buffer | Uint8Array;
+  requestDeserialize(b: Buffer): unknown;
+  responseSerialize(v: unknown): Buffer | Uint8Array;
+  responseDeserialize(b: Buffer): unknown;
+};
+type Services = Record<string, Record<string, Method>>;
+
+function both(json: object): { full: Services; light: Services } {
+  const all = protoLoader.fromJSON(json, gaxOptions) as Record<string, object>;
+  const full = Object.fromEntries(Object.entries(all).filter(([, d]) => !('format' in d))) as Services;
+  return { full, light: servicesPackageDefinition(gax, json) as unknown as Services };
+}
+
+describe('servicesPackageDefinition', () => {
+  for (const [label, json] of Object.entries(JSONS)) {
+    it(`${label}: the services and methods proto-loader defines, with the same paths and aliases`, () => {
+      const { full, light } = both(json);
+      expect(Object.keys(light).sort()).toEqual(Object.keys(full).sort());
+      expect(Object.keys(light).length).toBeGreaterThan(0);
+      for (const [service, methods] of Object.entries(full)) {
+        expect(Object.keys(light[service]!).sort()).toEqual(Object.keys(methods).sort());
+        for (const [name, m] of Object.entries(methods)) {
+          const l = light[service]![name]!;
+          expect([l.path, l.requestStream, l.responseStream, l.originalName]).toEqual([
+            m.path,
+            m.requestStream,
+            m.responseStream,
+            m.originalName,
+          ]);
+        }
+      }
+    });
+  }
+
+  it('serializes the Cloud Run requests runguard sends to the same bytes, and reads responses the same', () => {
+    const { full, light } = both(JSONS.run);
+    const name = 'projects/p/locations/europe-west1/services/s';
+    const requests: Array<[string, string, unknown]> = [
+      ['google.cloud.run.v2.Services', 'GetService', { name }],
+      [
+        'google.cloud.run.v2.Services',
+        'UpdateService',
+        {
+          service: { name, ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY', invokerIamDisabled: false, etag: 'e1' },
+          updateMask: { paths: ['ingress', 'invoker_iam_disabled'] },
+        },
+      ],
+      ['google.cloud.run.v2.Services', 'GetIamPolicy', { resource: name, options: { requestedPolicyVersion: 3 } }],
+      [
+        'google.cloud.run.v2.Services',
+        'SetIamPolicy',
+        {
+          resource: name,
+          policy: {
+            version: 3,
+            etag: Buffer.from('BwY='),
+            bindings: [
+              {
+                role: 'roles/run.invoker',
+                members: ['user:a@example.com'],
+                condition: { title: 't', expression: 'request.time < timestamp("2030-01-01T00:00:00Z")' },
+              },
+            ],
+          },
+        },
+      ],
+      ['google.cloud.run.v2.Services', 'ListServices', { parent: 'projects/p/locations/l', pageSize: 500 }],
+    ];
+    for (const [service, method, request] of requests) {
+      const f = full[service]![method]!;
+      const l = light[service]![method]!;
+      expect(Buffer.from(l.requestSerialize(request))).toEqual(Buffer.from(f.requestSerialize(request)));
+    }
+    const service = {
+      name,
+      ingress: 'INGRESS_TRAFFIC_ALL',
+      invokerIamDisabled: true,
+      generation: '7',
+      labels: { team: 'shop' },
+      template: {
+        containers: [{ image: 'gcr.io/p/i', env: [{ name: 'A', value: 'b' }] }],
+        maxInstanceRequestConcurrency: 80,
+      },
+      terminalCondition: { type: 'Ready', state: 'CONDITION_SUCCEEDED' },
+      etag: 'e2',
+    };
+    const get = full['google.cloud.run.v2.Services']!.GetService!;
+    const bytes = Buffer.from(get.responseSerialize(service));
+    expect(light['google.cloud.run.v2.Services']!.GetService!.responseDeserialize(bytes)).toEqual(
+      get.responseDeserialize(bytes),
+    );
+    const policy = {
+      version: 1,
+      etag: Buffer.from('BwY='),
+      bindings: [{ role: 'roles/run.invoker', members: ['allUsers'] }],
+    };
+    const iam = full['google.cloud.run.v2.Services']!.GetIamPolicy!;
+    const policyBytes = Buffer.from(iam.responseSerialize(policy));
+    expect(light['google.cloud.run.v2.Services']!.GetIamPolicy!.responseDeserialize(policyBytes)).toEqual(
+      iam.responseDeserialize(policyBytes),
+    );
+  });
+
+  it('names methods as lodash.camelcase does', () => {
+    for (const n of ['GetService', 'GetIamPolicy', 'ListServices', 'TestIamPermissions', 'GetHTTPThing', 'V2Get'])
+      expect(lowerCamel(n)).toBe(camelCase(n));
+  });
+});

@@ -1,4 +1,4 @@
-import type { BinauthzPolicy, OrgPolicy, Policy, RunService } from './types.js';
+import type { Actor, BinauthzPolicy, OrgPolicy, Policy, RunService } from './types.js';
 
 /** A Cloud Run service with every field at its proto3 zero value: the base every normalized service starts from. */
 export function emptyService(name = ''): RunService {
@@ -61,4 +61,9 @@ export function emptyBinauthzPolicy(name = ''): BinauthzPolicy {
 export function shortServiceName(resource: string): string {
   const m = /^projects\/([^/]+)\/locations\/([^/]+)\/services\/([^/]+)$/.exec(resource);
   return m ? `${m[1]}/${m[2]}/${m[3]}` : resource;
+}
+
+/** Nobody known: the actor of a state that no change event stands behind (a sweep finding, a rule's example). */
+export function unknownActor(): Actor {
+  return { caller: '', email: '', subject: '', delegation: [], ip: '', userAgent: '', tool: 'unknown', toolDetail: '' };
 }

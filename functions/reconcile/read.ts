@@ -1,5 +1,6 @@
 import { RunPortError } from '../core/google-api-error.js';
 import { describeError } from '../core/errors.js';
+import { unknownActor } from '../core/service.js';
 import type { ChangeEvent, ProjectMode, RunService } from '../core/types.js';
 import { compileExactExemption } from '../decisions/exemptions.js';
 import { judge } from '../enforcement/pipeline.js';
@@ -118,16 +119,7 @@ export function sweptEvent(
     serviceName: 'run.googleapis.com',
     kind: 'update',
     resource: { type: 'run.googleapis.com/Service', name: service.name, project, location },
-    actor: {
-      caller: '',
-      email: '',
-      subject: '',
-      delegation: [],
-      ip: '',
-      userAgent: '',
-      tool: 'unknown',
-      toolDetail: '',
-    },
+    actor: unknownActor(),
     operation: null,
     service,
     serviceSource: 'live',

@@ -1,4 +1,4 @@
-import { emptyBinauthzPolicy, emptyOrgPolicy, emptyPolicy, emptyService } from '../core/service.js';
+import { emptyBinauthzPolicy, emptyOrgPolicy, emptyPolicy, emptyService, unknownActor } from '../core/service.js';
 import { type ResourceType, WORKLOAD_TYPES } from '../core/types.js';
 import { matchName, resourceTypeInfo } from '../events/resource-types.js';
 import type { CompiledRule } from './compile.js';
@@ -42,16 +42,7 @@ export function zeroInput(type: ResourceType, params: Record<string, unknown>): 
       kind: 'update',
       deltas: [],
       deltaSource: 'none',
-      actor: {
-        caller: '',
-        email: '',
-        subject: '',
-        delegation: [],
-        ip: '',
-        userAgent: '',
-        tool: 'unknown',
-        toolDetail: '',
-      },
+      actor: unknownActor(),
       serviceSource: 'none',
       updateMask: [],
     },

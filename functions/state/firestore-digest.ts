@@ -7,11 +7,10 @@ import {
   docId,
   type FirestoreConnectOptions,
   optimistic,
+  FirestoreCalls,
   RETRY,
-  withDeadline,
   writeIfUnchanged,
 } from './firestore-support.js';
-import { OutageBreaker } from './outage-breaker.js';
 
 // Burst state in Firestore, one atomic commit per step: `<prefix>-digests` holds one document per
 // channel (the digest, its counts, the queue cursor and the leases), `<prefix>-digest-findings` one
@@ -33,21 +32,16 @@ export interface FirestoreDigestOptions {
 type Stored<T> = T & { expireAt: Date };
 
 export class FirestoreDigestStore implements DigestStore {
-  private db: Promise<Firestore> | undefined;
+  // Behind the outage breaker: in an outage each alert would otherwise wait out the deadline here
+  // before going out on its own.
+  private readonly calls: FirestoreCalls;
   private readonly prefix: string;
-  private readonly deadlineMs: number;
   private readonly retentionMs: number;
-  private readonly breaker: OutageBreaker;
 
-  constructor(
-    private readonly source: Firestore | (() => Promise<Firestore>),
-    opts: FirestoreDigestOptions = {},
-  ) {
+  constructor(source: Firestore | (() => Promise<Firestore>), opts: FirestoreDigestOptions = {}) {
+    this.calls = new FirestoreCalls(source, opts.deadlineMs ?? DEFAULT_DEADLINE_MS, opts);
     this.prefix = opts.prefix ?? 'runguard';
-    this.deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
     this.retentionMs = opts.retentionMs ?? 7 * DAY;
-    // In an outage each alert would otherwise wait out the deadline here before going out on its own.
-    this.breaker = new OutageBreaker(opts.outageMs ?? 30_000);
   }
 
   /**
@@ -140,18 +134,7 @@ export class FirestoreDigestStore implements DigestStore {
   }
 
   private run<T>(op: string, fn: (db: Firestore) => Promise<T>): Promise<T> {
-    return this.breaker.run(op, () => withDeadline(op, this.deadlineMs, async () => fn(await this.connect())));
-  }
-
-  private connect(): Promise<Firestore> {
-    if (!this.db) {
-      const source = this.source;
-      this.db = typeof source === 'function' ? source() : Promise.resolve(source);
-      this.db.catch(() => {
-        this.db = undefined;
-      });
-    }
-    return this.db;
+    return this.calls.run(op, fn);
   }
 }
 

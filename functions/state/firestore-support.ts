@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { DocumentSnapshot, Firestore, Settings, WriteBatch, WriteResult } from '@google-cloud/firestore';
 import { requireExternal } from '../clients/external.js';
 import { TransientError } from '../core/errors.js';
+import { OutageBreaker } from './outage-breaker.js';
 
 // Connection settings, error mapping and the optimistic write loop behind FirestoreStateStore.
 
@@ -158,4 +159,55 @@ export async function connectFirestore(opts: FirestoreConnectOptions = {}): Prom
 export function claimToken(written: WriteResult[]): string {
   const t = written[0]!.writeTime;
   return `${t.seconds}.${String(t.nanoseconds).padStart(9, '0')}`;
+}
+
+/**
+ * How a store calls Firestore: connected on first use (a failed connect is tried again on the next
+ * call), each call bounded by the deadline and behind the outage breaker, and ended only once every
+ * call under way has settled. Shared by the state store and burst mode's digest store.
+ */
+export class FirestoreCalls {
+  private db: Promise<Firestore> | undefined;
+  private readonly pending = new Set<Promise<void>>();
+  private readonly breaker: OutageBreaker;
+
+  constructor(
+    private readonly source: Firestore | (() => Promise<Firestore>),
+    private readonly deadlineMs: number,
+    breaker: { outageMs?: number; now?: () => number } = {},
+  ) {
+    this.breaker = new OutageBreaker(breaker.outageMs ?? 30_000, breaker.now);
+  }
+
+  run<T>(op: string, fn: (db: Firestore) => Promise<T>): Promise<T> {
+    return this.breaker.run(op, () => {
+      const work = this.firestore().then(fn);
+      const settled = work.then(
+        () => undefined,
+        () => undefined,
+      );
+      this.pending.add(settled);
+      void settled.then(() => this.pending.delete(settled));
+      return withDeadline(op, this.deadlineMs, () => work);
+    });
+  }
+
+  /**
+   * Ends the client, once every call under way has settled: a call past its deadline still runs
+   * the client's own retries, and one reaching a terminated client becomes an unhandled rejection.
+   */
+  async close(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all(this.pending);
+    const db = await this.db?.catch(() => undefined);
+    this.db = undefined;
+    await db?.terminate();
+  }
+
+  private firestore(): Promise<Firestore> {
+    if (this.db) return this.db;
+    const source = this.source;
+    const db = typeof source === 'function' ? source() : Promise.resolve(source);
+    db.catch(() => this.db === db && (this.db = undefined)); // a failed connect is tried again on the next call
+    return (this.db = db);
+  }
 }

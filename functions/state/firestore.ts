@@ -9,10 +9,9 @@ import {
   optimistic,
   commitIfUnchanged,
   RETRY,
-  withDeadline,
+  FirestoreCalls,
   writeIfUnchanged,
 } from './firestore-support.js';
-import { OutageBreaker } from './outage-breaker.js';
 import type { Fight } from '../core/verdict.js';
 import type { DecisionRecord, HistoryReader } from '../history/types.js';
 import type {
@@ -67,22 +66,16 @@ type ExemptionHead = { findingKey: string; exemptionId: string; expiresMs: numbe
  * field for a TTL policy. Ids are sha256 of the key, which is kept readable in a field.
  */
 export class FirestoreStateStore implements StateStore, HistoryReader {
-  private db: Promise<Firestore> | undefined;
-  private readonly pending = new Set<Promise<void>>();
-  private readonly source: Firestore | (() => Promise<Firestore>);
+  private readonly calls: FirestoreCalls;
   private readonly prefix: string;
-  private readonly deadlineMs: number;
   private readonly retentionMs: number;
-  private readonly breaker: OutageBreaker;
   private readonly historyRetentionMs: number;
 
   constructor(db: Firestore | (() => Promise<Firestore>), prefixOrOptions: string | FirestoreStateStoreOptions = {}) {
     const opts = typeof prefixOrOptions === 'string' ? { prefix: prefixOrOptions } : prefixOrOptions;
-    this.source = db;
+    this.calls = new FirestoreCalls(db, opts.deadlineMs ?? DEFAULT_DEADLINE_MS, opts);
     this.prefix = opts.prefix ?? 'runguard';
-    this.deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
     this.retentionMs = opts.retentionMs ?? 7 * DAY;
-    this.breaker = new OutageBreaker(opts.outageMs ?? 30_000, opts.now);
     this.historyRetentionMs = opts.historyRetentionMs ?? 400 * DAY;
   }
 
@@ -408,36 +401,13 @@ export class FirestoreStateStore implements StateStore, HistoryReader {
     });
   }
 
-  /**
-   * Ends the client, once every call under way has settled: a call past its deadline still runs
-   * the client's own retries, and one reaching a terminated client becomes an unhandled rejection.
-   */
-  async close(): Promise<void> {
-    while (this.pending.size > 0) await Promise.all(this.pending);
-    const db = await this.db?.catch(() => undefined);
-    this.db = undefined;
-    await db?.terminate();
+  /** Ends the client, once every call under way has settled. */
+  close(): Promise<void> {
+    return this.calls.close();
   }
 
   private run<T>(op: string, fn: (db: Firestore) => Promise<T>): Promise<T> {
-    return this.breaker.run(op, () => {
-      const work = this.firestore().then(fn);
-      const settled = work.then(
-        () => undefined,
-        () => undefined,
-      );
-      this.pending.add(settled);
-      void settled.then(() => this.pending.delete(settled));
-      return withDeadline(op, this.deadlineMs, () => work);
-    });
-  }
-
-  private firestore(): Promise<Firestore> {
-    if (this.db) return this.db;
-    const source = this.source;
-    const db = typeof source === 'function' ? source() : Promise.resolve(source);
-    db.catch(() => this.db === db && (this.db = undefined)); // a failed connect is tried again on the next call
-    return (this.db = db);
+    return this.calls.run(op, fn);
   }
 
   private ref(db: Firestore, kind: string, key: string): DocumentReference {

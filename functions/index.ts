@@ -3,6 +3,7 @@ import type { HandleResult } from './audit-events/handler.js';
 import type { LiveDeps } from './enforcement/deps.js';
 import type { InteractionDeps } from './interactions/types.js';
 import type { ReconcileDeps, ReconcileResult } from './reconcile/run.js';
+import { stateStoreChoice } from './state/env.js';
 
 // The only file that knows about the Functions Framework: entry points are thin adapters to the core.
 // Each loads its own modules (import()), so a cold auditEvents instance never loads the Slack
@@ -129,13 +130,9 @@ function warmUp(target: string | undefined, env: NodeJS.ProcessEnv): void {
     return load();
   };
   if (env.SLACK_BOT_TOKEN) work.push(later(async () => (await import('./slack/web-api.js')).loadSlackWebApi()));
-  if (target !== 'reconcile' && usesFirestore(env))
+  if (target !== 'reconcile' && stateStoreChoice(env) === 'firestore')
     work.push(later(async () => (await import('./state/firestore-support.js')).firestoreModule()));
   for (const w of work) w().catch(() => undefined);
 }
-
-/** Where createLiveDeps' state store is Firestore (see chooseStateStore). */
-const usesFirestore = (env: NodeJS.ProcessEnv) =>
-  (env.RUNGUARD_STATE_STORE ?? (env.K_SERVICE || env.FIRESTORE_EMULATOR_HOST ? 'firestore' : 'memory')) === 'firestore';
 
 warmUp(servedTarget(process.argv, process.env), process.env);

@@ -1,6 +1,7 @@
 import { createRunInventory, createRunPort, createServicesClient } from '../remediation/run-client.js';
 import type { RunInventory, RunPort } from '../remediation/types.js';
 import { loadStartup } from '../startup.js';
+import { firestoreConnectionFromEnv, stateStoreChoice } from '../state/env.js';
 import { createFirestoreStateStore } from '../state/firestore.js';
 import { MemoryStateStore } from '../state/memory.js';
 import { parseDuration } from '../core/duration.js';
@@ -119,7 +120,7 @@ const LEASE_MARGIN_MS = 90_000;
  * so it is only used there when asked for by name, and said at start.
  */
 function chooseStateStore(env: NodeJS.ProcessEnv, log: Logger): StateStore {
-  const choice = stateChoice(env);
+  const choice = stateStoreChoice(env);
   if (choice === 'firestore') return firestoreStateFromEnv(env);
   if (choice !== 'memory') throw new Error(`RUNGUARD_STATE_STORE must be "firestore" or "memory", not "${choice}"`);
   if (env.K_SERVICE)
@@ -131,17 +132,10 @@ function chooseStateStore(env: NodeJS.ProcessEnv, log: Logger): StateStore {
   return new MemoryStateStore();
 }
 
-const stateChoice = (env: NodeJS.ProcessEnv): string =>
-  env.RUNGUARD_STATE_STORE ?? (env.K_SERVICE || env.FIRESTORE_EMULATOR_HOST ? 'firestore' : 'memory');
-
-/**
- * runguard's Firestore: RUNGUARD_FIRESTORE_DATABASE names a database other than (default); FIRESTORE_EMULATOR_HOST the
- * emulator.
- */
+/** runguard's Firestore state store, where the environment's connection (state/env.ts) points. */
 export function firestoreStateFromEnv(env: NodeJS.ProcessEnv): StateStore {
   return createFirestoreStateStore({
-    ...(env.RUNGUARD_FIRESTORE_DATABASE ? { databaseId: env.RUNGUARD_FIRESTORE_DATABASE } : {}),
-    ...(env.FIRESTORE_EMULATOR_HOST ? { emulatorHost: env.FIRESTORE_EMULATOR_HOST } : {}),
+    ...firestoreConnectionFromEnv(env),
     // How long decisions are kept for the weekly report and `runguard recommend` (e.g. 400d).
     ...(env.RUNGUARD_HISTORY_RETENTION ? { historyRetentionMs: parseDuration(env.RUNGUARD_HISTORY_RETENTION) } : {}),
   });
@@ -175,11 +169,8 @@ function chooseNotifier(
 
 /** Burst state lives where the rest of the state does: shared in Firestore, or in this process. */
 function digestStore(env: NodeJS.ProcessEnv): DigestStore {
-  if (stateChoice(env) !== 'firestore') return new MemoryDigestStore();
-  return createFirestoreDigestStore({
-    ...(env.RUNGUARD_FIRESTORE_DATABASE ? { databaseId: env.RUNGUARD_FIRESTORE_DATABASE } : {}),
-    ...(env.FIRESTORE_EMULATOR_HOST ? { emulatorHost: env.FIRESTORE_EMULATOR_HOST } : {}),
-  });
+  if (stateStoreChoice(env) !== 'firestore') return new MemoryDigestStore();
+  return createFirestoreDigestStore(firestoreConnectionFromEnv(env));
 }
 
 /** The README's RUNGUARD_SLACK_BURST_* settings; a value that is not a positive number keeps the default. */

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLoggingSource } from '../backtest/read-entries.js';
-import { DURATION, parseDuration } from '../core/duration.js';
+import { sinceInstant } from './backtest.js';
 import { describeError } from '../core/errors.js';
 import { firestoreStateFromEnv } from '../enforcement/deps.js';
 import { evaluateEntry } from '../enforcement/pipeline.js';
@@ -54,7 +54,7 @@ export async function runRecommend(argv: string[], io: Io, extras: RecommendExtr
     return 2;
   }
   const now = io.now();
-  const since = sinceInstant(values.since, now);
+  const since = sinceInstant(values.since ?? '30d', now);
   const minFindings = count(values['min-findings'], DEFAULT_THRESHOLD.minFindings);
   const minActors = count(values['min-actors'], DEFAULT_THRESHOLD.minActors);
   if (since === null || minFindings === null || minActors === null) {
@@ -145,13 +145,6 @@ const parse = (argv: string[]) =>
       out: { type: 'string' },
     },
   });
-
-function sinceInstant(text: string | undefined, now: number): number | null {
-  if (text === undefined) return now - parseDuration('30d');
-  if (DURATION.test(text)) return now - parseDuration(text);
-  const t = Date.parse(text);
-  return /^\d{4}-\d{2}-\d{2}/.test(text) && !Number.isNaN(t) ? t : null;
-}
 
 function count(text: string | undefined, fallback: number): number | null {
   if (text === undefined) return fallback;

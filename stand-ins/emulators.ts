@@ -42,6 +42,18 @@ export function sdkRoot(): string {
   throw new Error('gcloud not found on PATH');
 }
 
+/** Whether the Google Cloud SDK (and so the emulators) is on PATH. */
+export function hasEmulatorSdk(): boolean {
+  try {
+    return sdkRoot() !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** RUNGUARD_REQUIRE_EMULATORS=1 (what `.ci/run` sets): a missing SDK fails the run instead of skipping tests. */
+export const emulatorsRequired = (): boolean => ['1', 'true'].includes(process.env.RUNGUARD_REQUIRE_EMULATORS ?? '');
+
 /** Environment that keeps gcloud out of $HOME and off the network. */
 function gcloudEnv(configDir: string): NodeJS.ProcessEnv {
   return {

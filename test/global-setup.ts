@@ -1,6 +1,12 @@
 import { spawn } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
-import { type EmulatorHandle, sdkRoot, startFirestoreEmulator, startPubSubEmulator } from '../stand-ins/emulators.js';
+import {
+  type EmulatorHandle,
+  emulatorsRequired,
+  hasEmulatorSdk,
+  startFirestoreEmulator,
+  startPubSubEmulator,
+} from '../stand-ins/emulators.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -8,14 +14,6 @@ declare module 'vitest' {
     pubsubHost: string;
     /** host:port of the Firestore emulator started for this run, or '' where the Cloud SDK is absent. */
     firestoreHost: string;
-  }
-}
-
-function hasSdk(): boolean {
-  try {
-    return sdkRoot() !== '';
-  } catch {
-    return false;
   }
 }
 
@@ -36,14 +34,11 @@ const NO_SDK =
   'the Google Cloud SDK (gcloud) is not on PATH, so the Pub/Sub and Firestore emulators cannot start. ' +
   'Install it with Java and the emulators: gcloud components install pubsub-emulator cloud-firestore-emulator.';
 
-/** RUNGUARD_REQUIRE_EMULATORS=1 (what `.ci/run` sets): a missing SDK fails the run instead of skipping tests. */
-const emulatorsRequired = (): boolean => ['1', 'true'].includes(process.env.RUNGUARD_REQUIRE_EMULATORS ?? '');
-
 // The CLI and the Functions Framework are tested as the processes users run, against dist/; one real
 // Pub/Sub emulator serves every end-to-end test of the run, and one Firestore emulator every test of
 // the Firestore state store (each test file uses its own collection prefix).
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const sdk = hasSdk();
+  const sdk = hasEmulatorSdk();
   if (!sdk && emulatorsRequired()) throw new Error(`global-setup: RUNGUARD_REQUIRE_EMULATORS is set and ${NO_SDK}`);
   if (!sdk)
     console.warn(

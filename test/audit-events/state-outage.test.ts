@@ -8,21 +8,18 @@ import type { BreakglassExemption } from '../../functions/state/types.js';
 import { createFirestoreStateStore, type FirestoreStateStore } from '../../functions/state/firestore.js';
 import { cloudEventFor, updateServiceEntry } from '../../stand-ins/audit-entries.js';
 import { type CloudRunStandIn, startCloudRunStandIn } from '../../stand-ins/cloud-run/index.js';
-import { type EmulatorHandle, sdkRoot, startFirestoreEmulator } from '../../stand-ins/emulators.js';
+import {
+  type EmulatorHandle,
+  emulatorsRequired,
+  hasEmulatorSdk,
+  startFirestoreEmulator,
+} from '../../stand-ins/emulators.js';
 import { CONFIG, harness, newClient } from '../harness.js';
 
-const hasSdk = (() => {
-  try {
-    return sdkRoot() !== '';
-  } catch {
-    return false;
-  }
-})();
-const required = ['1', 'true'].includes(process.env.RUNGUARD_REQUIRE_EMULATORS ?? '');
 const NAME = 'projects/shop-prod/locations/europe-west1/services/outage';
 const SLOW = { timeout: 180_000 };
 
-describe.skipIf(!hasSdk && !required)('auditEvents while Firestore stops and restarts', () => {
+describe.skipIf(!hasEmulatorSdk() && !emulatorsRequired())('auditEvents while Firestore stops and restarts', () => {
   let emulator: EmulatorHandle;
   let run: CloudRunStandIn;
   let client: ServicesClient;

@@ -5,16 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTransient, TransientError } from '../../functions/core/errors.js';
 import { createFirestoreStateStore } from '../../functions/state/firestore.js';
 import { isOutage, OutageBreaker } from '../../functions/state/outage-breaker.js';
-import { type EmulatorHandle, sdkRoot, startFirestoreEmulator } from '../../stand-ins/emulators.js';
-
-const hasSdk = (() => {
-  try {
-    return sdkRoot() !== '';
-  } catch {
-    return false;
-  }
-})();
-const required = ['1', 'true'].includes(process.env.RUNGUARD_REQUIRE_EMULATORS ?? '');
+import {
+  type EmulatorHandle,
+  emulatorsRequired,
+  hasEmulatorSdk,
+  startFirestoreEmulator,
+} from '../../stand-ins/emulators.js';
 
 describe('OutageBreaker', () => {
   const down = () => Promise.reject(new TransientError('firestore get: no answer within 10 ms'));
@@ -74,7 +70,7 @@ describe('OutageBreaker', () => {
   });
 });
 
-describe.skipIf(!hasSdk && !required)('the Firestore store in an outage', () => {
+describe.skipIf(!hasEmulatorSdk() && !emulatorsRequired())('the Firestore store in an outage', () => {
   let emulator: EmulatorHandle;
   beforeAll(async () => {
     emulator = await startFirestoreEmulator({ project: 'runguard-breaker', log: false });

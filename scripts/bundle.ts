@@ -1,35 +1,42 @@
 // Builds the Cloud Functions gen2 source zip that terraform/modules/runguard uploads (source_archive):
 //   npm run bundle [-- --config examples/runguard.yaml] [--out build]
-// -> build/function/{index.js, chunk-*.js, package.json, package-lock.json, runguard.yaml,
-//    runguard.prebuilt.json, rules/, fonts/}
+// -> build/function/{index.js, app.js, vendor.js, warm-compile-cache.js, package.json,
+//    package-lock.json, runguard.yaml, runguard.prebuilt.json, rules/, fonts/}
 //    and build/function.zip.
 //
 // How it is built, and why:
-// - Our code and the pure-JavaScript dependencies (CEL, yaml, zod, p-limit) are bundled by
-//   esbuild as ESM, split into chunks so that an entry point loads only what its first event needs.
-// - google-gax and every client built on it (@google-cloud/run, firestore, logging, resource-manager,
-//   and @grpc/grpc-js), and the Slack Web API client, stay EXTERNAL: declared in the artifact's own
-//   package.json and pinned by a package-lock.json cut from the repository's lockfile, so the Cloud
-//   Functions build's `npm ci` installs exactly the versions the tests ran. The Google clients find
-//   their .proto/.json descriptors next to their own files through __dirname and require(); inside
-//   an ESM bundle __dirname does not exist (the ReferenceError that made the old bundle acknowledge
-//   every Cloud Run event and do nothing), and a CommonJS bundle would still need every descriptor
-//   copied where each package expects it. Installed as packages, they run as they do in the tests.
-//   Bundling stays for our code, where it pays: one file read instead of ~150 module resolutions.
-// - The Functions Framework stays external too (bundling it breaks its function registry).
+// - Everything the functions run is in CommonJS bundles written by esbuild, which the artifact's
+//   index.js compiles with V8's code cache (functions/artifact/compile-cache.ts):
+//   - app.js: runguard's own code with its pure-JavaScript dependencies (CEL, yaml, zod, p-limit).
+//     Each module inside initialises on first use, so an entry point runs only what its event needs.
+//   - vendor.js: google-gax, gRPC, the Google clients and Slack's WebClient, by the names in
+//     functions/clients/external-names.ts (what requireExternal is asked for; in this bundle,
+//     functions/clients/external-artifact.ts takes external.ts's place). One file, so that they share
+//     one gax and one gRPC as they do in node_modules, loaded only when an event first needs one.
+//   Measured on a cold start: ~150 module files found, read and compiled one by one cost a Cloud Run
+//   revert ~0.3 s of CPU; the bundles with their caches a few tens of milliseconds.
+// - The code caches are written by the Cloud Functions build itself (the `gcp-build` script runs
+//   warm-compile-cache.js after installing), on the Node.js the function runs on: a cache only fits
+//   the V8 that wrote it. Without one, the bundles compile from source and still work.
+// - The Google clients read their .proto descriptors as JSON through require(), which esbuild bundles;
+//   the only __dirname lookups left in vendor.js are for .proto files of gRPC's channelz/ORCA servers
+//   and gax's loadProto, which a client never uses (checked below).
+// - Installed by the build from the artifact's package.json, pinned by a package-lock.json cut from the
+//   repository's lockfile: the Functions Framework (bundling it breaks its function registry) and
+//   @resvg/resvg-js (the report's rasteriser, a native addon with its platform's package).
 // - The configuration and the rules are validated here, as the function would at start: a bad
 //   configuration fails the build, not the first event. They ship validated too
 //   (runguard.prebuilt.json): the function compiles the rules' CEL from it without loading the YAML
 //   parser or zod, as long as the files are byte for byte those validated (functions/startup.ts).
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { isBuiltin } from 'node:module';
+import { createRequire, isBuiltin } from 'node:module';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
+import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
 import { lockfileFor } from './lockfile.js';
 import { FONT_FILES, fontFiles } from '../functions/report/png.js';
-import { REQUIRED_EXTERNALS } from '../functions/clients/external.js';
+import { EXTERNALS, type ExternalModule, VENDOR_BUNDLES } from '../functions/clients/external-names.js';
 import { PREBUILT_FILE, type Prebuilt } from '../functions/startup.js';
 import { prebuiltFor } from './prebuilt.js';
 
@@ -53,62 +60,119 @@ try {
   process.exit(2);
 }
 
-/** Loaded from node_modules at run time, never bundled (see above). */
-const EXTERNAL = [
-  '@google-cloud/functions-framework',
-  '@google-cloud/run',
-  '@google-cloud/firestore',
-  '@google-cloud/logging',
-  '@google-cloud/resource-manager',
-  '@google-cloud/pubsub', // slackInteractions publishes Revert now requests
-  '@grpc/grpc-js',
-  'google-gax',
-  // Bundled, its CommonJS modules reach each other before they are initialised (chat.postMessage
-  // failed with "Cannot read properties of undefined (reading 'ERROR')"); installed, it works as tested.
-  '@slack/web-api',
-  // The weekly report's rasteriser: a native addon, installed with its platform's package (optional
-  // dependencies, all from the npm registry), loaded only by the report.
-  '@resvg/resvg-js',
-];
+/** Installed by the Cloud Functions build from the artifact's package.json, never bundled (see above). */
+const INSTALLED = ['@google-cloud/functions-framework', '@resvg/resvg-js'];
+const WARM_SCRIPT = 'warm-compile-cache.js';
+/** Required inside try/catch by a dependency that works without them (debug's colours): left out. */
+const OPTIONAL = ['supports-color'];
 
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
 
-const result = await build({
-  entryPoints: { index: 'functions/index.ts' },
-  outdir: dir,
+const common: BuildOptions = {
   bundle: true,
-  splitting: true,
-  chunkNames: 'chunk-[hash]',
   platform: 'node',
   target: 'node20',
-  format: 'esm',
-  sourcemap: true,
+  format: 'cjs',
+  outdir: dir,
   metafile: true,
-  external: EXTERNAL,
-  // CommonJS dependencies inside an ESM bundle still call require() (for node: built-ins only:
-  // everything that needs its own files on disk is external).
-  banner: {
-    js:
-      "import { createRequire as __rgCreateRequire } from 'node:module'; " +
-      'const require = __rgCreateRequire(import.meta.url);',
-  },
   logLevel: 'warning',
+  // The bundles are read as one-byte strings (compile-cache.ts): esbuild escapes non-ASCII characters
+  // in strings; the rest are escaped below.
+  charset: 'ascii',
+};
+
+/** In the app bundle, external-artifact.ts (the vendor bundle) answers requireExternal, not node_modules. */
+const vendorExternals: Plugin = {
+  name: 'vendor-externals',
+  setup(b) {
+    const external = resolve('functions/clients/external.js');
+    b.onResolve({ filter: /\/external\.js$/ }, (args) =>
+      resolve(args.resolveDir, args.path) === external
+        ? { path: resolve('functions/clients/external-artifact.ts') }
+        : undefined,
+    );
+  },
+};
+
+// app.js, index.js (the main module, which loads app.js) and the gcp-build warm-up.
+const app = await build({
+  ...common,
+  entryPoints: {
+    app: 'functions/artifact/app.ts',
+    index: 'functions/artifact/main.ts',
+    [WARM_SCRIPT.replace(/\.js$/, '')]: 'functions/artifact/warm.ts',
+  },
+  sourcemap: true,
+  external: INSTALLED,
+  plugins: [vendorExternals],
+  // import.meta.url in a CommonJS bundle: the bundle's own file.
+  define: { 'import.meta.url': '__rgImportMetaUrl' },
+  banner: { js: "var __rgImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
 
-// Declare exactly the external packages the bundle imports, at the repository's versions.
+// The vendor bundles: each name requireExternal is asked for, resolved from where the repository resolves it.
+const here = createRequire(join(process.cwd(), 'package.json'));
+const vendors = await Promise.all(
+  VENDOR_BUNDLES.map((bundle) => {
+    const entry = [
+      '// Generated by scripts/bundle.ts from functions/clients/external-names.ts.',
+      'module.exports = {',
+      ...Object.entries(EXTERNALS)
+        .filter(([, m]) => m.bundle === bundle)
+        .map(([name, m]: [string, ExternalModule]) => {
+          const path = (m.from ? createRequire(here.resolve(m.from)) : here).resolve(m.path);
+          return `  ${name}: () => require(${JSON.stringify(path)}),`;
+        }),
+      '};',
+    ].join('\n');
+    return build({
+      ...common,
+      stdin: { contents: entry, resolveDir: process.cwd(), sourcefile: `${bundle}-entry.js`, loader: 'js' },
+      outfile: join(dir, bundle),
+      outdir: undefined,
+      external: INSTALLED,
+      // Smaller source to read and hold: whitespace and syntax only, so stack traces keep their names.
+      minifyWhitespace: true,
+      minifySyntax: true,
+    });
+  }),
+);
+
+const outputs: Metafile['outputs'] = Object.assign({}, ...[app, ...vendors].map((r) => r.metafile?.outputs));
+for (const [file] of Object.entries(outputs)) {
+  if (!file.endsWith('.js')) continue;
+  const text = readFileSync(file, 'utf8');
+  // What esbuild leaves non-ASCII (comments, regular expression literals) is escaped as \uXXXX, which
+  // means the same code unit in a string, a regular expression or an identifier.
+  const ascii = text.replace(/[^\t\n\r\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (ascii !== text) writeFileSync(file, ascii);
+  // A bundle compiled by vm.Script has no dynamic import(): every import() must have been bundled.
+  // Two in vendor-google.js import node's crypto only where globalThis.crypto is missing, never on Node 20.
+  for (const [, specifier] of ascii.matchAll(/\bimport\(\s*["'`]([^"'`]+)/g))
+    if (!(isBuiltin(specifier!) && file.endsWith('vendor-google.js')))
+      throw new Error(`bundle: ${file} still has import("${specifier}"), which fails under vm.Script`);
+}
+// The vendor bundles' __dirname lookups: only those known to be unused by a client (see above).
+for (const bundle of VENDOR_BUNDLES) {
+  const dirnames = readFileSync(join(dir, bundle), 'utf8').match(/__dirname/g)?.length ?? 0;
+  if (dirnames > (bundle === 'vendor-google.js' ? 4 : 0))
+    throw new Error(`bundle: ${bundle} has ${dirnames} __dirname lookups, more than known: check them`);
+}
+
+// Declare exactly the installed packages the bundles require, at the repository's versions.
 const imported = new Set<string>();
-for (const output of Object.values(result.metafile.outputs)) {
+for (const output of Object.values(outputs)) {
   for (const i of output.imports) {
     if (!i.external || i.path.startsWith('node:') || isBuiltin(i.path)) continue;
     const name = i.path.startsWith('@') ? i.path.split('/').slice(0, 2).join('/') : i.path.split('/')[0]!;
-    if (EXTERNAL.includes(name)) imported.add(name);
-    else throw new Error(`bundle: ${i.path} is external but not declared`);
+    if (INSTALLED.includes(name)) imported.add(name);
+    else if (!OPTIONAL.includes(name)) throw new Error(`bundle: ${i.path} is external but not declared`);
   }
 }
 imported.add('@google-cloud/functions-framework'); // the build uses the declared one to serve the function
-// Loaded with require() at run time (functions/clients/external.ts), where esbuild does not see them.
-for (const name of REQUIRED_EXTERNALS) imported.add(name);
+// Required by functions/report/png.ts through createRequire, which esbuild does not see.
+imported.add('@resvg/resvg-js');
 const rootPkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
   version: string;
   engines?: Record<string, string>;
@@ -125,16 +189,17 @@ const pkg = {
   name: 'runguard-function',
   version: rootPkg.version,
   private: true,
-  type: 'module',
   main: 'index.js',
   engines: rootPkg.engines,
+  // Run by the Cloud Functions Node.js build after it installs the dependencies.
+  scripts: { 'gcp-build': `node ${WARM_SCRIPT}` },
   dependencies,
 };
 writeFileSync(join(dir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
 writeFileSync(join(dir, 'package-lock.json'), `${JSON.stringify(lockfileFor(pkg, 'package-lock.json'), null, 2)}\n`);
 cpSync('rules', join(dir, 'rules'), { recursive: true });
 copyFileSync(configPath, join(dir, 'runguard.yaml'));
-// The report's font, beside the chunks where functions/report/png.ts looks first: two files, not the
+// The report's font, beside the bundles where functions/report/png.ts looks first: two files, not the
 // whole font package with its 18 weights.
 mkdirSync(join(dir, 'fonts'));
 for (const [i, path] of fontFiles().entries()) copyFileSync(path, join(dir, 'fonts', FONT_FILES[i]!));

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 //   clients/ remediation/ state/ slack posting enforcement/ — ports, adapters, the shared
 //     evaluate → decide → act → notify path
 //   audit-events/ interactions/ reconcile/ backtest/ report/ — features, which never import each other
-//   index.ts and cli/ — the entry points, which wire features together
+//   index.ts, artifact/ and cli/ — the entry points, which wire features together
 const ROOT = resolve(new URL('..', import.meta.url).pathname);
 const FUNCTIONS = join(ROOT, 'functions');
 const FEATURES = ['audit-events', 'interactions', 'reconcile', 'backtest', 'report'];
@@ -51,7 +51,7 @@ describe('the layers', () => {
   });
 
   it('nothing below the features imports a feature or an entry point', () => {
-    const upper = [...FEATURES, 'cli', 'index.ts'];
+    const upper = [...FEATURES, 'cli', 'artifact', 'index.ts'];
     const crossings = productFiles
       .filter((f) => !upper.includes(folderOf(rel(f)) ?? ''))
       .flatMap((f) =>

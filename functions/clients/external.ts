@@ -1,19 +1,19 @@
 import { createRequire } from 'node:module';
+import { EXTERNALS, type ExternalModule, type ExternalName } from './external-names.js';
 
-// The CommonJS packages a cold start needs (the Cloud Run client, gRPC, Firestore, Slack's
-// WebClient) are loaded with require(), not import(). On Node 20, a CommonJS module reached
-// through import() gets a require() that resolves every module below it through the ESM loader,
-// which lexes each file's source for its exports; plain require() does not. Measured on the
-// unpacked artifact: the WebClient 100 → 50 ms of CPU, the Cloud Run client 0.33 → 0.25 s.
-// esbuild does not see these loads, so scripts/bundle.ts declares REQUIRED_EXTERNALS itself.
+// The CommonJS libraries (the Cloud Run client and its google-gax, gRPC, Firestore, Pub/Sub,
+// Resource Manager, Slack's WebClient) are loaded by name through requireExternal, never imported:
+// - here, from node_modules with require(), not import(). On Node 20, a CommonJS module reached
+//   through import() gets a require() that resolves every module below it through the ESM loader,
+//   which lexes each file's source for its exports; plain require() does not. Measured on the
+//   unpacked artifact: the WebClient 100 → 50 ms of CPU, the Cloud Run client 0.33 → 0.25 s.
+// - in the function's artifact, scripts/bundle.ts puts external-artifact.ts in this module's place:
+//   the same names, served by the vendor bundle it builds from the same table (external-names.ts).
 
-/** require() from this module: in the artifact, the packages its package.json declares. */
-export const requireExternal = createRequire(import.meta.url);
+const here = createRequire(import.meta.url);
 
-/** The packages loaded through requireExternal, for the artifact's package.json. */
-export const REQUIRED_EXTERNALS = [
-  '@google-cloud/firestore',
-  '@google-cloud/run',
-  '@grpc/grpc-js',
-  '@slack/web-api',
-] as const;
+/** The library `name` stands for, as node_modules resolves it (tests, the CLI, npm start). */
+export function requireExternal(name: ExternalName): unknown {
+  const { from, path }: ExternalModule = EXTERNALS[name];
+  return (from ? createRequire(here.resolve(from)) : here)(path);
+}

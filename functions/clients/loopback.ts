@@ -20,7 +20,7 @@ export function loopbackEndpoint(endpoint: string, what: string): { host: string
  * @grpc/grpc-js in the tree; a second copy would fail grpc-js's instanceof check on sslCreds.
  */
 export async function loopbackClientOptions(local: { host: string; port: number }) {
-  const grpc = requireExternal('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
+  const grpc = requireExternal('grpc') as typeof import('@grpc/grpc-js');
   return {
     apiEndpoint: local.host, // gax appends the port itself
     port: local.port,

@@ -1,4 +1,5 @@
 import type { ProjectsClient } from '@google-cloud/resource-manager';
+import { requireExternal } from './external.js';
 import { loopbackClientOptions, loopbackEndpoint } from './loopback.js';
 import { GoogleApiError, toGoogleApiError } from '../core/google-api-error.js';
 
@@ -70,11 +71,11 @@ const CALL_OPTIONS = {
 export async function createProjectLister(opts: { endpoint?: string } = {}): Promise<ProjectLister> {
   let client: ProjectsClient;
   if (!opts.endpoint) {
-    const { v3 } = await import('@google-cloud/resource-manager');
+    const { v3 } = requireExternal('resourceManager') as typeof import('@google-cloud/resource-manager');
     client = new v3.ProjectsClient();
   } else {
     const local = loopbackEndpoint(opts.endpoint, 'Resource Manager');
-    const { v3 } = await import('@google-cloud/resource-manager');
+    const { v3 } = requireExternal('resourceManager') as typeof import('@google-cloud/resource-manager');
     client = new v3.ProjectsClient(await loopbackClientOptions(local));
   }
   return {

@@ -1,3 +1,4 @@
+import { requireExternal } from './external.js';
 import { encodeRevertRequest, type RevertRequest } from '../core/revert-request.js';
 
 // The port slackInteractions publishes revert requests through, and its Pub/Sub adapter. The
@@ -19,12 +20,13 @@ export function pubsubRevertRequests(topic: string, opts: { apiEndpoint?: string
   const project = topic.split('/')[1]!;
   let publisher: Promise<{ publishMessage(m: { data: Buffer; attributes: Record<string, string> }): Promise<string> }>;
   const get = () =>
-    (publisher ??= import('@google-cloud/pubsub').then(({ PubSub }) =>
-      new PubSub({
+    (publisher ??= Promise.resolve().then(() => {
+      const { PubSub } = requireExternal('pubsub') as typeof import('@google-cloud/pubsub');
+      return new PubSub({
         projectId: project,
         ...(opts.apiEndpoint ? { apiEndpoint: opts.apiEndpoint, emulatorMode: true } : {}),
-      }).topic(topic, { batching: { maxMessages: 1, maxMilliseconds: 0 } }),
-    ));
+      }).topic(topic, { batching: { maxMessages: 1, maxMilliseconds: 0 } });
+    }));
   return {
     async publish(request) {
       return (await get()).publishMessage(encodeRevertRequest(request));

@@ -1,3 +1,4 @@
+import { requireExternal } from '../clients/external.js';
 import { loopbackClientOptions, loopbackEndpoint } from '../clients/loopback.js';
 import { toGoogleApiError, GoogleApiError } from '../core/google-api-error.js';
 
@@ -18,7 +19,7 @@ export interface FolderReader {
 export async function createFolderReader(opts: { endpoint?: string } = {}): Promise<FolderReader> {
   const local = opts.endpoint ? loopbackEndpoint(opts.endpoint, 'Resource Manager') : null;
   // Loaded lazily: the library costs hundreds of milliseconds and only this command needs folders.
-  const { v3 } = await import('@google-cloud/resource-manager');
+  const { v3 } = requireExternal('resourceManager') as typeof import('@google-cloud/resource-manager');
   const client = local ? new v3.FoldersClient(await loopbackClientOptions(local)) : new v3.FoldersClient();
   return {
     async parent(folder) {

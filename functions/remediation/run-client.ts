@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import type { ServicesClient } from '@google-cloud/run';
 import type { Binding, Ingress, Policy, RunService } from '../core/types.js';
 import { requireExternal } from '../clients/external.js';
@@ -12,6 +11,7 @@ import type { RunInventory, RunPort, ServiceChange } from './types.js';
 // so the executor never reads gRPC numbers or message text.
 
 type Rec = Record<string, unknown>;
+type Gax = typeof import('google-gax');
 interface OperationLike {
   name?: string | null;
   promise(): Promise<readonly unknown[]>;
@@ -54,18 +54,14 @@ export interface InventoryClientLike {
  * and most events never touch Cloud Run.
  */
 export async function createServicesClient(opts: { endpoint?: string } = {}): Promise<ServicesClient> {
-  // The services client alone: the package's index loads every Cloud Run client (jobs, builds, …).
   const { ServicesClient: Client } = requireExternal(
-    '@google-cloud/run/build/src/v2/services_client.js',
+    'runServices',
   ) as typeof import('@google-cloud/run/build/src/v2/services_client.js');
-  const gax = servicesOnlyGax(runRequire()('google-gax')) as ConstructorParameters<typeof Client>[1];
+  const gax = servicesOnlyGax(requireExternal('runGax') as Gax) as ConstructorParameters<typeof Client>[1];
   if (!opts.endpoint) return decodeOperationsOnce(new Client({}, gax));
   const local = loopbackEndpoint(opts.endpoint, 'Cloud Run');
   return decodeOperationsOnce(new Client(await loopbackClientOptions(local), gax));
 }
-
-/** require() as @google-cloud/run's own files resolve it: the google-gax (and protos) the client uses. */
-const runRequire = () => createRequire(createRequire(import.meta.url).resolve('@google-cloud/run'));
 
 /**
  * The generated client hands gax protobufjs's `decode` *stub* bound to the Service type, and the
@@ -74,10 +70,11 @@ const runRequire = () => createRequire(createRequire(import.meta.url).resolve('@
  * has been set up once instead; the messages are the same.
  */
 function decodeOperationsOnce(client: ServicesClient): ServicesClient {
-  const require = runRequire();
   // gax caches the Root it built for the client from this same JSON: the same Type, not a second Root.
-  const { protobufFromJSON } = require('google-gax') as typeof import('google-gax');
-  const service = protobufFromJSON(require('../protos/protos.json')).lookupType('google.cloud.run.v2.Service');
+  const { protobufFromJSON } = requireExternal('runGax') as Gax;
+  const service = protobufFromJSON(requireExternal('runProtos') as Parameters<Gax['protobufFromJSON']>[0]).lookupType(
+    'google.cloud.run.v2.Service',
+  );
   const decode = (bytes: Uint8Array) => service.decode(bytes);
   const descriptors = (
     client as unknown as {

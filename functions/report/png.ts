@@ -24,7 +24,8 @@ export function fontFiles(): string[] {
 }
 
 export async function svgToPng(svg: string, opts: { scale?: number } = {}): Promise<Buffer> {
-  const { Resvg } = await import('@resvg/resvg-js');
+  // require(), not import(): the artifact's bundles run under vm.Script, which has no dynamic import.
+  const { Resvg } = createRequire(import.meta.url)('@resvg/resvg-js') as typeof import('@resvg/resvg-js');
   const resvg = new Resvg(svg, {
     font: { loadSystemFonts: false, fontFiles: fontFiles(), defaultFontFamily: FONT_FAMILY },
     fitTo: { mode: 'width', value: Math.round(CHART.width * (opts.scale ?? 1)) },

@@ -15,7 +15,9 @@ export const httpFetch: FetchFunction = async (url, init = {}) => {
     return (await globalThis.fetch(url, init as RequestInit)) as unknown as FetchResponse;
   const request =
     target.protocol === 'https:'
-      ? (await import('node:https')).request
+      ? // Loaded when first needed (TLS costs a cold start that never posts), and without import(): the
+        // artifact's bundles run under vm.Script, which has no dynamic import (clients/compile-cache.ts).
+        process.getBuiltinModule('node:https').request
       : target.protocol === 'http:'
         ? httpRequest
         : undefined;

@@ -148,7 +148,7 @@ export const docId = (key: string): string => createHash('sha256').update(key).d
 
 /** The client library, loaded (~250 ms) only when a store first needs it (through require(): clients/external.ts). */
 export const firestoreModule = async (): Promise<typeof import('@google-cloud/firestore')> =>
-  requireExternal('@google-cloud/firestore') as typeof import('@google-cloud/firestore');
+  requireExternal('firestore') as typeof import('@google-cloud/firestore');
 
 export async function connectFirestore(opts: FirestoreConnectOptions = {}): Promise<Firestore> {
   const { Firestore } = await firestoreModule();

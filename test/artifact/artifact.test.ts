@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PubSub, type Topic } from '@google-cloud/pubsub';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { FunctionProcess } from '../../stand-ins/function-process.js';
@@ -16,6 +17,8 @@ import {
   WORKSPACE,
 } from '../interactions/helpers.js';
 import { updateServiceEntry } from '../../stand-ins/audit-entries.js';
+import { CACHE_SUFFIX } from '../../functions/clients/compile-cache.js';
+import { VENDOR_BUNDLES } from '../../functions/clients/external-names.js';
 import { type Artifact, failures, logLines, moduleEnv, prepareArtifact, startArtifactFunction } from './artifact.js';
 
 // The zip Terraform uploads, tested as deployed (issue 12): built by `npm run bundle`, unpacked alone,
@@ -218,12 +221,21 @@ describe.skipIf(!pubsubHost || !firestoreHost)('the deployed artifact (npm run b
       expect(res.status).toBeLessThan(300);
       const files = [...slack.files.values()].slice(before);
       expect(files).toHaveLength(1);
-      // Rendered at all means the fonts were found beside the chunks (the npm package is not installed here).
+      // Rendered at all means the fonts were found beside the bundles (the npm package is not installed here).
       const png = files[0]!.bytes!;
       expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
       expect(png.readUInt32BE(16)).toBe(1200);
       expect(files[0]!.channel).toBe(CHANNEL);
       expect(failures(fn)).toEqual([]);
     }, 30_000);
+  });
+
+  // After the tests above, which started every entry point and loaded every bundle between them.
+  it('runs its bundles from the code caches its build wrote (gcp-build): none was compiled from source', () => {
+    for (const bundle of ['app.js', ...VENDOR_BUNDLES])
+      expect(existsSync(join(artifact.workspace, bundle + CACHE_SUFFIX)), bundle).toBe(true);
+    expect(started.length).toBeGreaterThanOrEqual(4);
+    const notices = started.flatMap((fn) => logLines(fn).filter((l) => l.event === 'compile-cache'));
+    expect(notices).toEqual([]);
   });
 });

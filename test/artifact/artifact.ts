@@ -44,11 +44,12 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
  * compare), unpacks it into an empty directory and installs what it declares.
  *
  * The install is `npm ci --omit=dev` from the artifact's own package.json and package-lock.json, as
- * the Cloud Functions Node.js build runs it. Tests run without a network, so it is `--offline`: the
- * tarballs come from the npm cache that the repository's own `npm ci` filled, matched by the
- * integrity hashes in the artifact's lockfile. Anything the artifact declares that the repository
- * never installed fails here. An artifact without a lockfile (the old bundle) is given one cut from
- * the repository's lockfile, since `npm install` would need the registry to resolve it.
+ * the Cloud Functions Node.js build runs it, followed as there by the package's `gcp-build` script.
+ * Tests run without a network, so it is `--offline`: the tarballs come from the npm cache that the
+ * repository's own `npm ci` filled, matched by the integrity hashes in the artifact's lockfile.
+ * Anything the artifact declares that the repository never installed fails here. An artifact without
+ * a lockfile (the old bundle) is given one cut from the repository's lockfile, since `npm install`
+ * would need the registry to resolve it.
  */
 export async function prepareArtifact(prebuiltZip = process.env.RUNGUARD_ARTIFACT_ZIP): Promise<Artifact> {
   const tmp = mkdtempSync(join(tmpdir(), 'runguard-artifact-'));
@@ -98,6 +99,17 @@ export async function prepareArtifact(prebuiltZip = process.env.RUNGUARD_ARTIFAC
         }),
       );
       if (npm.trim()) log.push(npm.trim());
+    }
+    // The Node.js build then runs the package's gcp-build script, if it has one (the compile caches).
+    const scripts = (pkg as { scripts?: Record<string, string> }).scripts ?? {};
+    if (scripts['gcp-build']) {
+      const said = await timed('npm run gcp-build', () =>
+        run('npm', ['run', 'gcp-build', '--silent'], workspace, {
+          ...process.env,
+          npm_config_userconfig: join(tmp, 'npmrc'),
+        }),
+      );
+      if (said.trim()) log.push(said.trim());
     }
     return { workspace, zip, log, remove: () => rmSync(tmp, { recursive: true, force: true }) };
   } catch (e) {

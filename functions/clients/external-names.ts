@@ -1,0 +1,40 @@
+// The CommonJS libraries runguard loads itself (functions/clients/external.ts), by the names its code
+// asks for. One table for both ways they are found: node_modules in the repository, and the vendor
+// bundle scripts/bundle.ts builds for the function's artifact from these same module paths.
+
+export interface ExternalModule {
+  /** The module, as require() is given it from `from` (or from runguard's own files). */
+  path: string;
+  /** Resolve `path` from this package's own files: the copy of a dependency that package itself uses. */
+  from?: string;
+  /**
+   * The artifact's vendor bundle that holds it (scripts/bundle.ts): the Google libraries share one, so
+   * that they share one gax and one gRPC as they do in node_modules; Slack's is apart, so that an event
+   * that only alerts never loads the Google one.
+   */
+  bundle: VendorBundle;
+}
+
+export const VENDOR_BUNDLES = ['vendor-google.js', 'vendor-slack.js'] as const;
+export type VendorBundle = (typeof VENDOR_BUNDLES)[number];
+
+export const EXTERNALS = {
+  /** The Cloud Run services client alone: the package's index loads every Cloud Run client (jobs, builds, …). */
+  runServices: { path: '@google-cloud/run/build/src/v2/services_client.js', bundle: 'vendor-google.js' },
+  /** The google-gax and proto JSON the Cloud Run client itself uses (remediation/run-client.ts). */
+  runGax: { from: '@google-cloud/run', path: 'google-gax', bundle: 'vendor-google.js' },
+  runProtos: { from: '@google-cloud/run', path: '../protos/protos.json', bundle: 'vendor-google.js' },
+  grpc: { path: '@grpc/grpc-js', bundle: 'vendor-google.js' },
+  firestore: { path: '@google-cloud/firestore', bundle: 'vendor-google.js' },
+  pubsub: { path: '@google-cloud/pubsub', bundle: 'vendor-google.js' },
+  resourceManager: { path: '@google-cloud/resource-manager', bundle: 'vendor-google.js' },
+  /**
+   * WebClient and LogLevel from their own modules: the package's index also loads its request and
+   * response type modules, the chat stream and every export beside the client (~20 ms of a cold
+   * start). It has no "exports" map, so its files are its API as much as the index.
+   */
+  slackWebClient: { path: '@slack/web-api/dist/WebClient.js', bundle: 'vendor-slack.js' },
+  slackLogger: { path: '@slack/web-api/dist/logger.js', bundle: 'vendor-slack.js' },
+} as const satisfies Record<string, ExternalModule>;
+
+export type ExternalName = keyof typeof EXTERNALS;

@@ -80,7 +80,7 @@ export function loadCompiled(file: string, log: Logger = stdoutLogger): Compiled
         cache === 'absent'
           ? `no compile cache for ${file}: compiled from source, a slower cold start ` +
             '(the Cloud Functions build writes one with gcp-build)'
-          : `the compile cache for ${file} was made from another source or by another Node.js: ` +
+          : `the compile cache for ${file} was made from another source, or by another Node.js or V8 flags: ` +
             'compiled from source, a slower cold start',
       file,
       cache,

@@ -69,6 +69,37 @@ describe('validateRemediationParams', () => {
     ]);
   });
 
+  it('names every problem with its path: a list that is not one, a role that is not a name, a missing list', () => {
+    expect(validateRemediationParams('remove-public-members', { publicMembers: 'allUsers' })).toEqual([
+      'publicMembers: must be a list, got "allUsers"',
+    ]);
+    expect(validateRemediationParams('remove-public-members', {})).toEqual(['publicMembers: required']);
+    expect(
+      validateRemediationParams('remove-public-members', {
+        publicMembers: ['allUsers', 7],
+        roles: ['roles/run.invoker', ''],
+      }),
+    ).toEqual([
+      'publicMembers[1]: 7 is not a public member; only allUsers and allAuthenticatedUsers may be removed',
+      'roles[1]: must be a role name, got ""',
+    ]);
+    expect(validateRemediationParams('remove-public-members', { publicMembers: ['allUsers'], roles: [] })).toEqual([
+      'roles: must name at least one role',
+    ]);
+    expect(validateRemediationParams('set-ingress', { safeIngress: 5 })).toEqual([
+      'safeIngress: 5 is not allowed: remediation never widens access; ' +
+        'use INGRESS_TRAFFIC_INTERNAL_ONLY or INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER',
+    ]);
+  });
+
+  it('refuses params that are not a map, and reads only their own keys', () => {
+    expect(validateRemediationParams('set-ingress', ['INGRESS_TRAFFIC_INTERNAL_ONLY'] as never)).toEqual([
+      '(params): must be a map of names to values, got ["INGRESS_TRAFFIC_INTERNAL_ONLY"]',
+    ]);
+    const inherited = Object.create({ safeIngress: 'INGRESS_TRAFFIC_INTERNAL_ONLY' }) as Record<string, unknown>;
+    expect(validateRemediationParams('set-ingress', inherited)).toEqual(['safeIngress: required']);
+  });
+
   it('accepts enable-invoker-iam-check with any rule params, and names an unknown action', () => {
     expect(validateRemediationParams('enable-invoker-iam-check', { anything: true })).toEqual([]);
     expect(validateRemediationParams('delete-service', {})).toEqual([

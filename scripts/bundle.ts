@@ -36,7 +36,7 @@ import { parseArgs } from 'node:util';
 import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
 import { lockfileFor } from './lockfile.js';
 import { FONT_FILES, fontFiles } from '../functions/report/png.js';
-import { EXTERNALS, type ExternalModule, VENDOR_BUNDLES } from '../functions/clients/external-names.js';
+import { EXTERNALS, resolveExternal, VENDOR_BUNDLES } from '../functions/clients/external-names.js';
 import { PREBUILT_FILE, type Prebuilt } from '../functions/startup.js';
 import { prebuiltFor } from './prebuilt.js';
 
@@ -120,10 +120,7 @@ const vendors = await Promise.all(
       'module.exports = {',
       ...Object.entries(EXTERNALS)
         .filter(([, m]) => m.bundle === bundle)
-        .map(([name, m]: [string, ExternalModule]) => {
-          const path = (m.from ? createRequire(here.resolve(m.from)) : here).resolve(m.path);
-          return `  ${name}: () => require(${JSON.stringify(path)}),`;
-        }),
+        .map(([name, m]) => `  ${name}: () => require(${JSON.stringify(resolveExternal(m, here))}),`),
       '};',
     ].join('\n');
     return build({

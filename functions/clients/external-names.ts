@@ -2,11 +2,16 @@
 // asks for. One table for both ways they are found: node_modules in the repository, and the vendor
 // bundle scripts/bundle.ts builds for the function's artifact from these same module paths.
 
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
 export interface ExternalModule {
   /** The module, as require() is given it from `from` (or from runguard's own files). */
   path: string;
   /** Resolve `path` from this package's own files: the copy of a dependency that package itself uses. */
   from?: string;
+  /** A file beside the module `path` resolves to: one its package's "exports" map does not name. */
+  beside?: string;
   /**
    * The artifact's vendor bundle that holds it (scripts/bundle.ts): the Google libraries share one, so
    * that they share one gax and one gRPC as they do in node_modules; Slack's is apart, so that an event
@@ -24,6 +29,13 @@ export const EXTERNALS = {
   /** The google-gax and proto JSON the Cloud Run client itself uses (remediation/run-client.ts). */
   runGax: { from: '@google-cloud/run', path: 'google-gax', bundle: 'vendor-google.js' },
   runProtos: { from: '@google-cloud/run', path: '../protos/protos.json', bundle: 'vendor-google.js' },
+  /** gax's operations module, for the Cloud Run client's `lro()` (clients/gax-services.ts). */
+  runGaxOperations: {
+    from: '@google-cloud/run',
+    path: 'google-gax',
+    beside: 'operationsClient.js',
+    bundle: 'vendor-google.js',
+  },
   grpc: { path: '@grpc/grpc-js', bundle: 'vendor-google.js' },
   firestore: { path: '@google-cloud/firestore', bundle: 'vendor-google.js' },
   pubsub: { path: '@google-cloud/pubsub', bundle: 'vendor-google.js' },
@@ -38,3 +50,9 @@ export const EXTERNALS = {
 } as const satisfies Record<string, ExternalModule>;
 
 export type ExternalName = keyof typeof EXTERNALS;
+
+/** The file `module` names, resolved with `require` (runguard's, or the repository's when bundling). */
+export function resolveExternal(module: ExternalModule, require: NodeJS.Require): string {
+  const resolved = (module.from ? createRequire(require.resolve(module.from)) : require).resolve(module.path);
+  return module.beside ? join(dirname(resolved), module.beside) : resolved;
+}

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { EXTERNALS, type ExternalModule, type ExternalName } from './external-names.js';
+import { EXTERNALS, type ExternalName, resolveExternal } from './external-names.js';
 
 // The CommonJS libraries (the Cloud Run client and its google-gax, gRPC, Firestore, Pub/Sub,
 // Resource Manager, Slack's WebClient) are loaded by name through requireExternal, never imported:
@@ -14,6 +14,5 @@ const here = createRequire(import.meta.url);
 
 /** The library `name` stands for, as node_modules resolves it (tests, the CLI, npm start). */
 export function requireExternal(name: ExternalName): unknown {
-  const { from, path }: ExternalModule = EXTERNALS[name];
-  return (from ? createRequire(here.resolve(from)) : here)(path);
+  return here(resolveExternal(EXTERNALS[name], here));
 }

@@ -1,7 +1,7 @@
 import type { ServicesClient } from '@google-cloud/run';
 import type { Binding, Ingress, Policy, RunService } from '../core/types.js';
 import { requireExternal } from '../clients/external.js';
-import { servicesOnlyGax } from '../clients/gax-services.js';
+import { type GaxOperationsModule, servicesOnlyGax } from '../clients/gax-services.js';
 import { loopbackClientOptions, loopbackEndpoint } from '../clients/loopback.js';
 import { fromV2 } from '../events/run-service.js';
 import { RunPortError, toGoogleApiError } from '../core/google-api-error.js';
@@ -57,7 +57,10 @@ export async function createServicesClient(opts: { endpoint?: string } = {}): Pr
   const { ServicesClient: Client } = requireExternal(
     'runServices',
   ) as typeof import('@google-cloud/run/build/src/v2/services_client.js');
-  const gax = servicesOnlyGax(requireExternal('runGax') as Gax) as ConstructorParameters<typeof Client>[1];
+  const gax = servicesOnlyGax(
+    requireExternal('runGax') as Gax,
+    requireExternal('runGaxOperations') as GaxOperationsModule,
+  ) as ConstructorParameters<typeof Client>[1];
   if (!opts.endpoint) return decodeOperationsOnce(new Client({}, gax));
   const local = loopbackEndpoint(opts.endpoint, 'Cloud Run');
   return decodeOperationsOnce(new Client(await loopbackClientOptions(local), gax));

@@ -8,6 +8,9 @@
 //   BENCH_BASELINE_ZIP=old/function.zip …      # also that build (or builds, comma-separated), interleaved
 //   (zips built with --config test/artifact/runguard.yaml)
 //   BENCH_RUNS=9 …                              # runs per variant (default 7)
+//   BENCH_FIRESTORE=1 …                         # also both events with the state in a Firestore emulator,
+//                                               # as the Terraform module deploys them (the emulator's own
+//                                               # latency is in those figures; no target applies)
 //   BENCH_CPU_PROF=/tmp/prof …                  # a CPU profile of every counted artifact run, in
 //                                               # <dir>/<label>-<iam|run>/ (node --cpu-prof; skews the times)
 //
@@ -24,6 +27,7 @@ import { join } from 'node:path';
 import { type Artifact, moduleEnv, prepareArtifact } from '../test/artifact/artifact.js';
 import { updateServiceEntry } from '../stand-ins/audit-entries.js';
 import { startCloudRunStandIn } from '../stand-ins/cloud-run/index.js';
+import { type EmulatorHandle, startFirestoreEmulator } from '../stand-ins/emulators.js';
 import { freePort } from '../stand-ins/free-port.js';
 import { killTree } from '../stand-ins/kill-tree.js';
 import { startSlackStandIn } from '../stand-ins/slack/index.js';
@@ -127,7 +131,7 @@ function cpuMs(pid: number): number {
   }
 }
 
-type Row = { label: string; artifact: Artifact; times: Times };
+type Row = { label: string; artifact: Artifact; times: Times; state: 'memory' | 'firestore' };
 const noTimes = (): Times => ({ iam: [], run: [], iamCpu: [], runCpu: [] });
 
 async function main() {
@@ -135,9 +139,10 @@ async function main() {
   const baselineZips = (process.env.BENCH_BASELINE_ZIP ?? '').split(',').filter((z) => z !== '');
   const baselines: Artifact[] = [];
   for (const zip of baselineZips) baselines.push(await prepareArtifact(zip));
-  const [run, slack] = await Promise.all([
+  const [run, slack, firestore] = await Promise.all([
     startCloudRunStandIn(),
     startSlackStandIn({ tokens: [TOKEN], rateLimit: false }),
+    process.env.BENCH_FIRESTORE ? startFirestoreEmulator({ log: false }) : Promise.resolve(undefined),
   ]);
   try {
     const empty = emptyFunction(artifact);
@@ -150,14 +155,17 @@ async function main() {
         'utf8',
       ),
     );
-    const rows: Row[] = [
+    const states: Array<Row['state']> = firestore ? ['memory', 'firestore'] : ['memory'];
+    const suffix = (state: Row['state']) => (state === 'firestore' ? ' (Firestore)' : '');
+    const rows: Row[] = states.flatMap((state) => [
       ...baselines.map((b, n) => ({
-        label: baselines.length > 1 ? `baseline ${n + 1}` : 'baseline',
+        label: `${baselines.length > 1 ? `baseline ${n + 1}` : 'baseline'}${suffix(state)}`,
         artifact: b,
         times: noTimes(),
+        state,
       })),
-      { label: 'artifact', artifact, times: noTimes() },
-    ];
+      { label: `artifact${suffix(state)}`, artifact, times: noTimes(), state },
+    ]);
     const floor: number[] = [];
     const floorCpu: number[] = [];
     // One warm-up round (the page cache, the stand-ins' first calls), not counted.
@@ -172,7 +180,10 @@ async function main() {
         const a = row.artifact;
         const env = {
           ...moduleEnv(a.workspace),
-          RUNGUARD_STATE_STORE: 'memory',
+          RUNGUARD_STATE_STORE: row.state,
+          ...(row.state === 'firestore' && firestore
+            ? { FIRESTORE_EMULATOR_HOST: (firestore as EmulatorHandle).host }
+            : {}),
           SLACK_BOT_TOKEN: TOKEN,
           SLACK_API_URL: slack.apiUrl,
           RUNGUARD_RUN_ENDPOINT: `127.0.0.1:${run.port}`,
@@ -210,7 +221,7 @@ async function main() {
       const ratio = m / base;
       const verdict = target === undefined ? '' : `  (target ≤ ${target}×: ${ratio <= target ? 'met' : 'NOT met'})`;
       console.log(
-        `  ${label.padEnd(36)} ${m.toFixed(0).padStart(5)} ms  ${ratio.toFixed(2)}×   ` +
+        `  ${label.padEnd(46)} ${m.toFixed(0).padStart(5)} ms  ${ratio.toFixed(2)}×   ` +
           `min ${Math.min(...xs).toFixed(0)} max ${Math.max(...xs).toFixed(0)}   ` +
           `cpu ${median(cpu).toFixed(0)} ms ${(median(cpu) / baseCpu).toFixed(2)}×${verdict}`,
       );
@@ -225,7 +236,7 @@ async function main() {
       line(`${row.label}: Cloud Run revert`, run, runCpu, row.label === 'artifact' ? 2.5 : undefined);
     }
   } finally {
-    await Promise.all([run.close(), slack.close()]);
+    await Promise.all([run.close(), slack.close(), firestore?.stop()]);
     artifact.remove();
     for (const b of baselines) b.remove();
   }

@@ -39,18 +39,21 @@ export async function warmCompileCache(workspace: string): Promise<string[]> {
   await run.close();
   done.push('Cloud Run services client');
 
-  const { firestoreModule, firestoreSettings } = await import('../state/firestore-support.js');
-  const { Firestore, v1 } = (await firestoreModule()) as unknown as {
-    Firestore: new (s: object) => { terminate(): Promise<void> };
-    v1: new (s: object) => { initialize(): Promise<unknown>; close(): Promise<void> };
+  const { connectFirestore, firestoreModule } = await import('../state/firestore-support.js');
+  const { v1 } = (await firestoreModule()) as unknown as {
+    v1: new (s: object, gax: unknown) => { initialize(): Promise<unknown>; close(): Promise<void> };
   };
-  const settings = firestoreSettings({ emulatorHost: NOWHERE });
-  await new Firestore(settings).terminate();
-  // The GAPIC client Firestore builds on its first request, here without one.
+  const db = await connectFirestore({ emulatorHost: NOWHERE });
+  // The GAPIC client Firestore builds on its first request, on the gax connectFirestore gives it, here
+  // without a request.
   const { loopbackClientOptions, loopbackEndpoint } = await import('../clients/loopback.js');
-  const gapic = new v1({ ...(await loopbackClientOptions(loopbackEndpoint(NOWHERE, 'Firestore'))) });
+  const gapic = new v1(
+    await loopbackClientOptions(loopbackEndpoint(NOWHERE, 'Firestore')),
+    (db as unknown as { _gax: unknown })._gax,
+  );
   await gapic.initialize();
   await gapic.close();
+  await db.terminate();
   done.push('Firestore client');
   return done;
 }

@@ -38,6 +38,14 @@ export const EXTERNALS = {
   },
   grpc: { path: '@grpc/grpc-js', bundle: 'vendor-google.js' },
   firestore: { path: '@google-cloud/firestore', bundle: 'vendor-google.js' },
+  /** The google-gax Firestore itself uses, and its operations module (state/firestore-support.ts). */
+  firestoreGax: { from: '@google-cloud/firestore', path: 'google-gax', bundle: 'vendor-google.js' },
+  firestoreGaxOperations: {
+    from: '@google-cloud/firestore',
+    path: 'google-gax',
+    beside: 'operationsClient.js',
+    bundle: 'vendor-google.js',
+  },
   pubsub: { path: '@google-cloud/pubsub', bundle: 'vendor-google.js' },
   resourceManager: { path: '@google-cloud/resource-manager', bundle: 'vendor-google.js' },
   /**

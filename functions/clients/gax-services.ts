@@ -75,7 +75,7 @@ export function lowerCamel(name: string): string {
     .join('');
 }
 
-/** gax's long-running operations module (google-gax/build/src/operationsClient.js), which gax's index does not export whole. */
+/** gax's long-running operations module (google-gax/build/src/operationsClient.js); gax's index omits the builder. */
 export interface GaxOperationsModule {
   OperationsClientBuilder: new (gaxGrpc: InstanceType<Gax['GrpcClient']>) => unknown;
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { DocumentSnapshot, Firestore, Settings, WriteBatch, WriteResult } from '@google-cloud/firestore';
 import { requireExternal } from '../clients/external.js';
+import { type GaxOperationsModule, servicesOnlyGax } from '../clients/gax-services.js';
 import { TransientError } from '../core/errors.js';
 import { OutageBreaker } from './outage-breaker.js';
 
@@ -152,7 +153,16 @@ export const firestoreModule = async (): Promise<typeof import('@google-cloud/fi
 
 export async function connectFirestore(opts: FirestoreConnectOptions = {}): Promise<Firestore> {
   const { Firestore } = await firestoreModule();
-  return new Firestore(firestoreSettings(opts));
+  const db = new Firestore(firestoreSettings(opts));
+  // Firestore builds its GAPIC client, on its first request, with the gax it keeps in `_gax` (it
+  // requires google-gax there only when that is unset). Given the services-only gax, that client no
+  // longer has proto-loader build every Firestore message's descriptor: 183 → 64 ms of a cold start
+  // (measured). Should a later version stop reading `_gax`, it requires gax itself again: slower, same.
+  (db as unknown as { _gax?: unknown })._gax = servicesOnlyGax(
+    requireExternal('firestoreGax') as Parameters<typeof servicesOnlyGax>[0],
+    requireExternal('firestoreGaxOperations') as GaxOperationsModule,
+  );
+  return db;
 }
 
 /** A claim token: the commit time of the claim documents, `seconds.nanoseconds`, which is their update time. */

@@ -88,9 +88,20 @@ export interface GaxOperationsModule {
  * gax's, line for line, on the services-only GrpcClient: the Operations service is all it reads.
  */
 export function servicesOnlyGax(gax: Gax, operations: GaxOperationsModule): Gax {
+  // Shared by every client built from the same JSON, as gax's own cache shares its packages (Firestore
+  // builds another client whenever its pool grows), per gRPC module the package was loaded into.
+  type GrpcPackage = ReturnType<Gax['grpc']['loadPackageDefinition']>;
+  const loaded = new WeakMap<object, WeakMap<object, GrpcPackage>>();
   class ServicesOnlyGrpcClient extends gax.GrpcClient {
     override loadProtoJSON(json: Parameters<Gax['protobufFromJSON']>[0]) {
-      return this.grpc.loadPackageDefinition(servicesPackageDefinition(gax, json));
+      let byJson = loaded.get(this.grpc);
+      if (!byJson) loaded.set(this.grpc, (byJson = new WeakMap()));
+      let grpcPackage = byJson.get(json);
+      if (!grpcPackage) {
+        grpcPackage = this.grpc.loadPackageDefinition(servicesPackageDefinition(gax, json));
+        byJson.set(json, grpcPackage);
+      }
+      return grpcPackage;
     }
   }
   const lro = Object.assign(

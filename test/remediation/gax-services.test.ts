@@ -1,7 +1,12 @@
 import { createRequire } from 'node:module';
 import * as protoLoader from '@grpc/proto-loader';
 import { describe, expect, it } from 'vitest';
-import { lowerCamel, servicesPackageDefinition } from '../../functions/clients/gax-services.js';
+import {
+  type GaxOperationsModule,
+  lowerCamel,
+  servicesOnlyGax,
+  servicesPackageDefinition,
+} from '../../functions/clients/gax-services.js';
 
 // The services-only package definition must be what proto-loader makes of the same JSON, method for
 // method: the same paths and aliases, the same bytes on the wire, the same objects back.
@@ -14,6 +19,8 @@ const JSONS = {
   locations: gaxRequire('../protos/locations.json'),
   operations: gaxRequire('../protos/operations.json'),
   iam: gaxRequire('../protos/iam_service.json'),
+  // Firestore's GAPIC client is built on the services-only gax too (state/firestore-support.ts).
+  firestore: createRequire(createRequire(import.meta.url).resolve('@google-cloud/firestore'))('../protos/v1.json'),
 };
 // The function proto-loader names methods with.
 const camelCase = createRequire(createRequire(import.meta.url).resolve('@grpc/proto-loader'))('lodash.camelcase') as (
@@ -133,5 +140,41 @@ describe('servicesPackageDefinition', () => {
   it('names methods as lodash.camelcase does', () => {
     for (const n of ['GetService', 'GetIamPolicy', 'ListServices', 'TestIamPermissions', 'GetHTTPThing', 'V2Get'])
       expect(lowerCamel(n)).toBe(camelCase(n));
+  });
+});
+
+describe('servicesOnlyGax', () => {
+  const operations = gaxRequire('./operationsClient.js') as GaxOperationsModule;
+  const protoCache = (gax.GrpcClient as unknown as { protoCache: Map<string, unknown> }).protoCache;
+
+  it('loads a JSON once per gRPC module, as gax shares its packages between clients', () => {
+    const light = servicesOnlyGax(gax, operations);
+    const a = new light.GrpcClient({ grpc: gax.grpc });
+    const b = new light.GrpcClient({ grpc: gax.grpc });
+    const pkg = a.loadProtoJSON(JSONS.run);
+    expect(b.loadProtoJSON(JSONS.run)).toBe(pkg);
+    expect(a.loadProtoJSON(JSONS.locations)).not.toBe(pkg);
+    // A service client constructor, as loadPackageDefinition makes it, with the proto's methods.
+    type Loaded = { google: { cloud: { run: { v2: { Services: { service: Record<string, unknown> } } } } } };
+    const Services = (pkg as unknown as Loaded).google.cloud.run.v2.Services;
+    expect(typeof Services).toBe('function');
+    expect(Object.keys(Services.service)).toContain('UpdateService');
+  });
+
+  it("builds the operations client on the services-only GrpcClient, never on gax's proto-loader", () => {
+    const before = protoCache.size;
+    const builder = servicesOnlyGax(gax, operations).lro({ grpc: gax.grpc }) as unknown as {
+      operationsClient(opts: object): { getOperation: unknown };
+    };
+    const client = builder.operationsClient({
+      servicePath: '127.0.0.1',
+      port: 9,
+      sslCreds: gax.grpc.credentials.createInsecure(),
+    });
+    expect(typeof client.getOperation).toBe('function');
+    // gax's GrpcClient caches every JSON it gives proto-loader: nothing was added.
+    expect(protoCache.size).toBe(before);
+    expect(gax.lro({ grpc: gax.grpc })).toBeDefined();
+    expect(protoCache.size).toBe(before + 1);
   });
 });

@@ -33,7 +33,8 @@ export interface Compiled {
   cache: CacheUse;
 }
 
-const loaded: Array<{ file: string; script: Script; source: Buffer }> = [];
+/** What writeCompileCaches needs of each bundle loaded: its compiled script and its header, not its bytes. */
+const loaded: Array<{ file: string; script: Script; header: Buffer }> = [];
 let notices = true;
 
 /** The build's warm-up has no cache to load yet: it says nothing about that. */
@@ -48,11 +49,12 @@ export function quietCompileCacheNotices(): void {
  */
 export function loadCompiled(file: string, log: Logger = stdoutLogger): Compiled {
   const bytes = readFileSync(file);
+  const made = header(bytes);
   let cachedData: Buffer | undefined;
   let stale = false;
   try {
     const written = readFileSync(file + CACHE_SUFFIX);
-    stale = !written.subarray(0, HEADER_BYTES).equals(header(bytes));
+    stale = !written.subarray(0, HEADER_BYTES).equals(made);
     if (!stale) cachedData = written.subarray(HEADER_BYTES);
   } catch {
     // No cache (a build that did not run gcp-build, or the repository's tests): compiled from source.
@@ -85,7 +87,7 @@ export function loadCompiled(file: string, log: Logger = stdoutLogger): Compiled
       file,
       cache,
     });
-  loaded.push({ file, script, source: bytes });
+  loaded.push({ file, script, header: made });
   const module = { exports: {} as unknown };
   const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
   wrapper.call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
@@ -97,8 +99,8 @@ export function loadCompiled(file: string, log: Logger = stdoutLogger): Compiled
  * been compiled so far: run after a warm-up, it holds the bytecode of the functions the warm-up called.
  */
 export function writeCompileCaches(): Array<{ file: string; bytes: number }> {
-  return loaded.splice(0).map(({ file, script, source }) => {
-    const data = Buffer.concat([header(source), script.createCachedData()]);
+  return loaded.splice(0).map(({ file, script, header: made }) => {
+    const data = Buffer.concat([made, script.createCachedData()]);
     writeFileSync(file + CACHE_SUFFIX, data);
     return { file: file + CACHE_SUFFIX, bytes: data.length };
   });

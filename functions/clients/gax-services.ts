@@ -88,8 +88,20 @@ export interface GaxOperationsModule {
  * gax's, line for line, on the services-only GrpcClient: the Operations service is all it reads.
  */
 export function servicesOnlyGax(gax: Gax, operations: GaxOperationsModule): Gax {
-  // Shared by every client built from the same JSON, as gax's own cache shares its packages (Firestore
-  // builds another client whenever its pool grows), per gRPC module the package was loaded into.
+  let light = wrapped.get(gax);
+  if (!light) wrapped.set(gax, (light = wrap(gax, operations)));
+  return light;
+}
+
+/**
+ * One wrapper per gax module, so that every client built on it (the Cloud Run client, the state and
+ * digest stores' Firestore clients, each client Firestore's pool adds) shares its packages, as gax's
+ * own cache shares its packages between clients.
+ */
+const wrapped = new WeakMap<Gax, Gax>();
+
+function wrap(gax: Gax, operations: GaxOperationsModule): Gax {
+  // Per gRPC module too: a package is loaded into the gRPC its client was given.
   type GrpcPackage = ReturnType<Gax['grpc']['loadPackageDefinition']>;
   const loaded = new WeakMap<object, WeakMap<object, GrpcPackage>>();
   class ServicesOnlyGrpcClient extends gax.GrpcClient {

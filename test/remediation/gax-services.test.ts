@@ -149,8 +149,10 @@ describe('servicesOnlyGax', () => {
 
   it('loads a JSON once per gRPC module, as gax shares its packages between clients', () => {
     const light = servicesOnlyGax(gax, operations);
+    // Every caller on one gax (the Cloud Run client, each Firestore store) gets the same wrapper.
+    expect(servicesOnlyGax(gax, operations)).toBe(light);
     const a = new light.GrpcClient({ grpc: gax.grpc });
-    const b = new light.GrpcClient({ grpc: gax.grpc });
+    const b = new (servicesOnlyGax(gax, operations).GrpcClient)({ grpc: gax.grpc });
     const pkg = a.loadProtoJSON(JSONS.run);
     expect(b.loadProtoJSON(JSONS.run)).toBe(pkg);
     expect(a.loadProtoJSON(JSONS.locations)).not.toBe(pkg);

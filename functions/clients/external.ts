@@ -11,8 +11,11 @@ import { EXTERNALS, type ExternalName, resolveExternal } from './external-names.
 //   the same names, served by the vendor bundle it builds from the same table (external-names.ts).
 
 const here = createRequire(import.meta.url);
+// Resolved once per name: stores ask for their library on every call.
+const loaded = new Map<ExternalName, unknown>();
 
 /** The library `name` stands for, as node_modules resolves it (tests, the CLI, npm start). */
 export function requireExternal(name: ExternalName): unknown {
-  return here(resolveExternal(EXTERNALS[name], here));
+  if (!loaded.has(name)) loaded.set(name, here(resolveExternal(EXTERNALS[name], here)));
+  return loaded.get(name);
 }

@@ -69,15 +69,11 @@ const CALL_OPTIONS = {
  * of milliseconds and only the sweep needs it.
  */
 export async function createProjectLister(opts: { endpoint?: string } = {}): Promise<ProjectLister> {
-  let client: ProjectsClient;
-  if (!opts.endpoint) {
-    const { v3 } = requireExternal('resourceManager') as typeof import('@google-cloud/resource-manager');
-    client = new v3.ProjectsClient();
-  } else {
-    const local = loopbackEndpoint(opts.endpoint, 'Resource Manager');
-    const { v3 } = requireExternal('resourceManager') as typeof import('@google-cloud/resource-manager');
-    client = new v3.ProjectsClient(await loopbackClientOptions(local));
-  }
+  const local = opts.endpoint ? loopbackEndpoint(opts.endpoint, 'Resource Manager') : null;
+  const { v3 } = requireExternal('resourceManager') as typeof import('@google-cloud/resource-manager');
+  const client: ProjectsClient = local
+    ? new v3.ProjectsClient(await loopbackClientOptions(local))
+    : new v3.ProjectsClient();
   return {
     async list(query?: string): Promise<ProjectInfo[]> {
       const out: ProjectInfo[] = [];

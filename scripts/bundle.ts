@@ -1,25 +1,26 @@
 // Builds the Cloud Functions gen2 source zip that terraform/modules/runguard uploads (source_archive):
 //   npm run bundle [-- --config examples/runguard.yaml] [--out build]
-// -> build/function/{index.js, app.js, vendor.js, warm-compile-cache.js, package.json,
-//    package-lock.json, runguard.yaml, runguard.prebuilt.json, rules/, fonts/}
+// -> build/function/{index.js, app.js, vendor-google.js, vendor-slack.js, warm-compile-cache.js,
+//    package.json, package-lock.json, runguard.yaml, runguard.prebuilt.json, rules/, fonts/}
 //    and build/function.zip.
 //
 // How it is built, and why:
 // - Everything the functions run is in CommonJS bundles written by esbuild, which the artifact's
-//   index.js compiles with V8's code cache (functions/artifact/compile-cache.ts):
+//   index.js compiles with V8's code cache (functions/clients/compile-cache.ts):
 //   - app.js: runguard's own code with its pure-JavaScript dependencies (CEL, yaml, zod, p-limit).
 //     Each module inside initialises on first use, so an entry point runs only what its event needs.
-//   - vendor.js: google-gax, gRPC, the Google clients and Slack's WebClient, by the names in
-//     functions/clients/external-names.ts (what requireExternal is asked for; in this bundle,
-//     functions/clients/external-artifact.ts takes external.ts's place). One file, so that they share
-//     one gax and one gRPC as they do in node_modules, loaded only when an event first needs one.
+//   - vendor-google.js (google-gax, gRPC, the Google clients) and vendor-slack.js (Slack's WebClient),
+//     by the names in functions/clients/external-names.ts (what requireExternal is asked for; in the
+//     app bundle, functions/clients/external-artifact.ts takes external.ts's place). The Google ones
+//     share one file so that they share one gax and one gRPC, as in node_modules; each bundle loads
+//     only when an event first needs one of its libraries.
 //   Measured on a cold start: ~150 module files found, read and compiled one by one cost a Cloud Run
 //   revert ~0.3 s of CPU; the bundles with their caches a few tens of milliseconds.
 // - The code caches are written by the Cloud Functions build itself (the `gcp-build` script runs
 //   warm-compile-cache.js after installing), on the Node.js the function runs on: a cache only fits
 //   the V8 that wrote it. Without one, the bundles compile from source and still work.
 // - The Google clients read their .proto descriptors as JSON through require(), which esbuild bundles;
-//   the only __dirname lookups left in vendor.js are for .proto files of gRPC's channelz/ORCA servers
+//   the only __dirname lookups left in vendor-google.js are for .proto files of gRPC's channelz/ORCA servers
 //   and gax's loadProto, which a client never uses (checked below).
 // - Installed by the build from the artifact's package.json, pinned by a package-lock.json cut from the
 //   repository's lockfile: the Functions Framework (bundling it breaks its function registry) and
@@ -60,7 +61,11 @@ try {
   process.exit(2);
 }
 
-/** Installed by the Cloud Functions build from the artifact's package.json, never bundled (see above). */
+/**
+ * Installed by the Cloud Functions build from the artifact's package.json, never bundled (see above):
+ * the framework serves the function; app.js requires the rasteriser through createRequire
+ * (functions/report/png.ts), which esbuild does not see.
+ */
 const INSTALLED = ['@google-cloud/functions-framework', '@resvg/resvg-js'];
 const WARM_SCRIPT = 'warm-compile-cache.js';
 /** Required inside try/catch by a dependency that works without them (debug's colours): left out. */
@@ -149,36 +154,32 @@ for (const [file] of Object.entries(outputs)) {
   for (const [, specifier] of ascii.matchAll(/\bimport\(\s*["'`]([^"'`]+)/g))
     if (!(isBuiltin(specifier!) && file.endsWith('vendor-google.js')))
       throw new Error(`bundle: ${file} still has import("${specifier}"), which fails under vm.Script`);
-}
-// The vendor bundles' __dirname lookups: only those known to be unused by a client (see above).
-for (const bundle of VENDOR_BUNDLES) {
-  const dirnames = readFileSync(join(dir, bundle), 'utf8').match(/__dirname/g)?.length ?? 0;
-  if (dirnames > (bundle === 'vendor-google.js' ? 4 : 0))
+  // The vendor bundles' __dirname lookups: only those known to be unused by a client (see above).
+  const bundle = VENDOR_BUNDLES.find((b) => file.endsWith(`/${b}`));
+  const dirnames = ascii.match(/__dirname/g)?.length ?? 0;
+  if (bundle && dirnames > (bundle === 'vendor-google.js' ? 4 : 0))
     throw new Error(`bundle: ${bundle} has ${dirnames} __dirname lookups, more than known: check them`);
 }
 
-// Declare exactly the installed packages the bundles require, at the repository's versions.
-const imported = new Set<string>();
+// Every package the bundles leave to node_modules must be one the artifact installs.
 for (const output of Object.values(outputs)) {
   for (const i of output.imports) {
     if (!i.external || i.path.startsWith('node:') || isBuiltin(i.path)) continue;
     const name = i.path.startsWith('@') ? i.path.split('/').slice(0, 2).join('/') : i.path.split('/')[0]!;
-    if (INSTALLED.includes(name)) imported.add(name);
-    else if (!OPTIONAL.includes(name)) throw new Error(`bundle: ${i.path} is external but not declared`);
+    if (!INSTALLED.includes(name) && !OPTIONAL.includes(name))
+      throw new Error(`bundle: ${i.path} is external but not declared`);
   }
 }
-imported.add('@google-cloud/functions-framework'); // the build uses the declared one to serve the function
-// Required by functions/report/png.ts through createRequire, which esbuild does not see.
-imported.add('@resvg/resvg-js');
 const rootPkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
   version: string;
   engines?: Record<string, string>;
   dependencies: Record<string, string>;
 };
+// Declared at the repository's versions.
 const dependencies = Object.fromEntries(
-  [...imported].sort().map((name) => {
+  [...INSTALLED].sort().map((name) => {
     const range = rootPkg.dependencies[name];
-    if (!range) throw new Error(`bundle: ${name} is imported but not a dependency in package.json`);
+    if (!range) throw new Error(`bundle: ${name} is installed by the artifact but not a dependency in package.json`);
     return [name, range];
   }),
 );

@@ -1,4 +1,5 @@
 import type { DecisionRecord } from '../../functions/history/types.js';
+import { builtDecisionRecord } from '../history/built-record.js';
 
 // Decision records built for the pure tests (not taken from a real run): one per finding, with only
 // what the test varies given.
@@ -15,23 +16,18 @@ export function builtRecord(
   const at = NOW - (over.daysAgo ?? 1) * DAY;
   const id = over.id ?? `built-${++n}|${rule}|${resource}`;
   const { daysAgo: _d, ...rest } = over;
-  return {
-    id,
-    at,
-    changedAt: new Date(at).toISOString(),
-    insertId: `built-${n}`,
-    method: 'google.cloud.run.v2.Services.UpdateService',
-    rule,
-    severity: 'HIGH',
-    findingKey: `${rule}|${resource}`,
-    resource,
-    resourceType: 'run.googleapis.com/Service',
-    location: 'europe-west1',
-    actor: over.actor ?? 'dana@example.com',
-    principals: [over.actor ?? 'dana@example.com'],
-    done: 'reverted',
-    mode: 'enforce',
-    foundBy: 'event',
-    ...rest,
-  };
+  const actor = over.actor ?? 'dana@example.com';
+  return builtDecisionRecord(
+    {
+      id,
+      at,
+      changedAt: new Date(at).toISOString(),
+      insertId: `built-${n}`,
+      rule,
+      resource,
+      project: over.project,
+      actor,
+    },
+    rest,
+  );
 }

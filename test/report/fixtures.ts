@@ -1,5 +1,6 @@
 import type { DecisionRecord } from '../../functions/history/types.js';
 import type { BreakglassExemption } from '../../functions/state/types.js';
+import { builtDecisionRecord } from '../history/built-record.js';
 
 export const DAY = 86_400_000;
 /** A Monday, 09:00 UTC: when the schedule runs. */
@@ -9,26 +10,19 @@ let n = 0;
 export function rec(at: number, over: Partial<DecisionRecord> = {}): DecisionRecord {
   const rule = over.rule ?? 'run-ingress-all';
   const resource = over.resource ?? 'projects/shop-prod/locations/europe-west1/services/web';
-  return {
-    id: `r${++n}|${rule}|${resource}`,
-    at,
-    changedAt: new Date(at - 1000).toISOString(),
-    insertId: `r${n}`,
-    method: 'google.cloud.run.v2.Services.UpdateService',
-    rule,
-    severity: 'HIGH',
-    findingKey: `${rule}|${resource}`,
-    resource,
-    resourceType: 'run.googleapis.com/Service',
-    project: 'shop-prod',
-    location: 'europe-west1',
-    actor: 'alice@example.com',
-    principals: ['alice@example.com'],
-    done: 'reverted',
-    mode: 'enforce',
-    foundBy: 'event',
-    ...over,
-  };
+  return builtDecisionRecord(
+    {
+      id: `r${++n}|${rule}|${resource}`,
+      at,
+      changedAt: new Date(at - 1000).toISOString(),
+      insertId: `r${n}`,
+      rule,
+      resource,
+      project: 'shop-prod',
+      actor: 'alice@example.com',
+    },
+    over,
+  );
 }
 
 export function exemption(expires: number, over: Partial<BreakglassExemption> = {}): BreakglassExemption {

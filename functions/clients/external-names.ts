@@ -23,29 +23,27 @@ export interface ExternalModule {
 export const VENDOR_BUNDLES = ['vendor-google.js', 'vendor-slack.js'] as const;
 export type VendorBundle = (typeof VENDOR_BUNDLES)[number];
 
+/** The google-gax `pkg` itself uses, and gax's operations module beside it (for `lro()`: clients/gax-services.ts). */
+const gaxOf = (pkg: string) =>
+  ({
+    gax: { from: pkg, path: 'google-gax', bundle: 'vendor-google.js' },
+    operations: { from: pkg, path: 'google-gax', beside: 'operationsClient.js', bundle: 'vendor-google.js' },
+  }) as const satisfies Record<string, ExternalModule>;
+const RUN_GAX = gaxOf('@google-cloud/run');
+const FIRESTORE_GAX = gaxOf('@google-cloud/firestore');
+
 export const EXTERNALS = {
   /** The Cloud Run services client alone: the package's index loads every Cloud Run client (jobs, builds, …). */
   runServices: { path: '@google-cloud/run/build/src/v2/services_client.js', bundle: 'vendor-google.js' },
   /** The google-gax and proto JSON the Cloud Run client itself uses (remediation/run-client.ts). */
-  runGax: { from: '@google-cloud/run', path: 'google-gax', bundle: 'vendor-google.js' },
+  runGax: RUN_GAX.gax,
+  runGaxOperations: RUN_GAX.operations,
   runProtos: { from: '@google-cloud/run', path: '../protos/protos.json', bundle: 'vendor-google.js' },
-  /** gax's operations module, for the Cloud Run client's `lro()` (clients/gax-services.ts). */
-  runGaxOperations: {
-    from: '@google-cloud/run',
-    path: 'google-gax',
-    beside: 'operationsClient.js',
-    bundle: 'vendor-google.js',
-  },
   grpc: { path: '@grpc/grpc-js', bundle: 'vendor-google.js' },
   firestore: { path: '@google-cloud/firestore', bundle: 'vendor-google.js' },
-  /** The google-gax Firestore itself uses, and its operations module (state/firestore-support.ts). */
-  firestoreGax: { from: '@google-cloud/firestore', path: 'google-gax', bundle: 'vendor-google.js' },
-  firestoreGaxOperations: {
-    from: '@google-cloud/firestore',
-    path: 'google-gax',
-    beside: 'operationsClient.js',
-    bundle: 'vendor-google.js',
-  },
+  /** The google-gax Firestore itself uses (state/firestore-support.ts). */
+  firestoreGax: FIRESTORE_GAX.gax,
+  firestoreGaxOperations: FIRESTORE_GAX.operations,
   pubsub: { path: '@google-cloud/pubsub', bundle: 'vendor-google.js' },
   resourceManager: { path: '@google-cloud/resource-manager', bundle: 'vendor-google.js' },
   /**
